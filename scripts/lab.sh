@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The demo on a fresh machine (Debian, root): installs what it needs, builds, runs `herald lab`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npm ci --no-audit --no-fund --loglevel=error
+npm run build
+npx herald lab "$@"

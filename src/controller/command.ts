@@ -1,0 +1,182 @@
+// `herald controller`: flags, observability, leader election, then the IPAM controller.
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import type { Logger } from 'pino';
+import { loadKubeConfig, makeClients } from '../kube/client.ts';
+import type { KubeClients } from '../kube/client.ts';
+import { EventRecorder } from '../kube/events.ts';
+import { LeaderElector } from '../kube/leader-election.ts';
+import type { ElectionTimings } from '../kube/leader-election.ts';
+import type { DefaultServiceIpam, ForeignAnnotations } from '../ipam/k8s-adapter.ts';
+import { createLogger, isLogLevel } from '../observability/logger.ts';
+import { createMetrics } from '../observability/metrics.ts';
+import type { HeraldMetrics } from '../observability/metrics.ts';
+import { startObservabilityServer } from '../observability/http.ts';
+import { IpamController } from './controller.ts';
+
+export const CONTROLLER_HELP = `herald controller — LB IPAM: gives Services of type LoadBalancer addresses from IPPools
+
+Usage: herald controller [flags]
+
+  --kubeconfig FILE                 kubeconfig to use (default: in-cluster service account)
+  --namespace NS                    namespace of the leader-election Lease (default: $POD_NAMESPACE or herald-system)
+  --identity ID                     leader-election identity (default: $POD_NAME or the host name)
+  --default-service-ipam MODE       pool | node-ipam | none: what Services without loadBalancerClass get (default: pool)
+  --accept-annotations LIST         also read metallb and/or cilium annotations, e.g. metallb,cilium (default: none)
+  --metrics-addr ADDR               serve /metrics on ADDR, e.g. :9420 (default: off)
+  --health-addr ADDR                serve /healthz and /readyz on ADDR, e.g. :9421 (default: off)
+  --log-level LEVEL                 trace | debug | info | warn | error (default: info)
+  -h, --help                        this text
+`;
+
+export interface ControllerConfig {
+  kubeconfig?: string;
+  namespace: string;
+  identity: string;
+  defaultServiceIpam: DefaultServiceIpam;
+  acceptAnnotations: Set<ForeignAnnotations>;
+  metricsAddr?: string;
+  healthAddr?: string;
+  logLevel: string;
+  electionTimings?: ElectionTimings;
+}
+
+export type ParsedConfig = { ok: true; config: ControllerConfig } | { ok: false; error: string } | { ok: 'help' };
+
+export function parseControllerArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedConfig {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      options: {
+        kubeconfig: { type: 'string' },
+        namespace: { type: 'string' },
+        identity: { type: 'string' },
+        'default-service-ipam': { type: 'string', default: 'pool' },
+        'accept-annotations': { type: 'string', default: '' },
+        'metrics-addr': { type: 'string' },
+        'health-addr': { type: 'string' },
+        'log-level': { type: 'string', default: 'info' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  }
+  if (values.help === true) return { ok: 'help' };
+  const ipam = values['default-service-ipam'];
+  if (ipam !== 'pool' && ipam !== 'node-ipam' && ipam !== 'none') return { ok: false, error: `--default-service-ipam must be pool, node-ipam or none, not "${ipam}"` };
+  const level = values['log-level'];
+  if (!isLogLevel(level)) return { ok: false, error: `--log-level must be one of trace, debug, info, warn, error, fatal, silent, not "${level}"` };
+  const accept = new Set<ForeignAnnotations>();
+  for (const a of values['accept-annotations'].split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    if (a !== 'metallb' && a !== 'cilium') return { ok: false, error: `--accept-annotations takes metallb and/or cilium, not "${a}"` };
+    accept.add(a);
+  }
+  return {
+    ok: true,
+    config: {
+      kubeconfig: values.kubeconfig,
+      namespace: values.namespace ?? env['POD_NAMESPACE'] ?? 'herald-system',
+      identity: values.identity ?? env['POD_NAME'] ?? hostname(),
+      defaultServiceIpam: ipam,
+      acceptAnnotations: accept,
+      metricsAddr: values['metrics-addr'],
+      healthAddr: values['health-addr'],
+      logLevel: level,
+    },
+  };
+}
+
+export interface RunningController {
+  controller: () => IpamController | undefined;
+  elector: LeaderElector;
+  metrics: HeraldMetrics;
+  /** Resolves when leadership is lost (the process should exit so a fresh start re-syncs). */
+  lost: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts everything in-process (the command and the integration tests share this). */
+export async function startController(config: ControllerConfig, log: Logger, clients: KubeClients = makeClients(loadKubeConfig(config.kubeconfig))): Promise<RunningController> {
+  const metrics = createMetrics();
+  let controller: IpamController | undefined;
+  const events = new EventRecorder({ core: clients.core, component: 'herald-controller', instance: config.identity, log, onError: () => metrics.kubeRequestErrors.inc({ verb: 'create', resource: 'events' }) });
+  const servers: { close(): Promise<void> }[] = [];
+  let markLost: () => void = () => {};
+  const lost = new Promise<void>((resolve) => {
+    markLost = resolve;
+  });
+  const elector = new LeaderElector({
+    api: clients.coordination,
+    namespace: config.namespace,
+    name: 'herald-controller',
+    identity: config.identity,
+    timings: config.electionTimings,
+    log,
+    onStartedLeading: () => {
+      metrics.isLeader.set(1);
+      controller = new IpamController({
+        clients,
+        log,
+        events,
+        adapter: { defaultServiceIpam: config.defaultServiceIpam, acceptAnnotations: config.acceptAnnotations },
+        hooks: {
+          onPass: (r, seconds) => metrics.recordPass(r, seconds),
+          onWriteError: (resource) => metrics.kubeRequestErrors.inc({ verb: 'update', resource }),
+        },
+      });
+      controller.start().catch((err: unknown) => log.error({ err }, 'controller failed to start'));
+    },
+    onStoppedLeading: () => {
+      metrics.isLeader.set(0);
+      void controller?.stop();
+      markLost();
+    },
+  });
+  if (config.metricsAddr !== undefined || config.healthAddr !== undefined) {
+    const health = {
+      liveness: () => ({ ok: true, reason: 'running' }),
+      readiness: () =>
+        controller?.ready === true ? { ok: true, reason: 'leading, caches synced' } : elector.leading ? { ok: false, reason: 'leading, caches not synced yet' } : { ok: true, reason: 'standby replica' },
+    };
+    for (const addr of new Set([config.metricsAddr, config.healthAddr])) {
+      if (addr !== undefined) servers.push(await startObservabilityServer({ addr, registry: metrics.registry, ...health }));
+    }
+  }
+  elector.start();
+  return {
+    controller: () => controller,
+    elector,
+    metrics,
+    lost,
+    async stop() {
+      await controller?.stop();
+      await elector.stop();
+      await Promise.all(servers.map((s) => s.close()));
+    },
+  };
+}
+
+export async function runControllerCommand(argv: readonly string[]): Promise<number> {
+  const parsed = parseControllerArgs(argv, process.env);
+  if (parsed.ok === 'help') {
+    process.stdout.write(CONTROLLER_HELP);
+    return 0;
+  }
+  if (!parsed.ok) {
+    process.stderr.write(`herald controller: ${parsed.error}\n\n${CONTROLLER_HELP}`);
+    return 2;
+  }
+  const log = createLogger({ name: 'herald-controller', level: parsed.config.logLevel });
+  const running = await startController(parsed.config, log);
+  const signal = new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  const why = await Promise.race([signal, running.lost.then(() => 'lost leadership')]);
+  log.info({ why }, 'shutting down');
+  await running.stop();
+  return why === 'lost leadership' ? 1 : 0;
+}

@@ -1,0 +1,170 @@
+// The IPAM controller's imperative shell: watches, a single-flight reconcile loop, and the
+// writes the reconciler asks for. A Service's journey: watch event → IpamReconciler.pass →
+// allocator → desired status → StatusWriter → API server.
+import type { KubernetesListObject, V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { KubeClients } from '../kube/client.ts';
+import { watchResource } from '../kube/informer.ts';
+import type { WatchedCache } from '../kube/informer.ts';
+import type { EventSink } from '../kube/events.ts';
+import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL, isIPPool, poolShapeError } from '../kube/ippool-types.ts';
+import type { IPPool } from '../kube/ippool-types.ts';
+import type { AdapterOptions } from '../ipam/k8s-adapter.ts';
+import { IpamReconciler } from './reconciler.ts';
+import type { PassResult, Snapshot } from './reconciler.ts';
+import { StatusWriter } from './status-writer.ts';
+
+export interface ControllerHooks {
+  /** Called after every pass: metrics live here, not in the loop. */
+  onPass?: (result: PassResult, seconds: number) => void;
+  onWriteError?: (resource: string) => void;
+}
+
+export interface IpamControllerOptions {
+  clients: KubeClients;
+  log: Logger;
+  events: EventSink;
+  adapter: AdapterOptions;
+  hooks?: ControllerHooks;
+  /** Status writes in flight at once. */
+  writeConcurrency?: number;
+}
+
+type AnyObject = { metadata?: { name?: string; namespace?: string } };
+
+function isPoolList(v: unknown): v is KubernetesListObject<IPPool> {
+  return typeof v === 'object' && v !== null && 'items' in v && Array.isArray(v.items);
+}
+
+export class IpamController {
+  readonly #o: IpamControllerOptions;
+  readonly #reconciler: IpamReconciler;
+  readonly #writer: StatusWriter;
+  readonly #dirty = new Set<string>();
+  #all = true;
+  #topology = false;
+  #scheduled: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #stopped = false;
+  #synced = false;
+  #caches: { services: WatchedCache<V1Service>; nodes: WatchedCache<V1Node>; pools: WatchedCache<IPPool>; slices: WatchedCache<V1EndpointSlice> } | undefined;
+
+  constructor(o: IpamControllerOptions) {
+    this.#o = o;
+    this.#reconciler = new IpamReconciler(o.adapter);
+    this.#writer = new StatusWriter({ clients: o.clients, log: o.log, concurrency: o.writeConcurrency ?? 16, retry: (key) => (key === null ? this.#schedule(500) : this.#markDirty(key, 500)), onError: o.hooks?.onWriteError });
+  }
+
+  /** True once every cache has synced and the first full pass ran. */
+  get ready(): boolean {
+    return this.#synced;
+  }
+
+  get reconciler(): IpamReconciler {
+    return this.#reconciler;
+  }
+
+  async start(): Promise<void> {
+    const { clients, log } = this.#o;
+    const keyOf = (o: AnyObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+    const services = watchResource<V1Service>({ kc: clients.kc, path: '/api/v1/services', list: () => clients.core.listServiceForAllNamespaces(), log, onEvent: (_e, o) => this.#markDirty(keyOf(o)) });
+    const nodes = watchResource<V1Node>({ kc: clients.kc, path: '/api/v1/nodes', list: () => clients.core.listNode(), log, onEvent: () => this.#markTopology() });
+    const slices = watchResource<V1EndpointSlice>({
+      kc: clients.kc,
+      path: '/apis/discovery.k8s.io/v1/endpointslices',
+      list: () => clients.discovery.listEndpointSliceForAllNamespaces(),
+      log,
+      onEvent: () => this.#markTopology(),
+    });
+    const pools = watchResource<IPPool>({
+      kc: clients.kc,
+      path: `/apis/${HERALD_GROUP}/${HERALD_VERSION}/${IPPOOL_PLURAL}`,
+      list: async () => {
+        const list: unknown = await clients.custom.listClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: IPPOOL_PLURAL });
+        if (!isPoolList(list)) throw new Error('IPPool list has no items: is the herald.dev CRD installed?');
+        return list;
+      },
+      log,
+      // A pool change is found by the pass comparing pool specs; our own status writes cost nothing.
+      onEvent: () => this.#schedule(),
+    });
+    this.#caches = { services, nodes, pools, slices };
+    // Allocate nothing before pools, Services, Nodes and slices are all known: an early pass
+    // could hand out an address a not-yet-seen Service holds (STYLE.md lesson 9).
+    await Promise.all([services.synced, nodes.synced, slices.synced, pools.synced]);
+    if (this.#stopped) return;
+    log.info({ services: services.list().length, pools: pools.list().length, nodes: nodes.list().length }, 'caches synced; first full reconcile');
+    this.#all = true;
+    await this.#runPass();
+    this.#synced = true;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#scheduled !== undefined) clearTimeout(this.#scheduled);
+    const c = this.#caches;
+    if (c !== undefined) await Promise.all([c.services.stop(), c.nodes.stop(), c.pools.stop(), c.slices.stop()]);
+    await this.#running;
+    await this.#writer.drain();
+  }
+
+  #markDirty(key: string, delayMs = 0): void {
+    this.#dirty.add(key);
+    this.#schedule(delayMs);
+  }
+
+  #markTopology(): void {
+    this.#topology = true;
+    this.#schedule();
+  }
+
+  #schedule(delayMs = 0): void {
+    if (this.#stopped || this.#scheduled !== undefined) return;
+    // A short delay batches bursts (10,000 Services created at once become a few passes).
+    this.#scheduled = setTimeout(() => {
+      this.#scheduled = undefined;
+      void this.#runPass();
+    }, Math.max(delayMs, 5));
+  }
+
+  #snapshot(): Snapshot | undefined {
+    const c = this.#caches;
+    if (c === undefined || !c.services.isSynced() || !c.nodes.isSynced() || !c.pools.isSynced() || !c.slices.isSynced()) return undefined;
+    const pools: IPPool[] = [];
+    const malformedPools = new Map<string, string>();
+    // Widened to unknown: the informer's type parameter is a promise, not a check.
+    const listed: readonly unknown[] = c.pools.list();
+    for (const p of listed) {
+      // The schema makes this impossible on a real API server; such an object is skipped.
+      if (!isIPPool(p)) continue;
+      // A malformed pool still gets a status (Valid=False) but gives no addresses.
+      const shape = poolShapeError(p);
+      if (shape !== undefined) malformedPools.set(p.metadata.name ?? '?', shape);
+      pools.push(p);
+    }
+    return { services: c.services.list(), nodes: c.nodes.list(), pools, malformedPools, slices: c.slices.list() };
+  }
+
+  async #runPass(): Promise<void> {
+    if (this.#running !== undefined) {
+      // Single flight: the running pass reschedules when it sees new dirt.
+      return;
+    }
+    const snap = this.#snapshot();
+    if (snap === undefined || this.#stopped) return;
+    const trigger = { all: this.#all, keys: new Set(this.#dirty), topology: this.#topology };
+    this.#dirty.clear();
+    this.#all = false;
+    this.#topology = false;
+    const started = performance.now();
+    const result = this.#reconciler.pass(snap, trigger, new Date());
+    this.#o.hooks?.onPass?.(result, (performance.now() - started) / 1000);
+    for (const e of result.events) {
+      this.#o.events.emit({ kind: e.kind, apiVersion: e.kind === 'Service' ? 'v1' : `${HERALD_GROUP}/${HERALD_VERSION}`, namespace: e.namespace, name: e.name, uid: e.uid }, e.type, e.reason, e.message);
+    }
+    this.#running = this.#writer.write(result.serviceWrites, result.poolWrites);
+    await this.#running;
+    this.#running = undefined;
+    if (this.#dirty.size > 0 || this.#topology || this.#all) this.#schedule();
+  }
+}

@@ -1,0 +1,55 @@
+// The Service status Herald wants, computed apart from writing it: ingress addresses plus the
+// herald.dev/IPAMRequestSatisfied condition. Other controllers' conditions are left as they are.
+import type { V1Condition, V1Service, V1ServiceStatus } from '@kubernetes/client-node';
+import type { ConditionReason } from '../ipam/types.ts';
+import { ingressIPs } from '../ipam/k8s-adapter.ts';
+
+export const CONDITION_IPAM = 'herald.dev/IPAMRequestSatisfied';
+
+export interface Outcome {
+  ips: readonly string[];
+  satisfied: boolean;
+  reason: ConditionReason;
+  message: string;
+}
+
+export function heraldCondition(svc: V1Service): V1Condition | undefined {
+  return svc.status?.conditions?.find((c) => c.type === CONDITION_IPAM);
+}
+
+function sameIPs(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((ip, i) => ip === b[i]);
+}
+
+/** The status to write, or null when the object already says exactly this. */
+export function desiredServiceStatus(svc: V1Service, outcome: Outcome, now: Date): V1ServiceStatus | null {
+  const current = heraldCondition(svc);
+  const status = outcome.satisfied ? 'True' : 'False';
+  const generation = svc.metadata?.generation;
+  const conditionSame =
+    current !== undefined && current.status === status && current.reason === outcome.reason && current.message === outcome.message && current.observedGeneration === generation;
+  const ingressSame = sameIPs(ingressIPs(svc), outcome.ips) && (svc.status?.loadBalancer?.ingress ?? []).every((i) => i.ipMode === 'VIP');
+  if (conditionSame && ingressSame) return null;
+  const condition: V1Condition = {
+    type: CONDITION_IPAM,
+    status,
+    reason: outcome.reason,
+    message: outcome.message,
+    observedGeneration: generation,
+    // metav1.Condition: lastTransitionTime moves only when status flips.
+    lastTransitionTime: current !== undefined && current.status === status ? current.lastTransitionTime : now,
+  };
+  const others = (svc.status?.conditions ?? []).filter((c) => c.type !== CONDITION_IPAM);
+  return {
+    ...svc.status,
+    loadBalancer: { ...svc.status?.loadBalancer, ingress: outcome.ips.map((ip) => ({ ip, ipMode: 'VIP' })) },
+    conditions: [...others, condition],
+  };
+}
+
+/** For a Service that stopped being Herald's: drop our ingress and condition, if we wrote them. */
+export function clearedServiceStatus(svc: V1Service): V1ServiceStatus | null {
+  if (heraldCondition(svc) === undefined) return null;
+  const others = (svc.status?.conditions ?? []).filter((c) => c.type !== CONDITION_IPAM);
+  return { ...svc.status, loadBalancer: {}, conditions: others };
+}

@@ -1,0 +1,85 @@
+// Applies the reconciler's writes: Service and IPPool status through their /status
+// subresources, PUT with the resourceVersion the decision was made on. A 409 means the object
+// moved under us; the key is re-queued and decided again on the newer object, never forced.
+import type { V1Service } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { KubeClients } from '../kube/client.ts';
+import { apiStatus, errorMessage } from '../kube/client.ts';
+import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL } from '../kube/ippool-types.ts';
+import type { PoolWrite, ServiceWrite } from './reconciler.ts';
+
+export interface StatusWriterOptions {
+  clients: KubeClients;
+  log: Logger;
+  concurrency: number;
+  /** Decide again after a conflict or failure: a Service key, or null for pool statuses (every pass recomputes them). */
+  retry: (key: string | null) => void;
+  onError?: (resource: string) => void;
+}
+
+export class StatusWriter {
+  readonly #o: StatusWriterOptions;
+  #inflight: Promise<void> = Promise.resolve();
+
+  constructor(o: StatusWriterOptions) {
+    this.#o = o;
+  }
+
+  /** Writes everything, at most `concurrency` requests at a time; resolves when all are done. */
+  write(services: readonly ServiceWrite[], pools: readonly PoolWrite[]): Promise<void> {
+    const jobs: (() => Promise<void>)[] = [...services.map((w) => () => this.#service(w)), ...pools.map((w) => () => this.#pool(w))];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < jobs.length) {
+        const job = jobs[next++];
+        if (job !== undefined) await job();
+      }
+    };
+    const run = Promise.all(Array.from({ length: Math.min(this.#o.concurrency, jobs.length) }, worker)).then(() => undefined);
+    this.#inflight = run;
+    return run;
+  }
+
+  drain(): Promise<void> {
+    return this.#inflight;
+  }
+
+  async #service(w: ServiceWrite): Promise<void> {
+    const { core } = this.#o.clients;
+    const name = w.service.metadata?.name ?? '';
+    const namespace = w.service.metadata?.namespace ?? '';
+    const body: V1Service = { ...w.service, status: w.status };
+    try {
+      await core.replaceNamespacedServiceStatus({ name, namespace, body });
+    } catch (err) {
+      const code = apiStatus(err);
+      if (code === 404) return; // deleted meanwhile: the watch brings the DELETE
+      if (code !== 409) {
+        this.#o.onError?.('services/status');
+        this.#o.log.warn({ service: w.key, code, err: errorMessage(err) }, 'service status write failed; will retry');
+      }
+      this.#o.retry(w.key);
+    }
+  }
+
+  async #pool(w: PoolWrite): Promise<void> {
+    const name = w.pool.metadata.name ?? '';
+    try {
+      await this.#o.clients.custom.replaceClusterCustomObjectStatus({
+        group: HERALD_GROUP,
+        version: HERALD_VERSION,
+        plural: IPPOOL_PLURAL,
+        name,
+        body: { ...w.pool, status: w.status },
+      });
+    } catch (err) {
+      const code = apiStatus(err);
+      if (code === 404) return;
+      if (code !== 409) {
+        this.#o.onError?.('ippools/status');
+        this.#o.log.warn({ pool: name, code, err: errorMessage(err) }, 'pool status write failed; will retry');
+      }
+      this.#o.retry(null);
+    }
+  }
+}

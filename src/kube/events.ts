@@ -1,0 +1,85 @@
+// Kubernetes Events for what a user must see on `kubectl describe service`. Repeats of the same
+// (object, reason, message) within ten minutes bump `count` instead of creating a new Event,
+// as client-go's EventCorrelator does, so a flapping Service cannot flood the API server.
+import type { CoreV1Api, CoreV1Event } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { errorMessage } from './client.ts';
+
+export interface EventTarget {
+  kind: string;
+  apiVersion: string;
+  namespace?: string;
+  name: string;
+  uid?: string;
+}
+
+export type EventType = 'Normal' | 'Warning';
+
+export interface EventSink {
+  emit(target: EventTarget, type: EventType, reason: string, message: string): void;
+}
+
+const DEDUPE_MS = 10 * 60_000;
+const MAX_REMEMBERED = 4096;
+
+export interface EventRecorderOptions {
+  core: CoreV1Api;
+  component: string;
+  instance: string;
+  log: Logger;
+  /** Events for cluster-scoped objects (IPPools) go to this namespace, as the real recorder uses "default". */
+  clusterScopedNamespace?: string;
+  onError?: () => void;
+}
+
+export class EventRecorder implements EventSink {
+  readonly #o: EventRecorderOptions;
+  readonly #seen = new Map<string, { name: string; namespace: string; count: number; at: number }>();
+
+  constructor(o: EventRecorderOptions) {
+    this.#o = o;
+  }
+
+  emit(target: EventTarget, type: EventType, reason: string, message: string): void {
+    void this.#send(target, type, reason, message);
+  }
+
+  async #send(target: EventTarget, type: EventType, reason: string, message: string): Promise<void> {
+    const namespace = target.namespace ?? this.#o.clusterScopedNamespace ?? 'default';
+    const key = `${target.kind}/${namespace}/${target.name}/${target.uid ?? ''}/${reason}/${message}`;
+    const now = Date.now();
+    const prior = this.#seen.get(key);
+    try {
+      if (prior !== undefined && now - prior.at < DEDUPE_MS) {
+        prior.count++;
+        prior.at = now;
+        await this.#o.core.patchNamespacedEvent(
+          { name: prior.name, namespace: prior.namespace, body: { count: prior.count, lastTimestamp: new Date(now).toISOString() } },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        );
+        return;
+      }
+      const name = `${target.name}.${now.toString(16)}${Math.floor(Math.random() * 0xffff).toString(16)}`;
+      const body: CoreV1Event = {
+        metadata: { name, namespace },
+        involvedObject: { kind: target.kind, apiVersion: target.apiVersion, namespace: target.namespace, name: target.name, uid: target.uid },
+        type,
+        reason,
+        message,
+        count: 1,
+        firstTimestamp: new Date(now),
+        lastTimestamp: new Date(now),
+        source: { component: this.#o.component },
+        reportingComponent: this.#o.component,
+        reportingInstance: this.#o.instance,
+      };
+      await this.#o.core.createNamespacedEvent({ namespace, body });
+      if (this.#seen.size >= MAX_REMEMBERED) this.#seen.delete(this.#seen.keys().next().value ?? '');
+      this.#seen.set(key, { name, namespace, count: 1, at: now });
+    } catch (err) {
+      this.#o.onError?.();
+      this.#o.log.warn({ reason, object: `${namespace}/${target.name}`, err: errorMessage(err) }, 'could not record event');
+    }
+  }
+}

@@ -1,0 +1,157 @@
+// Lease-based leader election among controller replicas (the client-go leaderelection design:
+// a coordination.k8s.io/v1 Lease; expiry judged by when *we* last saw the record change, so
+// clocks need not agree between nodes). The decision is a pure function; the loop is the shell.
+import type { CoordinationV1Api, V1Lease } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { apiStatus, errorMessage } from './client.ts';
+
+export interface ElectionTimings {
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+}
+
+// client-go's defaults for controllers (15 s / 10 s / 2 s).
+export const DEFAULT_ELECTION_TIMINGS: ElectionTimings = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
+
+export interface ObservedLease {
+  holder: string;
+  /** A value that changes whenever the holder renews (its renewTime text). */
+  renewMark: string;
+  /** Local monotonic time at which renewMark last changed. */
+  observedAt: number;
+  leaseDurationMs: number;
+}
+
+export type ElectionStep = 'take' | 'renew' | 'wait';
+
+/** Pure: may `me` take the lease now? */
+export function electionStep(observed: ObservedLease | null, me: string, now: number): ElectionStep {
+  if (observed === null || observed.holder === '') return 'take';
+  if (observed.holder === me) return 'renew';
+  return now - observed.observedAt > observed.leaseDurationMs ? 'take' : 'wait';
+}
+
+export interface LeaderElectorOptions {
+  api: CoordinationV1Api;
+  namespace: string;
+  name: string;
+  identity: string;
+  timings?: ElectionTimings;
+  log: Logger;
+  onStartedLeading: () => void;
+  onStoppedLeading: () => void;
+  now?: () => number;
+}
+
+function microTime(ms: number): Date {
+  return new Date(ms);
+}
+
+export class LeaderElector {
+  readonly #o: LeaderElectorOptions;
+  readonly #t: ElectionTimings;
+  #observed: ObservedLease | null = null;
+  #leading = false;
+  #lastRenew = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(o: LeaderElectorOptions) {
+    this.#o = o;
+    this.#t = o.timings ?? DEFAULT_ELECTION_TIMINGS;
+  }
+
+  get leading(): boolean {
+    return this.#leading;
+  }
+
+  start(): void {
+    void this.#tick();
+  }
+
+  #now(): number {
+    return this.#o.now?.() ?? performance.now();
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#stopped) return;
+    try {
+      await this.#tryAcquireOrRenew();
+    } catch (err) {
+      this.#o.log.warn({ lease: this.#o.name, err: errorMessage(err) }, 'leader election request failed');
+    }
+    if (this.#leading && this.#now() - this.#lastRenew > this.#t.renewDeadlineMs) {
+      // Could not renew in time: another replica may take over, so stop acting at once.
+      this.#leading = false;
+      this.#o.log.error({ lease: this.#o.name }, 'lost leadership: could not renew the lease in time');
+      this.#o.onStoppedLeading();
+    }
+    if (!this.#stopped) this.#timer = setTimeout(() => void this.#tick(), this.#t.retryPeriodMs);
+  }
+
+  #observe(lease: V1Lease | null): void {
+    if (lease === null) {
+      this.#observed = null;
+      return;
+    }
+    const holder = lease.spec?.holderIdentity ?? '';
+    const renewMark = `${holder}|${String(lease.spec?.renewTime ?? '')}`;
+    if (this.#observed === null || this.#observed.renewMark !== renewMark) {
+      this.#observed = { holder, renewMark, observedAt: this.#now(), leaseDurationMs: (lease.spec?.leaseDurationSeconds ?? 15) * 1000 };
+    }
+  }
+
+  async #tryAcquireOrRenew(): Promise<void> {
+    const { api, namespace, name, identity } = this.#o;
+    let lease: V1Lease | null;
+    try {
+      lease = await api.readNamespacedLease({ name, namespace });
+    } catch (err) {
+      if (apiStatus(err) !== 404) throw err;
+      lease = null;
+    }
+    this.#observe(lease);
+    const step = electionStep(this.#observed, identity, this.#now());
+    if (step === 'wait') return;
+    const nowDate = microTime(Date.now());
+    const spec = {
+      holderIdentity: identity,
+      leaseDurationSeconds: Math.ceil(this.#t.leaseDurationMs / 1000),
+      renewTime: nowDate,
+      acquireTime: step === 'take' ? nowDate : lease?.spec?.acquireTime ?? nowDate,
+      leaseTransitions: (lease?.spec?.leaseTransitions ?? 0) + (step === 'take' && lease !== null ? 1 : 0),
+    };
+    let written: V1Lease;
+    if (lease === null) {
+      written = await api.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec } });
+    } else {
+      // PUT with the resourceVersion we read: two replicas racing get one 409 (optimistic concurrency).
+      written = await api.replaceNamespacedLease({ name, namespace, body: { ...lease, spec } });
+    }
+    this.#observe(written);
+    this.#lastRenew = this.#now();
+    if (!this.#leading) {
+      this.#leading = true;
+      this.#o.log.info({ lease: name, identity }, 'became leader');
+      this.#o.onStartedLeading();
+    }
+  }
+
+  /** Stop; when leading, hand the lease back so another replica takes over without waiting for expiry. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (!this.#leading) return;
+    this.#leading = false;
+    const { api, namespace, name } = this.#o;
+    try {
+      const lease = await api.readNamespacedLease({ name, namespace });
+      if (lease.spec?.holderIdentity === this.#o.identity) {
+        await api.replaceNamespacedLease({ name, namespace, body: { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 } } });
+      }
+    } catch (err) {
+      this.#o.log.warn({ lease: name, err: errorMessage(err) }, 'could not release the lease; the next leader waits for it to expire');
+    }
+  }
+}

@@ -1,0 +1,120 @@
+// `herald lab`: the demo. For now it shows LB IPAM end to end in one process: the API-server
+// stand-in, the controller, example nodes/pools/Services, what each Service got and why, a
+// sharing edit story, and a controller restart that moves nothing.
+import { parseArgs } from 'node:util';
+import { makeClients } from '../kube/client.ts';
+import type { KubeClients } from '../kube/client.ts';
+import { KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { V1Service } from '@kubernetes/client-node';
+import { startDevApiServer } from '../devapi/server.ts';
+import { createLogger } from '../observability/logger.ts';
+import { startController } from '../controller/command.ts';
+import type { RunningController } from '../controller/command.ts';
+import { CONDITION_IPAM } from '../controller/service-status.ts';
+import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL, isIPPool } from '../kube/ippool-types.ts';
+import { LAB_NAMESPACE, labNodes, labPools, labServices } from './ipam-scenario.ts';
+
+const HELP = `herald lab — run the demo
+
+Usage: herald lab [--log-level LEVEL]
+
+Starts the in-memory API server stand-in and the controller in this process, creates example
+nodes, IPPools and Services (documentation addresses only), prints what each Service got and
+why, edits a shared pair, restarts the controller, and exits. Nothing touches the host network.
+`;
+
+type Print = (line: string) => void;
+
+async function serviceTable(clients: KubeClients): Promise<string[]> {
+  const list = await clients.core.listNamespacedService({ namespace: LAB_NAMESPACE });
+  return list.items.map((s: V1Service) => {
+    const ips = (s.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).join(',') || '-';
+    const c = s.status?.conditions?.find((x) => x.type === CONDITION_IPAM);
+    const verdict = c === undefined ? '(not Herald\'s: untouched)' : `${c.reason}: ${c.message}`;
+    return `  ${(s.metadata?.name ?? '').padEnd(14)} ${ips.padEnd(34)} ${verdict}`;
+  });
+}
+
+async function poolTable(clients: KubeClients): Promise<string[]> {
+  const list: unknown = await clients.custom.listClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: IPPOOL_PLURAL });
+  const items: unknown[] = typeof list === 'object' && list !== null && 'items' in list && Array.isArray(list.items) ? list.items : [];
+  return items.filter(isIPPool).map((p) => {
+    const conflict = p.status?.conditions?.find((c) => c.type === 'Conflict');
+    const st = p.status;
+    return `  ${(p.metadata.name ?? '').padEnd(14)} total=${st?.ipsTotal ?? '?'} used=${st?.ipsUsed ?? '?'} reserved=${st?.ipsReserved ?? '?'} available=${st?.ipsAvailable ?? '?'}${conflict?.status === 'True' ? `  CONFLICT: ${conflict.message}` : ''}`;
+  });
+}
+
+/** Waits until the printed state stops changing (the controller has caught up). */
+async function settle(clients: KubeClients): Promise<string[]> {
+  let last = '';
+  for (let i = 0; i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = [...(await serviceTable(clients)), ...(await poolTable(clients))];
+    const text = now.join('\n');
+    if (text === last && !text.includes('?')) return now;
+    last = text;
+  }
+  throw new Error('the controller did not settle within 10 s');
+}
+
+async function patchService(clients: KubeClients, name: string, body: object): Promise<void> {
+  await clients.core.patchNamespacedService({ name, namespace: LAB_NAMESPACE, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+}
+
+export async function runLab(print: Print, logLevel = 'warn'): Promise<void> {
+  const server = await startDevApiServer({ host: '127.0.0.1', port: 0, crdDirs: [] });
+  const kc = new KubeConfig();
+  kc.loadFromString(server.kubeconfigYaml());
+  const clients = makeClients(kc);
+  const log = createLogger({ name: 'herald-lab', level: logLevel });
+  const config = { namespace: 'herald-system', identity: 'lab-controller', defaultServiceIpam: 'pool' as const, acceptAnnotations: new Set<never>(), logLevel };
+  let running: RunningController | undefined;
+  try {
+    print(`API server stand-in at ${server.url}`);
+    for (const ns of [LAB_NAMESPACE, 'herald-system']) await clients.core.createNamespace({ body: { metadata: { name: ns } } });
+    for (const node of labNodes()) await clients.core.createNode({ body: node });
+    for (const pool of labPools()) await clients.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: IPPOOL_PLURAL, body: pool });
+    print('\nServices and what they show:');
+    for (const [svc, why] of labServices()) {
+      await clients.core.createNamespacedService({ namespace: LAB_NAMESPACE, body: svc });
+      print(`  ${(svc.metadata?.name ?? '').padEnd(14)} ${why}`);
+    }
+    running = await startController(config, log, clients);
+    print('\nAllocated (service, addresses, condition):');
+    const first = await settle(clients);
+    for (const line of first) print(line);
+
+    print('\nBoth Services sharing the "dns" address switch externalTrafficPolicy Cluster → Local, one after the other:');
+    await patchService(clients, 'dns-tcp', { spec: { externalTrafficPolicy: 'Local' } });
+    for (const line of (await settle(clients)).filter((l) => l.includes('dns-'))) print(line);
+    await patchService(clients, 'dns-udp', { spec: { externalTrafficPolicy: 'Local' } });
+    for (const line of (await settle(clients)).filter((l) => l.includes('dns-'))) print(line);
+
+    print('\nRestarting the controller: no address moves.');
+    const before = (await serviceTable(clients)).join('\n');
+    await running.stop();
+    running = await startController({ ...config, identity: 'lab-controller-2' }, log, clients);
+    const after = (await settle(clients)).slice(0, before.split('\n').length).join('\n');
+    print(before === after ? '  every Service kept its addresses' : `  CHANGED:\n${after}`);
+  } finally {
+    await running?.stop();
+    await server.close();
+  }
+}
+
+export async function runLabCommand(argv: readonly string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: [...argv], strict: true, options: { 'log-level': { type: 'string', default: 'warn' }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (err) {
+    process.stderr.write(`herald lab: ${err instanceof Error ? err.message : String(err)}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help === true) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  await runLab((l) => process.stdout.write(`${l}\n`), values['log-level']);
+  return 0;
+}
