@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 npm ci --no-audit --no-fund --loglevel=error
 npm run build
-npx herald lab "$@"
+npx --loglevel=error herald lab "$@"

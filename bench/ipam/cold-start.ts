@@ -7,6 +7,7 @@
 // controller (`herald controller`, spawned as its own process so its memory is its own), and
 // this bench, which only watches: see observer.ts for how, and the report for the CPU it used.
 // Usage: node bench/ipam/cold-start.ts [--services N] [--v4-pools N] [--v6-pools N] [--timeout S]
+//        [--controller-node-option=--cpu-prof ...]   (flags for the controller's node, repeatable)
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -123,18 +124,39 @@ interface HealthTimes {
   readyz?: number;
 }
 
-/** Polls the controller's /healthz (first answer: the process is up) then /readyz (first pass written). */
+/**
+ * Polls the controller's /healthz (first answer: the process is up), then /readyz until it says
+ * "caches synced" (leading, and the first full pass written). Note /readyz also answers 200 for
+ * a standby replica, before the lease is won, so its status code alone proves nothing here.
+ */
 async function probeHealth(base: string, t0: number, out: HealthTimes, stop: () => boolean): Promise<void> {
-  for (const [path, key, every] of [['/healthz', 'healthz', 10], ['/readyz', 'readyz', 50]] as const) {
+  const probes = [
+    { path: '/healthz', key: 'healthz', every: 10, done: (status: number) => status === 200 },
+    { path: '/readyz', key: 'readyz', every: 50, done: (status: number, body: string) => status === 200 && body.includes('caches synced') },
+  ] as const;
+  for (const p of probes) {
     while (!stop()) {
-      const ok = await httpGet(`${base}${path}`, undefined, 500).then((r) => r.status === 200, () => false);
+      const ok = await httpGet(`${base}${p.path}`, undefined, 500).then((r) => p.done(r.status, r.body), () => false);
       if (ok) {
-        out[key] = performance.now() - t0;
+        out[p.key] = performance.now() - t0;
         break;
       }
-      await sleep(every);
+      await sleep(p.every);
     }
   }
+}
+
+/** Passes and their summed duration from the controller's herald_ipam_reconcile_duration_seconds. */
+async function reconcileTime(base: string): Promise<string> {
+  const res = await httpGet(`${base}/metrics`, undefined, 2_000).catch((err: unknown) => ({ status: 0, body: String(err) }));
+  const value = (name: string): number | undefined => {
+    const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(res.body);
+    return m?.[1] === undefined ? undefined : Number(m[1]);
+  };
+  const sum = value('herald_ipam_reconcile_duration_seconds_sum');
+  const count = value('herald_ipam_reconcile_duration_seconds_count');
+  if (res.status !== 200 || sum === undefined || count === undefined) return `not available (/metrics answered ${res.status})`;
+  return `${count} passes, ${sum.toFixed(2)} s in total`;
 }
 
 function verdict(ok: boolean, target: string): string {
@@ -148,6 +170,8 @@ async function run(): Promise<number> {
       'v4-pools': { type: 'string', default: '80' },
       'v6-pools': { type: 'string', default: '20' },
       timeout: { type: 'string', default: '120' },
+      // Extra Node flags for the controller only, e.g. --controller-node-option=--cpu-prof.
+      'controller-node-option': { type: 'string', multiple: true, default: [] },
     },
     strict: true,
   });
@@ -201,27 +225,33 @@ async function run(): Promise<number> {
   await tracker.start(before.items);
   const apiCpu0 = cpuSecondsOf(api.child.pid) ?? 0;
   const benchCpu0 = process.cpuUsage();
-  const args = ['src/cli.ts', 'controller', '--kubeconfig', kubeconfig, '--log-level', 'warn', '--health-addr', `127.0.0.1:${healthPort}`];
+  const args = [...values['controller-node-option'], 'src/cli.ts', 'controller', '--kubeconfig', kubeconfig, '--log-level', 'warn', '--health-addr', `127.0.0.1:${healthPort}`];
   t0 = performance.now();
   const ctl = spawnChild('herald controller', NODE, args, ROOT);
   const health: HealthTimes = {};
   let probing = true;
-  const probes = probeHealth(`http://127.0.0.1:${healthPort}`, t0, health, () => !probing);
+  const ctlBase = `http://127.0.0.1:${healthPort}`;
+  const probes = probeHealth(ctlBase, t0, health, () => !probing);
+  let deadline: NodeJS.Timeout | undefined;
   const outcome = await Promise.race([
     tracker.all().then(() => 'settled' as const),
     ctl.exited.then(() => 'exited' as const),
-    sleep(timeoutMs).then(() => 'timeout' as const),
+    new Promise<'timeout'>((r) => {
+      deadline = setTimeout(() => r('timeout'), timeoutMs);
+    }),
   ]);
+  clearTimeout(deadline);
   const settledMs = tracker.allSatisfiedAt;
   const ctlCpu = cpuSecondsOf(ctl.pid);
   const apiCpu = (cpuSecondsOf(api.child.pid) ?? 0) - apiCpu0;
   const benchCpu = process.cpuUsage(benchCpu0);
   const memAtSettle = memoryOf(ctl.pid);
-  // Give /readyz a moment (it turns true when the first pass's writes are done), then read memory again.
+  // Give /readyz a moment (it says "caches synced" once the first pass's writes are done), then read memory again.
   for (let i = 0; i < 100 && health.readyz === undefined && ctl.exit === undefined; i++) await sleep(50);
   await sleep(1_000);
   const memLater = memoryOf(ctl.pid);
   const apiMem = memoryOf(api.child.pid);
+  const passes = await reconcileTime(ctlBase);
   probing = false;
   await probes;
   tracker.stop();
@@ -230,8 +260,10 @@ async function run(): Promise<number> {
   console.log(`\ncontroller: pid ${ctl.pid}: ${[NODE.replace(`${ROOT}/`, ''), ...args].join(' ')}`);
   console.log(`  /healthz first answered:            ${secs(health.healthz)} after spawn (Node start, module load, flags)`);
   console.log(`  first Service satisfied (watch):    ${secs(tracker.firstSatisfiedAt)}`);
+  console.log(`  25 % / 50 % / 75 % satisfied:       ${tracker.quarters.map(secs).join(' / ')}`);
   console.log(`  every Service satisfied (watch):    ${secs(settledMs)}   ${settledMs === undefined ? '' : verdict(settledMs / 1000 <= TARGET_SECONDS, `≤ ${TARGET_SECONDS} s`)}`);
-  console.log(`  /readyz first true (pass written):  ${secs(health.readyz)}`);
+  console.log(`  /readyz "caches synced" (pass done): ${secs(health.readyz)}`);
+  console.log(`  reconcile passes (in-process time): ${passes} (herald_ipam_reconcile_duration_seconds; no API I/O)`);
   if (memAtSettle !== undefined) {
     console.log(`  peak RSS (VmHWM) at settle:         ${mb(memAtSettle.peakKb)}   ${verdict((memAtSettle.peakKb * 1024) / 1e6 <= TARGET_MB, `≤ ${TARGET_MB} MB`)}`);
   }

@@ -75,6 +75,8 @@ export class SatisfiedTracker {
   restarts = 0;
   firstSatisfiedAt: number | undefined;
   allSatisfiedAt: number | undefined;
+  /** When a quarter, half and three quarters of the wanted Services were satisfied. */
+  readonly quarters: (number | undefined)[] = [undefined, undefined, undefined];
 
   constructor(o: TrackerOptions) {
     this.#o = o;
@@ -87,7 +89,7 @@ export class SatisfiedTracker {
 
   /** Resolves when every wanted Service has condition True (at once if that is already so). */
   all(): Promise<void> {
-    if (this.allSatisfiedAt !== undefined) return Promise.resolve();
+    if (this.allSatisfiedAt !== undefined || this.#o.want.size === 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
       this.#onAll = resolve;
     });
@@ -126,6 +128,8 @@ export class SatisfiedTracker {
     if (was === is) return;
     this.#satisfied += is ? 1 : -1;
     if (is && this.firstSatisfiedAt === undefined) this.firstSatisfiedAt = this.#o.now();
+    const q = Math.floor((4 * this.#satisfied) / this.#o.want.size) - 1;
+    if (is && q >= 0 && q < 3 && this.quarters[q] === undefined) this.quarters[q] = this.#o.now();
     if (this.#satisfied === this.#o.want.size && this.allSatisfiedAt === undefined) {
       this.allSatisfiedAt = this.#o.now();
       this.#onAll?.();

@@ -95,6 +95,8 @@ export interface RunningController {
   metrics: HeraldMetrics;
   /** Resolves when leadership is lost (the process should exit so a fresh start re-syncs). */
   lost: Promise<void>;
+  /** Ports of the metrics/health servers, in flag order (useful with port 0). */
+  ports: number[];
   stop(): Promise<void>;
 }
 
@@ -103,7 +105,7 @@ export async function startController(config: ControllerConfig, log: Logger, cli
   const metrics = createMetrics();
   let controller: IpamController | undefined;
   const events = new EventRecorder({ core: clients.core, component: 'herald-controller', instance: config.identity, log, onError: () => metrics.kubeRequestErrors.inc({ verb: 'create', resource: 'events' }) });
-  const servers: { close(): Promise<void> }[] = [];
+  const servers: { port: number; close(): Promise<void> }[] = [];
   let markLost: () => void = () => {};
   const lost = new Promise<void>((resolve) => {
     markLost = resolve;
@@ -151,9 +153,11 @@ export async function startController(config: ControllerConfig, log: Logger, cli
     elector,
     metrics,
     lost,
+    ports: servers.map((s) => s.port),
     async stop() {
-      await controller?.stop();
+      // The elector first: once it has stopped, no new controller can start behind our back.
       await elector.stop();
+      await controller?.stop();
       await Promise.all(servers.map((s) => s.close()));
     },
   };

@@ -93,7 +93,6 @@ export class IpamReconciler {
     for (const key of [...keys]) for (const ip of this.allocator.ipsOf(key)) for (const h of this.allocator.holdersOf(ip)) keys.add(h);
 
     const poolViews: ServiceView[] = [];
-    let released = false;
     for (const key of keys) {
       const svc = byKey.get(key);
       const intent: ServiceIntent = svc === undefined ? { kind: 'ignored', key, why: 'NotLoadBalancer' } : classifyService(svc, this.#opts);
@@ -111,7 +110,7 @@ export class IpamReconciler {
           if (svc !== undefined) this.#apply(res, svc, { ips: intent.ipam === 'pool' ? this.allocator.ipsOf(key) : ingressIPs(svc), satisfied: false, reason: 'InvalidRequest', message: intent.message }, now);
           break;
         case 'ignored': {
-          released = this.#forget(res, key) || released;
+          this.#forget(res, key);
           // Only a Service we wrote to (our condition is there) is cleaned; a foreign class is never written.
           if (svc !== undefined && intent.why !== 'ForeignClass') {
             const status = clearedServiceStatus(svc);
@@ -121,17 +120,16 @@ export class IpamReconciler {
         }
       }
     }
-    released = this.#reconcilePool(res, poolViews, byKey, now) || released;
-    if (released || all) {
-      // Freed addresses may satisfy Services that were waiting.
-      const waiting = [...this.#outcomes].filter(([k, o]) => !o.satisfied && !keys.has(k) && !this.#nodeIpamKeys.has(k));
-      const views = waiting.flatMap(([k]) => {
-        const svc = byKey.get(k);
-        const intent = svc === undefined ? undefined : classifyService(svc, this.#opts);
-        return intent?.kind === 'pool' ? [intent.view] : [];
-      });
-      if (views.length > 0) this.#reconcilePool(res, views, byKey, now);
-    }
+    this.#reconcilePool(res, poolViews, byKey, now);
+    // Services still waiting are asked again on every pass: a release, a pool edit, or an edit
+    // of a would-be sharer may each be what they wait for, and asking costs no API request.
+    const waiting = [...this.#outcomes].filter(([k, o]) => !o.satisfied && !keys.has(k) && !this.#nodeIpamKeys.has(k));
+    const views = waiting.flatMap(([k]) => {
+      const svc = byKey.get(k);
+      const intent = svc === undefined ? undefined : classifyService(svc, this.#opts);
+      return intent?.kind === 'pool' ? [intent.view] : [];
+    });
+    this.#reconcilePool(res, views, byKey, now);
     this.#poolStatuses(res, snap, now);
     res.poolStatuses = this.allocator.poolStatuses();
     for (const o of this.#outcomes.values()) o.satisfied ? res.satisfied++ : res.unsatisfied++;
@@ -179,16 +177,13 @@ export class IpamReconciler {
     this.#poolErrors = errors;
   }
 
-  #forget(res: PassResult, key: string): boolean {
+  #forget(res: PassResult, key: string): void {
     this.#outcomes.delete(key);
-    const gone = this.allocator.release(key);
-    for (const r of gone) res.releases.push({ reason: r.reason });
-    return gone.length > 0;
+    for (const r of this.allocator.release(key)) res.releases.push({ reason: r.reason });
   }
 
-  #reconcilePool(res: PassResult, views: ServiceView[], byKey: ReadonlyMap<string, V1Service>, now: Date): boolean {
-    if (views.length === 0) return false;
-    let released = false;
+  #reconcilePool(res: PassResult, views: ServiceView[], byKey: ReadonlyMap<string, V1Service>, now: Date): void {
+    if (views.length === 0) return;
     const decisions: Decision[] = this.allocator.reconcile(views);
     for (const d of decisions) {
       const svc = byKey.get(d.key);
@@ -200,13 +195,11 @@ export class IpamReconciler {
         res.events.push({ ...target, type: 'Normal', reason: 'IPAllocated', message: `allocated ${ip} from pool "${pool}"` });
       }
       for (const r of d.released) {
-        released = true;
         res.releases.push({ reason: r.reason });
         res.events.push({ ...target, type: 'Warning', reason: 'IPReleased', message: `released ${r.ip}: ${r.message}` });
       }
       this.#apply(res, svc, d, now);
     }
-    return released;
   }
 
   #nodeIpam(res: PassResult, svc: V1Service, view: Parameters<typeof nodeIpamAddresses>[0], snap: Snapshot, now: Date): void {

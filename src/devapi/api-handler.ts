@@ -8,7 +8,7 @@ import { mediaType, parseBody, readBody, sendError, sendJson } from './http-io.t
 import type { Json, JsonObject } from './json.ts';
 import { deleteObject } from './rest-delete.ts';
 import { parseFilter, type ApiContext, type ResourceRequest } from './rest-common.ts';
-import { patchObject } from './rest-patch.ts';
+import { checkPatchType, patchObject } from './rest-patch.ts';
 import { getObject, listObjects } from './rest-read.ts';
 import { createObject, replaceObject } from './rest-write.ts';
 import { parsePath } from './router.ts';
@@ -98,7 +98,8 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
   const rawBody = method === 'GET' ? Buffer.alloc(0) : await readBody(req);
   let body: Json | undefined;
   if (needsBody) {
-    if (verb !== 'patch') {
+    if (verb === 'patch') checkPatchType(rt, contentType);
+    else {
       if (contentType === 'application/vnd.kubernetes.protobuf' || (contentType !== '' && !BODY_TYPES.includes(contentType))) {
         throw unsupportedMediaType(contentType, ['application/json', 'application/yaml']);
       }

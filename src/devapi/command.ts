@@ -9,14 +9,15 @@ everything in memory (all state is lost when it stops).
 
 Usage:
   herald dev apiserver --kubeconfig-out FILE [--listen HOST:PORT] [--crds DIR]...
-                       [--history N] [--advertise-address IP]
+                       [--history N] [--advertise-address IP] [--no-deploy-crds]
 
 Flags:
   --listen HOST:PORT         address to listen on (default 127.0.0.1:0 = any free port;
                              IPv6 as [::1]:PORT)
   --kubeconfig-out FILE      write a kubeconfig for the server here (plain HTTP, no auth)
   --crds DIR                 also load every CustomResourceDefinition in DIR (*.yaml, *.yml,
-                             *.json); repeatable. Herald's own deploy/crds/ is always loaded.
+                             *.json); repeatable. Herald's own deploy/crds/ is loaded too
+  --no-deploy-crds           do not load Herald's deploy/crds/ (a vanilla cluster)
   --history N                watch events kept for resuming watches (default 1000); a watch
                              from an older resourceVersion gets 410 Expired
   --advertise-address IP     address of the default/kubernetes Endpoints and EndpointSlice
@@ -56,6 +57,7 @@ interface Flags {
   crds: string[];
   history: number | undefined;
   advertiseAddress: string | undefined;
+  deployCrds: boolean;
 }
 
 class UsageError extends Error {
@@ -70,10 +72,14 @@ function parseListen(v: string): { host: string; port: number } {
 }
 
 function parseFlags(argv: readonly string[]): Flags | 'help' {
-  const f: Flags = { host: '127.0.0.1', port: 0, kubeconfigOut: '', crds: [], history: undefined, advertiseAddress: undefined };
+  const f: Flags = { host: '127.0.0.1', port: 0, kubeconfigOut: '', crds: [], history: undefined, advertiseAddress: undefined, deployCrds: true };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     if (arg === '-h' || arg === '--help') return 'help';
+    if (arg === '--no-deploy-crds') {
+      f.deployCrds = false;
+      continue;
+    }
     const eq = arg.indexOf('=');
     const name = eq > 0 ? arg.slice(0, eq) : arg;
     const value = (): string => {
@@ -135,6 +141,7 @@ export async function runDevApiServerCommand(argv: string[], io: CommandIO = pro
       host: flags.host,
       port: flags.port,
       crdDirs: flags.crds,
+      includeDeployCrds: flags.deployCrds,
       ...(flags.history === undefined ? {} : { historyLimit: flags.history }),
       ...(flags.advertiseAddress === undefined ? {} : { advertiseAddress: flags.advertiseAddress }),
     });

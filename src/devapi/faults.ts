@@ -64,9 +64,10 @@ export class FaultState {
     return Date.now() < this.unreachableUntil;
   }
 
-  unreachable(seconds: number): void {
+  /** Starts the partition now; `spare` (the hook's own connection) is left to the caller. */
+  unreachable(seconds: number, spare?: Socket): void {
     this.unreachableUntil = Date.now() + Math.max(0, seconds) * 1000;
-    this.destroyAll();
+    for (const s of this.sockets) if (s !== spare) s.destroy();
   }
 
   /** Drops the partition early (used by close()). */

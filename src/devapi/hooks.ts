@@ -35,8 +35,9 @@ export function handleHook(req: IncomingMessage, res: ServerResponse, url: URL, 
     case 'POST /herald-dev/unreachable': {
       const seconds = Number(q.get('seconds') ?? '');
       if (!Number.isFinite(seconds) || seconds <= 0) return bad(res, 'seconds must be a positive number');
-      // Answer first, then drop everything (this connection included) for `seconds`.
-      res.once('finish', () => d.faults.unreachable(seconds));
+      // The partition starts now; this connection goes once the answer is out.
+      d.faults.unreachable(seconds, req.socket);
+      res.once('finish', () => req.socket.destroy());
       sendJson(res, 200, { unreachableSeconds: seconds });
       return;
     }

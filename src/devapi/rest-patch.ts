@@ -6,7 +6,7 @@ import { applyJsonPatch, JsonPatchError } from './json-patch.ts';
 import { applyMergePatch } from './merge-patch.ts';
 import { decode, external, type ApiContext, type ResourceRequest } from './rest-common.ts';
 import { checkPreconditions, placeObject, update, type WriteResult } from './rest-write.ts';
-import { groupResource } from './resource-type.ts';
+import { groupResource, type ResourceType } from './resource-type.ts';
 import { applyStrategicMerge } from './strategic-merge.ts';
 
 export const JSON_PATCH = 'application/json-patch+json';
@@ -14,14 +14,19 @@ export const MERGE_PATCH = 'application/merge-patch+json';
 export const STRATEGIC_PATCH = 'application/strategic-merge-patch+json';
 export const APPLY_PATCH = 'application/apply-patch+yaml';
 
-export function patchObject(ctx: ApiContext, req: ResourceRequest, contentType: string, patch: Json, dryRun: boolean): WriteResult {
-  const { rt } = req;
-  if (req.name === undefined) throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+/** Throws 415 for a patch type this resource does not take; checked before the body is parsed. */
+export function checkPatchType(rt: ResourceType, contentType: string): void {
   const accepted = rt.smp === null ? [JSON_PATCH, MERGE_PATCH, APPLY_PATCH] : [JSON_PATCH, MERGE_PATCH, APPLY_PATCH, STRATEGIC_PATCH];
   if (contentType === APPLY_PATCH) {
     throw new ApiError(415, 'UnsupportedMediaType', 'server-side apply (application/apply-patch+yaml) is not implemented by herald dev apiserver; use a merge, JSON or strategic merge patch');
   }
   if (!accepted.includes(contentType)) throw unsupportedMediaType(contentType, accepted);
+}
+
+export function patchObject(ctx: ApiContext, req: ResourceRequest, contentType: string, patch: Json, dryRun: boolean): WriteResult {
+  const { rt } = req;
+  if (req.name === undefined) throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+  checkPatchType(rt, contentType);
   const storedOld = ctx.store.get(rt.storage, req.namespace ?? '', req.name);
   if (storedOld === undefined) throw notFound(groupResource(rt), req.name);
   const old = external(rt, storedOld);

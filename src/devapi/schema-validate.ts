@@ -51,7 +51,7 @@ function typeMatches(type: string, v: Json): boolean {
 export function validateValue(v: Json, s: JsonObject, path: string): FieldError[] {
   const out: FieldError[] = [];
   if (v === null) {
-    if (s['nullable'] === true || s['x-kubernetes-preserve-unknown-fields'] === true && s['type'] === undefined) return out;
+    if (s['nullable'] === true || (s['x-kubernetes-preserve-unknown-fields'] === true && s['type'] === undefined)) return out;
     if (typeof s['type'] === 'string') {
       out.push(fe.typeInvalid(path, v, `${inBody(path)} must be of type ${s['type']}: "null"`));
       return out;

@@ -76,7 +76,7 @@ export async function startDevApiServer(opts: DevApiServerOptions): Promise<DevA
     view: { listStorage: (s) => store.list(s) },
     crdChanged: (name, crd) => {
       const removed = registry.setCustom(name, crd === undefined ? [] : customTypes(crd));
-      hub?.close((rt) => removed.includes(rt));
+      hub?.close((rt) => removed.some((r) => r.storage === rt.storage && r.version === rt.version));
     },
   };
   const watches = new WatchHub(ctx, opts.bookmarkIntervalMs ?? 1000);

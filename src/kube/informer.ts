@@ -61,6 +61,11 @@ export function watchResource<T extends KubernetesObject>(opts: WatchOptions<T>)
     if (stopped) return;
     failedSinceStart = false;
     await informer.start();
+    // ListWatch opens its watch after the list even if stop() came meanwhile: close it again.
+    if (stopped) {
+      await informer.stop();
+      return;
+    }
     // ListWatch.start() resolves after the list and the watch request; an error on the way was
     // reported through the 'error' callback instead of a rejection.
     if (!failedSinceStart) {

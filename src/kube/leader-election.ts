@@ -56,6 +56,7 @@ export class LeaderElector {
   #lastRenew = 0;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  #ticking: Promise<void> = Promise.resolve();
 
   constructor(o: LeaderElectorOptions) {
     this.#o = o;
@@ -67,7 +68,7 @@ export class LeaderElector {
   }
 
   start(): void {
-    void this.#tick();
+    this.#ticking = this.#tick();
   }
 
   #now(): number {
@@ -87,7 +88,11 @@ export class LeaderElector {
       this.#o.log.error({ lease: this.#o.name }, 'lost leadership: could not renew the lease in time');
       this.#o.onStoppedLeading();
     }
-    if (!this.#stopped) this.#timer = setTimeout(() => void this.#tick(), this.#t.retryPeriodMs);
+    if (!this.#stopped) {
+      this.#timer = setTimeout(() => {
+        this.#ticking = this.#tick();
+      }, this.#t.retryPeriodMs);
+    }
   }
 
   #observe(lease: V1Lease | null): void {
@@ -131,7 +136,8 @@ export class LeaderElector {
     }
     this.#observe(written);
     this.#lastRenew = this.#now();
-    if (!this.#leading) {
+    // stop() may have come while this request was in flight: never start leading after it.
+    if (!this.#leading && !this.#stopped) {
       this.#leading = true;
       this.#o.log.info({ lease: name, identity }, 'became leader');
       this.#o.onStartedLeading();
@@ -142,8 +148,11 @@ export class LeaderElector {
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
-    if (!this.#leading) return;
+    await this.#ticking;
+    // A take that completed during stop() holds the lease without leading: hand it back too.
+    const held = this.#leading || this.#observed?.holder === this.#o.identity;
     this.#leading = false;
+    if (!held) return;
     const { api, namespace, name } = this.#o;
     try {
       const lease = await api.readNamespacedLease({ name, namespace });

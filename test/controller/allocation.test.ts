@@ -10,7 +10,7 @@ describe('controller: allocation', () => {
     c = await startCluster({ advertiseAddress: '192.0.2.3' });
     await c.clients.core.createNode({ body: node('n1', [['InternalIP', '192.0.2.2'], ['ExternalIP', '2001:db8:1::2']]) });
     await createPool(c, pool('main', { blocks: [{ cidr: '192.0.2.0/28' }, { cidr: '2001:db8:1::/64' }] }));
-    await c.startController();
+    await c.startController({ metricsAddr: '127.0.0.1:0' });
   });
   after(async () => c.close());
 
@@ -50,10 +50,10 @@ describe('controller: allocation', () => {
     assert.match(conditionOf(s)?.message ?? '', /API server/);
   });
 
-  it('reports reserved addresses in the pool status as decimal strings', async () => {
+  it('reports reserved addresses (two node addresses, the API server) in the pool status as decimal strings', async () => {
     const p = await eventually('pool status', async () => {
       const x = await getPool(c, 'main');
-      return x.status?.ipsReserved === '2' ? x : undefined;
+      return x.status?.ipsReserved === '3' ? x : undefined;
     });
     // 16 IPv4 + 2^64 IPv6 addresses.
     assert.equal(p.status?.ipsTotal, (16n + 2n ** 64n).toString());
@@ -97,5 +97,19 @@ describe('controller: allocation', () => {
     await createService(c, lbService('taker', { loadBalancerIP: ip }));
     const t = await serviceWithReason(c, 'taker', 'Satisfied');
     assert.deepEqual(ipsOf(t), [ip]);
+  });
+
+  it('serves metrics and readiness', async () => {
+    const port = c.controllers[0]?.ports[0];
+    assert.ok(port !== undefined);
+    const ready = await eventually('readyz 200', async () => {
+      const r = await fetch(`http://127.0.0.1:${port}/readyz`);
+      return r.status === 200 ? r.text() : undefined;
+    });
+    assert.match(ready, /leading/);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    assert.match(metrics, /^herald_controller_is_leader 1$/m);
+    assert.match(metrics, /^herald_ipam_services\{state="satisfied"\} [1-9]/m);
+    assert.match(metrics, /^herald_ipam_pool_addresses\{pool="main",state="reserved"\} 3$/m);
   });
 });

@@ -135,11 +135,17 @@ export function conditionOf(s: V1Service): { status: string; reason: string; mes
 
 /** Waits until the Service's condition has the given reason; returns the Service. */
 export async function serviceWithReason(c: Cluster, name: string, reason: string, namespace = NS): Promise<V1Service> {
-  return eventually(`${namespace}/${name} to have reason ${reason}`, async () => {
-    const s = await getService(c, name, namespace);
-    const cond = conditionOf(s);
-    return cond?.reason === reason && cond.observedGeneration === s.metadata?.generation ? s : undefined;
-  });
+  let seen = '';
+  try {
+    return await eventually(`${namespace}/${name} to have reason ${reason}`, async () => {
+      const s = await getService(c, name, namespace);
+      const cond = conditionOf(s);
+      seen = JSON.stringify({ condition: cond, ips: ipsOf(s), generation: s.metadata?.generation });
+      return cond?.reason === reason && cond.observedGeneration === s.metadata?.generation ? s : undefined;
+    });
+  } catch (err) {
+    throw new Error(`${err instanceof Error ? err.message : String(err)}; last seen ${seen}`);
+  }
 }
 
 export async function eventsFor(c: Cluster, name: string, namespace = NS): Promise<CoreV1Event[]> {

@@ -49,8 +49,9 @@ describe('controller: restarts and faults', () => {
   });
 
   it('recovers from failed requests and dropped watches', async () => {
+    await createService(c, lbService('through-500s'));
+    // The controller's writes (and the test's own polls) now meet 500s and must retry.
     c.server.faults.failNext(5, 500);
-    await createService(c, lbService('through-500s')).catch(() => createService(c, lbService('through-500s')));
     await serviceWithReason(c, 'through-500s', 'Satisfied');
     c.server.faults.closeWatches();
     await createService(c, lbService('after-watch-drop'));

@@ -55,7 +55,8 @@ describe('controller: sharing', () => {
 
   it('across namespaces only when both sides allow the other namespace', async () => {
     const base = ipsOf(await getService(c, 'a-tcp'))[0] ?? '';
-    await createService(c, lbService('one-sided', { ports: [{ port: 8080, protocol: 'TCP' }] }, { namespace: 'other', annotations: { ...KEY, 'herald.dev/ips': base, 'herald.dev/sharing-cross-namespace': 'apps' } }));
+    // Local like the two holders by now, with the same pod selector: only the namespace rule is in the way.
+    await createService(c, lbService('one-sided', { selector: { app: 'dns' }, externalTrafficPolicy: 'Local', ports: [{ port: 8080, protocol: 'TCP' }] }, { namespace: 'other', annotations: { ...KEY, 'herald.dev/ips': base, 'herald.dev/sharing-cross-namespace': 'apps' } }));
     await serviceWithReason(c, 'one-sided', 'IncompatibleSharing', 'other');
     // Now the apps side allows "other" too (on both holders of the address).
     await patchService(c, 'a-tcp', { metadata: { annotations: { 'herald.dev/sharing-cross-namespace': 'other' } } });

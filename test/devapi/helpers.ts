@@ -131,3 +131,15 @@ export function withLabels(obj: JsonObject, labels: Record<string, string>): Jso
   if (isObject(meta)) meta['labels'] = labels;
   return copy;
 }
+
+/** The `field` of every cause of a Status body, in order. */
+export function causeFields(status: JsonObject): string[] {
+  const causes = get(status, 'details', 'causes');
+  return Array.isArray(causes) ? causes.map((c) => String(get(c, 'field') ?? '')) : [];
+}
+
+/** `metadata.name` of every item of a list body. */
+export function itemNames(list: JsonObject): string[] {
+  const items = list['items'];
+  return Array.isArray(items) ? items.map((i) => String(get(i, 'metadata', 'name') ?? '')) : [];
+}
