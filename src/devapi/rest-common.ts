@@ -1,5 +1,6 @@
 // What the REST handlers share: the API context, decoding a body into a typed object, and the
 // filters (namespace, label and field selectors) lists and watches apply.
+import { matchesLabelRequirements, parseLabelRequirements, type LabelRequirement } from '../kube/label-selector.ts';
 import { ApiError, badRequest, invalid } from './errors.ts';
 import type { FieldError } from './field-errors.ts';
 import { child, isObject, nameOf, namespaceOf, objAt, stringMap, type Json, type JsonObject } from './json.ts';
@@ -7,7 +8,7 @@ import type { Registry } from './registry.ts';
 import { apiVersionOf, type ResourceType, type StoreView } from './resource-type.ts';
 import { applyDefaults, prune } from './schema-prune.ts';
 import { validateValue } from './schema-validate.ts';
-import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, type FieldRequirement, type LabelSelector } from './selectors.ts';
+import { matchesFields, parseFieldSelector, type FieldRequirement } from './selectors.ts';
 import type { ObjectStore } from './store.ts';
 
 export interface ApiContext {
@@ -65,25 +66,27 @@ export function invalidError(rt: ResourceType, name: string, errors: readonly Fi
 
 export interface Filter {
   namespace: string | undefined;
-  labels: LabelSelector;
+  labels: readonly LabelRequirement[];
   fields: FieldRequirement[];
 }
 
 export function parseFilter(rt: ResourceType, req: ResourceRequest): Filter {
-  const labels = parseLabelSelector(req.query.get('labelSelector') ?? '');
+  // A bad selector is a 400 BadRequest whose message is the parser's ("unable to parse requirement: ...").
+  const labels = parseLabelRequirements(req.query.get('labelSelector') ?? '');
+  if (!labels.ok) throw badRequest(labels.error.message);
   const fields = parseFieldSelector(req.query.get('fieldSelector') ?? '');
   for (const f of fields) {
     if (f.field === 'metadata.name' || f.field === 'metadata.namespace' || Object.hasOwn(rt.fieldLabels, f.field)) continue;
     if (rt.builtin) throw badRequest(`field label not supported: ${f.field}`);
     throw badRequest(`"${f.field}" is not a known field selector: only "metadata.name", "metadata.namespace"`);
   }
-  return { namespace: req.namespace, labels, fields };
+  return { namespace: req.namespace, labels: labels.requirements, fields };
 }
 
 /** Filter on the external form of an object. */
 export function matches(rt: ResourceType, f: Filter, obj: JsonObject): boolean {
   if (f.namespace !== undefined && namespaceOf(obj) !== f.namespace) return false;
-  if (!matchesLabels(f.labels, stringMap(objAt(obj, 'metadata')?.['labels']))) return false;
+  if (!matchesLabelRequirements(f.labels, new Map(Object.entries(stringMap(objAt(obj, 'metadata')?.['labels']))))) return false;
   return matchesFields(f.fields, (field) => {
     if (field === 'metadata.name') return nameOf(obj);
     if (field === 'metadata.namespace') return namespaceOf(obj);

@@ -117,7 +117,7 @@ export function classifyService(svc: V1Service, opts: AdapterOptions): ServiceIn
     let nodeSelector: LabelSelector | null = null;
     if (sel !== undefined) {
       const parsed = parseLabelSelector(sel);
-      if (!parsed.ok) return { kind: 'invalid', key, ipam: 'node', message: `annotation ${ANN_NODE_IPAM_MATCH_LABELS}: ${parsed.error}` };
+      if (!parsed.ok) return { kind: 'invalid', key, ipam: 'node', message: `annotation ${ANN_NODE_IPAM_MATCH_LABELS} ${JSON.stringify(sel)}: ${parsed.error.message}` };
       nodeSelector = parsed.selector;
     }
     return { kind: 'node', key, view: { key, namespace, name, ipFamilies: families, ipFamilyPolicy: policy, externalTrafficPolicy: etp, nodeSelector } };

@@ -1,72 +1,355 @@
-// Parses the label-selector string syntax of the Kubernetes API ("a=b,c!=d,e in (x,y),!f")
-// into the structured form. Grammar: k8s.io/apimachinery/pkg/labels/selector.go.
+// The one parser in Herald of the Kubernetes label-selector string syntax
+// ("a=b,c!=d,e in (x,y),f notin (z),g,!h,n>3"): lexer, grammar and checks follow
+// k8s.io/apimachinery/pkg/labels/selector.go (Parse, NewRequirement, Requirement.Matches), so a
+// string is accepted here exactly when the kube-apiserver accepts it as `?labelSelector=`.
+// The result is a requirement list, because `gt`/`lt` are valid in a list request but have no
+// metav1.LabelSelector form; toLabelSelector converts when the structured form is needed.
+// Errors are values with stable codes; nothing here throws on user input.
 import type { LabelSelector, SelectorRequirement } from '../ipam/types.ts';
 
-export type ParsedSelector = { ok: true; selector: LabelSelector } | { ok: false; error: string };
+/** selection.Operator; `==` is parsed as Equals (DoubleEquals differs from it only when printed). */
+export type LabelOperator = 'Equals' | 'NotEquals' | 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'GreaterThan' | 'LessThan';
 
-// A qualified label key: optional DNS-subdomain prefix, then a name (KEP-less: labels validation).
-const KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
-
-/** Splits on commas that are not inside parentheses. */
-function splitTerms(text: string): string[] | null {
-  const terms: string[] = [];
-  let depth = 0;
-  let cur = '';
-  for (const ch of text) {
-    if (ch === '(') depth++;
-    if (ch === ')') depth--;
-    if (depth < 0 || depth > 1) return null;
-    if (ch === ',' && depth === 0) {
-      terms.push(cur.trim());
-      cur = '';
-    } else cur += ch;
-  }
-  if (depth !== 0) return null;
-  terms.push(cur.trim());
-  return terms;
+export interface LabelRequirement {
+  readonly key: string;
+  readonly operator: LabelOperator;
+  /** Sorted, without duplicates (NewRequirement gets them from a sets.String); empty for Exists/DoesNotExist. */
+  readonly values: readonly string[];
 }
 
-function parseTerm(term: string): SelectorRequirement | { label: [string, string] } | string {
-  let m = /^!\s*(\S+)$/.exec(term);
-  if (m?.[1] !== undefined) return KEY.test(m[1]) ? { key: m[1], operator: 'DoesNotExist', values: [] } : `invalid key "${m[1]}"`;
-  m = /^(\S+?)\s+(in|notin)\s*\(([^)]*)\)$/.exec(term);
-  if (m?.[1] !== undefined && m[2] !== undefined && m[3] !== undefined) {
-    const values = m[3].split(',').map((v) => v.trim());
-    if (!KEY.test(m[1])) return `invalid key "${m[1]}"`;
-    const bad = values.find((v) => !VALUE.test(v));
-    if (bad !== undefined) return `invalid value "${bad}"`;
-    return { key: m[1], operator: m[2] === 'in' ? 'In' : 'NotIn', values };
-  }
-  m = /^([^=!\s]+)\s*(==|=|!=)\s*([^=!\s]*)$/.exec(term);
-  if (m?.[1] !== undefined && m[2] !== undefined && m[3] !== undefined) {
-    if (!KEY.test(m[1])) return `invalid key "${m[1]}"`;
-    if (!VALUE.test(m[3])) return `invalid value "${m[3]}"`;
-    if (m[2] === '!=') return { key: m[1], operator: 'NotIn', values: [m[3]] };
-    return { label: [m[1], m[3]] };
-  }
-  if (KEY.test(term)) return { key: term, operator: 'Exists', values: [] };
-  return `cannot parse "${term}"`;
+export type LabelSelectorErrorCode =
+  /** The text does not follow the grammar. */
+  | 'Syntax'
+  /** A key that is not a qualified name ([prefix/]name). */
+  | 'InvalidKey'
+  /** A value that is not a valid label value. */
+  | 'InvalidValue'
+  /** A gt/lt value that is not a 64-bit integer. */
+  | 'InvalidInteger'
+  /** A valid requirement (gt/lt) that metav1.LabelSelector cannot express. */
+  | 'UnsupportedOperator';
+
+export interface LabelSelectorError {
+  readonly code: LabelSelectorErrorCode;
+  readonly message: string;
 }
 
-export function parseLabelSelector(text: string): ParsedSelector {
-  // A Map, not an object literal: a key such as "__proto__" must stay a plain key.
+export type ParsedRequirements = { ok: true; requirements: LabelRequirement[] } | { ok: false; error: LabelSelectorError };
+export type ParsedSelector = { ok: true; selector: LabelSelector } | { ok: false; error: LabelSelectorError };
+
+// ---- validation (k8s.io/apimachinery/pkg/util/validation: IsQualifiedName, IsValidLabelValue)
+
+const DNS_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
+const SUBDOMAIN_RE = new RegExp(`^${DNS_LABEL}(\\.${DNS_LABEL})*$`);
+const QUALIFIED_RE = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const NAME_CHARS = "consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+
+function keyProblems(key: string): string[] {
+  const parts = key.split('/');
+  if (parts.length > 2) return [`a qualified name must ${NAME_CHARS}, with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`];
+  const out: string[] = [];
+  const name = parts.length === 2 ? (parts[1] ?? '') : key;
+  if (parts.length === 2) {
+    const prefix = parts[0] ?? '';
+    if (prefix === '') out.push('prefix part must be non-empty');
+    else {
+      if (prefix.length > 253) out.push('prefix part must be no more than 253 characters');
+      if (!SUBDOMAIN_RE.test(prefix)) out.push("prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character");
+    }
+  }
+  if (name === '') out.push('name part must be non-empty');
+  else {
+    if (name.length > 63) out.push('name part must be no more than 63 characters');
+    if (!QUALIFIED_RE.test(name)) out.push(`name part must ${NAME_CHARS}`);
+  }
+  return out;
+}
+
+function valueProblems(value: string): string[] {
+  const out: string[] = [];
+  if (value.length > 63) out.push('must be no more than 63 characters');
+  if (value !== '' && !QUALIFIED_RE.test(value)) out.push(`a valid label must be an empty string or ${NAME_CHARS}`);
+  return out;
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** strconv.ParseInt(s, 10, 64): an optional sign, decimal digits, in range; else null. */
+function parseInt64(s: string): bigint | null {
+  if (!/^[+-]?[0-9]+$/.test(s)) return null;
+  const n = BigInt(s);
+  return n >= INT64_MIN && n <= INT64_MAX ? n : null;
+}
+
+// ---- lexer (selector.go Lexer)
+
+type TokenKind = 'id' | 'in' | 'notin' | '!' | '!=' | '=' | '==' | '>' | '<' | '(' | ')' | ',' | 'end';
+interface Token {
+  kind: TokenKind;
+  text: string;
+}
+
+const WHITESPACE = ' \t\r\n';
+const SYMBOLS: ReadonlyMap<string, TokenKind> = new Map<string, TokenKind>([
+  ['!=', '!='],
+  ['==', '=='],
+  ['!', '!'],
+  ['=', '='],
+  ['>', '>'],
+  ['<', '<'],
+  ['(', '('],
+  [')', ')'],
+  [',', ','],
+]);
+const isSymbol = (c: string): boolean => c !== '' && '=!(),><'.includes(c);
+const isSpace = (c: string): boolean => c !== '' && WHITESPACE.includes(c);
+
+/**
+ * Identifiers run to the next blank or symbol; symbols are read longest first (`!=`, `==`).
+ * Unlike Go, a NUL byte is an ordinary character (invalid in keys and values), not the end.
+ */
+function lex(text: string): Token[] {
+  const out: Token[] = [];
+  let i = 0;
+  for (;;) {
+    while (isSpace(text.charAt(i))) i++;
+    if (i >= text.length) {
+      out.push({ kind: 'end', text: '' });
+      return out;
+    }
+    const sym = SYMBOLS.get(text.slice(i, i + 2)) ?? SYMBOLS.get(text.charAt(i));
+    if (sym !== undefined) {
+      out.push({ kind: sym, text: sym });
+      i += sym.length;
+      continue;
+    }
+    let j = i;
+    while (j < text.length && !isSymbol(text.charAt(j)) && !isSpace(text.charAt(j))) j++;
+    const word = text.slice(i, j);
+    out.push({ kind: word === 'in' ? 'in' : word === 'notin' ? 'notin' : 'id', text: word });
+    i = j;
+  }
+}
+
+// ---- parser (selector.go Parser)
+
+const END: Token = { kind: 'end', text: '' };
+
+/**
+ * Go's parser reads tokens in two contexts: where a key or value may stand, `in` and `notin`
+ * are plain identifiers ("in in (notin)" is a valid requirement); only after a key are they operators.
+ */
+class Cursor {
+  readonly tokens: readonly Token[];
+  pos = 0;
+  constructor(tokens: readonly Token[]) {
+    this.tokens = tokens;
+  }
+  peek(operator = false): Token {
+    const t = this.tokens[this.pos] ?? END;
+    return !operator && (t.kind === 'in' || t.kind === 'notin') ? { kind: 'id', text: t.text } : t;
+  }
+  next(operator = false): Token {
+    const t = this.peek(operator);
+    this.pos++;
+    return t;
+  }
+}
+
+const syntax = (message: string): LabelSelectorError => ({ code: 'Syntax', message });
+const isError = (v: object): v is LabelSelectorError => 'code' in v;
+const startsRequirement = (t: Token): boolean => t.kind === 'id' || t.kind === '!';
+
+const OPERATORS: ReadonlyMap<TokenKind, LabelOperator> = new Map<TokenKind, LabelOperator>([
+  ['in', 'In'],
+  ['notin', 'NotIn'],
+  ['=', 'Equals'],
+  ['==', 'Equals'],
+  ['!=', 'NotEquals'],
+  ['>', 'GreaterThan'],
+  ['<', 'LessThan'],
+]);
+
+/** `( values )`: `()` is {""}; empty items between commas are "" too; `(,,)` is an error, as in Go. */
+function parseValues(c: Cursor): string[] | LabelSelectorError {
+  const open = c.next();
+  if (open.kind !== '(') return syntax(`found '${open.text}' expected: '('`);
+  const first = c.peek();
+  if (first.kind === ')') {
+    c.next();
+    return [''];
+  }
+  if (first.kind !== 'id' && first.kind !== ',') return syntax(`found '${first.text}', expected: ',', ')' or identifier`);
+  const values: string[] = [];
+  for (;;) {
+    const t = c.next();
+    if (t.kind === 'id') {
+      values.push(t.text);
+      const after = c.peek();
+      if (after.kind === ')') break;
+      if (after.kind !== ',') return syntax(`found '${after.text}', expected: ',' or ')'`);
+    } else if (t.kind === ',') {
+      if (values.length === 0) values.push('');
+      const after = c.peek();
+      if (after.kind === ')') {
+        values.push('');
+        break;
+      }
+      if (after.kind === ',') {
+        c.next();
+        values.push('');
+      }
+    } else return syntax(`found '${t.text}', expected: ',', or identifier`);
+  }
+  c.next(); // the ')' just seen
+  return values;
+}
+
+/** The value after =, ==, !=, >, <: none before ',' or the end is "". */
+function parseExactValue(c: Cursor): string[] | LabelSelectorError {
+  const t = c.peek();
+  if (t.kind === 'end' || t.kind === ',') return [''];
+  c.next();
+  return t.kind === 'id' ? [t.text] : syntax(`found '${t.text}', expected: identifier`);
+}
+
+/** NewRequirement's checks on the values (the key is checked as soon as it is read). */
+function requirement(key: string, operator: LabelOperator, raw: readonly string[]): LabelRequirement | LabelSelectorError {
+  const values = [...new Set(raw)].sort();
+  if (operator === 'GreaterThan' || operator === 'LessThan') {
+    const v = values[0] ?? '';
+    if (parseInt64(v) === null) return { code: 'InvalidInteger', message: `values[0]: Invalid value: ${JSON.stringify(v)}: for 'Gt', 'Lt' operators, the value must be an integer` };
+  }
+  // Also for gt/lt: "-1" is an int64 but not a label value, so the API server rejects `n>-1`.
+  for (const [i, v] of values.entries()) {
+    const problems = valueProblems(v);
+    if (problems.length > 0) return { code: 'InvalidValue', message: `values[${i}][${key}]: Invalid value: ${JSON.stringify(v)}: ${problems.join('; ')}` };
+  }
+  return { key, operator, values };
+}
+
+function parseRequirement(c: Cursor): LabelRequirement | LabelSelectorError {
+  let t = c.next();
+  const negated = t.kind === '!';
+  if (negated) t = c.next();
+  if (t.kind !== 'id') return syntax(`found '${t.text}', expected: identifier`);
+  const key = t.text;
+  const problems = keyProblems(key);
+  if (problems.length > 0) return { code: 'InvalidKey', message: `key: Invalid value: ${JSON.stringify(key)}: ${problems.join('; ')}` };
+  // `!key` takes nothing more: "!a=b" then fails at the separator, as in Go.
+  if (negated) return { key, operator: 'DoesNotExist', values: [] };
+  const after = c.peek();
+  if (after.kind === 'end' || after.kind === ',') return { key, operator: 'Exists', values: [] };
+  const opToken = c.next(true);
+  const operator = OPERATORS.get(opToken.kind);
+  if (operator === undefined) return syntax(`found '${opToken.text}', expected: in, notin, =, ==, !=, gt, lt`);
+  const values = operator === 'In' || operator === 'NotIn' ? parseValues(c) : parseExactValue(c);
+  return isError(values) ? values : requirement(key, operator, values);
+}
+
+/**
+ * Parses a label-selector string into its requirements, in the order written (Go sorts them by
+ * key; the order does not change what they select). The empty or blank string selects everything.
+ */
+export function parseLabelRequirements(text: string): ParsedRequirements {
+  const c = new Cursor(lex(text));
+  const requirements: LabelRequirement[] = [];
+  for (;;) {
+    const t = c.peek();
+    if (t.kind === 'end') return { ok: true, requirements };
+    if (!startsRequirement(t)) return { ok: false, error: syntax(`found '${t.text}', expected: !, identifier, or 'end of string'`) };
+    const r = parseRequirement(c);
+    if (isError(r)) return { ok: false, error: { code: r.code, message: `unable to parse requirement: ${r.message}` } };
+    requirements.push(r);
+    const sep = c.next();
+    if (sep.kind === 'end') return { ok: true, requirements };
+    if (sep.kind !== ',') return { ok: false, error: syntax(`found '${sep.text}', expected: ',' or 'end of string'`) };
+    const following = c.peek();
+    if (!startsRequirement(following)) return { ok: false, error: syntax(`found '${following.text}', expected: identifier after ','`) };
+  }
+}
+
+/** Requirement.Matches for every requirement (ANDed). Labels are a Map: keys are data, not properties. */
+export function matchesLabelRequirements(requirements: readonly LabelRequirement[], labels: ReadonlyMap<string, string>): boolean {
+  return requirements.every((r) => {
+    const value = labels.get(r.key);
+    switch (r.operator) {
+      case 'Equals':
+      case 'In':
+        return value !== undefined && r.values.includes(value);
+      case 'NotEquals':
+      case 'NotIn':
+        return value === undefined || !r.values.includes(value);
+      case 'Exists':
+        return value !== undefined;
+      case 'DoesNotExist':
+        return value === undefined;
+      case 'GreaterThan':
+      case 'LessThan': {
+        // A label that is not an integer matches neither gt nor lt.
+        const have = value === undefined ? null : parseInt64(value);
+        const bound = r.values.length === 1 ? parseInt64(r.values[0] ?? '') : null;
+        if (have === null || bound === null) return false;
+        return r.operator === 'GreaterThan' ? have > bound : have < bound;
+      }
+    }
+    return false;
+  });
+}
+
+const GO_OPERATOR: Readonly<Record<LabelOperator, string>> = {
+  Equals: '=',
+  NotEquals: '!=',
+  In: 'in',
+  NotIn: 'notin',
+  Exists: 'exists',
+  DoesNotExist: '!',
+  GreaterThan: 'gt',
+  LessThan: 'lt',
+};
+
+/**
+ * The metav1.LabelSelector form. Unlike metav1.ParseToLabelSelector (last equality wins, `!=`
+ * rejected), `a!=b` becomes NotIn [b], which selects the same objects, and a second, different
+ * equality on one key stays a requirement, so `a=b,a=c` still selects nothing. gt/lt have no
+ * matchExpressions operator and are an error, as there.
+ */
+export function toLabelSelector(requirements: readonly LabelRequirement[]): ParsedSelector {
+  // A Map, not an object literal: a key such as "constructor" must stay a plain key.
   const labels = new Map<string, string>();
   const matchExpressions: SelectorRequirement[] = [];
-  if (text.trim() === '') return { ok: true, selector: { matchLabels: {}, matchExpressions } };
-  const terms = splitTerms(text);
-  if (terms === null) return { ok: false, error: `unbalanced parentheses in "${text}"` };
-  for (const term of terms) {
-    if (term === '') return { ok: false, error: `empty term in "${text}"` };
-    const r = parseTerm(term);
-    if (typeof r === 'string') return { ok: false, error: `${r} in label selector "${text}"` };
-    if ('label' in r) {
-      const [k, v] = r.label;
-      // Two different equality terms on one key can never both hold: keep both as expressions.
-      const prior = labels.get(k);
-      if (prior !== undefined && prior !== v) matchExpressions.push({ key: k, operator: 'In', values: [v] });
-      else labels.set(k, v);
-    } else matchExpressions.push(r);
+  for (const r of requirements) {
+    switch (r.operator) {
+      case 'Equals': {
+        const v = r.values[0] ?? '';
+        const prior = labels.get(r.key);
+        if (prior !== undefined && prior !== v) matchExpressions.push({ key: r.key, operator: 'In', values: [v] });
+        else labels.set(r.key, v);
+        break;
+      }
+      case 'NotEquals':
+        matchExpressions.push({ key: r.key, operator: 'NotIn', values: r.values });
+        break;
+      case 'In':
+      case 'NotIn':
+      case 'Exists':
+      case 'DoesNotExist':
+        matchExpressions.push({ key: r.key, operator: r.operator, values: r.values });
+        break;
+      case 'GreaterThan':
+      case 'LessThan':
+        return {
+          ok: false,
+          error: { code: 'UnsupportedOperator', message: `"${GO_OPERATOR[r.operator]}" isn't supported in label selectors (key "${r.key}"): matchExpressions allow In, NotIn, Exists and DoesNotExist only` },
+        };
+    }
   }
   return { ok: true, selector: { matchLabels: Object.fromEntries(labels), matchExpressions } };
+}
+
+/** parseLabelRequirements, then toLabelSelector: for places that store a metav1.LabelSelector. */
+export function parseLabelSelector(text: string): ParsedSelector {
+  const parsed = parseLabelRequirements(text);
+  return parsed.ok ? toLabelSelector(parsed.requirements) : parsed;
 }

@@ -61,7 +61,12 @@ describe('classifyService', () => {
 
   it('a bad node-ipam selector annotation is reported', () => {
     const r = classifyService(svc({ loadBalancerClass: 'herald.dev/node-ipam' }, { 'herald.dev/node-ipam-match-labels': 'a in (b' }), opts);
-    assert.equal(r.kind, 'invalid');
+    assert.ok(r.kind === 'invalid');
+    assert.match(r.message, /"a in \(b": unable to parse requirement/);
+    // gt/lt are valid selector syntax, but a node selector is a metav1.LabelSelector, which has no such operator.
+    const gt = classifyService(svc({ loadBalancerClass: 'herald.dev/node-ipam' }, { 'herald.dev/node-ipam-match-labels': 'rack>3' }), opts);
+    assert.ok(gt.kind === 'invalid');
+    assert.match(gt.message, /isn't supported in label selectors/);
   });
 });
 
