@@ -14,7 +14,7 @@
 //    series (the small pool again) shows how far apart two identical cases come out: the noise.
 //  - GC: with --expose-gc a full collection runs before every timed round, outside the clock;
 //    without it, collections land inside rounds at random and widen the spread.
-//  - Timer resolution: a round is ≥ 250 allocations (≥ ~0.5 ms), far above hrtime's resolution.
+//  - Timer resolution: a round is ≥ 250 allocations (≥ ~5 ms), far above hrtime's resolution.
 //  - Dead-code elimination: every Decision is checked (satisfied, address count) after the clock.
 // Usage: node --expose-gc bench/ipam/allocation-cost.ts [--quick]
 import { parseArgs } from 'node:util';

@@ -175,9 +175,14 @@ async function run(): Promise<number> {
     },
     strict: true,
   });
-  const total = Number(values.services);
-  const timeoutMs = Number(values.timeout) * 1000;
-  const pools = makePools(Number(values['v4-pools']), Number(values['v6-pools']));
+  const count = (flag: string, v: string): number => {
+    const x = Number(v);
+    if (!Number.isInteger(x) || x < 0) throw new Error(`--${flag} wants a whole number ≥ 0, got "${v}"`);
+    return x;
+  };
+  const total = count('services', values.services);
+  const timeoutMs = count('timeout', values.timeout) * 1000;
+  const pools = makePools(count('v4-pools', values['v4-pools']), count('v6-pools', values['v6-pools']));
   const plan = new Map<string, PlannedService>();
   for (let i = 0; i < total; i++) {
     const p = planService(i);

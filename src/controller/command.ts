@@ -104,7 +104,7 @@ export interface RunningController {
 export async function startController(config: ControllerConfig, log: Logger, clients: KubeClients = makeClients(loadKubeConfig(config.kubeconfig))): Promise<RunningController> {
   const metrics = createMetrics();
   let controller: IpamController | undefined;
-  const events = new EventRecorder({ core: clients.core, component: 'herald-controller', instance: config.identity, log, onError: () => metrics.kubeRequestErrors.inc({ verb: 'create', resource: 'events' }) });
+  const events = new EventRecorder({ core: clients.core, component: 'herald-controller', instance: config.identity, log, onError: () => metrics.kubeRequestErrors.inc({ verb: 'create', resource: 'events' }), onDrop: () => metrics.eventsDropped.inc() });
   const servers: { port: number; close(): Promise<void> }[] = [];
   let markLost: () => void = () => {};
   const lost = new Promise<void>((resolve) => {

@@ -11,7 +11,7 @@ const i64 = { type: 'integer', format: 'int64' };
 const b = { type: 'boolean' };
 const time = { type: 'string', format: 'date-time', 'x-herald-time': 'second', nullable: true };
 const micro = { type: 'string', format: 'date-time', 'x-herald-time': 'micro', nullable: true };
-const any = { 'x-kubernetes-preserve-unknown-fields': true };
+const opaque = { 'x-kubernetes-preserve-unknown-fields': true };
 const intOrString = { 'x-kubernetes-int-or-string': true };
 const obj = (properties: JsonObject): JsonObject => ({ type: 'object', properties });
 const arr = (items: JsonObject): JsonObject => ({ type: 'array', items });
@@ -37,7 +37,7 @@ export const serviceSchema = root({
     externalTrafficPolicy: s,
     healthCheckNodePort: i32,
     publishNotReadyAddresses: b,
-    sessionAffinityConfig: any,
+    sessionAffinityConfig: opaque,
     ipFamilies: arr(s),
     ipFamilyPolicy: s,
     allocateLoadBalancerNodePorts: b,
@@ -60,23 +60,23 @@ export const nodeSchema = root({
     providerID: s,
     unschedulable: b,
     taints: arr(obj({ key: s, value: s, effect: s, timeAdded: time })),
-    configSource: any,
+    configSource: opaque,
     externalID: s,
   }),
   status: obj({
-    capacity: any,
-    allocatable: any,
+    capacity: opaque,
+    allocatable: opaque,
     phase: s,
     conditions: arr(obj({ type: s, status: s, lastHeartbeatTime: time, lastTransitionTime: time, reason: s, message: s })),
     addresses: arr(obj({ type: s, address: s })),
-    daemonEndpoints: any,
-    nodeInfo: any,
-    images: any,
-    volumesInUse: any,
-    volumesAttached: any,
-    config: any,
-    runtimeHandlers: any,
-    features: any,
+    daemonEndpoints: opaque,
+    nodeInfo: opaque,
+    images: opaque,
+    volumesInUse: opaque,
+    volumesAttached: opaque,
+    config: opaque,
+    runtimeHandlers: opaque,
+    features: opaque,
   }),
 });
 
@@ -106,7 +106,7 @@ export const endpointSliceSchema = root({
       targetRef: objectReference,
       nodeName: s,
       zone: s,
-      hints: any,
+      hints: opaque,
       deprecatedTopology: map(s),
     }),
   ),
@@ -181,14 +181,14 @@ export const crdSchema = root({
         storage: b,
         deprecated: b,
         deprecationWarning: s,
-        schema: obj({ openAPIV3Schema: any }),
-        subresources: any,
-        additionalPrinterColumns: any,
-        selectableFields: any,
+        schema: obj({ openAPIV3Schema: opaque }),
+        subresources: opaque,
+        additionalPrinterColumns: opaque,
+        selectableFields: opaque,
       }),
     ),
-    conversion: any,
+    conversion: opaque,
     preserveUnknownFields: b,
   }),
-  status: any,
+  status: opaque,
 });

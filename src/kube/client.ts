@@ -9,9 +9,38 @@ export interface KubeClients {
   custom: CustomObjectsApi;
 }
 
+type RequestContext = Parameters<KubeConfig['applySecurityAuthentication']>[0];
+type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
+
+/**
+ * client-node 2.0 builds a new undici Agent (a new connection pool) for every request whenever
+ * the cluster has any TLS setting — a CA, a client certificate, or insecure-skip-tls-verify,
+ * i.e. always in practice — so each request opens a TCP connection that then lingers. A cold
+ * start over 3,000 Services held 3,600 sockets and 60 MB of pools (bench/README.md). This keeps
+ * one dispatcher per (cluster, user), as client-go keeps one transport.
+ */
+export class PooledKubeConfig extends KubeConfig {
+  readonly #dispatchers = new Map<string, Dispatcher>();
+
+  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    await super.applySecurityAuthentication(context);
+    const fresh = context.getDispatcher();
+    if (fresh === undefined) return;
+    const key = `${this.getCurrentCluster()?.name ?? ''}/${this.getCurrentUser()?.name ?? ''}`;
+    const shared = this.#dispatchers.get(key);
+    if (shared === undefined) {
+      this.#dispatchers.set(key, fresh);
+      return;
+    }
+    context.setDispatcher(shared);
+    // The fresh pool never connected: closing it frees it at once.
+    void fresh.close();
+  }
+}
+
 /** A kubeconfig file when given, else the in-cluster service account (KUBERNETES_SERVICE_HOST). */
 export function loadKubeConfig(path: string | undefined): KubeConfig {
-  const kc = new KubeConfig();
+  const kc = new PooledKubeConfig();
   if (path !== undefined) kc.loadFromFile(path);
   else kc.loadFromCluster();
   return kc;

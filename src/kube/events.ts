@@ -1,7 +1,7 @@
 // Kubernetes Events for what a user must see on `kubectl describe service`. Repeats of the same
 // (object, reason, message) within ten minutes bump `count` instead of creating a new Event,
 // as client-go's EventCorrelator does, so a flapping Service cannot flood the API server.
-import type { CoreV1Api, CoreV1Event } from '@kubernetes/client-node';
+import type { CoreV1Event } from '@kubernetes/client-node';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { errorMessage } from './client.ts';
@@ -22,27 +22,80 @@ export interface EventSink {
 
 const DEDUPE_MS = 10 * 60_000;
 const MAX_REMEMBERED = 4096;
+// Events are advice, not state: at most this many writes in flight, and a bounded backlog. A cold
+// start over 10,000 Services once fired 12,000 creates at once (bench/README.md finding 1).
+const IN_FLIGHT = 8;
+const MAX_QUEUED = 2048;
+
+/** The two calls the recorder makes; CoreV1Api satisfies it, and tests pass a fake. */
+export interface EventApi {
+  createNamespacedEvent(p: { namespace: string; body: CoreV1Event }): Promise<unknown>;
+  patchNamespacedEvent(p: { name: string; namespace: string; body: object }, options?: ReturnType<typeof setHeaderOptions>): Promise<unknown>;
+}
 
 export interface EventRecorderOptions {
-  core: CoreV1Api;
+  core: EventApi;
   component: string;
   instance: string;
   log: Logger;
   /** Events for cluster-scoped objects (IPPools) go to this namespace, as the real recorder uses "default". */
   clusterScopedNamespace?: string;
   onError?: () => void;
+  /** An Event was dropped because the backlog was full. */
+  onDrop?: () => void;
+}
+
+interface PendingEvent {
+  target: EventTarget;
+  type: EventType;
+  reason: string;
+  message: string;
 }
 
 export class EventRecorder implements EventSink {
   readonly #o: EventRecorderOptions;
   readonly #seen = new Map<string, { name: string; namespace: string; count: number; at: number }>();
+  readonly #queue: PendingEvent[] = [];
+  #inFlight = 0;
+  #dropped = 0;
+  #idle: (() => void)[] = [];
 
   constructor(o: EventRecorderOptions) {
     this.#o = o;
   }
 
   emit(target: EventTarget, type: EventType, reason: string, message: string): void {
-    void this.#send(target, type, reason, message);
+    if (this.#queue.length >= MAX_QUEUED) {
+      this.#o.onDrop?.();
+      // One log line per burst of drops, not one per Event.
+      if (this.#dropped++ === 0) this.#o.log.warn({ reason, object: target.name }, 'event backlog full; dropping events until it drains');
+      return;
+    }
+    this.#queue.push({ target, type, reason, message });
+    this.#pump();
+  }
+
+  /** Resolves when every queued Event has been written (or failed). */
+  flush(): Promise<void> {
+    if (this.#inFlight === 0 && this.#queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  #pump(): void {
+    while (this.#inFlight < IN_FLIGHT) {
+      const next = this.#queue.shift();
+      if (next === undefined) break;
+      this.#inFlight++;
+      void this.#send(next.target, next.type, next.reason, next.message).finally(() => {
+        this.#inFlight--;
+        this.#pump();
+      });
+    }
+    if (this.#queue.length === 0 && this.#dropped > 0) {
+      this.#o.log.warn({ dropped: this.#dropped }, 'event backlog drained');
+      this.#dropped = 0;
+    }
+    if (this.#inFlight === 0 && this.#queue.length === 0) for (const done of this.#idle.splice(0)) done();
   }
 
   async #send(target: EventTarget, type: EventType, reason: string, message: string): Promise<void> {

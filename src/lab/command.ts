@@ -2,9 +2,9 @@
 // stand-in, the controller, example nodes/pools/Services, what each Service got and why, a
 // sharing edit story, and a controller restart that moves nothing.
 import { parseArgs } from 'node:util';
-import { makeClients } from '../kube/client.ts';
+import { PooledKubeConfig, makeClients } from '../kube/client.ts';
 import type { KubeClients } from '../kube/client.ts';
-import { KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { V1Service } from '@kubernetes/client-node';
 import { startDevApiServer } from '../devapi/server.ts';
 import { createLogger } from '../observability/logger.ts';
@@ -64,7 +64,7 @@ async function patchService(clients: KubeClients, name: string, body: object): P
 
 export async function runLab(print: Print, logLevel = 'warn'): Promise<void> {
   const server = await startDevApiServer({ host: '127.0.0.1', port: 0, crdDirs: [] });
-  const kc = new KubeConfig();
+  const kc = new PooledKubeConfig();
   kc.loadFromString(server.kubeconfigYaml());
   const clients = makeClients(kc);
   const log = createLogger({ name: 'herald-lab', level: logLevel });

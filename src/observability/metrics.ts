@@ -62,6 +62,8 @@ export interface HeraldMetrics {
   readonly isLeader: Gauge;
   /** herald_kube_request_errors_total{verb,resource} */
   readonly kubeRequestErrors: Counter<'verb' | 'resource'>;
+  /** herald_kube_events_dropped_total */
+  readonly eventsDropped: Counter;
   /** Sets the four address gauges and the conflict gauge of one pool. */
   setPoolStatus(view: PoolStatusView): void;
   /** Drops every series of a pool (call when the IPPool is deleted, or its series linger). */
@@ -132,6 +134,11 @@ export function createMetrics(opts: MetricsOptions = {}): HeraldMetrics {
     registers,
   });
   isLeader.set(0);
+  const eventsDropped = new Counter({
+    name: 'herald_kube_events_dropped_total',
+    help: 'Kubernetes Events not written because the backlog (2,048) was full; conditions and status still say everything.',
+    registers,
+  });
   const kubeRequestErrors = new Counter({
     name: 'herald_kube_request_errors_total',
     help: 'Kubernetes API requests that failed, by verb and resource.',
@@ -207,6 +214,7 @@ export function createMetrics(opts: MetricsOptions = {}): HeraldMetrics {
     poolConflicting,
     isLeader,
     kubeRequestErrors,
+    eventsDropped,
     setPoolStatus,
     forgetPool,
     recordPass,

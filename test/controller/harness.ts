@@ -2,12 +2,12 @@
 // @kubernetes/client-node clients, and the controller started in-process exactly as
 // `herald controller` starts it. Every helper polls with a generous deadline instead of
 // asserting on time.
-import { KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { CoreV1Event, V1Node, V1Service } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { startDevApiServer } from '../../src/devapi/server.ts';
 import type { DevApiServer } from '../../src/devapi/server.ts';
-import { makeClients } from '../../src/kube/client.ts';
+import { PooledKubeConfig, makeClients } from '../../src/kube/client.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
 import { startController } from '../../src/controller/command.ts';
 import type { ControllerConfig, RunningController } from '../../src/controller/command.ts';
@@ -29,7 +29,7 @@ const FAST_ELECTION = { leaseDurationMs: 2_000, renewDeadlineMs: 1_500, retryPer
 
 export async function startCluster(opts: { advertiseAddress?: string } = {}): Promise<Cluster> {
   const server = await startDevApiServer({ host: '127.0.0.1', port: 0, crdDirs: [], advertiseAddress: opts.advertiseAddress ?? '203.0.113.250' });
-  const kc = new KubeConfig();
+  const kc = new PooledKubeConfig();
   kc.loadFromString(server.kubeconfigYaml());
   const clients = makeClients(kc);
   try {

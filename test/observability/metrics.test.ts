@@ -15,6 +15,7 @@ const HERALD_METRICS = [
   'herald_ipam_pool_conflicting',
   'herald_controller_is_leader',
   'herald_kube_request_errors_total',
+  'herald_kube_events_dropped_total',
 ];
 
 /** The sample lines of one metric, e.g. `herald_ipam_services{state="satisfied"} 3`. */
