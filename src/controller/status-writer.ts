@@ -1,7 +1,7 @@
 // Applies the reconciler's writes: Service and IPPool status through their /status
-// subresources, PUT with the resourceVersion the decision was made on. A 409 means the object
+// subresources, with the resourceVersion the decision was made on as a precondition. A 409 means the object
 // moved under us; the key is re-queued and decided again on the newer object, never forced.
-import type { V1Service } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { KubeClients } from '../kube/client.ts';
 import { apiStatus, errorMessage } from '../kube/client.ts';
@@ -48,9 +48,12 @@ export class StatusWriter {
     const { core } = this.#o.clients;
     const name = w.service.metadata?.name ?? '';
     const namespace = w.service.metadata?.namespace ?? '';
-    const body: V1Service = { ...w.service, status: w.status };
+    // A merge patch carrying only the status and the resourceVersion the decision was made on:
+    // the server still refuses it with 409 if the object moved (the precondition), and neither
+    // side serialises the whole Service. `ingress: null` deletes the list when clearing it.
+    const body = { metadata: { resourceVersion: w.service.metadata?.resourceVersion }, status: { ...w.status, loadBalancer: { ingress: w.status.loadBalancer?.ingress ?? null } } };
     try {
-      await core.replaceNamespacedServiceStatus({ name, namespace, body });
+      await core.patchNamespacedServiceStatus({ name, namespace, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
     } catch (err) {
       const code = apiStatus(err);
       if (code === 404) return; // deleted meanwhile: the watch brings the DELETE

@@ -32,9 +32,8 @@ export class PooledKubeConfig extends KubeConfig {
       this.#dispatchers.set(key, fresh);
       return;
     }
+    // The fresh pool never connected: it holds no socket and is garbage like any object.
     context.setDispatcher(shared);
-    // The fresh pool never connected: closing it frees it at once.
-    void fresh.close();
   }
 }
 

@@ -78,7 +78,7 @@ test('the namespace enforces the restricted Pod Security profile', () => {
 // The exact grants, and where the code uses each (see the comments in controller-rbac.yaml).
 const CONTROLLER_CLUSTER_RULES = [
   { apiGroups: [''], resources: ['services'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: [''], resources: ['services/status'], verbs: ['update'] },
+  { apiGroups: [''], resources: ['services/status'], verbs: ['patch'] },
   { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: ['herald.dev'], resources: ['ippools'], verbs: ['get', 'list', 'watch'] },
