@@ -1,0 +1,91 @@
+// Ethernet II framing (IEEE 802.3 §3.2.6 with the DIX type field) and MAC addresses.
+// Frames arrive from AF_PACKET without the FCS; the kernel strips the 802.1Q tag into ancillary
+// data on most drivers, so a tag is seen either here (in the bytes) or in the receive metadata —
+// the responder drops both ways: the speaker binds per interface and a tagged frame belongs to a
+// VLAN sub-interface.
+import { byte, u16, writeU16 } from './bytes.ts';
+import { fail, ok, truncated, type L2Result } from './result.ts';
+
+/** A MAC address as lower-case colon-separated text, `02:00:00:00:00:0a`. */
+export type Mac = string & { readonly __brand: 'Mac' };
+
+export const BROADCAST_MAC = 'ff:ff:ff:ff:ff:ff' as Mac;
+export const ZERO_MAC = '00:00:00:00:00:00' as Mac;
+
+export const ETHERTYPE_IPV4 = 0x0800;
+export const ETHERTYPE_ARP = 0x0806;
+export const ETHERTYPE_IPV6 = 0x86dd;
+/** IEEE 802.1Q C-tag, 802.1ad S-tag, and the pre-standard 0x9100 Q-in-Q tag some switches send. */
+export const VLAN_TPIDS: readonly number[] = [0x8100, 0x88a8, 0x9100];
+
+export const ETHERNET_HEADER_LEN = 14;
+
+export interface EthernetHeader {
+  readonly dst: Mac;
+  readonly src: Mac;
+  readonly ethertype: number;
+}
+
+export interface EthernetFrame {
+  readonly header: EthernetHeader;
+  /** Everything after the header, padding included (ARP frames are padded to 60 bytes). */
+  readonly payload: Uint8Array;
+}
+
+const MAC_TEXT = /^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$/i;
+
+/** Accepts `aa:bb:cc:dd:ee:ff` or `aa-bb-cc-dd-ee-ff` in either case; returns the canonical form. */
+export function parseMac(text: string): L2Result<Mac> {
+  if (!MAC_TEXT.test(text)) return fail('bad-mac', `"${text}" is not a MAC address (six hex octets)`);
+  return ok(text.toLowerCase().replaceAll('-', ':') as Mac);
+}
+
+/** Reads 6 bytes at `offset`; the caller has checked the length. */
+export function macFromBytes(bytes: Uint8Array, offset: number): Mac {
+  let text = hex2(byte(bytes, offset));
+  for (let i = 1; i < 6; i++) text += ':' + hex2(byte(bytes, offset + i));
+  return text as Mac;
+}
+
+export function macToBytes(mac: Mac): Uint8Array {
+  const parts = mac.split(':');
+  if (parts.length !== 6) throw new TypeError(`not a MAC address: "${mac}"`); // forged brand: a bug
+  return Uint8Array.from(parts, (part) => parseInt(part, 16));
+}
+
+/** The I/G bit (IEEE 802 §8.2): set for group addresses, broadcast included. */
+export function isMulticastMac(mac: Mac): boolean {
+  return (parseInt(mac.slice(0, 2), 16) & 1) === 1;
+}
+
+function hex2(value: number): string {
+  return value.toString(16).padStart(2, '0');
+}
+
+/** Splits a frame into header and payload; a VLAN tag in the bytes is `vlan-tagged`. */
+export function decodeEthernet(frame: Uint8Array): L2Result<EthernetFrame> {
+  if (frame.length < ETHERNET_HEADER_LEN) return truncated('Ethernet header', ETHERNET_HEADER_LEN, frame.length);
+  const ethertype = u16(frame, 12);
+  if (VLAN_TPIDS.includes(ethertype)) {
+    const vid = u16(frame, 14) & 0x0fff;
+    const tag = frame.length >= 16 ? ` (VLAN ${vid})` : '';
+    return fail('vlan-tagged', `802.1Q/802.1ad tag 0x${ethertype.toString(16)}${tag}: belongs to a VLAN sub-interface`);
+  }
+  return ok({
+    header: { dst: macFromBytes(frame, 0), src: macFromBytes(frame, 6), ethertype },
+    payload: frame.subarray(ETHERNET_HEADER_LEN),
+  });
+}
+
+/**
+ * Prepends an Ethernet II header. No padding to 60 bytes: the NIC driver pads short frames, as it
+ * does for the kernel's own 42-byte ARP replies (see test/l2/fixtures/arp-reply.linux.hex).
+ */
+export function encodeEthernet(header: EthernetHeader, payload: Uint8Array): Uint8Array {
+  const frame = new Uint8Array(ETHERNET_HEADER_LEN + payload.length);
+  frame.set(macToBytes(header.dst), 0);
+  frame.set(macToBytes(header.src), 6);
+  writeU16(frame, 12, header.ethertype);
+  frame.set(payload, ETHERNET_HEADER_LEN);
+  return frame;
+}

@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { announcements } from '../../src/l2/announce.ts';
+import { decodeArpFrame } from '../../src/l2/arp.ts';
+import { decodeNdpFrame } from '../../src/l2/ndp.ts';
+import { IFACE_B, MAC_B, v4, v6 } from './helpers.ts';
+
+test('IPv4: each round is the gratuitous request form then the reply form, broadcast', () => {
+  const sent = announcements(v4('192.0.2.10'), IFACE_B, 3);
+  assert.deepEqual(sent.map((a) => `${a.round}:${a.kind}`), ['0:arp-request', '0:arp-reply', '1:arp-request', '1:arp-reply', '2:arp-request', '2:arp-reply']);
+  const [request, reply] = sent.map((a) => decodeArpFrame(a.frame));
+  assert.deepEqual(request, {
+    ok: true,
+    value: {
+      eth: { dst: 'ff:ff:ff:ff:ff:ff', src: MAC_B, ethertype: 0x0806 },
+      arp: { op: 'request', senderMac: MAC_B, senderIp: '192.0.2.10', targetMac: '00:00:00:00:00:00', targetIp: '192.0.2.10' },
+    },
+  });
+  assert.ok(reply?.ok);
+  assert.deepEqual(reply.value.arp, { op: 'reply', senderMac: MAC_B, senderIp: '192.0.2.10', targetMac: MAC_B, targetIp: '192.0.2.10' });
+  assert.equal(reply.value.eth.dst, 'ff:ff:ff:ff:ff:ff');
+});
+
+test('IPv6: one unsolicited NA with Override to all-nodes per round', () => {
+  const sent = announcements(v6('2001:db8::10'), IFACE_B, 2);
+  assert.deepEqual(sent.map((a) => `${a.round}:${a.kind}`), ['0:unsolicited-na', '1:unsolicited-na']);
+  const got = decodeNdpFrame(sent[0]!.frame);
+  assert.ok(got.ok);
+  assert.equal(got.value.eth.dst, '33:33:00:00:00:01');
+  assert.equal(got.value.ip.dst, 'ff02::1');
+  assert.equal(got.value.ip.hopLimit, 255);
+  assert.deepEqual(got.value.ndp, {
+    type: 'neighbor-advertisement', router: false, solicited: false, override: true, target: '2001:db8::10', targetLinkLayer: MAC_B, otherOptions: [],
+  });
+});
+
+test('count: floored; zero, negative or not finite gives nothing', () => {
+  const vip = v4('192.0.2.10');
+  assert.equal(announcements(vip, IFACE_B, 1).length, 2);
+  assert.equal(announcements(vip, IFACE_B, 2.9).length, 4);
+  for (const count of [0, -1, 0.5, Number.NaN, Number.POSITIVE_INFINITY]) assert.equal(announcements(vip, IFACE_B, count).length, 0, String(count));
+});
+
+test('every round gets its own buffer, so a sender may reuse or scribble on one', () => {
+  const [a, b] = announcements(v6('2001:db8::10'), IFACE_B, 2);
+  assert.notEqual(a!.frame, b!.frame);
+  assert.deepEqual(a!.frame, b!.frame);
+});
