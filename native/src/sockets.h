@@ -1,0 +1,35 @@
+// The classes the addon exports; see docs/native.md for the JS-facing contract.
+#pragma once
+
+#include "common.h"
+
+namespace herald {
+
+class PacketSocket : public PolledSocket<PacketSocket> {
+ public:
+  explicit PacketSocket(const Napi::CallbackInfo& info);
+  static Napi::Function Define(Napi::Env env);
+  bool ReceiveOne();
+
+ private:
+  Napi::Value Send(const Napi::CallbackInfo& info);
+  bool timestamps_ = false;
+};
+
+class Icmp6Socket : public PolledSocket<Icmp6Socket> {
+ public:
+  explicit Icmp6Socket(const Napi::CallbackInfo& info);
+  static Napi::Function Define(Napi::Env env);
+  bool ReceiveOne();
+
+ private:
+  Napi::Value Send(const Napi::CallbackInfo& info);
+  Napi::Value Join(const Napi::CallbackInfo& info);
+  Napi::Value Leave(const Napi::CallbackInfo& info);
+  Napi::Value Membership(const Napi::CallbackInfo& info, int option, const char* name);
+  int ifindex_ = 0;
+};
+
+Napi::Value SetTcpMd5(const Napi::CallbackInfo& info);
+
+}  // namespace herald

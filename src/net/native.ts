@@ -1,0 +1,86 @@
+// Finds and loads native/build/Release/herald_net.node (built by `npm ci` through the root
+// package's install script, or `npm run build:native`). A missing or unloadable addon is an
+// error value with a stable code, so `herald controller` never needs it and the speaker can say
+// what to do next.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { netError } from './types.ts';
+import type { NetResult } from './types.ts';
+
+/** The addon's own contract (native/src/*.cc); bump ABI_VERSION with any change to it. */
+export const ABI_VERSION = 1;
+
+export interface NativePacketSocket {
+  send(frame: Buffer): number;
+  close(): void;
+}
+
+export interface NativeIcmp6Socket {
+  send(body: Buffer, destination: string, hopLimit: number, source: string | undefined): number;
+  join(group: string): void;
+  leave(group: string): void;
+  close(): void;
+}
+
+export interface NativeAddon {
+  abiVersion: number;
+  PacketSocket: new (
+    ifindex: number,
+    protocol: number,
+    onFrame: (data: Buffer, packetType: number, timestampNs: bigint | undefined) => void,
+    onError: (error: unknown) => void,
+    timestamps: boolean,
+    filter: Buffer | undefined,
+  ) => NativePacketSocket;
+  Icmp6Socket: new (
+    ifindex: number,
+    types: number[],
+    onMessage: (body: Buffer, source: string, destination: string, hopLimit: number, ifindex: number) => void,
+    onError: (error: unknown) => void,
+  ) => NativeIcmp6Socket;
+  setTcpMd5(fd: number, peer: string, key: Buffer): void;
+}
+
+/** From src/net/ and from dist/net/ alike, the addon is two levels up under native/. */
+export const ADDON_PATH = fileURLToPath(new URL('../../native/build/Release/herald_net.node', import.meta.url));
+
+function isNativeAddon(value: unknown): value is NativeAddon {
+  if (typeof value !== 'object' || value === null) return false;
+  return (
+    'abiVersion' in value &&
+    value.abiVersion === ABI_VERSION &&
+    'PacketSocket' in value &&
+    typeof value.PacketSocket === 'function' &&
+    'Icmp6Socket' in value &&
+    typeof value.Icmp6Socket === 'function' &&
+    'setTcpMd5' in value &&
+    typeof value.setTcpMd5 === 'function'
+  );
+}
+
+let loaded: NetResult<NativeAddon> | undefined;
+
+/** Loads the addon once (a failure is remembered too: rebuilding needs a restart anyway). */
+export function loadAddon(path: string = ADDON_PATH): NetResult<NativeAddon> {
+  if (path !== ADDON_PATH) return load(path);
+  loaded ??= load(path);
+  return loaded;
+}
+
+function load(path: string): NetResult<NativeAddon> {
+  if (!existsSync(path)) {
+    return netError('AddonMissing', `the native addon is not built (${path} does not exist): run \`npm run build:native\`, see docs/native.md`);
+  }
+  let addon: unknown;
+  try {
+    addon = createRequire(import.meta.url)(path);
+  } catch (thrown) {
+    const why = thrown instanceof Error ? thrown.message.split('\n')[0] : String(thrown);
+    return netError('AddonLoadFailed', `cannot load the native addon ${path}: ${why}; rebuild it with \`npm run build:native\``);
+  }
+  if (!isNativeAddon(addon)) {
+    return netError('AddonLoadFailed', `${path} is not herald_net ABI ${ABI_VERSION}; rebuild it with \`npm run build:native\``);
+  }
+  return { ok: true, value: addon };
+}
