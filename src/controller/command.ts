@@ -126,7 +126,7 @@ export async function startController(config: ControllerConfig, log: Logger, cli
         adapter: { defaultServiceIpam: config.defaultServiceIpam, acceptAnnotations: config.acceptAnnotations },
         hooks: {
           onPass: (r, seconds) => metrics.recordPass(r, seconds),
-          onWriteError: (resource) => metrics.kubeRequestErrors.inc({ verb: 'update', resource }),
+          onWriteError: (verb, resource) => metrics.kubeRequestErrors.inc({ verb, resource }),
         },
       });
       controller.start().catch((err: unknown) => log.error({ err }, 'controller failed to start'));

@@ -17,7 +17,7 @@ import { StatusWriter } from './status-writer.ts';
 export interface ControllerHooks {
   /** Called after every pass: metrics live here, not in the loop. */
   onPass?: (result: PassResult, seconds: number) => void;
-  onWriteError?: (resource: string) => void;
+  onWriteError?: (verb: 'patch' | 'update', resource: string) => void;
 }
 
 export interface IpamControllerOptions {

@@ -14,7 +14,7 @@ export interface StatusWriterOptions {
   concurrency: number;
   /** Decide again after a conflict or failure: a Service key, or null for pool statuses (every pass recomputes them). */
   retry: (key: string | null) => void;
-  onError?: (resource: string) => void;
+  onError?: (verb: 'patch' | 'update', resource: string) => void;
 }
 
 export class StatusWriter {
@@ -58,7 +58,7 @@ export class StatusWriter {
       const code = apiStatus(err);
       if (code === 404) return; // deleted meanwhile: the watch brings the DELETE
       if (code !== 409) {
-        this.#o.onError?.('services/status');
+        this.#o.onError?.('patch', 'services/status');
         this.#o.log.warn({ service: w.key, code, err: errorMessage(err) }, 'service status write failed; will retry');
       }
       this.#o.retry(w.key);
@@ -79,7 +79,7 @@ export class StatusWriter {
       const code = apiStatus(err);
       if (code === 404) return;
       if (code !== 409) {
-        this.#o.onError?.('ippools/status');
+        this.#o.onError?.('update', 'ippools/status');
         this.#o.log.warn({ pool: name, code, err: errorMessage(err) }, 'pool status write failed; will retry');
       }
       this.#o.retry(null);
