@@ -20,10 +20,10 @@ const KNOWN_KINDS = new Set([
   'v1/Namespace', 'v1/ServiceAccount', 'v1/Service', 'apps/v1/Deployment',
   'rbac.authorization.k8s.io/v1/ClusterRole', 'rbac.authorization.k8s.io/v1/ClusterRoleBinding',
   'rbac.authorization.k8s.io/v1/Role', 'rbac.authorization.k8s.io/v1/RoleBinding',
-  'apiextensions.k8s.io/v1/CustomResourceDefinition', 'herald.dev/v1alpha1/IPPool',
+  'apiextensions.k8s.io/v1/CustomResourceDefinition', 'herald.dev/v1alpha1/IPPool', 'herald.dev/v1alpha1/L2AnnouncementPolicy',
   'kustomize.config.k8s.io/v1beta1/Kustomization',
 ]);
-const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'IPPool']);
+const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'IPPool', 'L2AnnouncementPolicy']);
 
 const meta = (d: YamlDoc): Obj => obj(d.doc['metadata'], `${d.file} metadata`);
 const ofKind = (kind: string, from: readonly YamlDoc[] = installed): YamlDoc[] => from.filter((d) => d.doc['kind'] === kind);
@@ -37,7 +37,7 @@ function one(kind: string, name: string): Obj {
 
 test('every YAML under deploy/ parses to a Kubernetes object of a known kind', () => {
   const files = yamlFiles(DEPLOY);
-  for (const f of ['namespace.yaml', 'controller-rbac.yaml', 'controller.yaml', 'kustomization.yaml', 'crds/herald.dev_ippools.yaml']) assert.ok(files.includes(f), f);
+  for (const f of ['namespace.yaml', 'controller-rbac.yaml', 'controller.yaml', 'kustomization.yaml', 'crds/herald.dev_ippools.yaml', 'crds/herald.dev_l2announcementpolicies.yaml']) assert.ok(files.includes(f), f);
   assert.ok(examples.length >= 7, `expected at least 7 example documents, found ${examples.length}`);
   for (const d of docs) {
     const kind = `${String(d.doc['apiVersion'])}/${String(d.doc['kind'])}`;

@@ -1,0 +1,410 @@
+// The election of one node, put together (docs/l2.md, "The shell, step by step"): peers, the
+// guard and one state machine per VIP. Pure: the shell passes events and `now`, and carries
+// out the actions it gets back; nothing here touches a socket, a timer or the API.
+import type { Heartbeat, LeaseNote } from './heartbeat.ts';
+import type { NodeStamp } from './peers.ts';
+import type { L2Timings } from './timings.ts';
+import type { LeaseRecord, LeaseView, VipAction, VipContext, VipState, WriteResult } from './vip-machine.ts';
+import { NodeGuard } from './guard.ts';
+import { NodeLeaseCadence } from './node-lease.ts';
+import { rankNodes } from './hash.ts';
+import { PeerTable } from './peers.ts';
+import { initialVip, observeApi, observeNote, stepVip, writeFinished } from './vip-machine.ts';
+
+/** One VIP of the desired state, as the election needs it (src/speaker computes it). */
+export interface DesiredVip {
+  /** Eligible node → the policies it is eligible through. */
+  nodes: ReadonlyMap<string, readonly string[]>;
+  /** Eligible but ranked last (cordoned, being scaled down). */
+  demoted: ReadonlySet<string>;
+  /** This node has an interface to answer on. */
+  servable: boolean;
+}
+
+export interface ElectionOptions {
+  me: string;
+  /** Distinct per process start (e.g. its start time in ms). */
+  incarnation: number;
+  timings: L2Timings;
+  startedAt: number;
+  /** Heartbeats are authenticated (a key is configured): a note may then start an announcement. */
+  trustNotes: boolean;
+}
+
+const MAX_NOTES = 16;
+const NONE: readonly string[] = [];
+
+export class Election {
+  readonly #o: ElectionOptions;
+  readonly #t: L2Timings;
+  readonly #peers: PeerTable;
+  readonly #guard: NodeGuard;
+  #desired = new Map<string, DesiredVip>();
+  #order = new Map<string, string[]>();
+  #policies: readonly string[] = [];
+  readonly #vips = new Map<string, VipState>();
+  #synced = false;
+  #draining = false;
+  #seq = 0;
+  #notes: { note: LeaseNote; at: number }[] = [];
+  readonly #nodeLease: NodeLeaseCadence;
+  #syncInFlight = false;
+  #wake = new Map<string, number>();
+
+  constructor(o: ElectionOptions) {
+    this.#o = o;
+    this.#t = o.timings;
+    this.#peers = new PeerTable(o.me, o.incarnation, o.timings, o.startedAt);
+    this.#guard = new NodeGuard(o.timings, this.#peers, o.startedAt);
+    this.#nodeLease = new NodeLeaseCadence(o.timings);
+  }
+
+  get me(): string {
+    return this.#o.me;
+  }
+
+  // ---- events -------------------------------------------------------------------------------
+
+  setDesired(vips: ReadonlyMap<string, DesiredVip>, servablePolicies: readonly string[], now: number): VipAction[] {
+    this.#enter(now);
+    this.#desired = new Map(vips);
+    // The full ranking of each VIP's eligible nodes, computed once: candidates are a filter of it.
+    this.#order = new Map([...vips].map(([ip, d]) => [ip, rankNodes(ip, d.nodes.keys(), d.demoted)]));
+    this.#policies = [...servablePolicies];
+    for (const ip of vips.keys()) if (!this.#vips.has(ip)) this.#vips.set(ip, initialVip(ip));
+    return this.#evaluateAll(now);
+  }
+
+  onHeartbeat(m: Heartbeat, now: number): VipAction[] {
+    this.#enter(now);
+    const before = this.#signature(m.node, now);
+    this.#peers.heard(m, now);
+    let changed = false;
+    for (const note of m.notes) {
+      const s = this.#vips.get(note.ip);
+      // Untrusted notes may only take a VIP away from us, never give us one.
+      if (s === undefined || (note.holder === this.#o.me && !this.#o.trustNotes)) continue;
+      const next = observeNote(s, note, this.#o.me);
+      if (next !== s) {
+        this.#setVip(next, now);
+        changed = true;
+      }
+    }
+    this.#guard.update(now);
+    // Most heartbeats change nothing that a decision depends on: skip the O(VIPs) pass then
+    // (ticks, every h, still evaluate everything).
+    if (!changed && this.#signature(m.node, now) === before) return [];
+    return this.#evaluateAll(now);
+  }
+
+  /** What decisions depend on, about one peer and about this node's guard. */
+  #signature(peer: string, now: number): string {
+    const p = this.#peers;
+    const g = this.#guard;
+    return `${p.state(peer, now)}|${p.fenced(peer, now)}|${p.candidateAny(peer, now, g.apiOkAt)}|${g.fencedAt(now)}|${g.revalidating}|${g.yielding(now)}`;
+  }
+
+  onNodeLease(node: string, stamp: NodeStamp | null, now: number): VipAction[] {
+    this.#enter(now);
+    if (node === this.#o.me) return [];
+    this.#peers.know(node, now);
+    this.#peers.stamped(node, stamp, now);
+    // A peer lost someone and asks for evidence: renew our node Lease soon.
+    if (stamp?.probing === true) this.#nodeLease.probeRequested();
+    return this.#evaluateAll(now);
+  }
+
+  onLease(ip: string, view: LeaseView, now: number): VipAction[] {
+    this.#enter(now);
+    const s = this.#vips.get(ip);
+    if (s === undefined) return [];
+    if (view.kind === 'present') {
+      this.#peers.know(view.record.holder, now);
+      // A transition we saw happen proves its writer alive (a start-up list proves nothing).
+      const w = view.record.writer;
+      if (w !== undefined && s.lease.kind === 'present' && view.record.epoch > s.lease.record.epoch) this.#peers.proveLife(w.node, w.incarnation, w.seq, now);
+    }
+    this.#setVip(observeApi(s, view, this.#o.me), now);
+    return this.#evaluate(ip, this.#pass(now));
+  }
+
+  /** A full list of the VIP Leases, sent at `startedAt`: Leases not in it are absent. */
+  onLeaseSync(leases: ReadonlyMap<string, LeaseRecord>, startedAt: number, now: number): VipAction[] {
+    this.#enter(now);
+    for (const [ip, s] of this.#vips) {
+      const rec = leases.get(ip);
+      if (rec !== undefined) this.#peers.know(rec.holder, now);
+      this.#setVip(observeApi(s, rec === undefined ? { kind: 'absent' } : { kind: 'present', record: rec }, this.#o.me), now);
+    }
+    this.#synced = true;
+    this.#syncInFlight = false;
+    this.#guard.synced(startedAt);
+    this.#retryNow();
+    return this.#evaluateAll(now);
+  }
+
+  onWriteResult(ip: string, result: WriteResult, now: number): VipAction[] {
+    this.#enter(now);
+    const s = this.#vips.get(ip);
+    if (s === undefined || s.pending === null) return [];
+    const { op, sentAt } = s.pending;
+    // A stamped write that succeeded is API contact as good as a node Lease renewal.
+    if (result.ok) this.#guard.apiOk(sentAt);
+    const next = writeFinished(s, result, this.#o.me, now, this.#t.writeRetryMs);
+    this.#setVip(next, now);
+    const actions = this.#evaluate(ip, this.#pass(now));
+    if (result.ok && op !== 'delete' && next.lease.kind === 'present') {
+      const note: LeaseNote = { ip, holder: next.lease.record.holder, epoch: next.lease.record.epoch };
+      this.#addNote(note, now);
+      actions.push({ kind: 'notify', ip, note, to: op === 'handover' ? note.holder : null });
+    }
+    return actions;
+  }
+
+  /** The node Lease write sent at `startedAt` finished. */
+  onApiResult(ok: boolean, startedAt: number, now: number): void {
+    this.#enter(now);
+    if (ok) this.#guard.apiOk(startedAt);
+    // The API is back after failures: retry failed VIP writes now, not after their pause.
+    if (this.#nodeLease.finished(ok)) this.#retryNow();
+  }
+
+  /**
+   * The API is reachable again: retry failed writes at once, and restart the takeover stagger.
+   * While the first choice's writes were failing, everyone's turn came; restarting keeps the
+   * rank order instead of a race of all candidates.
+   */
+  #retryNow(): void {
+    for (const [ip, s] of this.#vips) if (s.retryAt > 0 || s.orphanSince !== null) this.#vips.set(ip, { ...s, retryAt: 0, orphanSince: null });
+  }
+
+  tick(now: number): VipAction[] {
+    this.#enter(now);
+    return this.#evaluateAll(now);
+  }
+
+  /** SIGTERM: hand everything over (or release it), then stop. */
+  drain(now: number): VipAction[] {
+    this.#enter(now);
+    this.#draining = true;
+    return this.#evaluateAll(now);
+  }
+
+  /** Nothing held or being written: the process may exit. */
+  drained(): boolean {
+    for (const s of this.#vips.values()) if (s.answering || s.pending !== null || (s.lease.kind === 'present' && s.lease.record.holder === this.#o.me && s.lease.record.version !== null)) return false;
+    return true;
+  }
+
+  // ---- outputs for the shell ----------------------------------------------------------------
+
+  /** The next heartbeat to send to every peer (records its send time for acknowledgements). */
+  heartbeat(now: number): Heartbeat {
+    this.#enter(now);
+    this.#seq = (this.#seq + 1) >>> 0;
+    this.#peers.sent(this.#seq, now);
+    this.#notes = this.#notes.filter((n) => now - n.at <= this.#t.noteTtlMs);
+    const api = this.#guard.apiOkAt;
+    return {
+      node: this.#o.me,
+      incarnation: this.#o.incarnation,
+      seq: this.#seq,
+      fenced: this.#guard.fencedAt(now),
+      leaving: this.#leaving(now),
+      warming: !this.#warm(now + 2 * this.#t.heartbeatIntervalMs),
+      apiAgeMs: api === null ? null : Math.max(0, now - api),
+      policies: this.#policies,
+      heard: this.#peers.heardList(now),
+      notes: this.#notes.map((n) => n.note).slice(0, MAX_NOTES),
+    };
+  }
+
+  /** The responder's check at reply time. */
+  mayAnswer(ip: string, now: number): boolean {
+    this.#guard.update(now);
+    const s = this.#vips.get(ip);
+    return s !== undefined && s.answering && this.#desired.has(ip) && s.lease.kind === 'present' && s.lease.record.holder === this.#o.me && this.#guard.mayAnswer(now);
+  }
+
+  /** After a fence: re-list the VIP Leases (once unfenced, and not while a list is running). */
+  wantsLeaseSync(now: number): boolean {
+    this.#guard.update(now);
+    return this.#guard.revalidating && !this.#guard.fencedAt(now) && !this.#syncInFlight;
+  }
+
+  leaseSyncStarted(): void {
+    this.#syncInFlight = true;
+  }
+
+  /** The list failed (the API is unreachable); the shell may try again. */
+  leaseSyncFailed(): void {
+    this.#syncInFlight = false;
+  }
+
+  /** Should the node Lease be written now (renewal every R, or every h while probing)? */
+  wantsNodeLeaseWrite(now: number): boolean {
+    return this.#nodeLease.due(now, this.#probing(now));
+  }
+
+  /** The stamp to write into the node Lease; marks the write as sent. */
+  nodeLeaseWriteStarted(now: number): NodeStamp {
+    this.#nodeLease.started(now);
+    return { incarnation: this.#o.incarnation, seq: this.#seq, heard: this.#peers.freshlyHeard(now), probing: this.#probing(now) };
+  }
+
+  /**
+   * Probing (docs/l2.md, "Probing"): our own contact is older than P (keep the API contact
+   * fresh, so we do not fence, and give peers evidence of us), or a peer went silent and we
+   * want its evidence before D.
+   */
+  #probing(now: number): boolean {
+    const contact = this.#peers.contactAt;
+    const lost = this.#guard.hasPeers() && (contact === null || now - contact > this.#t.probeAfterMs);
+    return lost || this.#peers.awaitingEvidence(now);
+  }
+
+  /** The earliest future time a tick could change something; null = none (the shell also ticks every h). */
+  nextWakeAt(now: number): number | null {
+    // Also when a peer becomes a stable candidate (a handover to it may be due).
+    const stable = this.#peers.nodes().map((n) => this.#peers.stableAt(n) ?? 0);
+    const times = [this.#guard.fenceDeadline(), ...this.#wake.values(), ...stable].filter((t) => t > now);
+    return times.length === 0 ? null : Math.min(...times);
+  }
+
+  /** For metrics, logs and tests. */
+  view(now: number): { fenced: boolean; revalidating: boolean; leaving: boolean; answering: string[]; peers: Record<string, string> } {
+    const peers: Record<string, string> = {};
+    for (const n of this.#peers.nodes()) peers[n] = this.#peers.state(n, now);
+    const answering = [...this.#vips.values()].filter((s) => s.answering).map((s) => s.ip);
+    return { fenced: this.#guard.fencedAt(now), revalidating: this.#guard.revalidating, leaving: this.#leaving(now), answering, peers };
+  }
+
+  /** The holder this node believes a VIP has (null: unknown or absent). */
+  holderOf(ip: string): string | null {
+    const s = this.#vips.get(ip);
+    return s?.lease.kind === 'present' ? s.lease.record.holder : null;
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  #enter(now: number): void {
+    this.#peers.tick(now);
+    this.#guard.update(now);
+  }
+
+  /**
+   * Past the warm-up of D + J with a synced Lease view: by then every peer that is up has been
+   * heard and is stable, so all nodes rank alike and a cold-started cluster does not race for
+   * every VIP. Until 2h before then, heartbeats say `warming`, so peers do not count on this
+   * node to take; the flag clears 2h early so that peers have heard it when the warm-up ends
+   * (otherwise every node would find all others still warming and rank itself first).
+   */
+  #warm(now: number): boolean {
+    return this.#synced && now - this.#o.startedAt >= this.#t.peerDeadAfterMs + this.#t.stableAfterMs;
+  }
+
+  #leaving(now: number): boolean {
+    return this.#draining || this.#guard.yielding(now);
+  }
+
+  #setVip(next: VipState, now: number): void {
+    const prev = this.#vips.get(next.ip);
+    this.#vips.set(next.ip, next);
+    // Every transition we observe is repeated to peers for a while (notes); the first sight of
+    // a Lease (start-up list) is not a transition.
+    if (next.lease.kind === 'present' && prev?.lease.kind === 'present' && prev.lease.record.epoch < next.lease.record.epoch) {
+      const { holder, epoch } = next.lease.record;
+      this.#addNote({ ip: next.ip, holder, epoch }, now);
+    }
+  }
+
+  #addNote(note: LeaseNote, now: number): void {
+    this.#notes = [{ note, at: now }, ...this.#notes.filter((n) => n.note.ip !== note.ip)];
+  }
+
+  #evaluateAll(now: number): VipAction[] {
+    const pass = this.#pass(now);
+    const out: VipAction[] = [];
+    for (const ip of [...this.#vips.keys()]) out.push(...this.#evaluate(ip, pass));
+    return out;
+  }
+
+  /** What every VIP's decision shares in one pass, computed once (candidacy memoised). */
+  #pass(now: number): Pass {
+    const fenced = this.#guard.fencedAt(now);
+    const memo = new Map<string, Map<readonly string[], boolean>>();
+    const dead = new Map<string, boolean>();
+    return {
+      now,
+      leaving: this.#leaving(now),
+      mayAnswer: this.#guard.mayAnswer(now),
+      mayWrite: !fenced && this.#warm(now),
+      candidate: (node, policies) => {
+        let byPolicies = memo.get(node);
+        if (byPolicies === undefined) memo.set(node, (byPolicies = new Map()));
+        let v = byPolicies.get(policies);
+        if (v === undefined) byPolicies.set(policies, (v = this.#peers.candidate(node, policies, now, this.#guard.apiOkAt)));
+        return v;
+      },
+      takeable: (holder) => {
+        let v = dead.get(holder);
+        if (v === undefined) dead.set(holder, (v = this.#peers.state(holder, now) === 'dead' || this.#peers.fenced(holder, now)));
+        return v;
+      },
+    };
+  }
+
+  #context(ip: string, pass: Pass): VipContext {
+    const me = this.#o.me;
+    const d = this.#desired.get(ip);
+    const ranked: string[] = [];
+    if (d !== undefined) {
+      for (const node of this.#order.get(ip) ?? []) {
+        if (node === me ? d.servable && !pass.leaving : pass.candidate(node, d.nodes.get(node) ?? NONE)) ranked.push(node);
+      }
+    }
+    return {
+      now: pass.now,
+      me,
+      wanted: d !== undefined,
+      ranked,
+      takeable: pass.takeable,
+      mayAnswer: pass.mayAnswer,
+      mayWrite: pass.mayWrite,
+      fresh: (node) => node === me || this.#peers.fresh(node, pass.now),
+      takeoverStaggerMs: this.#t.takeoverStaggerMs,
+      rebalanceAfterMs: this.#t.stableAfterMs,
+    };
+  }
+
+  #evaluate(ip: string, pass: Pass): VipAction[] {
+    const s = this.#vips.get(ip);
+    if (s === undefined) return [];
+    const now = pass.now;
+    const step = stepVip(s, this.#context(ip, pass));
+    this.#vips.set(ip, step.state);
+    // Every write carries our heartbeat round: peers that cannot hear us take it as evidence.
+    const writer = { node: this.#o.me, incarnation: this.#o.incarnation, seq: this.#seq };
+    const actions = step.actions.map((a) => (a.kind === 'write' ? { ...a, writer } : a));
+    const holder = step.state.lease.kind === 'present' ? step.state.lease.record.holder : null;
+    // Wake for a stagger, a retry, or the moment the holder would be declared dead.
+    const times = [step.wakeAt, holder !== null && holder !== '' && holder !== this.#o.me ? this.#peers.deadAt(holder) : null];
+    const due = times.filter((t): t is number => t !== null && t > now);
+    if (due.length > 0) this.#wake.set(ip, Math.min(...due));
+    else this.#wake.delete(ip);
+    if (!this.#desired.has(ip) && !step.state.answering && step.state.pending === null && holder !== this.#o.me) {
+      this.#vips.delete(ip);
+      this.#wake.delete(ip);
+    }
+    return actions;
+  }
+}
+
+interface Pass {
+  now: number;
+  leaving: boolean;
+  mayAnswer: boolean;
+  mayWrite: boolean;
+  candidate: (node: string, policies: readonly string[]) => boolean;
+  takeable: (holder: string) => boolean;
+}

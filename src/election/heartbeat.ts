@@ -1,0 +1,346 @@
+// The speaker-to-speaker heartbeat (docs/l2.md, "Liveness"): one small binary datagram per
+// peer every heartbeat interval. Symmetric encode/decode, no sockets, errors as values.
+//
+// Layout (network byte order):
+//   0  u8[2]  magic "HL"            2  u8  version (1)        3  u8  flags: 1 fenced, 2 leaving, 4 signed, 8 warming
+//   4  u64    incarnation (< 2^53)  12 u32 seq                16 u32 apiAgeMs (0xffffffff = never)
+//   20 str8   node
+//      u8 n × str8                   policies this node can serve
+//      u8 n × { str8 node, u64 incarnation, u32 seq, u16 ageMs }   peers heard (ack + witness)
+//      u8 n × { u8 len (4|16), address, str8 holder ('' = released), u32 epoch }   Lease notes
+//      [16 bytes HMAC-SHA256 of everything before, when flag 4]
+// str8 = u8 byte length + UTF-8 bytes.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { formatIP, parseIP } from '../ipam/addr.ts';
+
+export const HEARTBEAT_VERSION = 1;
+/** Below the common 1,500-byte MTU with room for IPv6 and UDP headers. */
+export const HEARTBEAT_MAX_BYTES = 1400;
+const MAGIC_0 = 0x48; // 'H'
+const MAGIC_1 = 0x4c; // 'L'
+const FLAG_FENCED = 1;
+const FLAG_LEAVING = 2;
+const FLAG_SIGNED = 4;
+const FLAG_WARMING = 8;
+const TAG_BYTES = 16;
+const NEVER = 0xffffffff;
+const MAX_AGE = 0xffff;
+
+export interface HeardEntry {
+  node: string;
+  incarnation: number;
+  /** The last sequence number heard from that peer (an acknowledgement when it is the receiver). */
+  seq: number;
+  /** Milliseconds since it was heard, at send time; capped at 65,535. */
+  ageMs: number;
+}
+
+export interface LeaseNote {
+  ip: string;
+  /** '' when the Lease was released. */
+  holder: string;
+  epoch: number;
+}
+
+export interface Heartbeat {
+  node: string;
+  incarnation: number;
+  seq: number;
+  fenced: boolean;
+  leaving: boolean;
+  /** Started less than D + J ago, or its Lease view is not synced yet: it takes nothing yet. */
+  warming: boolean;
+  /** Milliseconds since the sender's last successful API request; null = none yet. */
+  apiAgeMs: number | null;
+  policies: readonly string[];
+  heard: readonly HeardEntry[];
+  notes: readonly LeaseNote[];
+}
+
+export type HeartbeatErrorCode =
+  | 'Truncated'
+  | 'BadMagic'
+  | 'BadVersion'
+  | 'BadFlags'
+  | 'BadString'
+  | 'BadAddress'
+  | 'BadField'
+  | 'TrailingBytes'
+  | 'Unsigned'
+  | 'BadSignature'
+  | 'TooLarge';
+
+export interface HeartbeatError {
+  code: HeartbeatErrorCode;
+  message: string;
+}
+
+export type HeartbeatResult<T> = { ok: true; value: T } | { ok: false; error: HeartbeatError };
+
+const fail = <T>(code: HeartbeatErrorCode, message: string): HeartbeatResult<T> => ({ ok: false, error: { code, message } });
+const utf8 = new TextEncoder();
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function tag(key: Uint8Array, body: Uint8Array): Buffer {
+  return createHmac('sha256', key).update(body).digest().subarray(0, TAG_BYTES);
+}
+
+class Writer {
+  readonly #chunks: Uint8Array[] = [];
+  #size = 0;
+  u8(v: number): void {
+    this.#push(Uint8Array.of(v));
+  }
+  u16(v: number): void {
+    const b = new Uint8Array(2);
+    new DataView(b.buffer).setUint16(0, v);
+    this.#push(b);
+  }
+  u32(v: number): void {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, v);
+    this.#push(b);
+  }
+  u64(v: number): void {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigUint64(0, BigInt(v));
+    this.#push(b);
+  }
+  bytes(b: Uint8Array): void {
+    this.#push(b);
+  }
+  get size(): number {
+    return this.#size;
+  }
+  #push(b: Uint8Array): void {
+    this.#chunks.push(b);
+    this.#size += b.length;
+  }
+  done(): Uint8Array {
+    const out = new Uint8Array(this.#size);
+    let at = 0;
+    for (const c of this.#chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
+  }
+}
+
+const isUint = (v: number, max: number): boolean => Number.isInteger(v) && v >= 0 && v <= max;
+
+function checkFields(m: Heartbeat): HeartbeatError | null {
+  const bad = (message: string): HeartbeatError => ({ code: 'BadField', message });
+  if (m.node === '') return bad('node name is empty');
+  if (!isUint(m.incarnation, Number.MAX_SAFE_INTEGER)) return bad(`incarnation ${m.incarnation} is not an integer in 0..2^53-1`);
+  if (!isUint(m.seq, 0xffffffff)) return bad(`seq ${m.seq} is not a u32`);
+  if (m.apiAgeMs !== null && !(m.apiAgeMs >= 0)) return bad(`apiAgeMs ${m.apiAgeMs} is negative`);
+  for (const [what, n] of [['policies', m.policies.length], ['heard', m.heard.length], ['notes', m.notes.length]] as const) {
+    if (n > 255) return bad(`${n} ${what} entries; at most 255`);
+  }
+  for (const h of m.heard) {
+    if (h.node === '') return bad('a heard entry has an empty node name');
+    if (!isUint(h.incarnation, Number.MAX_SAFE_INTEGER) || !isUint(h.seq, 0xffffffff) || !(h.ageMs >= 0)) return bad(`heard entry for ${h.node} has an out-of-range number`);
+  }
+  for (const n of m.notes) if (!isUint(n.epoch, 0xffffffff)) return bad(`note for ${n.ip} has epoch ${n.epoch}, not a u32`);
+  return null;
+}
+
+function str8(w: Writer, s: string, what: string): HeartbeatError | null {
+  const b = utf8.encode(s);
+  if (b.length > 255) return { code: 'BadString', message: `${what} is ${b.length} bytes of UTF-8; at most 255` };
+  w.u8(b.length);
+  w.bytes(b);
+  return null;
+}
+
+/** Encodes a heartbeat; signs it when a key is given. Fails rather than truncate. */
+export function encodeHeartbeat(m: Heartbeat, key?: Uint8Array, maxBytes = HEARTBEAT_MAX_BYTES): HeartbeatResult<Uint8Array> {
+  const problem = checkFields(m);
+  if (problem !== null) return { ok: false, error: problem };
+  const w = new Writer();
+  w.u8(MAGIC_0);
+  w.u8(MAGIC_1);
+  w.u8(HEARTBEAT_VERSION);
+  w.u8((m.fenced ? FLAG_FENCED : 0) | (m.leaving ? FLAG_LEAVING : 0) | (m.warming ? FLAG_WARMING : 0) | (key !== undefined ? FLAG_SIGNED : 0));
+  w.u64(m.incarnation);
+  w.u32(m.seq);
+  w.u32(m.apiAgeMs === null ? NEVER : Math.min(Math.round(m.apiAgeMs), NEVER - 1));
+  const errors: (HeartbeatError | null)[] = [str8(w, m.node, 'node')];
+  w.u8(m.policies.length);
+  for (const p of m.policies) errors.push(str8(w, p, 'policy name'));
+  w.u8(m.heard.length);
+  for (const h of m.heard) {
+    errors.push(str8(w, h.node, 'heard node'));
+    w.u64(h.incarnation);
+    w.u32(h.seq);
+    w.u16(Math.min(Math.round(h.ageMs), MAX_AGE));
+  }
+  w.u8(m.notes.length);
+  for (const n of m.notes) {
+    const addr = parseIP(n.ip);
+    if (!addr.ok) return fail('BadAddress', `note address: ${addr.error.message}`);
+    const len = addr.value.family === 'IPv4' ? 4 : 16;
+    const b = new Uint8Array(len);
+    let v = addr.value.value;
+    for (let i = len - 1; i >= 0; i--, v >>= 8n) b[i] = Number(v & 0xffn);
+    w.u8(len);
+    w.bytes(b);
+    errors.push(str8(w, n.holder, 'note holder'));
+    w.u32(n.epoch);
+  }
+  const firstError = errors.find((e) => e !== null);
+  if (firstError) return { ok: false, error: firstError };
+  const size = w.size + (key !== undefined ? TAG_BYTES : 0);
+  if (size > maxBytes) return fail('TooLarge', `heartbeat is ${size} bytes; at most ${maxBytes}`);
+  const body = w.done();
+  if (key === undefined) return { ok: true, value: body };
+  const out = new Uint8Array(body.length + TAG_BYTES);
+  out.set(body);
+  out.set(tag(key, body), body.length);
+  return { ok: true, value: out };
+}
+
+class Reader {
+  readonly #b: Uint8Array;
+  readonly #view: DataView;
+  at = 0;
+  readonly end: number;
+  constructor(b: Uint8Array, end: number) {
+    this.#b = b;
+    this.#view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    this.end = end;
+  }
+  has(n: number): boolean {
+    return this.at + n <= this.end;
+  }
+  u8(): number {
+    return this.#view.getUint8(this.at++);
+  }
+  u16(): number {
+    const v = this.#view.getUint16(this.at);
+    this.at += 2;
+    return v;
+  }
+  u32(): number {
+    const v = this.#view.getUint32(this.at);
+    this.at += 4;
+    return v;
+  }
+  u64(): bigint {
+    const v = this.#view.getBigUint64(this.at);
+    this.at += 8;
+    return v;
+  }
+  bytes(n: number): Uint8Array {
+    const v = this.#b.subarray(this.at, this.at + n);
+    this.at += n;
+    return v;
+  }
+}
+
+/** Thrown only inside decodeHeartbeat and turned into a value there; never escapes. */
+class DecodeFailure extends Error {
+  readonly code: HeartbeatErrorCode;
+  constructor(code: HeartbeatErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+function need(r: Reader, n: number, what: string): void {
+  if (!r.has(n)) throw new DecodeFailure('Truncated', `truncated in ${what} at byte ${r.at}`);
+}
+
+function readStr(r: Reader, what: string): string {
+  need(r, 1, what);
+  const len = r.u8();
+  need(r, len, what);
+  try {
+    return strictUtf8.decode(r.bytes(len));
+  } catch {
+    throw new DecodeFailure('BadString', `${what} is not valid UTF-8`);
+  }
+}
+
+function readIncarnation(r: Reader, what: string): number {
+  need(r, 8, what);
+  const v = r.u64();
+  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new DecodeFailure('BadField', `${what} ${v} is above 2^53-1`);
+  return Number(v);
+}
+
+/**
+ * Decodes and checks a heartbeat. With a key, only a correctly signed heartbeat is accepted;
+ * without one, a signature is skipped (this node cannot check it).
+ */
+export function decodeHeartbeat(buf: Uint8Array, key?: Uint8Array): HeartbeatResult<Heartbeat> {
+  if (buf.length < 4) return fail('Truncated', `${buf.length} bytes; a heartbeat has at least 21`);
+  if (buf[0] !== MAGIC_0 || buf[1] !== MAGIC_1) return fail('BadMagic', 'not a Herald heartbeat (magic is not "HL")');
+  if (buf[2] !== HEARTBEAT_VERSION) return fail('BadVersion', `version ${String(buf[2])}; this speaker reads version ${HEARTBEAT_VERSION}`);
+  const flags = buf[3] ?? 0;
+  if ((flags & ~(FLAG_FENCED | FLAG_LEAVING | FLAG_SIGNED | FLAG_WARMING)) !== 0) return fail('BadFlags', `unknown flag bits 0x${flags.toString(16)}`);
+  const signed = (flags & FLAG_SIGNED) !== 0;
+  if (key !== undefined && !signed) return fail('Unsigned', 'heartbeat is not signed, and this speaker requires a signature');
+  const end = signed ? buf.length - TAG_BYTES : buf.length;
+  if (end < 4) return fail('Truncated', 'too short for its signature');
+  if (key !== undefined) {
+    const want = tag(key, buf.subarray(0, end));
+    if (!timingSafeEqual(want, buf.subarray(end))) return fail('BadSignature', 'signature does not match (wrong key, or the datagram was altered)');
+  }
+  const r = new Reader(buf, end);
+  r.at = 4;
+  try {
+    const incarnation = readIncarnation(r, 'incarnation');
+    need(r, 8, 'header');
+    const seq = r.u32();
+    const age = r.u32();
+    const node = readStr(r, 'node');
+    if (node === '') throw new DecodeFailure('BadField', 'node name is empty');
+    need(r, 1, 'policy count');
+    const policies = Array.from({ length: r.u8() }, () => readStr(r, 'policy name'));
+    need(r, 1, 'heard count');
+    const heard = Array.from({ length: r.u8() }, (): HeardEntry => {
+      const n = readStr(r, 'heard node');
+      if (n === '') throw new DecodeFailure('BadField', 'a heard entry has an empty node name');
+      const inc = readIncarnation(r, 'heard incarnation');
+      need(r, 6, 'heard entry');
+      return { node: n, incarnation: inc, seq: r.u32(), ageMs: r.u16() };
+    });
+    need(r, 1, 'note count');
+    const notes = Array.from({ length: r.u8() }, (): LeaseNote => {
+      need(r, 1, 'note address length');
+      const len = r.u8();
+      if (len !== 4 && len !== 16) throw new DecodeFailure('BadAddress', `note address length ${len}; must be 4 or 16`);
+      need(r, len, 'note address');
+      let value = 0n;
+      for (const byte of r.bytes(len)) value = (value << 8n) | BigInt(byte);
+      const holder = readStr(r, 'note holder');
+      need(r, 4, 'note epoch');
+      return { ip: formatIP({ family: len === 4 ? 'IPv4' : 'IPv6', value }), holder, epoch: r.u32() };
+    });
+    if (r.at !== end) throw new DecodeFailure('TrailingBytes', `${end - r.at} bytes after the last field`);
+    const m: Heartbeat = { node, incarnation, seq, fenced: (flags & FLAG_FENCED) !== 0, leaving: (flags & FLAG_LEAVING) !== 0, warming: (flags & FLAG_WARMING) !== 0, apiAgeMs: age === NEVER ? null : age, policies, heard, notes };
+    return { ok: true, value: m };
+  } catch (e) {
+    if (e instanceof DecodeFailure) return fail(e.code, e.message);
+    throw e;
+  }
+}
+
+/**
+ * The largest version of `m` that encodes within maxBytes: drops the oldest notes first (notes
+ * are most recent first), then the heard entries with the largest ages. Fails only when even
+ * the bare heartbeat does not fit or a field is invalid.
+ */
+export function fitHeartbeat(m: Heartbeat, key?: Uint8Array, maxBytes = HEARTBEAT_MAX_BYTES): HeartbeatResult<Uint8Array> {
+  let notes = [...m.notes];
+  let heard = [...m.heard].sort((a, b) => a.ageMs - b.ageMs);
+  for (;;) {
+    const r = encodeHeartbeat({ ...m, notes, heard }, key, maxBytes);
+    if (r.ok || r.error.code !== 'TooLarge') return r;
+    if (notes.length > 0) notes = notes.slice(0, -1);
+    else if (heard.length > 0) heard = heard.slice(0, -1);
+    else return r;
+  }
+}

@@ -1,0 +1,112 @@
+// The L2 election's timings and the inequalities that make them safe (docs/l2.md, "The
+// timing inequality"). Invalid values fall back to the defaults with a stated reason, as the
+// issue asks ("validated, with sane fallbacks").
+
+export interface L2Timings {
+  /** h: one heartbeat round to every peer. */
+  heartbeatIntervalMs: number;
+  /** D: a peer not heard (directly or through a witness) for this long is dead. */
+  peerDeadAfterMs: number;
+  /** F: with no peer contact and no API success for this long, a node self-fences. */
+  fenceAfterMs: number;
+  /** P: with no peer contact for this long, the node renews its node Lease every h (probing). */
+  probeAfterMs: number;
+  /** R: normal renewal period of the node Lease. */
+  nodeLeaseRenewMs: number;
+  /** E: how long a node Lease stamp keeps an unheard peer `unreachable` rather than dead. */
+  evidenceTtlMs: number;
+  /** J: a peer becomes a candidate after being alive this long without a break. */
+  stableAfterMs: number;
+  /** S: candidate k takes an orphaned VIP after k × S. */
+  takeoverStaggerMs: number;
+  /** Retry delay after a failed (not conflicting) Lease write. */
+  writeRetryMs: number;
+  /** A peer whose last API success is older than this is not a candidate (it cannot write). */
+  apiStaleAfterMs: number;
+  /** How long a Lease transition is repeated in heartbeat notes. */
+  noteTtlMs: number;
+}
+
+export const DEFAULT_L2_TIMINGS: Readonly<L2Timings> = {
+  heartbeatIntervalMs: 100,
+  peerDeadAfterMs: 600,
+  fenceAfterMs: 350,
+  probeAfterMs: 250,
+  nodeLeaseRenewMs: 2_000,
+  evidenceTtlMs: 4_000,
+  stableAfterMs: 1_000,
+  takeoverStaggerMs: 200,
+  writeRetryMs: 500,
+  apiStaleAfterMs: 3_000,
+  noteTtlMs: 2_000,
+};
+
+/** A tick later than this after the previous one means the process stalled. */
+export function stallAfterMs(t: L2Timings): number {
+  return 2 * t.heartbeatIntervalMs;
+}
+
+export interface TimingsCheck {
+  timings: L2Timings;
+  /** One line per value replaced by its default, saying which rule it broke. */
+  problems: string[];
+}
+
+type Rule = { field: keyof L2Timings; ok: (t: L2Timings) => boolean; why: string };
+
+// Rules in dependency order: a value is checked against the values before it as already fixed.
+const RULES: readonly Rule[] = [
+  { field: 'heartbeatIntervalMs', ok: (t) => t.heartbeatIntervalMs >= 10, why: 'heartbeat interval must be at least 10ms' },
+  { field: 'peerDeadAfterMs', ok: (t) => t.peerDeadAfterMs >= 3 * t.heartbeatIntervalMs, why: 'peer-dead-after must be at least 3 heartbeat intervals' },
+  {
+    field: 'fenceAfterMs',
+    ok: (t) => t.fenceAfterMs + 2 * t.heartbeatIntervalMs <= t.peerDeadAfterMs && t.fenceAfterMs > 2 * t.heartbeatIntervalMs,
+    why: 'fence-after F must satisfy 2h < F and F + 2h <= peer-dead-after (a cut-off node must stop before peers take over)',
+  },
+  { field: 'probeAfterMs', ok: (t) => t.probeAfterMs > 2 * t.heartbeatIntervalMs && t.probeAfterMs < t.fenceAfterMs, why: 'probe-after P must satisfy 2h < P < fence-after' },
+  { field: 'nodeLeaseRenewMs', ok: (t) => t.nodeLeaseRenewMs >= 5 * t.heartbeatIntervalMs, why: 'node-lease-renew must be at least 5 heartbeat intervals' },
+  { field: 'evidenceTtlMs', ok: (t) => t.evidenceTtlMs > t.nodeLeaseRenewMs && t.evidenceTtlMs > t.fenceAfterMs, why: 'evidence-ttl must exceed node-lease-renew and fence-after' },
+  { field: 'stableAfterMs', ok: (t) => t.stableAfterMs >= 0, why: 'stable-after must not be negative' },
+  { field: 'takeoverStaggerMs', ok: (t) => t.takeoverStaggerMs >= 0, why: 'takeover-stagger must not be negative' },
+  { field: 'writeRetryMs', ok: (t) => t.writeRetryMs >= t.heartbeatIntervalMs, why: 'write retry must be at least one heartbeat interval' },
+  { field: 'apiStaleAfterMs', ok: (t) => t.apiStaleAfterMs > t.nodeLeaseRenewMs, why: 'api-stale-after must exceed node-lease-renew' },
+  { field: 'noteTtlMs', ok: (t) => t.noteTtlMs >= t.heartbeatIntervalMs, why: 'note TTL must be at least one heartbeat interval' },
+];
+
+function isTimingKey(key: string): key is keyof L2Timings {
+  return Object.hasOwn(DEFAULT_L2_TIMINGS, key);
+}
+
+/**
+ * Validates timings given as overrides of the defaults. A value that is not a finite number or
+ * breaks its rule is replaced by its default; when even the default breaks the rule (because an
+ * earlier value was changed), every value from that rule on reverts to the defaults, which are
+ * consistent by construction (asserted in tests).
+ */
+export function checkTimings(overrides: Partial<L2Timings>): TimingsCheck {
+  const t: L2Timings = { ...DEFAULT_L2_TIMINGS };
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(overrides)) {
+    if (!isTimingKey(key) || value === undefined) continue;
+    const field = key;
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      problems.push(`${field}: ${String(value)} is not a number; using ${DEFAULT_L2_TIMINGS[field]}ms`);
+      continue;
+    }
+    t[field] = value;
+  }
+  for (const rule of RULES) {
+    if (rule.ok(t)) continue;
+    const given = t[rule.field];
+    t[rule.field] = DEFAULT_L2_TIMINGS[rule.field];
+    if (rule.ok(t)) {
+      problems.push(`${rule.field}: ${given}ms rejected (${rule.why}); using ${t[rule.field]}ms`);
+      continue;
+    }
+    // The default does not fit the earlier overrides either: fall back wholesale.
+    Object.assign(t, DEFAULT_L2_TIMINGS);
+    problems.push(`${rule.field}: ${given}ms rejected (${rule.why}), and the other timings do not fit its default; using all default timings`);
+    break;
+  }
+  return { timings: t, problems };
+}

@@ -1,0 +1,218 @@
+// One VIP as one node sees it (docs/l2.md, "Ownership: the per-VIP state machine"). Pure:
+// observations and write results are folded into a plain state; `stepVip` decides, from the
+// state and a context of virtual time, rankings and peer states, what to do next.
+import type { LeaseNote } from './heartbeat.ts';
+
+export interface LeaseRecord {
+  /** '' when released. */
+  holder: string;
+  /** spec.leaseTransitions: +1 on every change of holder. */
+  epoch: number;
+  /** metadata.resourceVersion; null when known only from a peer's note (no write until the API confirms). */
+  version: string | null;
+  /** Who wrote this version, stamped with its heartbeat round (annotations on the Lease). */
+  writer?: WriterStamp;
+}
+
+/** The annotations `herald.dev/writer`, `herald.dev/incarnation` and `herald.dev/seq` of a VIP Lease. */
+export interface WriterStamp {
+  node: string;
+  incarnation: number;
+  seq: number;
+}
+
+export type LeaseView = { kind: 'unknown' } | { kind: 'absent' } | { kind: 'present'; record: LeaseRecord };
+
+export type WriteOp = 'take' | 'handover' | 'release' | 'delete';
+
+export interface PendingWrite {
+  op: WriteOp;
+  holder: string;
+  epoch: number;
+  sentAt: number;
+}
+
+export type StartCause = 'take' | 'handover' | 'resume';
+export type StopReason = 'lost' | 'handedOver' | 'released' | 'fenced' | 'gone';
+
+export interface VipState {
+  ip: string;
+  lease: LeaseView;
+  /** resourceVersion of the last observation from the API (duplicates and relists are ignored). */
+  apiVersion: string | null;
+  answering: boolean;
+  pending: PendingWrite | null;
+  /** No write before this time (after a failed write). */
+  retryAt: number;
+  /** After a conflict: no write until the API shows a version other than this one. */
+  staleVersion: string | null;
+  /** Since when the VIP has been takeable, as this node sees it. */
+  orphanSince: number | null;
+  /** How this node came to hold the Lease, for the `start` action; how it stopped holding it. */
+  gotBy: StartCause;
+  gaveBy: 'handedOver' | 'released' | null;
+  /** The holder before the current one (for the failover metric). */
+  previousHolder: string | null;
+  /** Since when this node has held the Lease (rebalancing waits J after that). */
+  heldSince: number | null;
+}
+
+export type VipAction =
+  /** The shell adds the writer stamp (Election does, see `Election#stampWrites`). */
+  | { kind: 'write'; ip: string; op: WriteOp; holder: string; epoch: number; expect: { version: string } | null; writer?: WriterStamp }
+  | { kind: 'start'; ip: string; cause: StartCause; from: string | null }
+  | { kind: 'stop'; ip: string; reason: StopReason }
+  /** Tell peers now (a heartbeat); `to` is the successor of a handover. */
+  | { kind: 'notify'; ip: string; note: LeaseNote; to: string | null };
+
+export type WriteResult = { ok: true; version: string } | { ok: false; conflict: boolean };
+
+export interface VipContext {
+  now: number;
+  me: string;
+  /** Is the VIP still to be announced at all? */
+  wanted: boolean;
+  /** Candidates best first; this node is among them iff it may hold the VIP (eligible, serving, not leaving). */
+  ranked: readonly string[];
+  /** Holder is dead, or says it is fenced: its VIP may be taken. */
+  takeable: (holder: string) => boolean;
+  /** Guard: not fenced and revalidated. */
+  mayAnswer: boolean;
+  /** Guard and sync: not fenced, Lease view synced, past the start-up warm-up. */
+  mayWrite: boolean;
+  /** Heard within 2h: a handover goes to a node we know is there right now. */
+  fresh: (node: string) => boolean;
+  takeoverStaggerMs: number;
+  /** J: a VIP is rebalanced to a better node only after we have held it this long. */
+  rebalanceAfterMs: number;
+}
+
+export function initialVip(ip: string): VipState {
+  return { ip, lease: { kind: 'unknown' }, apiVersion: null, answering: false, pending: null, retryAt: 0, staleVersion: null, orphanSince: null, gotBy: 'resume', gaveBy: null, previousHolder: null, heldSince: null };
+}
+
+function holderOf(v: LeaseView): string | null {
+  return v.kind === 'present' ? v.record.holder : null;
+}
+
+function withLease(s: VipState, lease: LeaseView, me: string, byMe: boolean): VipState {
+  const before = holderOf(s.lease);
+  const after = holderOf(lease);
+  if (before === after) return { ...s, lease };
+  const next: VipState = { ...s, lease, previousHolder: before };
+  if (after === me) {
+    // The first sight of our own name after start-up is a resume, not a takeover.
+    next.gotBy = byMe ? 'take' : s.lease.kind === 'unknown' ? 'resume' : 'handover';
+    next.gaveBy = null;
+  }
+  return next;
+}
+
+/** An observation from the API (watch event, list, or a read after a conflict). */
+export function observeApi(s: VipState, view: LeaseView, me: string): VipState {
+  const version = view.kind === 'present' ? view.record.version : null;
+  if (view.kind === 'present' && version !== null && version === s.apiVersion && s.lease.kind !== 'unknown') return s;
+  const next = withLease(s, view, me, false);
+  return { ...next, apiVersion: version, staleVersion: s.staleVersion !== null && s.staleVersion !== version ? null : s.staleVersion };
+}
+
+/**
+ * A note from a peer's heartbeat: accepted only when it is newer than what we know. Notes never
+ * carry a resourceVersion, so they let us stop (or start, when trusted) but not write.
+ */
+export function observeNote(s: VipState, note: LeaseNote, me: string): VipState {
+  if (s.lease.kind !== 'present' || note.epoch <= s.lease.record.epoch) return s;
+  return withLease(s, { kind: 'present', record: { holder: note.holder, epoch: note.epoch, version: null } }, me, false);
+}
+
+export function writeFinished(s: VipState, result: WriteResult, me: string, now: number, retryMs: number): VipState {
+  const p = s.pending;
+  if (p === null) return s;
+  if (result.ok) {
+    const lease: LeaseView = p.op === 'delete' ? { kind: 'absent' } : { kind: 'present', record: { holder: p.holder, epoch: p.epoch, version: result.version } };
+    const next = withLease({ ...s, pending: null }, lease, me, true);
+    const gaveBy = p.op === 'handover' ? 'handedOver' : p.op === 'release' ? 'released' : next.gaveBy;
+    return { ...next, apiVersion: p.op === 'delete' ? null : result.version, gaveBy };
+  }
+  // A conflict means the Lease changed under us: wait to see the new version. Anything else
+  // (API unreachable, 5xx) is retried after a pause.
+  if (result.conflict) return { ...s, pending: null, staleVersion: s.apiVersion ?? '' };
+  return { ...s, pending: null, retryAt: now + retryMs };
+}
+
+export interface VipStep {
+  state: VipState;
+  actions: VipAction[];
+  /** When to step again if nothing happens (a stagger expiring); null = only on events. */
+  wakeAt: number | null;
+}
+
+function canWrite(s: VipState, ctx: VipContext): boolean {
+  return ctx.mayWrite && s.pending === null && s.lease.kind !== 'unknown' && ctx.now >= s.retryAt && s.staleVersion === null;
+}
+
+function write(s: VipState, ctx: VipContext, op: WriteOp, holder: string): VipStep {
+  const record = s.lease.kind === 'present' ? s.lease.record : null;
+  if (record !== null && record.version === null) return { state: s, actions: [], wakeAt: null }; // wait for the API to confirm the note
+  const epoch = record === null ? 0 : op === 'delete' ? record.epoch : record.epoch + 1;
+  const expect = record === null || record.version === null ? null : { version: record.version };
+  const pending: PendingWrite = { op, holder, epoch, sentAt: ctx.now };
+  return { state: { ...s, pending }, actions: [{ kind: 'write', ip: s.ip, op, holder, epoch, expect }], wakeAt: null };
+}
+
+/** The decision for one VIP now. */
+export function stepVip(s0: VipState, ctx: VipContext): VipStep {
+  let s = s0;
+  const actions: VipAction[] = [];
+  const holder = holderOf(s.lease);
+  const held = holder === ctx.me;
+  if (held !== (s.heldSince !== null)) s = { ...s, heldSince: held ? ctx.now : null };
+
+  // Answering follows the Lease, the guard and the desired state, at once.
+  const shouldAnswer = ctx.wanted && held && ctx.mayAnswer;
+  if (shouldAnswer && !s.answering) {
+    actions.push({ kind: 'start', ip: s.ip, cause: s.gotBy, from: s.gotBy === 'resume' ? null : s.previousHolder });
+    s = { ...s, answering: true, gotBy: 'resume' };
+  } else if (!shouldAnswer && s.answering) {
+    const reason: StopReason = !ctx.wanted ? 'gone' : held ? 'fenced' : (s.gaveBy ?? 'lost');
+    actions.push({ kind: 'stop', ip: s.ip, reason });
+    s = { ...s, answering: false };
+  }
+
+  const takeable = s.lease.kind === 'absent' || holder === '' || (holder !== null && holder !== ctx.me && ctx.takeable(holder));
+  // The stagger counts from when this node could take: otherwise, at the end of the start-up
+  // warm-up (or of a fence), every candidate would find its turn long past and all would write.
+  if (!takeable || !ctx.mayWrite) s = s.orphanSince === null ? s : { ...s, orphanSince: null };
+  else if (s.orphanSince === null) s = { ...s, orphanSince: ctx.now };
+
+  if (!canWrite(s, ctx)) return { state: s, actions, wakeAt: s.pending === null && s.retryAt > ctx.now ? s.retryAt : null };
+
+  const more = (step: VipStep): VipStep => ({ ...step, actions: [...actions, ...step.actions] });
+  if (!ctx.wanted) return held ? more(write(s, ctx, 'delete', '')) : { state: s, actions, wakeAt: null };
+  if (held) {
+    const first = ctx.ranked[0];
+    if (first === ctx.me || first === undefined) {
+      // Nobody may hold it, not even us (ineligible everywhere): release it.
+      return first === undefined ? more(write(s, ctx, 'release', '')) : { state: s, actions, wakeAt: null };
+    }
+    if (ctx.ranked.includes(ctx.me)) {
+      // Rebalancing to a better node: only after holding it for J (no ping-pong after a take),
+      // and only to a node heard just now (not one that may have crashed, which is why we took).
+      const due = (s.heldSince ?? ctx.now) + ctx.rebalanceAfterMs;
+      if (ctx.now < due) return { state: s, actions, wakeAt: due };
+      if (!ctx.fresh(first)) return { state: s, actions, wakeAt: null };
+      return more(write(s, ctx, 'handover', first));
+    }
+    // We may not hold it (leaving or ineligible): hand over at once, preferably to a node heard
+    // just now, or release when there is nobody.
+    const others = ctx.ranked.filter((n) => n !== ctx.me);
+    const successor = others.find((n) => ctx.fresh(n)) ?? others[0];
+    return more(successor === undefined ? write(s, ctx, 'release', '') : write(s, ctx, 'handover', successor));
+  }
+  const rank = ctx.ranked.indexOf(ctx.me);
+  if (!takeable || rank < 0 || s.orphanSince === null) return { state: s, actions, wakeAt: null };
+  // Candidate k waits k × S: the first choice takes at once, the next only if it did not.
+  const due = s.orphanSince + rank * ctx.takeoverStaggerMs;
+  if (ctx.now < due) return { state: s, actions, wakeAt: due };
+  return more(write(s, ctx, 'take', ctx.me));
+}

@@ -1,0 +1,181 @@
+// The speaker's desired state (docs/l2.md, "Who may announce a VIP"): from Services,
+// EndpointSlices, Nodes, valid L2AnnouncementPolicies and this node's interfaces, every VIP to
+// announce, the nodes eligible for it (with the policies that make them so), and the interfaces
+// this node answers on. Pure; the election decides which eligible node actually answers.
+import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
+import type { Family } from '../ipam/types.ts';
+import type { AdapterOptions } from '../ipam/k8s-adapter.ts';
+import type { DesiredVip } from '../election/election.ts';
+import type { LocalInterface } from './interfaces.ts';
+import type { NodeProblem } from './nodes.ts';
+import type { PolicyView } from './policy.ts';
+import { CLASS_L2, canonicalIP, classifyService, compareIPs, familyOf, ingressIPs, reservedAddresses, serviceKey } from '../ipam/k8s-adapter.ts';
+import { nodesWithReadyEndpoints } from '../ipam/node-ipam.ts';
+import { matchesSelector, selectorLabels, selectorMatches } from '../ipam/selector.ts';
+import { selectInterfaces } from './interfaces.ts';
+import { nodeDemoted, nodeProblem } from './nodes.ts';
+
+/** EndpointSlice label naming its Service (discovery.k8s.io/v1). */
+export const LABEL_SERVICE_NAME = 'kubernetes.io/service-name';
+
+export interface DesiredInput {
+  /** This node's name. */
+  me: string;
+  services: readonly V1Service[];
+  slices: readonly V1EndpointSlice[];
+  nodes: readonly V1Node[];
+  /** Valid policies only (parsePolicies). */
+  policies: readonly PolicyView[];
+  interfaces: readonly LocalInterface[];
+  /** The same options the controller runs with: they decide which unset-class Services are pool IPAM. */
+  adapter: AdapterOptions;
+}
+
+export interface Announcement {
+  ip: string;
+  family: Family;
+  /** `namespace/name` of the Services on this address, sorted. */
+  services: string[];
+  /** Eligible node → the policies it is eligible through (sorted). */
+  nodes: Map<string, string[]>;
+  /** Eligible nodes ranked last (cordoned, being scaled down). */
+  demoted: Set<string>;
+  /** Interfaces this node answers on; empty when it cannot serve the VIP. */
+  interfaces: string[];
+}
+
+export type SkipReason = 'NodeAddress' | 'LocalAddress';
+
+export interface DesiredState {
+  /** By address, in address order. */
+  vips: Map<string, Announcement>;
+  /** Addresses a policy selects but that are never announced, with why. */
+  skipped: { ip: string; reason: SkipReason; message: string }[];
+  /** Nodes that may not announce anything, with why. */
+  nodeProblems: Map<string, NodeProblem>;
+  /** Policies whose nodeSelector matches this node and that select at least one of its interfaces (sent in heartbeats). */
+  servablePolicies: string[];
+}
+
+/** How a Service's addresses are announced, or null when they are not Herald L2's. */
+function addressesOf(svc: V1Service, adapter: AdapterOptions): { lb: string[]; external: string[] } | null {
+  if (svc.metadata?.deletionTimestamp !== undefined) return null;
+  const cls = svc.spec?.loadBalancerClass;
+  // herald.dev/bgp, herald.dev/node-ipam and foreign classes are never announced over L2.
+  if (cls !== undefined && cls !== '' && cls !== CLASS_L2) return null;
+  const intent = classifyService(svc, adapter);
+  // An invalid request keeps the addresses the Service already holds (docs/ipam.md), so they stay announced.
+  const pool = intent.kind === 'pool' || (intent.kind === 'invalid' && intent.ipam === 'pool');
+  const external: string[] = [];
+  for (const text of svc.spec?.externalIPs ?? []) {
+    const ip = canonicalIP(text);
+    if (ip !== null && !external.includes(ip)) external.push(ip);
+  }
+  return { lb: pool ? ingressIPs(svc) : [], external };
+}
+
+interface Accumulated {
+  services: Set<string>;
+  policies: Set<string>;
+  /** Services with externalTrafficPolicy: Local on this address. */
+  local: V1Service[];
+}
+
+function slicesByService(slices: readonly V1EndpointSlice[]): Map<string, V1EndpointSlice[]> {
+  const out = new Map<string, V1EndpointSlice[]>();
+  for (const s of slices) {
+    const name = s.metadata?.labels?.[LABEL_SERVICE_NAME];
+    if (name === undefined) continue;
+    const key = `${s.metadata?.namespace ?? ''}/${name}`;
+    const list = out.get(key);
+    if (list === undefined) out.set(key, [s]);
+    else list.push(s);
+  }
+  return out;
+}
+
+export function desiredAnnouncements(input: DesiredInput): DesiredState {
+  const { me, policies } = input;
+  const nodeProblems = new Map<string, NodeProblem>();
+  const healthy: V1Node[] = [];
+  const demoted = new Set<string>();
+  for (const n of input.nodes) {
+    const name = n.metadata?.name ?? '';
+    if (name === '') continue;
+    const problem = nodeProblem(n);
+    if (problem !== null) nodeProblems.set(name, problem);
+    else {
+      healthy.push(n);
+      if (nodeDemoted(n)) demoted.add(name);
+    }
+  }
+
+  // Per policy: the healthy nodes it selects, and this node's interfaces for it.
+  const selected = new Map<string, string[]>();
+  const myInterfaces = new Map<string, string[]>();
+  const meNode = input.nodes.find((n) => n.metadata?.name === me);
+  for (const p of policies) {
+    selected.set(p.name, healthy.filter((n) => selectorMatches(p.nodeSelector, n.metadata?.labels ?? {})).map((n) => n.metadata?.name ?? ''));
+    const mine = meNode !== undefined && selectorMatches(p.nodeSelector, meNode.metadata?.labels ?? {}) ? selectInterfaces(input.interfaces, p.interfaces) : [];
+    myInterfaces.set(p.name, mine);
+  }
+
+  const byIP = new Map<string, Accumulated>();
+  for (const svc of input.services) {
+    const addrs = addressesOf(svc, input.adapter);
+    if (addrs === null) continue;
+    const labels = selectorLabels({ labels: svc.metadata?.labels ?? {}, namespace: svc.metadata?.namespace ?? '', name: svc.metadata?.name ?? '' });
+    const local = svc.spec?.externalTrafficPolicy === 'Local';
+    for (const p of policies) {
+      if (!matchesSelector(p.serviceSelector, labels)) continue;
+      const ips = [...(p.loadBalancerIPs ? addrs.lb : []), ...(p.externalIPs ? addrs.external : [])];
+      for (const ip of ips) {
+        let acc = byIP.get(ip);
+        if (acc === undefined) byIP.set(ip, (acc = { services: new Set(), policies: new Set(), local: [] }));
+        acc.policies.add(p.name);
+        if (!acc.services.has(serviceKey(svc))) {
+          acc.services.add(serviceKey(svc));
+          if (local) acc.local.push(svc);
+        }
+      }
+    }
+  }
+
+  const nodeAddresses = reservedAddresses(input.nodes, []);
+  const localAddresses = new Set(input.interfaces.flatMap((i) => i.addresses.map((a) => canonicalIP(a) ?? a)));
+  const slices = slicesByService(input.slices);
+  const vips = new Map<string, Announcement>();
+  const skipped: DesiredState['skipped'] = [];
+  for (const ip of [...byIP.keys()].sort(compareIPs)) {
+    const acc = byIP.get(ip);
+    if (acc === undefined) continue;
+    const owner = nodeAddresses.get(ip);
+    // Answering for a node's address would steal its traffic: never (issue #3).
+    if (owner !== undefined) {
+      skipped.push({ ip, reason: 'NodeAddress', message: `${ip} is the ${owner}; it is never announced` });
+      continue;
+    }
+    if (localAddresses.has(ip)) {
+      skipped.push({ ip, reason: 'LocalAddress', message: `${ip} is an address of an interface of node ${me}; it is never announced` });
+      continue;
+    }
+    const nodes = new Map<string, string[]>();
+    for (const p of [...acc.policies].sort()) {
+      for (const n of selected.get(p) ?? []) nodes.set(n, [...(nodes.get(n) ?? []), p]);
+    }
+    // externalTrafficPolicy: Local: only nodes with a ready endpoint of every Local Service here.
+    for (const svc of acc.local) {
+      const ready = nodesWithReadyEndpoints(slices.get(serviceKey(svc)) ?? []);
+      for (const n of [...nodes.keys()]) if (!ready.has(n)) nodes.delete(n);
+    }
+    const interfaces = [...new Set((nodes.get(me) ?? []).flatMap((p) => myInterfaces.get(p) ?? []))].sort();
+    vips.set(ip, { ip, family: familyOf(ip), services: [...acc.services].sort(), nodes, demoted: new Set([...demoted].filter((n) => nodes.has(n))), interfaces });
+  }
+  const servablePolicies = policies.filter((p) => (myInterfaces.get(p.name) ?? []).length > 0).map((p) => p.name);
+  return { vips, skipped, nodeProblems, servablePolicies };
+}
+
+/** The election's view of the desired state. */
+export function electionInput(state: DesiredState): Map<string, DesiredVip> {
+  return new Map([...state.vips].map(([ip, a]) => [ip, { nodes: a.nodes, demoted: a.demoted, servable: a.interfaces.length > 0 }]));
+}

@@ -1,0 +1,124 @@
+// The per-VIP state machine as a decision table: one state and context in, actions out
+// (docs/l2.md, "Ownership: the per-VIP state machine").
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { initialVip, observeApi, observeNote, stepVip, writeFinished } from '../../src/election/vip-machine.ts';
+import type { LeaseView, VipAction, VipContext, VipState } from '../../src/election/vip-machine.ts';
+
+const IP = '192.0.2.10';
+const NOW = 10_000;
+
+function ctx(extra: Partial<VipContext> = {}): VipContext {
+  return { now: NOW, me: 'a', wanted: true, ranked: ['a', 'b'], takeable: () => false, mayAnswer: true, mayWrite: true, fresh: () => true, takeoverStaggerMs: 200, rebalanceAfterMs: 1_000, ...extra };
+}
+
+const present = (holder: string, epoch = 4, version: string | null = '77'): LeaseView => ({ kind: 'present', record: { holder, epoch, version } });
+
+function vip(lease: LeaseView, extra: Partial<VipState> = {}): VipState {
+  return { ...observeApi(initialVip(IP), lease, 'a'), ...extra };
+}
+
+/** Actions in a compact form: "write take a 5 @77", "start take", "stop lost". */
+function brief(actions: readonly VipAction[]): string[] {
+  return actions.map((a) => {
+    switch (a.kind) {
+      case 'write':
+        return `write ${a.op} ${a.holder || "''"} ${a.epoch} @${a.expect?.version ?? 'create'}`;
+      case 'start':
+        return `start ${a.cause}`;
+      case 'stop':
+        return `stop ${a.reason}`;
+      case 'notify':
+        return `notify ${a.to ?? 'all'}`;
+    }
+  });
+}
+
+// [what, state, context, expected actions, expected wakeAt]
+const DECISIONS: [string, VipState, VipContext, string[], number | null][] = [
+  ['Lease view unknown (not synced): nothing at all', initialVip(IP), ctx(), [], null],
+  ['no Lease, first candidate: create it', vip({ kind: 'absent' }), ctx(), ['write take a 0 @create'], null],
+  ['no Lease, second candidate: wait one stagger', vip({ kind: 'absent' }), ctx({ ranked: ['b', 'a'] }), [], NOW + 200],
+  ['no Lease, second candidate, stagger over: take', vip({ kind: 'absent' }, { orphanSince: NOW - 200 }), ctx({ ranked: ['b', 'a'] }), ['write take a 0 @create'], null],
+  ['holder dead, first candidate: take with the version seen', vip(present('b')), ctx({ takeable: (h) => h === 'b' }), ['write take a 5 @77'], null],
+  ['holder alive: never taken', vip(present('b')), ctx({ ranked: ['a'] }), [], null],
+  ['released Lease: taken', vip(present('')), ctx(), ['write take a 5 @77'], null],
+  ['not a candidate (ineligible): no take', vip({ kind: 'absent' }), ctx({ ranked: ['b'] }), [], null],
+  ['fenced or not warm: no write', vip({ kind: 'absent' }), ctx({ mayWrite: false }), [], null],
+  ['ours and first: answer (a resume after start-up)', vip(present('a')), ctx(), ['start resume'], null],
+  ['ours for J, a better node is stable: hand over, still answering', vip(present('a'), { heldSince: NOW - 1_000 }), ctx({ ranked: ['b', 'a'] }), ['start resume', 'write handover b 5 @77'], null],
+  ['ours only just (a take): rebalancing waits until we have held it for J', vip(present('a'), { answering: true, heldSince: NOW - 300 }), ctx({ ranked: ['b', 'a'] }), [], NOW + 700],
+  ['a better node, but not heard just now (maybe why we took it): keep it', vip(present('a'), { answering: true, heldSince: NOW - 5_000 }), ctx({ ranked: ['b', 'a'], fresh: (n) => n !== 'b' }), [], null],
+  ['ours, we may not hold it (ineligible or leaving): hand over to the first other', vip(present('a'), { answering: true }), ctx({ ranked: ['c', 'b'] }), ['write handover c 5 @77'], null],
+  ['leaving, the first other not heard just now: the next fresh one', vip(present('a'), { answering: true }), ctx({ ranked: ['c', 'b'], fresh: (n) => n !== 'c' }), ['write handover b 5 @77'], null],
+  ['ours, nobody else may hold it: release', vip(present('a'), { answering: true }), ctx({ ranked: [] }), ['write release \'\' 5 @77'], null],
+  ['ours from a note only (no version): answer, but no write until the API confirms', vip(present('a', 5, null)), ctx({ ranked: ['b'] }), ['start resume'], null],
+  ['ours but fenced: stop, and write nothing', vip(present('a'), { answering: true }), ctx({ mayAnswer: false, mayWrite: false }), ['stop fenced'], null],
+  ['no longer wanted and ours: stop and delete the Lease', vip(present('a'), { answering: true }), ctx({ wanted: false }), ['stop gone', 'write delete \'\' 4 @77'], null],
+  ['no longer wanted, not ours: nothing', vip(present('b')), ctx({ wanted: false }), [], null],
+  ['a write in flight: no second one', vip(present('a'), { answering: true, pending: { op: 'handover', holder: 'b', epoch: 5, sentAt: NOW - 5 } }), ctx({ ranked: ['b'] }), [], null],
+  ['after a failed write: wait for the retry time', vip({ kind: 'absent' }, { retryAt: NOW + 300 }), ctx(), [], NOW + 300],
+  ['after a conflict: wait for a new version', vip({ kind: 'absent' }, { staleVersion: '' }), ctx(), [], null],
+  ['another holder took it: stop at once', vip(present('b', 5, '78'), { answering: true }), ctx(), ['stop lost'], null],
+];
+
+test('decision table', () => {
+  for (const [what, state, c, want, wakeAt] of DECISIONS) {
+    const step = stepVip(state, c);
+    assert.deepEqual(brief(step.actions), want, what);
+    assert.equal(step.wakeAt, wakeAt, `${what}: wakeAt`);
+  }
+});
+
+test('a take: pending, then the result makes us the holder and we answer with the take as the cause', () => {
+  let s = vip(present('b'));
+  const c = ctx({ takeable: () => true });
+  const step = stepVip(s, c);
+  s = step.state;
+  assert.deepEqual(s.pending, { op: 'take', holder: 'a', epoch: 5, sentAt: NOW });
+  s = writeFinished(s, { ok: true, version: '78' }, 'a', NOW + 5, 500);
+  assert.deepEqual(s.lease, present('a', 5, '78'));
+  const next = stepVip(s, ctx({ now: NOW + 5 }));
+  assert.deepEqual(next.actions, [{ kind: 'start', ip: IP, cause: 'take', from: 'b' }]);
+  // The watch event for our own write changes nothing.
+  assert.deepEqual(stepVip(observeApi(next.state, present('a', 5, '78'), 'a'), ctx()).actions, []);
+});
+
+test('a handover: we answer until the write succeeds, then stop with the reason handedOver', () => {
+  let s = vip(present('a'), { answering: true, heldSince: 0 });
+  s = stepVip(s, ctx({ ranked: ['b', 'a'] })).state;
+  assert.equal(s.pending?.op, 'handover');
+  assert.equal(stepVip(s, ctx({ ranked: ['b', 'a'] })).state.answering, true);
+  s = writeFinished(s, { ok: true, version: '78' }, 'a', NOW, 500);
+  assert.deepEqual(brief(stepVip(s, ctx({ ranked: ['b', 'a'] })).actions), ['stop handedOver']);
+});
+
+test('the successor starts on the observation naming it, with the cause handover', () => {
+  let s = vip(present('b'));
+  s = observeApi(s, present('a', 5, '78'), 'a');
+  assert.deepEqual(stepVip(s, ctx()).actions, [{ kind: 'start', ip: IP, cause: 'handover', from: 'b' }]);
+});
+
+test('write failures: a conflict waits for a newer version; an error retries after the pause', () => {
+  const pending = vip(present('b'), { pending: { op: 'take', holder: 'a', epoch: 5, sentAt: NOW } });
+  const conflicted = writeFinished(pending, { ok: false, conflict: true }, 'a', NOW, 500);
+  assert.equal(conflicted.staleVersion, '77');
+  assert.equal(observeApi(conflicted, present('b', 4, '77'), 'a').staleVersion, '77', 'the same version: still stale');
+  assert.equal(observeApi(conflicted, present('c', 5, '79'), 'a').staleVersion, null);
+  const failed = writeFinished(pending, { ok: false, conflict: false }, 'a', NOW, 500);
+  assert.equal(failed.retryAt, NOW + 500);
+  assert.equal(failed.pending, null);
+});
+
+test('notes: only a newer epoch counts, and it carries no version', () => {
+  const s = vip(present('a', 4, '77'), { answering: true });
+  assert.equal(observeNote(s, { ip: IP, holder: 'b', epoch: 4 }, 'a'), s, 'same epoch: ignored');
+  assert.equal(observeNote(s, { ip: IP, holder: 'b', epoch: 3 }, 'a'), s, 'older: ignored');
+  const moved = observeNote(s, { ip: IP, holder: 'b', epoch: 5 }, 'a');
+  assert.deepEqual(moved.lease, present('b', 5, null));
+  assert.deepEqual(brief(stepVip(moved, ctx()).actions), ['stop lost']);
+  // Before the API has shown the Lease, a note cannot create it.
+  assert.equal(observeNote(initialVip(IP), { ip: IP, holder: 'b', epoch: 5 }, 'a').lease.kind, 'unknown');
+  // The API's next version replaces whatever a note said (a lying note cannot stick).
+  assert.deepEqual(observeApi(moved, present('a', 4, '80'), 'a').lease, present('a', 4, '80'));
+});
