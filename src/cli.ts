@@ -3,6 +3,7 @@
 import { runControllerCommand } from './controller/command.ts';
 import { runDevApiServerCommand } from './devapi/command.ts';
 import { runLabCommand } from './lab/command.ts';
+import { runSpeakerCommand } from './speaker/command.ts';
 
 const HELP = `herald — load balancer for bare-metal Kubernetes
 
@@ -10,6 +11,7 @@ Usage: herald <command> [flags]
 
 Commands:
   controller          LB IPAM: give Services of type LoadBalancer addresses from IPPools
+  speaker             announce allocated addresses on the local segment (L2: ARP and NDP)
   lab                 run the demo: API server stand-in + controller with example pools and Services
   dev apiserver       an in-memory Kubernetes API server for tests and development (never production)
 
@@ -21,6 +23,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   switch (cmd) {
     case 'controller':
       return runControllerCommand(rest);
+    case 'speaker':
+      return runSpeakerCommand(rest);
     case 'lab':
       return runLabCommand(rest);
     case 'dev':

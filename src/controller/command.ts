@@ -13,6 +13,7 @@ import { createMetrics } from '../observability/metrics.ts';
 import type { HeraldMetrics } from '../observability/metrics.ts';
 import { startObservabilityServer } from '../observability/http.ts';
 import { IpamController } from './controller.ts';
+import { L2PolicyStatusController } from './l2policy-status.ts';
 
 export const CONTROLLER_HELP = `herald controller — LB IPAM: gives Services of type LoadBalancer addresses from IPPools
 
@@ -104,6 +105,7 @@ export interface RunningController {
 export async function startController(config: ControllerConfig, log: Logger, clients: KubeClients = makeClients(loadKubeConfig(config.kubeconfig))): Promise<RunningController> {
   const metrics = createMetrics();
   let controller: IpamController | undefined;
+  let policies: L2PolicyStatusController | undefined;
   const events = new EventRecorder({ core: clients.core, component: 'herald-controller', instance: config.identity, log, onError: () => metrics.kubeRequestErrors.inc({ verb: 'create', resource: 'events' }), onDrop: () => metrics.eventsDropped.inc() });
   const servers: { port: number; close(): Promise<void> }[] = [];
   let markLost: () => void = () => {};
@@ -130,10 +132,14 @@ export async function startController(config: ControllerConfig, log: Logger, cli
         },
       });
       controller.start().catch((err: unknown) => log.error({ err }, 'controller failed to start'));
+      // The speakers' policies get their Valid condition from the leader alone (docs/l2.md).
+      policies = new L2PolicyStatusController({ clients, log, events, onWriteError: (verb, resource) => metrics.kubeRequestErrors.inc({ verb, resource }) });
+      policies.start();
     },
     onStoppedLeading: () => {
       metrics.isLeader.set(0);
       void controller?.stop();
+      void policies?.stop();
       markLost();
     },
   });
@@ -157,7 +163,7 @@ export async function startController(config: ControllerConfig, log: Logger, cli
     async stop() {
       // The elector first: once it has stopped, no new controller can start behind our back.
       await elector.stop();
-      await controller?.stop();
+      await Promise.all([controller?.stop(), policies?.stop()]);
       await Promise.all(servers.map((s) => s.close()));
     },
   };

@@ -1,6 +1,7 @@
-// `herald lab`: the demo. For now it shows LB IPAM end to end in one process: the API-server
-// stand-in, the controller, example nodes/pools/Services, what each Service got and why, a
-// sharing edit story, and a controller restart that moves nothing.
+// `herald lab`: the demo. First LB IPAM end to end in one process: the API-server stand-in, the
+// controller, example nodes/pools/Services, what each Service got and why, a sharing edit story,
+// and a controller restart that moves nothing. Then, as root, L2 announcements in a network of
+// namespaces with one speaker per node, and a failover (l2-demo.ts).
 import { parseArgs } from 'node:util';
 import { PooledKubeConfig, makeClients } from '../kube/client.ts';
 import type { KubeClients } from '../kube/client.ts';
@@ -13,14 +14,24 @@ import type { RunningController } from '../controller/command.ts';
 import { CONDITION_IPAM } from '../controller/service-status.ts';
 import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL, isIPPool } from '../kube/ippool-types.ts';
 import { LAB_NAMESPACE, labNodes, labPools, labServices } from './ipam-scenario.ts';
+import { runL2Demo } from './l2-demo.ts';
 
 const HELP = `herald lab — run the demo
 
-Usage: herald lab [--log-level LEVEL]
+Usage: herald lab [--log-level LEVEL] [--skip-l2] [--keep-logs]
 
-Starts the in-memory API server stand-in and the controller in this process, creates example
-nodes, IPPools and Services (documentation addresses only), prints what each Service got and
-why, edits a shared pair, restarts the controller, and exits. Nothing touches the host network.
+Part 1, LB IPAM: starts the in-memory API server stand-in and the controller in this process,
+creates example nodes, IPPools and Services (documentation addresses only), prints what each
+Service got and why, edits a shared pair and restarts the controller.
+
+Part 2, L2 announcements (root only; skipped otherwise): builds network namespaces — three
+nodes and a client on one bridge — runs one \`herald speaker\` per node, shows which node answers
+ARP/NDP for each VIP, kills the holder's speaker and shows another node answering, then removes
+everything. The root namespace gains one veth on a management network (198.19.k.254) while it runs.
+
+  --log-level LEVEL   the controller's log level (default warn)
+  --skip-l2           run part 1 only
+  --keep-logs         keep the speakers' logs and the kubeconfig (the directory is printed)
 `;
 
 type Print = (line: string) => void;
@@ -106,7 +117,11 @@ export async function runLab(print: Print, logLevel = 'warn'): Promise<void> {
 export async function runLabCommand(argv: readonly string[]): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({ args: [...argv], strict: true, options: { 'log-level': { type: 'string', default: 'warn' }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      options: { 'log-level': { type: 'string', default: 'warn' }, 'skip-l2': { type: 'boolean' }, 'keep-logs': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    }));
   } catch (err) {
     process.stderr.write(`herald lab: ${err instanceof Error ? err.message : String(err)}\n\n${HELP}`);
     return 2;
@@ -115,6 +130,8 @@ export async function runLabCommand(argv: readonly string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  await runLab((l) => process.stdout.write(`${l}\n`), values['log-level']);
+  const print = (l: string) => process.stdout.write(`${l}\n`);
+  await runLab(print, values['log-level']);
+  if (values['skip-l2'] !== true) await runL2Demo(print, { keepDir: values['keep-logs'] === true });
   return 0;
 }

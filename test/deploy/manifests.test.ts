@@ -1,6 +1,7 @@
 // deploy/: every YAML parses to a known Kubernetes object, kustomize installs all of it, RBAC is
 // least-privilege, the controller Deployment meets the `restricted` Pod Security profile, and the
-// examples use documentation addresses only (RFC 5737, RFC 2544, RFC 3849).
+// examples use documentation addresses only (RFC 5737, RFC 2544, RFC 3849). The speaker
+// DaemonSet and its RBAC are checked in speaker-manifests.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -17,7 +18,7 @@ const installed = docs.filter((d) => !d.file.startsWith('examples/'));
 const examples = docs.filter((d) => d.file.startsWith('examples/'));
 
 const KNOWN_KINDS = new Set([
-  'v1/Namespace', 'v1/ServiceAccount', 'v1/Service', 'apps/v1/Deployment',
+  'v1/Namespace', 'v1/ServiceAccount', 'v1/Service', 'apps/v1/Deployment', 'apps/v1/DaemonSet',
   'rbac.authorization.k8s.io/v1/ClusterRole', 'rbac.authorization.k8s.io/v1/ClusterRoleBinding',
   'rbac.authorization.k8s.io/v1/Role', 'rbac.authorization.k8s.io/v1/RoleBinding',
   'apiextensions.k8s.io/v1/CustomResourceDefinition', 'herald.dev/v1alpha1/IPPool', 'herald.dev/v1alpha1/L2AnnouncementPolicy',
@@ -37,7 +38,7 @@ function one(kind: string, name: string): Obj {
 
 test('every YAML under deploy/ parses to a Kubernetes object of a known kind', () => {
   const files = yamlFiles(DEPLOY);
-  for (const f of ['namespace.yaml', 'controller-rbac.yaml', 'controller.yaml', 'kustomization.yaml', 'crds/herald.dev_ippools.yaml', 'crds/herald.dev_l2announcementpolicies.yaml']) assert.ok(files.includes(f), f);
+  for (const f of ['namespace.yaml', 'controller-rbac.yaml', 'controller.yaml', 'speaker-rbac.yaml', 'speaker.yaml', 'kustomization.yaml', 'crds/herald.dev_ippools.yaml', 'crds/herald.dev_l2announcementpolicies.yaml']) assert.ok(files.includes(f), f);
   assert.ok(examples.length >= 7, `expected at least 7 example documents, found ${examples.length}`);
   for (const d of docs) {
     const kind = `${String(d.doc['apiVersion'])}/${String(d.doc['kind'])}`;
@@ -70,9 +71,10 @@ test('kustomization.yaml installs every manifest outside examples/, and only fil
   assert.equal(k[0]?.doc['namespace'], undefined, 'a namespace transformer would also move cluster-wide bindings');
 });
 
-test('the namespace enforces the restricted Pod Security profile', () => {
+test('the namespace admits the speaker (enforce privileged) and audits and warns at restricted', () => {
   const labels = obj(obj(one('Namespace', 'herald-system')['metadata'], 'metadata')['labels'], 'labels');
-  for (const mode of ['enforce', 'audit', 'warn']) assert.equal(labels[`pod-security.kubernetes.io/${mode}`], 'restricted', mode);
+  assert.equal(labels['pod-security.kubernetes.io/enforce'], 'privileged');
+  for (const mode of ['audit', 'warn']) assert.equal(labels[`pod-security.kubernetes.io/${mode}`], 'restricted', mode);
 });
 
 // The exact grants, and where the code uses each (see the comments in controller-rbac.yaml).
@@ -83,6 +85,8 @@ const CONTROLLER_CLUSTER_RULES = [
   { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: ['herald.dev'], resources: ['ippools'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: ['herald.dev'], resources: ['ippools/status'], verbs: ['update'] },
+  { apiGroups: ['herald.dev'], resources: ['l2announcementpolicies'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['herald.dev'], resources: ['l2announcementpolicies/status'], verbs: ['patch'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
 ];
 const CONTROLLER_LEASE_RULES = [
@@ -108,24 +112,36 @@ test('no role grants wildcards, Secrets, or privilege escalation', () => {
   }
 });
 
-test('bindings give the roles to the ServiceAccount the Deployment runs as', () => {
-  const sa = one('ServiceAccount', 'herald-controller');
-  const saRef = { kind: 'ServiceAccount', name: 'herald-controller', namespace: obj(sa['metadata'], 'sa')['namespace'] };
-  const deploy = one('Deployment', 'herald-controller');
-  const pod = obj(obj(obj(deploy['spec'], 'spec')['template'], 'template')['spec'], 'pod');
-  assert.equal(pod['serviceAccountName'], 'herald-controller');
-  for (const [bindingKind, roleKind] of [['ClusterRoleBinding', 'ClusterRole'], ['RoleBinding', 'Role']] as const) {
-    const bindings = ofKind(bindingKind);
-    assert.ok(bindings.length >= 1, bindingKind);
-    for (const b of bindings) {
-      const ref = obj(b.doc['roleRef'], 'roleRef');
-      assert.equal(ref['kind'], roleKind);
-      assert.equal(ref['apiGroup'], 'rbac.authorization.k8s.io');
-      const role = one(roleKind, str(ref['name'], 'roleRef.name'));
-      if (roleKind === 'Role') assert.equal(obj(role['metadata'], 'm')['namespace'], meta(b)['namespace']);
-      assert.deepEqual(b.doc['subjects'], [saRef]);
+// Each workload's roles are bound to its own ServiceAccount only, and defined in its own RBAC file.
+const WORKLOADS = [
+  { kind: 'Deployment', name: 'herald-controller', rbac: 'controller-rbac.yaml' },
+  { kind: 'DaemonSet', name: 'herald-speaker', rbac: 'speaker-rbac.yaml' },
+] as const;
+
+test('bindings give the roles to the ServiceAccount each workload runs as', () => {
+  const bound = new Set<YamlDoc>();
+  for (const w of WORKLOADS) {
+    const sa = one('ServiceAccount', w.name);
+    const saRef = { kind: 'ServiceAccount', name: w.name, namespace: obj(sa['metadata'], 'sa')['namespace'] };
+    const pod = obj(obj(obj(one(w.kind, w.name)['spec'], 'spec')['template'], 'template')['spec'], 'pod');
+    assert.equal(pod['serviceAccountName'], w.name);
+    for (const [bindingKind, roleKind] of [['ClusterRoleBinding', 'ClusterRole'], ['RoleBinding', 'Role']] as const) {
+      const bindings = ofKind(bindingKind).filter((b) => b.file === w.rbac);
+      assert.ok(bindings.length >= 1, `${w.rbac}: ${bindingKind}`);
+      for (const b of bindings) {
+        bound.add(b);
+        const ref = obj(b.doc['roleRef'], 'roleRef');
+        assert.equal(ref['kind'], roleKind);
+        assert.equal(ref['apiGroup'], 'rbac.authorization.k8s.io');
+        const role = one(roleKind, str(ref['name'], 'roleRef.name'));
+        assert.ok(ofKind(roleKind).some((r) => r.file === w.rbac && r.doc === role), `${b.file}: binds a role from another file`);
+        if (roleKind === 'Role') assert.equal(obj(role['metadata'], 'm')['namespace'], meta(b)['namespace']);
+        assert.deepEqual(b.doc['subjects'], [saRef]);
+      }
     }
   }
+  // No binding outside the workloads' RBAC files (one would escape the checks above).
+  assert.deepEqual([...ofKind('ClusterRoleBinding'), ...ofKind('RoleBinding')].filter((b) => !bound.has(b)), []);
 });
 
 function portOf(addr: string): number {

@@ -1,0 +1,267 @@
+// The Kubernetes side of the L2 election for one speaker (docs/l2.md, "The shell, step by
+// step"): watches the VIP Leases and node Leases of its namespace, carries out `write`
+// actions with optimistic concurrency, and renews this node's Lease. A thin imperative shell:
+// the translation to and from Leases is in lease-objects.ts, the decisions in election.ts.
+import { Observable, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { ConfigurationOptions, KubeConfig, CoordinationV1Api, ObservableMiddleware, V1Lease, V1LeaseList } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { NodeStamp } from './peers.ts';
+import type { LeaseRecord, LeaseView, WriteResult } from './vip-machine.ts';
+import type { HeartbeatEndpoint, WriteAction } from './lease-objects.ts';
+import { apiStatus, errorMessage } from '../kube/client.ts';
+import { watchResource } from '../kube/informer.ts';
+import type { WatchedCache } from '../kube/informer.ts';
+import { NODE_LEASE_LABELS, VIP_LEASE_LABELS, nodeLeaseName, vipLeaseName } from './lease-names.ts';
+import { labelSelector, nodeLeaseBody, nodeLeaseOf, vipLeaseCreateBody, vipLeaseOf, vipLeasePatch } from './lease-objects.ts';
+
+export const DEFAULT_NAMESPACE = 'herald-system';
+/** docs/l2.md: a request without a result within 10 s is reported as an error. */
+export const REQUEST_TIMEOUT_MS = 10_000;
+
+export type AdapterVerb = 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete';
+
+export interface LeaseAdapterOptions {
+  kc: KubeConfig;
+  coordination: CoordinationV1Api;
+  /** This speaker's node name (the holder of its node Lease). */
+  node: string;
+  namespace?: string;
+  log: Logger;
+  /** The election's clock (monotonic ms) for `startedAt` of lists; default performance.now. */
+  now?: () => number;
+  /** Wall clock (ms) for the Leases' MicroTime fields; default Date.now. */
+  wallClock?: () => number;
+  requestTimeoutMs?: number;
+  /** Watch restart backoff after an error (see watchResource). */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** A VIP Lease appeared, changed or (absent) was deleted. */
+  onVipLease: (ip: string, view: LeaseView) => void;
+  /** A node Lease appeared or changed; stamp null and no addresses when deleted (or no valid stamp). */
+  onNodeLease: (node: string, stamp: NodeStamp | null, addresses: HeartbeatEndpoint[]) => void;
+  /** A full list of the VIP Leases (start-up, or a relist after 410 Gone), sent at `startedAt`. */
+  onVipLeaseSync: (leases: Map<string, LeaseRecord>, startedAt: number) => void;
+}
+
+class RequestTimeout extends Error {
+  override readonly name = 'RequestTimeout';
+}
+
+/** Request options that abort the request (undici fetch signal) when the timeout passes. */
+function abortOptions(signal: AbortSignal, base?: ConfigurationOptions<ObservableMiddleware>): ConfigurationOptions<ObservableMiddleware> {
+  const mw: ObservableMiddleware = {
+    pre: (ctx) => {
+      ctx.setSignal(signal);
+      return new Observable(Promise.resolve(ctx));
+    },
+    post: (rsp) => new Observable(Promise.resolve(rsp)),
+  };
+  return { ...base, middleware: [...(base?.middleware ?? []), mw], middlewareMergeStrategy: 'append' };
+}
+
+const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+export class LeaseAdapter {
+  readonly namespace: string;
+  readonly #o: LeaseAdapterOptions;
+  readonly #timeoutMs: number;
+  readonly #now: () => number;
+  readonly #wall: () => number;
+  readonly #acquiredMs: number;
+  readonly #counts: Record<AdapterVerb, number> = { get: 0, list: 0, create: 0, update: 0, patch: 0, delete: 0 };
+  readonly #vipCache: WatchedCache<V1Lease>;
+  readonly #nodeCache: WatchedCache<V1Lease>;
+  /** resourceVersion of our node Lease after our last write (only this node writes it). */
+  #nodeVersion: string | null = null;
+  #stopped = false;
+  readonly synced: Promise<void>;
+
+  constructor(o: LeaseAdapterOptions) {
+    this.#o = o;
+    this.namespace = o.namespace ?? DEFAULT_NAMESPACE;
+    this.#timeoutMs = o.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+    this.#now = o.now ?? (() => performance.now());
+    this.#wall = o.wallClock ?? Date.now;
+    this.#acquiredMs = this.#wall();
+    const path = `/apis/coordination.k8s.io/v1/namespaces/${this.namespace}/leases`;
+    const backoff = { minBackoffMs: o.minBackoffMs, maxBackoffMs: o.maxBackoffMs };
+    const vipSelector = labelSelector(VIP_LEASE_LABELS);
+    this.#vipCache = watchResource<V1Lease>({
+      kc: o.kc,
+      path,
+      labelSelector: vipSelector,
+      log: o.log,
+      ...backoff,
+      list: () => this.#listForInformer(vipSelector),
+      onEvent: (event, lease) => {
+        const v = vipLeaseOf(lease);
+        if (v === null || this.#stopped) return;
+        this.#o.onVipLease(v.ip, event === 'delete' ? { kind: 'absent' } : { kind: 'present', record: v.record });
+      },
+    });
+    const nodeSelector = labelSelector(NODE_LEASE_LABELS);
+    this.#nodeCache = watchResource<V1Lease>({
+      kc: o.kc,
+      path,
+      labelSelector: nodeSelector,
+      log: o.log,
+      ...backoff,
+      list: () => this.#request('list', (opts) => o.coordination.listNamespacedLease({ namespace: this.namespace, labelSelector: nodeSelector }, opts)),
+      onEvent: (event, lease) => {
+        const v = nodeLeaseOf(lease);
+        if (v === null || this.#stopped) return;
+        if (event === 'delete') this.#o.onNodeLease(v.node, null, []);
+        else this.#o.onNodeLease(v.node, v.stamp, v.addresses);
+      },
+    });
+    this.synced = Promise.all([this.#vipCache.synced, this.#nodeCache.synced]).then(() => undefined);
+  }
+
+  /** Requests sent, by verb (watches are not counted: they are long-running). */
+  requests(): Readonly<Record<AdapterVerb, number>> {
+    return { ...this.#counts };
+  }
+
+  /** Both caches have delivered their first list. */
+  isSynced(): boolean {
+    return this.#vipCache.isSynced() && this.#nodeCache.isSynced();
+  }
+
+  /** The VIP Leases now, from the API (the election's revalidation after a fence); rejects on error. */
+  async relistVipLeases(): Promise<Map<string, LeaseRecord>> {
+    const list = await this.#request('list', (opts) => this.#o.coordination.listNamespacedLease({ namespace: this.namespace, labelSelector: labelSelector(VIP_LEASE_LABELS) }, opts));
+    return recordsOf(list);
+  }
+
+  /** Carries out one `write` action; never rejects. */
+  async write(a: WriteAction): Promise<WriteResult> {
+    const name = vipLeaseName(a.ip);
+    if (!name.ok) {
+      this.#o.log.error({ ip: a.ip, err: name.error.message }, 'cannot name the Lease of this VIP');
+      return { ok: false, conflict: false };
+    }
+    const { coordination: api } = this.#o;
+    const namespace = this.namespace;
+    try {
+      if (a.op === 'delete') {
+        const body = a.expect === null ? {} : { preconditions: { resourceVersion: a.expect.version } };
+        await this.#request('delete', (opts) => api.deleteNamespacedLease({ name: name.name, namespace, body }, opts));
+        return { ok: true, version: '' };
+      }
+      let written: V1Lease;
+      if (a.expect === null) {
+        const body = vipLeaseCreateBody(a, name.name, namespace, this.#wall());
+        written = await this.#request('create', (opts) => api.createNamespacedLease({ namespace, body }, opts));
+      } else {
+        const body = vipLeasePatch(a, a.expect.version, this.#wall());
+        written = await this.#request('patch', (opts) => api.patchNamespacedLease({ name: name.name, namespace, body }, opts), MERGE_PATCH);
+      }
+      const version = written.metadata?.resourceVersion;
+      if (version === undefined) return { ok: false, conflict: false };
+      return { ok: true, version };
+    } catch (err) {
+      const code = apiStatus(err);
+      // 409: AlreadyExists on create, Conflict on a stale resourceVersion; 404: gone meanwhile.
+      const conflict = code === 409 || (code === 404 && a.expect !== null);
+      this.#o.log[conflict ? 'debug' : 'warn']({ ip: a.ip, op: a.op, code, err: errorMessage(err) }, conflict ? 'VIP Lease write lost a race' : 'VIP Lease write failed');
+      return { ok: false, conflict };
+    }
+  }
+
+  /**
+   * Writes this node's Lease (renewTime now, the stamp and the heartbeat addresses): a PUT with
+   * the version of our last write, a create when there is none. Only this node writes it, so a
+   * conflict means a previous incarnation wrote last: read it and write once more.
+   */
+  async renewNodeLease(stamp: NodeStamp, addresses: readonly HeartbeatEndpoint[]): Promise<boolean> {
+    const { coordination: api, node } = this.#o;
+    const name = nodeLeaseName(node);
+    const namespace = this.namespace;
+    const body = nodeLeaseBody(node, stamp, addresses, namespace, this.#acquiredMs, this.#wall());
+    const put = async (version: string): Promise<V1Lease> => {
+      const b: V1Lease = { ...body, metadata: { ...body.metadata, resourceVersion: version } };
+      return this.#request('update', (opts) => api.replaceNamespacedLease({ name, namespace, body: b }, opts));
+    };
+    try {
+      let written: V1Lease;
+      const known = this.#nodeVersion ?? this.#nodeCache.get(name, namespace)?.metadata?.resourceVersion;
+      try {
+        if (known === undefined) written = await this.#request('create', (opts) => api.createNamespacedLease({ namespace, body }, opts));
+        else written = await put(known);
+      } catch (err) {
+        const code = apiStatus(err);
+        if (code === 404 && known !== undefined) {
+          written = await this.#request('create', (opts) => api.createNamespacedLease({ namespace, body }, opts));
+        } else if (code === 409) {
+          const current = await this.#request('get', (opts) => api.readNamespacedLease({ name, namespace }, opts));
+          written = await put(current.metadata?.resourceVersion ?? '');
+        } else throw err;
+      }
+      this.#nodeVersion = written.metadata?.resourceVersion ?? null;
+      return true;
+    } catch (err) {
+      this.#nodeVersion = null;
+      this.#o.log.warn({ node, err: errorMessage(err), code: apiStatus(err) }, 'node Lease renewal failed');
+      return false;
+    }
+  }
+
+  /** Clean exit: peers see the node go at once instead of after its evidence expires. */
+  async deleteNodeLease(): Promise<boolean> {
+    const name = nodeLeaseName(this.#o.node);
+    try {
+      await this.#request('delete', (opts) => this.#o.coordination.deleteNamespacedLease({ name, namespace: this.namespace }, opts));
+      this.#nodeVersion = null;
+      return true;
+    } catch (err) {
+      if (apiStatus(err) === 404) return true;
+      this.#o.log.warn({ node: this.#o.node, err: errorMessage(err) }, 'could not delete the node Lease');
+      return false;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await Promise.all([this.#vipCache.stop(), this.#nodeCache.stop()]);
+  }
+
+  /** The informer's list, reported as a sync once the informer has applied it. */
+  async #listForInformer(selector: string): Promise<V1LeaseList> {
+    const startedAt = this.#now();
+    const list = await this.#request('list', (opts) => this.#o.coordination.listNamespacedLease({ namespace: this.namespace, labelSelector: selector }, opts));
+    // ListWatch applies the list synchronously after this promise settles (its add/delete
+    // events); report the sync after that, so that it is the newest word.
+    setImmediate(() => {
+      if (!this.#stopped) this.#o.onVipLeaseSync(recordsOf(list), startedAt);
+    });
+    return list;
+  }
+
+  /** Counts, and bounds the request by the timeout (aborting it); a timeout rejects like any error. */
+  async #request<T>(verb: AdapterVerb, send: (opts: ConfigurationOptions<ObservableMiddleware>) => Promise<T>, base?: ConfigurationOptions<ObservableMiddleware>): Promise<T> {
+    this.#counts[verb]++;
+    const ac = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const err = new RequestTimeout(`${verb} of a Lease: no answer within ${this.#timeoutMs} ms`);
+        ac.abort(err);
+        reject(err);
+      }, this.#timeoutMs);
+    });
+    try {
+      return await Promise.race([send(abortOptions(ac.signal, base)), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function recordsOf(list: V1LeaseList): Map<string, LeaseRecord> {
+  const out = new Map<string, LeaseRecord>();
+  for (const lease of list.items) {
+    const v = vipLeaseOf(lease);
+    if (v !== null) out.set(v.ip, v.record);
+  }
+  return out;
+}

@@ -1,0 +1,321 @@
+// One interface of the L2 backend (backend.ts): its sockets, the VIPs it answers for, their
+// solicited-node groups and gratuitous bursts. `apply` is idempotent: it brings the sockets in
+// line with the VIPs and the interface's current facts, and retries whatever failed last time.
+//   IPv4: an AF_PACKET socket bound to ETH_P_ARP (requests in, replies and announcements out).
+//   IPv6: an AF_PACKET socket bound to ETH_P_IPV6 with a BPF filter passing only NS/NA. NDP is read
+//   from frames, not from the ICMPv6 socket, because a unicast NS to a VIP (NUD, RFC 4861 §7.3.3)
+//   never reaches a raw ICMPv6 socket: the VIP is not a local address (docs/native.md, "Kernel
+//   behaviour"). The ICMPv6 socket receives nothing (no types); it exists to join each VIP's
+//   solicited-node group (RFC 4291 §2.7.1), which programs the NIC's multicast filter.
+import { endianness } from 'node:os';
+import { announcements } from './announce.ts';
+import { parseMac } from './ethernet.ts';
+import { isIpv4, type IpAddress, type Ipv4, type Ipv6 } from './ip.ts';
+import { solicitedNodeAddress } from './ndp.ts';
+import { respondToFrame, type DropReason, type L2Interface, type PacketType } from './responder.ts';
+import type { NetInterface } from '../net/interfaces.ts';
+import { ETH_P } from '../net/types.ts';
+import type { Frame, Icmp6Socket, Net, NetError, PacketSocket } from '../net/types.ts';
+
+export type L2Family = 'arp' | 'ndp';
+
+/** The responder's reasons, plus the backend's own: the fence said no at reply time, or a packet
+ *  type the responder has no name for (`loopback`, `other`). */
+export type BackendDropReason = DropReason | 'fenced' | 'unexpected-packet-type';
+
+export interface L2BackendHooks {
+  /** The election's fence check (docs/l2.md "Fencing"), asked at the moment a frame would go out. */
+  mayAnswer(ip: string): boolean;
+  onAnswered(family: L2Family, ip: string, iface: string): void;
+  onDropped(reason: BackendDropReason, iface: string): void;
+  /** One call per frame sent: two per IPv4 round (request and reply forms), one per IPv6 round. */
+  onGratuitous(family: L2Family, ip: string, iface: string): void;
+  /** Another MAC answers or announces a VIP we hold (RFC 5227 §2.4 (a)); `mac` null when unknown. */
+  onConflict(ip: string, mac: string | null, iface: string): void;
+  /** Socket and interface errors, as values; `iface` is '' when no interface is concerned. */
+  onError(code: string, message: string, iface: string): void;
+}
+
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface LinkDeps {
+  readonly net: Net;
+  readonly hooks: L2BackendHooks;
+  readonly timers: Timers;
+  readonly gratuitous: { readonly count: number; readonly intervalMs: number };
+  /** The node's own addresses in canonical form, read per frame (never answered). */
+  readonly own: () => ReadonlySet<IpAddress>;
+}
+
+/**
+ * Classic BPF for the ETH_P_IPV6 socket (offsets from the Ethernet header; no extension headers,
+ * which NDP never carries): accept when next header (byte 20) is 58 and the ICMPv6 type (byte 54)
+ * is 135 (NS) or 136 (NA), else drop in the kernel. struct sock_filter is {u16 code; u8 jt; u8 jf;
+ * u32 k} in host byte order.
+ */
+export const NDP_FILTER: Uint8Array = bpf([
+  [0x30, 0, 0, 20], // ldb [20]
+  [0x15, 0, 3, 58], // jeq #58, else drop
+  [0x30, 0, 0, 54], // ldb [54]
+  [0x35, 0, 1, 135], // jge #135, else drop
+  [0x25, 0, 1, 136], // jgt #136 → drop, else accept
+  [0x06, 0, 0, 0], // ret #0
+  [0x06, 0, 0, 0x40000], // ret #262144 (the whole frame)
+]);
+
+function bpf(program: readonly (readonly [number, number, number, number])[]): Uint8Array {
+  const out = Buffer.alloc(program.length * 8);
+  const le = endianness() === 'LE';
+  program.forEach(([code, jt, jf, k], i) => {
+    if (le) out.writeUInt16LE(code, i * 8);
+    else out.writeUInt16BE(code, i * 8);
+    out[i * 8 + 2] = jt;
+    out[i * 8 + 3] = jf;
+    if (le) out.writeUInt32LE(k, i * 8 + 4);
+    else out.writeUInt32BE(k, i * 8 + 4);
+  });
+  return out;
+}
+
+/** linux/if_packet.h types the responder knows; `loopback` and `other` never carry ARP/NDP for us. */
+function responderPacketType(type: Frame['type']): PacketType | null {
+  return type === 'loopback' || type === 'other' ? null : type;
+}
+
+export class Link {
+  readonly name: string;
+  readonly #deps: LinkDeps;
+  #iface: L2Interface | undefined;
+  #up = false;
+  #v4 = new Set<Ipv4>();
+  #v6 = new Set<Ipv6>();
+  #arp: PacketSocket | undefined;
+  #ip6: PacketSocket | undefined;
+  #icmp6: Icmp6Socket | undefined;
+  readonly #joined = new Set<Ipv6>();
+  /** VIPs whose burst went out on the current sockets while the link was up. */
+  readonly #announced = new Set<IpAddress>();
+  /** Pending rounds; every VIP here is also in #announced. */
+  readonly #bursts = new Map<IpAddress, unknown>();
+  /** The last error reported per subject (`iface`, `arp`, `join:<group>`…): a failure that repeats
+   *  at every resync is reported once, until it changes or succeeds. */
+  readonly #reported = new Map<string, string>();
+  /** `answering()` as a set, for the responder's view; rebuilt after every change. */
+  #held: ReadonlySet<IpAddress> | undefined;
+
+  constructor(name: string, deps: LinkDeps) {
+    this.name = name;
+    this.#deps = deps;
+  }
+
+  /** VIPs answered here now: held, and the socket of their family is open. */
+  answering(): IpAddress[] {
+    return [...(this.#arp === undefined ? [] : this.#v4), ...(this.#ip6 === undefined ? [] : this.#v6)];
+  }
+
+  apply(facts: NetInterface | undefined, vips: ReadonlySet<IpAddress>): void {
+    this.#apply(facts, vips);
+    this.#held = undefined;
+  }
+
+  #apply(facts: NetInterface | undefined, vips: ReadonlySet<IpAddress>): void {
+    const v4 = new Set([...vips].filter(isIpv4));
+    const v6 = new Set([...vips].filter((ip): ip is Ipv6 => !isIpv4(ip)));
+    for (const ip of [...this.#v4, ...this.#v6]) if (!vips.has(ip)) this.#forget(ip); // stop at once
+    this.#v4 = v4;
+    this.#v6 = v6;
+    this.#updateFacts(facts);
+    const iface = this.#iface;
+    if (iface === undefined) return;
+    if (v4.size > 0) this.#arp ??= this.#openPacket(iface, ETH_P.ARP, 'arp');
+    else this.#arp = this.#closeSocket(this.#arp, v4Of(this.#announced));
+    if (v6.size > 0) {
+      this.#ip6 ??= this.#openPacket(iface, ETH_P.IPV6, 'ip6');
+      this.#icmp6 ??= this.#openIcmp6(iface);
+    } else {
+      this.#ip6 = this.#closeSocket(this.#ip6, v6Of(this.#announced));
+      this.#icmp6?.close(); // leaves its groups
+      this.#icmp6 = undefined;
+    }
+    this.#syncGroups();
+    if (!this.#up) return;
+    for (const ip of this.answering()) if (!this.#announced.has(ip)) this.announce(ip);
+  }
+
+  /**
+   * Sends `count` rounds of gratuitous ARP (RFC 5227 §3 request form and RFC 2002 §4.6 reply form)
+   * or unsolicited NA with Override to all-nodes (RFC 4861 §7.2.6), round 0 at once; restarts a
+   * burst already running. Each round asks the fence first and is skipped when it says no.
+   */
+  announce(ip: IpAddress): void {
+    const iface = this.#iface;
+    const socket = isIpv4(ip) ? this.#arp : this.#ip6;
+    if (iface === undefined || socket === undefined || !(isIpv4(ip) ? this.#v4.has(ip) : this.#v6.has(ip))) return;
+    if (this.#deps.own().has(ip)) return; // the kernel's address, not a VIP: never ours to announce
+    this.#cancelBurst(ip);
+    this.#announced.add(ip);
+    const all = announcements(ip, iface, this.#deps.gratuitous.count);
+    const { intervalMs } = this.#deps.gratuitous;
+    const family: L2Family = isIpv4(ip) ? 'arp' : 'ndp';
+    const round = (r: number): void => {
+      this.#bursts.delete(ip);
+      if (this.#deps.hooks.mayAnswer(ip)) {
+        for (const a of all) if (a.round === r && this.#send(socket, a.frame)) this.#deps.hooks.onGratuitous(family, ip, this.name);
+      }
+      if (all.some((a) => a.round === r + 1)) this.#bursts.set(ip, this.#deps.timers.setTimeout(() => round(r + 1), intervalMs));
+    };
+    round(0);
+  }
+
+  close(): void {
+    this.#held = undefined;
+    this.#closeAll();
+    this.#v4.clear();
+    this.#v6.clear();
+  }
+
+  #updateFacts(facts: NetInterface | undefined): void {
+    if (facts === undefined) {
+      this.#closeAll();
+      this.#iface = undefined;
+      this.#report('iface', { code: 'ENODEV', message: `no interface ${this.name}` });
+      return;
+    }
+    const mac = parseMac(facts.mac);
+    if (!mac.ok) {
+      this.#closeAll();
+      this.#iface = undefined;
+      this.#report('iface', { code: 'NoLinkLayerAddress', message: `interface ${this.name} has no Ethernet address (${JSON.stringify(facts.mac)})` });
+      return;
+    }
+    this.#reported.delete('iface');
+    const old = this.#iface;
+    if (old !== undefined && (old.ifindex !== facts.ifindex || old.mac !== mac.value)) this.#closeAll(); // recreated or re-addressed
+    this.#iface = { name: this.name, ifindex: facts.ifindex, mac: mac.value };
+    const up = facts.up && facts.operState !== 'down' && facts.operState !== 'lowerlayerdown';
+    if (up && !this.#up) this.#announced.clear(); // back up: tell the neighbours again
+    this.#up = up;
+  }
+
+  #openPacket(iface: L2Interface, protocol: number, subject: 'arp' | 'ip6'): PacketSocket | undefined {
+    const opened = this.#deps.net.openPacketSocket({
+      ifindex: iface.ifindex,
+      protocol,
+      onFrame: (frame) => this.#onFrame(frame),
+      onError: (error) => this.#onSocketError(error),
+      ...(subject === 'ip6' ? { filter: NDP_FILTER } : {}),
+    });
+    if (!opened.ok) return this.#report(subject, opened.error);
+    this.#reported.delete(subject);
+    return opened.value;
+  }
+
+  #openIcmp6(iface: L2Interface): Icmp6Socket | undefined {
+    const opened = this.#deps.net.openIcmp6Socket({ ifindex: iface.ifindex, types: [], onMessage: () => {}, onError: (error) => this.#onSocketError(error) });
+    if (!opened.ok) return this.#report('icmp6', opened.error);
+    this.#reported.delete('icmp6');
+    return opened.value;
+  }
+
+  /** Joins the solicited-node group of every IPv6 VIP and leaves the rest; VIPs can share one. */
+  #syncGroups(): void {
+    const socket = this.#icmp6;
+    const wanted = new Set([...this.#v6].map(solicitedNodeAddress));
+    if (socket === undefined) return this.#joined.clear();
+    for (const group of [...this.#joined]) {
+      if (wanted.has(group)) continue;
+      this.#joined.delete(group);
+      const left = socket.leave(group);
+      if (!left.ok) this.#report(`leave:${group}`, left.error);
+    }
+    for (const group of wanted) {
+      if (this.#joined.has(group)) continue;
+      const joined = socket.join(group);
+      if (!joined.ok) {
+        this.#report(`join:${group}`, joined.error);
+        continue;
+      }
+      this.#reported.delete(`join:${group}`);
+      this.#joined.add(group);
+    }
+  }
+
+  #onFrame(frame: Frame): void {
+    const iface = this.#iface;
+    if (iface === undefined) return;
+    const { hooks } = this.#deps;
+    const packetType = responderPacketType(frame.type);
+    if (packetType === null) return hooks.onDropped('unexpected-packet-type', this.name);
+    // The held set is read now, so a VIP removed by set() is not answered from a queued frame.
+    this.#held ??= new Set(this.answering());
+    const view = { iface, held: this.#held, own: this.#deps.own() };
+    const decision = respondToFrame(view, frame.data, { ifindex: iface.ifindex, packetType, vlan: null });
+    if (decision.kind === 'drop') return hooks.onDropped(decision.reason, this.name);
+    // The fence is asked at reply time; a fenced node holds nothing it could defend either.
+    if (!hooks.mayAnswer(decision.ip)) return hooks.onDropped('fenced', this.name);
+    if (decision.kind === 'conflict') return hooks.onConflict(decision.ip, decision.mac, this.name);
+    const socket = isIpv4(decision.ip) ? this.#arp : this.#ip6;
+    if (socket !== undefined && this.#send(socket, decision.frame)) hooks.onAnswered(isIpv4(decision.ip) ? 'arp' : 'ndp', decision.ip, this.name);
+  }
+
+  #send(socket: PacketSocket, frame: Uint8Array): boolean {
+    const sent = socket.send(frame);
+    if (!sent.ok) this.#deps.hooks.onError(sent.error.code, sent.error.message, this.name);
+    return sent.ok;
+  }
+
+  /** Receive errors (ENETDOWN once when the link goes down): reported; the socket stays open. On
+   *  ENETDOWN the bursts stop, and the first `apply` that finds the link up announces again. */
+  #onSocketError(error: NetError): void {
+    if (error.code === 'ENETDOWN') {
+      this.#up = false;
+      for (const ip of [...this.#announced]) this.#forget(ip);
+    }
+    this.#deps.hooks.onError(error.code, error.message, this.name);
+  }
+
+  #forget(ip: IpAddress): void {
+    this.#cancelBurst(ip);
+    this.#announced.delete(ip);
+  }
+
+  #cancelBurst(ip: IpAddress): void {
+    const handle = this.#bursts.get(ip);
+    if (handle === undefined) return;
+    this.#deps.timers.clearTimeout(handle);
+    this.#bursts.delete(ip);
+  }
+
+  /** Closes a packet socket and forgets the bursts and announcements that went out on it. */
+  #closeSocket(socket: PacketSocket | undefined, vips: readonly IpAddress[]): undefined {
+    socket?.close();
+    for (const ip of vips) this.#forget(ip);
+    return undefined;
+  }
+
+  #closeAll(): void {
+    this.#arp = this.#closeSocket(this.#arp, v4Of(this.#announced));
+    this.#ip6 = this.#closeSocket(this.#ip6, v6Of(this.#announced));
+    this.#icmp6?.close(); // leaves its groups
+    this.#icmp6 = undefined;
+    this.#joined.clear();
+  }
+
+  #report(subject: string, error: { readonly code: string; readonly message: string }): undefined {
+    if (this.#reported.get(subject) === error.code) return undefined;
+    this.#reported.set(subject, error.code);
+    this.#deps.hooks.onError(error.code, error.message, this.name);
+    return undefined;
+  }
+}
+
+function v4Of(ips: Iterable<IpAddress>): Ipv4[] {
+  return [...ips].filter(isIpv4);
+}
+
+function v6Of(ips: Iterable<IpAddress>): Ipv6[] {
+  return [...ips].filter((ip): ip is Ipv6 => !isIpv4(ip));
+}

@@ -1,0 +1,249 @@
+// The L2 lab (issue #3, "The lab"): three node namespaces on one segment, each running its own
+// `herald speaker`, a client namespace that asks who answers (arping, ndisc6), and, in this
+// process, the API-server stand-in and the controller, reachable from the nodes over the host
+// link. Nothing but this file's helpers creates EndpointSlices: the lab is its own
+// kube-controller-manager. close() tears everything down, also after a failed start.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { V1Service } from '@kubernetes/client-node';
+import { startController } from '../controller/command.ts';
+import type { RunningController } from '../controller/command.ts';
+import { startDevApiServer } from '../devapi/server.ts';
+import type { DevApiServer } from '../devapi/server.ts';
+import { vipLeaseName } from '../election/lease-names.ts';
+import { PooledKubeConfig, apiStatus, makeClients } from '../kube/client.ts';
+import type { KubeClients } from '../kube/client.ts';
+import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL } from '../kube/ippool-types.ts';
+import { createLogger } from '../observability/logger.ts';
+import { L2POLICY_PLURAL } from '../speaker/policy.ts';
+import type { L2AnnouncementPolicy } from '../speaker/policy.ts';
+import { LabError, messageOf } from './errors.ts';
+import { L2_LAB_NAMESPACE, SPEAKER_NAMESPACE, defaultPolicy, labEndpointSlice, labNode, labPolicy, labPool, labService } from './l2-objects.ts';
+import type { ServiceOptions } from './l2-objects.ts';
+import { detectArping, probeArgv, probeResult } from './l2-probe.ts';
+import { buildLabNetwork } from './netns.ts';
+import type { LabHost, LabNetwork } from './netns.ts';
+import { pollUntil } from './poll.ts';
+import type { PollOptions } from './poll.ts';
+import { SPEAKER_HEALTH_PORT, Speakers, hostPort, speakerFlags } from './speakers.ts';
+import type { Exit } from './speakers.ts';
+
+/** `src/cli.ts` under type stripping, `dist/cli.js` after a build: the CLI beside this module. */
+const CLI = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../cli.ts' : '../cli.js', import.meta.url));
+
+export interface L2LabOptions {
+  /** The speakers' --log-level (default info: their logs go to files, see `dir`). */
+  readonly speakerLogLevel?: string;
+  /** The in-process controller's log level (default silent). */
+  readonly controllerLogLevel?: string;
+  /** The speaker's command line from its flags (default: this Node, the CLI beside this module, `speaker`). */
+  readonly speakerCommand?: (flags: readonly string[]) => readonly string[];
+  /** Keep the temp dir (kubeconfig, speaker logs) after close (default false). */
+  readonly keepDir?: boolean;
+  /** Progress lines while starting. */
+  readonly onStep?: (step: string) => void;
+}
+
+export interface L2Lab {
+  readonly network: LabNetwork;
+  readonly nodes: readonly LabHost[];
+  readonly api: DevApiServer;
+  readonly clients: KubeClients;
+  /** Temp dir with the kubeconfig and one `speaker-<node>.log` per node. */
+  readonly dir: string;
+  readonly kubeconfig: string;
+  createService(name: string, opts?: ServiceOptions): Promise<V1Service>;
+  deleteService(name: string): Promise<void>;
+  /** Creates or replaces the Service's one EndpointSlice: a ready endpoint on each node named. */
+  setEndpoints(service: string, nodes: readonly string[]): Promise<void>;
+  /** Its ingress IPs, once the controller has written as many as the Service has families. */
+  waitForIngress(service: string, opts?: PollOptions): Promise<string[]>;
+  createPolicy(name: string, spec: L2AnnouncementPolicy['spec']): Promise<void>;
+  deletePolicy(name: string): Promise<void>;
+  /** Who answers `ip` for the client: the first MAC to reply, or null after about `waitS` (default 1) seconds. */
+  resolve(ip: string, waitS?: number): Promise<string | null>;
+  /** Every MAC that answers `ip` within `waitS` seconds (two = a split brain). */
+  answerers(ip: string, waitS?: number): Promise<string[]>;
+  /** The lab node with this MAC, or null (a foreign or no answer). */
+  nodeOfMac(mac: string | null): string | null;
+  /** The holder named in the VIP's Lease, or null (no Lease, or released). */
+  holderOf(ip: string): Promise<string | null>;
+  /** Signals a node's speaker and waits until it has exited. */
+  killSpeaker(node: string, signal: NodeJS.Signals): Promise<Exit>;
+  /** Starts the node's speaker again (stopping it first if it runs) and waits until it is healthy. */
+  restartSpeaker(node: string): Promise<void>;
+  speakerRunning(node: string): boolean;
+  /** Merges labels into the Node; null removes one. */
+  labelNode(node: string, labels: Readonly<Record<string, string | null>>): Promise<void>;
+  /** The speakers' log tails, for failure messages. */
+  logTails(lines?: number): string;
+  close(): Promise<void>;
+}
+
+const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+function isNotFound(err: unknown): boolean {
+  return apiStatus(err) === 404;
+}
+
+export async function startL2Lab(opts: L2LabOptions = {}): Promise<L2Lab> {
+  const undo: (() => Promise<void>)[] = [];
+  const step = opts.onStep ?? (() => undefined);
+  const teardown = async () => {
+    const problems: string[] = [];
+    for (const f of undo.reverse()) {
+      try {
+        await f();
+      } catch (err) {
+        problems.push(messageOf(err));
+      }
+    }
+    undo.length = 0;
+    if (problems.length > 0) throw new LabError('CleanupIncomplete', `L2 lab: ${problems.join('; ')}`);
+  };
+  try {
+    const dir = await mkdtemp(join(tmpdir(), 'herald-l2-lab-'));
+    if (opts.keepDir !== true) undo.push(() => rm(dir, { recursive: true, force: true }));
+    step('network: 3 node namespaces, a client and a host link');
+    const network = await buildLabNetwork({ nodes: 3, ipv6: true, hostLink: true, killGraceMs: 3000 });
+    undo.push(() => network.close());
+    const host = network.host;
+    if (host === null) throw new LabError('InvalidOptions', 'the lab network has no host link');
+    const api = await startDevApiServer({ host: host.ipv4, port: 0, crdDirs: [] });
+    undo.push(() => api.close());
+    const kubeconfig = join(dir, 'kubeconfig');
+    await api.writeKubeconfig(kubeconfig);
+    step(`API server stand-in at ${api.url}`);
+    const kc = new PooledKubeConfig();
+    kc.loadFromString(api.kubeconfigYaml());
+    const clients = makeClients(kc);
+    await seed(clients, network.nodes);
+    const level = opts.controllerLogLevel ?? 'silent';
+    const config = { namespace: SPEAKER_NAMESPACE, identity: 'lab-controller', defaultServiceIpam: 'pool' as const, acceptAnnotations: new Set<never>(), logLevel: level };
+    const controller: RunningController = await startController(config, createLogger({ name: 'herald-lab-controller', level }), clients);
+    undo.push(() => controller.stop());
+    const command = opts.speakerCommand ?? ((flags) => [process.execPath, CLI, 'speaker', ...flags]);
+    const speakers = new Speakers(
+      network,
+      network.nodes.map((node) => ({
+        node,
+        argv: command(speakerFlags(node, kubeconfig, SPEAKER_NAMESPACE, opts.speakerLogLevel ?? 'info')),
+        logFile: join(dir, `speaker-${node.name}.log`),
+        health: hostPort(node.mgmt?.ipv4 ?? '', SPEAKER_HEALTH_PORT),
+      })),
+    );
+    // Stopped before the API server: a speaker's SIGTERM handover needs the API while it drains.
+    undo.push(() => speakers.stopAll('SIGTERM', 3000));
+    step('speakers: one per node namespace');
+    await Promise.all(network.nodes.map((n) => speakers.start(n.name)));
+    return makeLab({ network, api, clients, dir, kubeconfig, speakers, close: teardown });
+  } catch (err) {
+    try {
+      await teardown();
+    } catch (cleanup) {
+      throw new LabError('CleanupIncomplete', `${messageOf(cleanup)} (after the start failed: ${messageOf(err)})`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** Namespaces, Nodes, the pool and the default policy. */
+async function seed(clients: KubeClients, nodes: readonly LabHost[]): Promise<void> {
+  for (const name of [SPEAKER_NAMESPACE, L2_LAB_NAMESPACE]) await clients.core.createNamespace({ body: { metadata: { name } } });
+  for (const n of nodes) await clients.core.createNode({ body: labNode(n) });
+  await clients.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: IPPOOL_PLURAL, body: labPool() });
+  await clients.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: L2POLICY_PLURAL, body: defaultPolicy() });
+}
+
+interface Parts {
+  network: LabNetwork;
+  api: DevApiServer;
+  clients: KubeClients;
+  dir: string;
+  kubeconfig: string;
+  speakers: Speakers;
+  close: () => Promise<void>;
+}
+
+function makeLab(p: Parts): L2Lab {
+  const { network, clients, speakers } = p;
+  const namespace = L2_LAB_NAMESPACE;
+  const macs = new Map(network.nodes.map((n) => [n.mac, n.name]));
+  let closing: Promise<void> | null = null;
+  const ask = async (ip: string, mode: 'first' | 'all', waitS: number) => {
+    const argv = probeArgv(ip, 'eth0', await detectArping(), mode, waitS);
+    return probeResult(ip, argv, await network.exec(network.client.ns, argv, { timeoutMs: waitS * 1000 + 5000 }));
+  };
+  return {
+    network,
+    nodes: network.nodes,
+    api: p.api,
+    clients,
+    dir: p.dir,
+    kubeconfig: p.kubeconfig,
+    createService: (name, opts) => clients.core.createNamespacedService({ namespace, body: labService(name, opts) }),
+    async deleteService(name) {
+      await clients.core.deleteNamespacedService({ name, namespace });
+      await clients.discovery.deleteNamespacedEndpointSlice({ name: `${name}-lab`, namespace }).catch((err: unknown) => {
+        if (!isNotFound(err)) throw err;
+      });
+    },
+    async setEndpoints(service, nodes) {
+      const body = labEndpointSlice(service, nodes);
+      try {
+        await clients.discovery.createNamespacedEndpointSlice({ namespace, body });
+      } catch (err) {
+        if (apiStatus(err) !== 409) throw err;
+        // PUT without a resourceVersion is unconditional for built-in types.
+        await clients.discovery.replaceNamespacedEndpointSlice({ name: body.metadata?.name ?? '', namespace, body });
+      }
+    },
+    async waitForIngress(service, opts = {}) {
+      const r = await pollUntil(
+        `ingress of ${namespace}/${service}`,
+        async () => {
+          const svc = await clients.core.readNamespacedService({ name: service, namespace });
+          const ips = (svc.status?.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip === undefined ? [] : [i.ip]));
+          const want = svc.spec?.ipFamilies?.length ?? 1;
+          return ips.length >= want ? { done: true, value: ips } : { done: false, seen: JSON.stringify(svc.status ?? {}) };
+        },
+        { timeoutMs: 10_000, ...opts },
+      );
+      return r.value;
+    },
+    async createPolicy(name, spec) {
+      await clients.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: L2POLICY_PLURAL, body: labPolicy(name, spec) });
+    },
+    async deletePolicy(name) {
+      await clients.custom.deleteClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: L2POLICY_PLURAL, name });
+    },
+    resolve: async (ip, waitS = 1) => (await ask(ip, 'first', waitS))[0] ?? null,
+    answerers: (ip, waitS = 1) => ask(ip, 'all', waitS),
+    nodeOfMac: (mac) => (mac === null ? null : (macs.get(mac.toLowerCase()) ?? null)),
+    async holderOf(ip) {
+      const name = vipLeaseName(ip);
+      if (!name.ok) throw new LabError('InvalidOptions', name.error.message);
+      try {
+        const lease = await clients.coordination.readNamespacedLease({ name: name.name, namespace: SPEAKER_NAMESPACE });
+        return lease.spec?.holderIdentity ?? null;
+      } catch (err) {
+        if (isNotFound(err)) return null;
+        throw err;
+      }
+    },
+    killSpeaker: (node, signal) => speakers.kill(node, signal),
+    restartSpeaker: (node) => speakers.restart(node),
+    speakerRunning: (node) => speakers.isRunning(node),
+    async labelNode(node, labels) {
+      await clients.core.patchNode({ name: node, body: { metadata: { labels } } }, merge);
+    },
+    logTails: (lines) => speakers.logTails(lines),
+    close() {
+      closing ??= p.close();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,244 @@
+// `herald speaker`: flags, observability and signals around the L2 speaker (l2-speaker.ts).
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { Logger } from 'pino';
+import type { ForeignAnnotations } from '../ipam/k8s-adapter.ts';
+import { loadKubeConfig, makeClients } from '../kube/client.ts';
+import { checkTimings } from '../election/timings.ts';
+import type { L2Timings } from '../election/timings.ts';
+import { DEFAULT_GRATUITOUS } from '../l2/backend.ts';
+import { nativeNet } from '../net/sockets.ts';
+import { createLogger, isLogLevel } from '../observability/logger.ts';
+import { startObservabilityServer } from '../observability/http.ts';
+import { L2Speaker } from './l2-speaker.ts';
+import type { L2SpeakerConfig, L2SpeakerDeps } from './l2-speaker.ts';
+import { createSpeakerMetrics } from './metrics.ts';
+import type { SpeakerMetrics } from './metrics.ts';
+
+export const SPEAKER_HELP = `herald speaker — announces allocated addresses on the local segment (L2: ARP and NDP)
+
+Usage: herald speaker [flags]
+
+  --node-name NAME              this node (default: $NODE_NAME)
+  --kubeconfig FILE             kubeconfig to use (default: in-cluster service account)
+  --namespace NS                namespace of the Leases (default: $POD_NAMESPACE or herald-system)
+  --metrics-addr ADDR           serve /metrics on ADDR, e.g. :9423 (default: off)
+  --health-addr ADDR            serve /healthz and /readyz on ADDR, e.g. :9424 (default: off)
+  --heartbeat-port PORT         UDP port of the heartbeats between speakers (default: 9425)
+  --heartbeat-key-file FILE     shared key that authenticates heartbeats (HMAC-SHA256; default: none)
+  --heartbeat-interval DUR      h (default 100ms); the timings below are checked together and an
+  --peer-dead-after DUR         D (default 600ms)  invalid one falls back to its default with a warning
+  --fence-after DUR             F (default 350ms)  (docs/l2.md, "Timings and flags")
+  --probe-after DUR             P (default 250ms)
+  --node-lease-renew DUR        R (default 2s)
+  --evidence-ttl DUR            E (default 4s)
+  --stable-after DUR            J (default 1s)
+  --takeover-stagger DUR        S (default 200ms)
+  --gratuitous-count N          gratuitous ARP / unsolicited NA rounds on takeover (default 3)
+  --gratuitous-interval DUR     between rounds (default 200ms)
+  --drain-timeout DUR           on SIGTERM, how long to wait for handovers (default 8s)
+  --default-service-ipam MODE   as the controller's flag: which unset-class Services are pool IPAM (default: pool)
+  --accept-annotations LIST     as the controller's flag (default: none)
+  --log-level LEVEL             trace | debug | info | warn | error (default: info)
+  -h, --help                    this text
+
+Herald never adds a VIP to an interface and never touches routes: kube-proxy carries the traffic.
+`;
+
+export interface SpeakerFlags {
+  kubeconfig?: string;
+  metricsAddr?: string;
+  healthAddr?: string;
+  logLevel: string;
+  drainMs: number;
+  speaker: L2SpeakerConfig;
+  /** Why some timings were replaced by their defaults. */
+  warnings: string[];
+}
+
+const DURATION = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m)$/;
+
+/** "100ms", "2s", "1.5s", "1m" → ms; null when malformed. */
+export function parseDuration(text: string): number | null {
+  const m = DURATION.exec(text.trim());
+  if (m === null) return null;
+  const unit = m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000;
+  return Math.round(Number(m[1]) * unit);
+}
+
+const TIMING_FLAGS: readonly [string, keyof L2Timings][] = [
+  ['heartbeat-interval', 'heartbeatIntervalMs'],
+  ['peer-dead-after', 'peerDeadAfterMs'],
+  ['fence-after', 'fenceAfterMs'],
+  ['probe-after', 'probeAfterMs'],
+  ['node-lease-renew', 'nodeLeaseRenewMs'],
+  ['evidence-ttl', 'evidenceTtlMs'],
+  ['stable-after', 'stableAfterMs'],
+  ['takeover-stagger', 'takeoverStaggerMs'],
+];
+
+export type ParsedSpeakerArgs = { ok: true; flags: SpeakerFlags } | { ok: false; error: string } | { ok: 'help' };
+
+export function parseSpeakerArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedSpeakerArgs {
+  const durationFlags = Object.fromEntries(TIMING_FLAGS.map(([f]) => [f, { type: 'string' as const }]));
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      options: {
+        'node-name': { type: 'string' },
+        kubeconfig: { type: 'string' },
+        namespace: { type: 'string' },
+        'metrics-addr': { type: 'string' },
+        'health-addr': { type: 'string' },
+        'heartbeat-port': { type: 'string', default: '9425' },
+        'heartbeat-key-file': { type: 'string' },
+        'gratuitous-count': { type: 'string', default: String(DEFAULT_GRATUITOUS.count) },
+        'gratuitous-interval': { type: 'string', default: `${DEFAULT_GRATUITOUS.intervalMs}ms` },
+        'drain-timeout': { type: 'string', default: '8s' },
+        'default-service-ipam': { type: 'string', default: 'pool' },
+        'accept-annotations': { type: 'string', default: '' },
+        'log-level': { type: 'string', default: 'info' },
+        help: { type: 'boolean', short: 'h' },
+        ...durationFlags,
+      },
+    }));
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  }
+  if (values.help === true) return { ok: 'help' };
+  const node = values['node-name'] ?? env['NODE_NAME'];
+  if (node === undefined || node === '') return { ok: false, error: '--node-name (or $NODE_NAME) is required' };
+  const level = values['log-level'];
+  if (!isLogLevel(level)) return { ok: false, error: `--log-level must be one of trace, debug, info, warn, error, fatal, silent, not "${level}"` };
+  const port = Number(values['heartbeat-port']);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return { ok: false, error: `--heartbeat-port must be 1..65535, not "${values['heartbeat-port']}"` };
+  const ipam = values['default-service-ipam'];
+  if (ipam !== 'pool' && ipam !== 'node-ipam' && ipam !== 'none') return { ok: false, error: `--default-service-ipam must be pool, node-ipam or none, not "${ipam}"` };
+  const accept = new Set<ForeignAnnotations>();
+  for (const a of values['accept-annotations'].split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    if (a !== 'metallb' && a !== 'cilium') return { ok: false, error: `--accept-annotations takes metallb and/or cilium, not "${a}"` };
+    accept.add(a);
+  }
+  const overrides: Partial<L2Timings> = {};
+  for (const [flag, field] of TIMING_FLAGS) {
+    const text = (values as Record<string, unknown>)[flag];
+    if (typeof text !== 'string') continue;
+    const ms = parseDuration(text);
+    if (ms === null) return { ok: false, error: `--${flag} takes a duration such as 100ms or 2s, not "${text}"` };
+    overrides[field] = ms;
+  }
+  const durations: Record<string, number> = {};
+  for (const f of ['gratuitous-interval', 'drain-timeout'] as const) {
+    const ms = parseDuration(values[f]);
+    if (ms === null) return { ok: false, error: `--${f} takes a duration such as 200ms or 8s, not "${values[f]}"` };
+    durations[f] = ms;
+  }
+  const count = Number(values['gratuitous-count']);
+  if (!Number.isInteger(count) || count < 0 || count > 10) return { ok: false, error: `--gratuitous-count must be 0..10, not "${values['gratuitous-count']}"` };
+  let heartbeatKey: Uint8Array | undefined;
+  if (values['heartbeat-key-file'] !== undefined) {
+    try {
+      heartbeatKey = new Uint8Array(readFileSync(values['heartbeat-key-file']));
+    } catch (err) {
+      return { ok: false, error: `--heartbeat-key-file: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    if (heartbeatKey.length < 16) return { ok: false, error: '--heartbeat-key-file must hold at least 16 bytes' };
+  }
+  const checked = checkTimings(overrides);
+  return {
+    ok: true,
+    flags: {
+      kubeconfig: values.kubeconfig,
+      metricsAddr: values['metrics-addr'],
+      healthAddr: values['health-addr'],
+      logLevel: level,
+      drainMs: durations['drain-timeout'] ?? 8000,
+      warnings: checked.problems,
+      speaker: {
+        node,
+        namespace: values.namespace ?? env['POD_NAMESPACE'] ?? 'herald-system',
+        adapter: { defaultServiceIpam: ipam, acceptAnnotations: accept },
+        timings: checked.timings,
+        heartbeatPort: port,
+        ...(heartbeatKey === undefined ? {} : { heartbeatKey }),
+        gratuitous: { count, intervalMs: durations['gratuitous-interval'] ?? DEFAULT_GRATUITOUS.intervalMs },
+        resyncMs: 5000,
+      },
+    },
+  };
+}
+
+export interface RunningSpeaker {
+  speaker: L2Speaker;
+  metrics: SpeakerMetrics;
+  ports: number[];
+  stop(): Promise<void>;
+}
+
+/** Starts the speaker in-process (the command and the tests share this). */
+export async function startSpeaker(flags: SpeakerFlags, log: Logger, deps: Partial<Omit<L2SpeakerDeps, 'log' | 'metrics'>> = {}): Promise<RunningSpeaker> {
+  for (const w of flags.warnings) log.warn(`timings: ${w}; using the default`);
+  let net = deps.net;
+  if (net === undefined) {
+    const r = nativeNet();
+    if (!r.ok) throw new Error(`raw sockets unavailable (${r.error.code}): ${r.error.message}`);
+    net = r.value;
+  }
+  const metrics = createSpeakerMetrics();
+  const clients = deps.clients ?? makeClients(loadKubeConfig(flags.kubeconfig));
+  const speaker = new L2Speaker(flags.speaker, { ...deps, clients, net, log, metrics });
+  const servers: { port: number; close(): Promise<void> }[] = [];
+  const health = {
+    liveness: () => ({ ok: true, reason: 'running' }),
+    readiness: () => (speaker.ready ? { ok: true, reason: 'caches and Leases synced' } : { ok: false, reason: 'caches or Leases not synced yet' }),
+  };
+  for (const addr of new Set([flags.metricsAddr, flags.healthAddr])) {
+    if (addr !== undefined) servers.push(await startObservabilityServer({ addr, registry: metrics.registry, ...health, log }));
+  }
+  try {
+    await speaker.start();
+  } catch (err) {
+    // Never leave watches, sockets or servers behind a failed start: the process would hang on.
+    await speaker.stop({ drainMs: 0 });
+    await Promise.all(servers.map((s) => s.close()));
+    throw err;
+  }
+  return {
+    speaker,
+    metrics,
+    ports: servers.map((s) => s.port),
+    async stop() {
+      await speaker.stop({ drainMs: flags.drainMs });
+      await Promise.all(servers.map((s) => s.close()));
+    },
+  };
+}
+
+export async function runSpeakerCommand(argv: readonly string[]): Promise<number> {
+  const parsed = parseSpeakerArgs(argv, process.env);
+  if (parsed.ok === 'help') {
+    process.stdout.write(SPEAKER_HELP);
+    return 0;
+  }
+  if (!parsed.ok) {
+    process.stderr.write(`herald speaker: ${parsed.error}\n\n${SPEAKER_HELP}`);
+    return 2;
+  }
+  const log = createLogger({ name: 'herald-speaker', level: parsed.flags.logLevel });
+  let running: RunningSpeaker;
+  try {
+    running = await startSpeaker(parsed.flags, log);
+  } catch (err) {
+    log.fatal({ err: err instanceof Error ? err.message : String(err) }, 'speaker failed to start');
+    return 1;
+  }
+  const why = await new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  log.info({ why }, 'shutting down: handing VIPs over');
+  await running.stop();
+  return 0;
+}

@@ -1,0 +1,75 @@
+// The speaker's view of the cluster: self-healing list-watch caches of Services, EndpointSlices,
+// Nodes and L2AnnouncementPolicies, and one snapshot of them for `desiredAnnouncements`. An
+// adapter only: what to announce is decided in desired.ts, never here.
+import type { KubernetesListObject, KubernetesObject, V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { KubeClients } from '../kube/client.ts';
+import { watchResource } from '../kube/informer.ts';
+import type { WatchedCache } from '../kube/informer.ts';
+import { L2POLICY_GROUP, L2POLICY_PLURAL, L2POLICY_VERSION, parsePolicies } from './policy.ts';
+import type { ParsedPolicies } from './policy.ts';
+
+export interface ClusterSnapshot {
+  services: readonly V1Service[];
+  slices: readonly V1EndpointSlice[];
+  nodes: readonly V1Node[];
+  policies: ParsedPolicies;
+}
+
+export interface KubeInputsOptions {
+  clients: KubeClients;
+  log: Logger;
+  /** Something changed (batched by the caller). */
+  onChange: () => void;
+}
+
+type PolicyObject = KubernetesObject & { spec?: unknown };
+
+function isList(v: unknown): v is KubernetesListObject<PolicyObject> {
+  return typeof v === 'object' && v !== null && 'items' in v && Array.isArray(v.items);
+}
+
+export class KubeInputs {
+  readonly #services: WatchedCache<V1Service>;
+  readonly #slices: WatchedCache<V1EndpointSlice>;
+  readonly #nodes: WatchedCache<V1Node>;
+  readonly #policies: WatchedCache<PolicyObject>;
+  /** Resolves once every cache has delivered its first full list (STYLE.md lesson 9). */
+  readonly synced: Promise<void>;
+
+  constructor(o: KubeInputsOptions) {
+    const { clients, log } = o;
+    const onEvent = (): void => o.onChange();
+    this.#services = watchResource<V1Service>({ kc: clients.kc, path: '/api/v1/services', list: () => clients.core.listServiceForAllNamespaces(), log, onEvent });
+    this.#slices = watchResource<V1EndpointSlice>({ kc: clients.kc, path: '/apis/discovery.k8s.io/v1/endpointslices', list: () => clients.discovery.listEndpointSliceForAllNamespaces(), log, onEvent });
+    this.#nodes = watchResource<V1Node>({ kc: clients.kc, path: '/api/v1/nodes', list: () => clients.core.listNode(), log, onEvent });
+    this.#policies = watchResource<PolicyObject>({
+      kc: clients.kc,
+      path: `/apis/${L2POLICY_GROUP}/${L2POLICY_VERSION}/${L2POLICY_PLURAL}`,
+      list: async () => {
+        const list: unknown = await clients.custom.listClusterCustomObject({ group: L2POLICY_GROUP, version: L2POLICY_VERSION, plural: L2POLICY_PLURAL });
+        if (!isList(list)) throw new Error('L2AnnouncementPolicy list has no items: is the herald.dev CRD installed?');
+        return list;
+      },
+      log,
+      onEvent,
+    });
+    this.synced = Promise.all([this.#services.synced, this.#slices.synced, this.#nodes.synced, this.#policies.synced]).then(() => undefined);
+  }
+
+  isSynced(): boolean {
+    return this.#services.isSynced() && this.#slices.isSynced() && this.#nodes.isSynced() && this.#policies.isSynced();
+  }
+
+  snapshot(): ClusterSnapshot {
+    return { services: this.#services.list(), slices: this.#slices.list(), nodes: this.#nodes.list(), policies: parsePolicies(this.#policies.list()) };
+  }
+
+  node(name: string): V1Node | undefined {
+    return this.#nodes.get(name);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.#services.stop(), this.#slices.stop(), this.#nodes.stop(), this.#policies.stop()]);
+  }
+}

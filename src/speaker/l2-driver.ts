@@ -1,0 +1,331 @@
+// The L2 speaker's shell around the pure Election (docs/l2.md, "The shell, step by step"): it
+// feeds the election every event with the time, carries out every action it gets back, runs the
+// heartbeat and node-Lease cadence, and hands the L2 backend the table of VIPs to answer for.
+// I/O goes through three small ports so the same code runs against fakes in virtual time.
+import type { Election } from '../election/election.ts';
+import type { Heartbeat } from '../election/heartbeat.ts';
+import { decodeHeartbeat, fitHeartbeat } from '../election/heartbeat.ts';
+import type { NodeStamp } from '../election/peers.ts';
+import type { LeaseRecord, LeaseView, StartCause, StopReason, VipAction, WriteResult } from '../election/vip-machine.ts';
+import type { DesiredState } from './desired.ts';
+import { electionInput } from './desired.ts';
+
+export type { WriteAction } from '../election/lease-objects.ts';
+import type { WriteAction } from '../election/lease-objects.ts';
+
+export interface Endpoint {
+  address: string;
+  port: number;
+}
+
+/** The Kubernetes side: VIP Lease writes, the own node Lease, a fresh list of VIP Leases. */
+export interface LeasePort {
+  write(action: WriteAction): Promise<WriteResult>;
+  renewNodeLease(stamp: NodeStamp): Promise<boolean>;
+  listVipLeases(): Promise<Map<string, LeaseRecord>>;
+}
+
+export interface HeartbeatPort {
+  send(bytes: Uint8Array, to: readonly Endpoint[]): void;
+}
+
+/** The L2 backend: answer ARP/NDP for exactly these VIPs, on these interfaces. */
+export interface AnnouncerPort {
+  set(entries: readonly { ip: string; interfaces: readonly string[] }[]): void;
+}
+
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface DriverHooks {
+  onStart?(ip: string, cause: StartCause, from: string | null, interfaces: readonly string[], services: readonly string[]): void;
+  onStop?(ip: string, reason: StopReason): void;
+  onWrite?(action: WriteAction, result: WriteResult): void;
+  onHeartbeatError?(code: string): void;
+  onHeartbeat?(): void;
+  /** A take from a dead holder: ms from its last heartbeat heard here to answering. */
+  onFailover?(ms: number): void;
+  onError?(what: string, err: unknown): void;
+}
+
+export interface L2DriverOptions {
+  election: Election;
+  leases: LeasePort;
+  heartbeats: HeartbeatPort;
+  announcer: AnnouncerPort;
+  clock: Clock;
+  /** HMAC key for heartbeats (docs/l2.md); none = unauthenticated. */
+  key?: Uint8Array;
+  heartbeatIntervalMs: number;
+  hooks?: DriverHooks;
+}
+
+const NO_INTERFACES: readonly string[] = [];
+
+export class L2Driver {
+  readonly #o: L2DriverOptions;
+  readonly #e: Election;
+  #desired: DesiredState | null = null;
+  /** Peer node → where its heartbeats go (its node Lease), and the addresses they may come from. */
+  readonly #peerEndpoints = new Map<string, Endpoint[]>();
+  readonly #nodeAddresses = new Map<string, Set<string>>();
+  readonly #answering = new Set<string>();
+  readonly #lastHeard = new Map<string, number>();
+  /** The last view of every VIP Lease seen, desired or not: a VIP that becomes desired later
+   *  starts from it (the election knows only desired VIPs, and an `unknown` one never moves). */
+  readonly #leaseViews = new Map<string, LeaseView>();
+  #leasesSynced = false;
+  #tickTimer: unknown = null;
+  #wakeTimer: unknown = null;
+  #wakeAt: number | null = null;
+  #nodeLeaseInFlight = false;
+  #stopped = false;
+  #announced = '';
+
+  constructor(o: L2DriverOptions) {
+    this.#o = o;
+    this.#e = o.election;
+  }
+
+  #now(): number {
+    return this.#o.clock.now();
+  }
+
+  // ---- inputs -------------------------------------------------------------------------------
+
+  setDesired(state: DesiredState): void {
+    const before = this.#desired?.vips;
+    this.#desired = state;
+    const now = this.#now();
+    const actions = this.#e.setDesired(electionInput(state), state.servablePolicies, now);
+    for (const ip of state.vips.keys()) {
+      if (before?.has(ip) === true) continue;
+      const view = this.#leaseViews.get(ip) ?? (this.#leasesSynced ? { kind: 'absent' as const } : undefined);
+      if (view !== undefined) actions.push(...this.#e.onLease(ip, view, now));
+    }
+    this.#apply(actions);
+    // Interfaces of a held VIP may have changed without any start or stop.
+    this.#pushTable();
+  }
+
+  /** Node addresses (InternalIP/ExternalIP) by node: a heartbeat must come from one of its node's. */
+  setNodeAddresses(addresses: ReadonlyMap<string, readonly string[]>): void {
+    this.#nodeAddresses.clear();
+    for (const [node, list] of addresses) this.#nodeAddresses.set(node, new Set(list));
+  }
+
+  onNodeLease(node: string, stamp: NodeStamp | null, endpoints: readonly Endpoint[]): void {
+    if (node === this.#e.me) return;
+    if (stamp === null) this.#peerEndpoints.delete(node);
+    else this.#peerEndpoints.set(node, [...endpoints]);
+    this.#apply(this.#e.onNodeLease(node, stamp, this.#now()));
+  }
+
+  onVipLease(ip: string, view: LeaseView): void {
+    if (view.kind === 'absent') this.#leaseViews.delete(ip);
+    else this.#leaseViews.set(ip, view);
+    this.#apply(this.#e.onLease(ip, view, this.#now()));
+  }
+
+  /** A full list of the VIP Leases whose request was sent at `startedAt`. */
+  onLeaseSync(leases: ReadonlyMap<string, LeaseRecord>, startedAt: number): void {
+    this.#leaseViews.clear();
+    for (const [ip, record] of leases) this.#leaseViews.set(ip, { kind: 'present', record });
+    this.#leasesSynced = true;
+    this.#apply(this.#e.onLeaseSync(leases, startedAt, this.#now()));
+  }
+
+  onDatagram(bytes: Uint8Array, from: Endpoint): void {
+    const r = decodeHeartbeat(bytes, this.#o.key);
+    if (!r.ok) {
+      this.#o.hooks?.onHeartbeatError?.(r.error.code);
+      return;
+    }
+    const m = r.value;
+    if (m.node === this.#e.me) return;
+    // A heartbeat counts only from an address of the Node it names (docs/l2.md): anyone else on
+    // the segment could otherwise keep a dead holder "alive".
+    if (!this.#fromNode(m, from.address)) {
+      this.#o.hooks?.onHeartbeatError?.('WrongSource');
+      return;
+    }
+    this.#lastHeard.set(m.node, this.#now());
+    this.#o.hooks?.onHeartbeat?.();
+    this.#apply(this.#e.onHeartbeat(m, this.#now()));
+  }
+
+  #fromNode(m: Heartbeat, address: string): boolean {
+    const plain = address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+    if (this.#nodeAddresses.get(m.node)?.has(plain) === true) return true;
+    return (this.#peerEndpoints.get(m.node) ?? []).some((e) => e.address === plain);
+  }
+
+  /** The responder's fence check, at reply time. */
+  mayAnswer(ip: string): boolean {
+    return !this.#stopped && this.#e.mayAnswer(ip, this.#now());
+  }
+
+  view(): ReturnType<Election['view']> {
+    return this.#e.view(this.#now());
+  }
+
+  answering(): readonly string[] {
+    return [...this.#answering].sort();
+  }
+
+  // ---- the cadence --------------------------------------------------------------------------
+
+  start(): void {
+    this.#tick();
+  }
+
+  #tick(): void {
+    if (this.#stopped) return;
+    const now = this.#now();
+    this.#apply(this.#e.tick(now));
+    this.#sendHeartbeat();
+    this.#maybeRenewNodeLease();
+    this.#maybeRelist();
+    this.#tickTimer = this.#o.clock.setTimeout(() => this.#tick(), this.#o.heartbeatIntervalMs);
+    this.#scheduleWake();
+  }
+
+  /** Between ticks, the election may name an earlier moment (a fence deadline, a stagger turn). */
+  #scheduleWake(): void {
+    const now = this.#now();
+    const at = this.#e.nextWakeAt(now);
+    if (at === null || at - now >= this.#o.heartbeatIntervalMs || at === this.#wakeAt) return;
+    if (this.#wakeTimer !== null) this.#o.clock.clearTimeout(this.#wakeTimer);
+    this.#wakeAt = at;
+    this.#wakeTimer = this.#o.clock.setTimeout(() => {
+      this.#wakeTimer = null;
+      this.#wakeAt = null;
+      if (!this.#stopped) this.#apply(this.#e.tick(this.#now()));
+    }, Math.max(1, at - now));
+  }
+
+  #sendHeartbeat(): void {
+    const hb = this.#e.heartbeat(this.#now());
+    const r = fitHeartbeat(hb, this.#o.key);
+    if (!r.ok) {
+      this.#o.hooks?.onError?.('heartbeat encode', new Error(r.error.message));
+      return;
+    }
+    const to = [...this.#peerEndpoints.values()].flat();
+    if (to.length > 0) this.#o.heartbeats.send(r.value, to);
+  }
+
+  #maybeRenewNodeLease(): void {
+    const now = this.#now();
+    if (this.#nodeLeaseInFlight || !this.#e.wantsNodeLeaseWrite(now)) return;
+    this.#nodeLeaseInFlight = true;
+    const stamp = this.#e.nodeLeaseWriteStarted(now);
+    this.#o.leases.renewNodeLease(stamp).then(
+      (ok) => this.#nodeLeaseDone(ok, now),
+      (err: unknown) => {
+        this.#o.hooks?.onError?.('node lease renewal', err);
+        this.#nodeLeaseDone(false, now);
+      },
+    );
+  }
+
+  #nodeLeaseDone(ok: boolean, startedAt: number): void {
+    this.#nodeLeaseInFlight = false;
+    this.#e.onApiResult(ok, startedAt, this.#now());
+  }
+
+  #maybeRelist(): void {
+    const startedAt = this.#now();
+    if (!this.#e.wantsLeaseSync(startedAt)) return;
+    this.#e.leaseSyncStarted();
+    this.#o.leases.listVipLeases().then(
+      (leases) => {
+        if (!this.#stopped) this.onLeaseSync(leases, startedAt);
+      },
+      (err: unknown) => {
+        this.#o.hooks?.onError?.('lease relist', err);
+        this.#e.leaseSyncFailed();
+      },
+    );
+  }
+
+  // ---- actions ------------------------------------------------------------------------------
+
+  #apply(actions: readonly VipAction[]): void {
+    let table = false;
+    let notify = false;
+    for (const a of actions) {
+      switch (a.kind) {
+        case 'write':
+          this.#write(a);
+          break;
+        case 'start': {
+          this.#answering.add(a.ip);
+          table = true;
+          const vip = this.#desired?.vips.get(a.ip);
+          if (a.cause === 'take' && a.from !== null) {
+            const heard = this.#lastHeard.get(a.from);
+            if (heard !== undefined) this.#o.hooks?.onFailover?.(this.#now() - heard);
+          }
+          this.#o.hooks?.onStart?.(a.ip, a.cause, a.from, vip?.interfaces ?? NO_INTERFACES, vip?.services ?? []);
+          break;
+        }
+        case 'stop':
+          this.#answering.delete(a.ip);
+          table = true;
+          this.#o.hooks?.onStop?.(a.ip, a.reason);
+          break;
+        case 'notify':
+          notify = true;
+          break;
+      }
+    }
+    if (table) this.#pushTable();
+    // A take or handover spreads by an extra heartbeat round at once, not at the next tick.
+    if (notify && !this.#stopped) this.#sendHeartbeat();
+    this.#scheduleWake();
+  }
+
+  #write(a: WriteAction): void {
+    const done = (r: WriteResult): void => {
+      this.#o.hooks?.onWrite?.(a, r);
+      this.#apply(this.#e.onWriteResult(a.ip, r, this.#now()));
+    };
+    this.#o.leases.write(a).then(done, (err: unknown) => {
+      this.#o.hooks?.onError?.('lease write', err);
+      done({ ok: false, conflict: false });
+    });
+  }
+
+  #pushTable(): void {
+    const entries = [...this.#answering].sort().map((ip) => ({ ip, interfaces: this.#desired?.vips.get(ip)?.interfaces ?? NO_INTERFACES }));
+    const text = JSON.stringify(entries);
+    if (text === this.#announced) return;
+    this.#announced = text;
+    this.#o.announcer.set(entries);
+  }
+
+  // ---- shutdown -----------------------------------------------------------------------------
+
+  /** SIGTERM: hand over or release every VIP, then resolve (or after `graceMs`, whatever is left). */
+  async drain(graceMs: number): Promise<boolean> {
+    this.#apply(this.#e.drain(this.#now()));
+    const deadline = this.#now() + graceMs;
+    while (!this.#e.drained() && this.#now() < deadline && !this.#stopped) {
+      await new Promise<void>((resolve) => this.#o.clock.setTimeout(resolve, Math.min(20, this.#o.heartbeatIntervalMs)));
+    }
+    return this.#e.drained();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    for (const t of [this.#tickTimer, this.#wakeTimer]) if (t !== null) this.#o.clock.clearTimeout(t);
+    this.#tickTimer = null;
+    this.#wakeTimer = null;
+    this.#answering.clear();
+    this.#pushTable();
+  }
+}

@@ -1,0 +1,291 @@
+// `herald speaker` in L2 mode, put together: cluster caches → desired state → election shell →
+// L2 backend → wire (STYLE.md, "A Service's journey"). Everything here is wiring; the decisions
+// live in desired.ts (what to announce), election/ (who answers) and l2/ (what goes on the wire).
+import type { V1Node, V1Service } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { KubeClients } from '../kube/client.ts';
+import { EventRecorder } from '../kube/events.ts';
+import type { AdapterOptions } from '../ipam/k8s-adapter.ts';
+import { Election } from '../election/election.ts';
+import { openHeartbeatTransport, unmapAddress } from '../election/heartbeat-udp.ts';
+import type { HeartbeatTransport } from '../election/heartbeat-udp.ts';
+import { LeaseAdapter } from '../election/lease-adapter.ts';
+import type { L2Timings } from '../election/timings.ts';
+import { L2Backend } from '../l2/backend.ts';
+import type { GratuitousOptions } from '../l2/backend.ts';
+import { listInterfaces } from '../net/interfaces.ts';
+import type { NetInterface } from '../net/interfaces.ts';
+import type { Net, NetResult } from '../net/types.ts';
+import { desiredAnnouncements } from './desired.ts';
+import type { DesiredState } from './desired.ts';
+import { KubeInputs } from './kube-inputs.ts';
+import { L2Driver } from './l2-driver.ts';
+import type { Clock, Endpoint } from './l2-driver.ts';
+import { readLocalInterfaces } from './local-interfaces.ts';
+import type { InterfaceAddresses } from './local-interfaces.ts';
+import type { SpeakerMetrics } from './metrics.ts';
+
+export interface L2SpeakerConfig {
+  node: string;
+  namespace: string;
+  adapter: AdapterOptions;
+  timings: L2Timings;
+  heartbeatPort: number;
+  heartbeatKey?: Uint8Array;
+  gratuitous: GratuitousOptions;
+  /** How often the interfaces are re-read and the backend fully reconciled. */
+  resyncMs: number;
+}
+
+export interface L2SpeakerDeps {
+  clients: KubeClients;
+  net: Net;
+  log: Logger;
+  metrics: SpeakerMetrics;
+  /** Interface facts and addresses; the kernel's (sysfs, os.networkInterfaces) by default. */
+  interfaces?: () => NetResult<NetInterface[]>;
+  interfaceAddresses?: () => InterfaceAddresses;
+}
+
+const CLOCK: Clock = {
+  // Monotonic: the election compares times, and a wall-clock step must not fence or kill anyone.
+  now: () => performance.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
+function nodeAddresses(nodes: readonly V1Node[]): Map<string, string[]> {
+  return new Map(nodes.map((n) => [n.metadata?.name ?? '', (n.status?.addresses ?? []).filter((a) => a.type === 'InternalIP' || a.type === 'ExternalIP').map((a) => a.address)]));
+}
+
+/** RFC 5227 §1.1 DEFEND_INTERVAL. */
+const DEFEND_INTERVAL_MS = 10_000;
+
+function familyOf(ip: string): 'ipv4' | 'ipv6' {
+  return ip.includes(':') ? 'ipv6' : 'ipv4';
+}
+
+export class L2Speaker {
+  readonly #c: L2SpeakerConfig;
+  readonly #d: L2SpeakerDeps;
+  readonly #events: EventRecorder;
+  readonly #backend: L2Backend;
+  readonly #driver: L2Driver;
+  readonly #leases: LeaseAdapter;
+  readonly #inputs: KubeInputs;
+  #udp: HeartbeatTransport | null = null;
+  #desired: DesiredState | null = null;
+  #own: ReadonlySet<string> = new Set();
+  #services = new Map<string, V1Service>();
+  #recomputeTimer: ReturnType<typeof setTimeout> | undefined;
+  #periodic: ReturnType<typeof setInterval> | undefined;
+  #gauges: ReturnType<typeof setInterval> | undefined;
+  #started = false;
+  readonly #defended = new Map<string, number>();
+
+  constructor(c: L2SpeakerConfig, d: L2SpeakerDeps) {
+    this.#c = c;
+    this.#d = d;
+    const { log, metrics, clients } = d;
+    this.#events = new EventRecorder({ core: clients.core, component: 'herald-speaker', instance: c.node, log, onError: () => metrics.kubeRequestErrors.inc({ verb: 'create', resource: 'events' }) });
+    const election = new Election({ me: c.node, incarnation: Date.now(), timings: c.timings, startedAt: CLOCK.now(), trustNotes: c.heartbeatKey !== undefined });
+    this.#backend = new L2Backend({
+      net: d.net,
+      interfaces: d.interfaces ?? listInterfaces,
+      ownAddresses: () => this.#own,
+      gratuitous: c.gratuitous,
+      hooks: {
+        mayAnswer: (ip) => this.#driver.mayAnswer(ip),
+        onAnswered: (family) => metrics.requestsAnswered.inc({ family }),
+        onDropped: (reason) => metrics.requestsDropped.inc({ reason }),
+        onGratuitous: (_family, ip) => metrics.gratuitousSent.inc({ family: familyOf(ip) }),
+        onConflict: (ip, mac, iface) => this.#conflict(ip, mac, iface),
+        onError: (code, message, iface) => {
+          metrics.socketErrors.inc({ code });
+          log.warn({ iface, code }, message);
+        },
+      },
+    });
+    this.#leases = new LeaseAdapter({
+      kc: clients.kc,
+      coordination: clients.coordination,
+      node: c.node,
+      namespace: c.namespace,
+      log,
+      now: CLOCK.now,
+      onVipLease: (ip, view) => this.#driver.onVipLease(ip, view),
+      onNodeLease: (node, stamp, addresses) => this.#driver.onNodeLease(node, stamp, addresses),
+      onVipLeaseSync: (leases, startedAt) => this.#driver.onLeaseSync(leases, startedAt),
+    });
+    this.#driver = new L2Driver({
+      election,
+      clock: CLOCK,
+      key: c.heartbeatKey,
+      heartbeatIntervalMs: c.timings.heartbeatIntervalMs,
+      leases: {
+        write: (a) => this.#leases.write(a),
+        renewNodeLease: (stamp) => this.#leases.renewNodeLease(stamp, this.#heartbeatEndpoints()),
+        listVipLeases: () => this.#leases.relistVipLeases(),
+      },
+      heartbeats: { send: (bytes, to) => this.#udp?.send(bytes, to) },
+      announcer: this.#backend,
+      hooks: {
+        onStart: (ip, cause, from, interfaces, services) => this.#started_(ip, cause, from, interfaces, services),
+        onStop: (ip, reason) => {
+          if (reason === 'lost') metrics.leaseTransitions.inc({ op: 'lost' });
+          log.info({ ip, node: c.node, reason }, 'stopped answering');
+        },
+        onWrite: (a, r) => {
+          if (r.ok) {
+            if (a.op !== 'delete') metrics.leaseTransitions.inc({ op: a.op });
+          } else metrics.leaseWriteErrors.inc({ reason: r.conflict ? 'conflict' : 'error' });
+        },
+        onHeartbeat: () => metrics.heartbeatsReceived.inc(),
+        onHeartbeatError: (code) => metrics.heartbeatErrors.inc({ code }),
+        onFailover: (ms) => metrics.failoverSeconds.observe(ms / 1000),
+        onError: (what, err) => log.warn({ err: err instanceof Error ? err.message : String(err) }, `${what} failed`),
+      },
+    });
+    this.#inputs = new KubeInputs({ clients, log, onChange: () => this.#scheduleRecompute() });
+  }
+
+  get ready(): boolean {
+    return this.#started && this.#inputs.isSynced() && this.#leases.isSynced();
+  }
+
+  /** Kubernetes requests of the Lease adapter by verb (for benchmarks and tests). */
+  leaseRequests(): Readonly<Record<string, number>> {
+    return this.#leases.requests();
+  }
+
+  async start(): Promise<void> {
+    // Announce nothing before every cache and the Lease view are synced (STYLE.md lesson 9).
+    await Promise.all([this.#inputs.synced, this.#leases.synced]);
+    this.#udp = await this.#openHeartbeats();
+    this.#recompute();
+    this.#driver.start();
+    this.#started = true;
+    this.#periodic = setInterval(() => {
+      this.#recompute();
+      this.#backend.resync();
+    }, this.#c.resyncMs);
+    this.#gauges = setInterval(() => this.#updateGauges(), 1000);
+    this.#d.log.info({ node: this.#c.node, heartbeatPort: this.#udp.port }, 'L2 speaker started');
+  }
+
+  /** SIGTERM / drain: hand every VIP over first (docs/l2.md), then close everything. */
+  async stop(opts: { drainMs: number }): Promise<void> {
+    clearTimeout(this.#recomputeTimer);
+    clearInterval(this.#periodic);
+    clearInterval(this.#gauges);
+    let drained = true;
+    if (this.#started && opts.drainMs > 0) drained = await this.#driver.drain(opts.drainMs);
+    this.#driver.stop();
+    this.#backend.close();
+    // Only a drained node deletes its node Lease: one that still holds VIPs must stay visible.
+    if (drained) await this.#leases.deleteNodeLease();
+    else this.#d.log.warn({ node: this.#c.node }, 'drain timed out; VIPs still held go to the next node when this one is seen dead');
+    await Promise.all([this.#leases.stop(), this.#inputs.stop()]);
+    this.#udp?.close();
+    await this.#events.flush();
+  }
+
+  /**
+   * Bound to this node's InternalIPs when they are local, so that heartbeats leave from the
+   * address peers check them against (docs/l2.md); on every address otherwise.
+   */
+  async #openHeartbeats(): Promise<HeartbeatTransport> {
+    const local = readLocalInterfaces(this.#d.interfaces, this.#d.interfaceAddresses);
+    const mine = new Set(local.ok ? local.value.flatMap((i) => i.addresses) : []);
+    const internal = this.#nodeInternalIPs().filter((a) => mine.has(a));
+    const open = (addresses: readonly string[]): Promise<HeartbeatTransport> =>
+      openHeartbeatTransport({
+        port: this.#c.heartbeatPort,
+        addresses,
+        onDatagram: (bytes, from) => this.#driver.onDatagram(bytes, { address: unmapAddress(from.address), port: from.port }),
+        onError: (e) => this.#d.log.debug({ code: e.code, peer: e.address }, `heartbeat transport: ${e.message}`),
+      });
+    if (internal.length > 0) {
+      try {
+        return await open(internal);
+      } catch (err) {
+        this.#d.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'cannot bind heartbeats to the node addresses; using every address');
+      }
+    }
+    return open([]);
+  }
+
+  #nodeInternalIPs(): string[] {
+    return (this.#inputs.node(this.#c.node)?.status?.addresses ?? []).filter((a) => a.type === 'InternalIP').map((a) => a.address);
+  }
+
+  #heartbeatEndpoints(): Endpoint[] {
+    const port = this.#udp?.port ?? this.#c.heartbeatPort;
+    return this.#nodeInternalIPs().map((address) => ({ address, port }));
+  }
+
+  #scheduleRecompute(): void {
+    if (!this.#started || this.#recomputeTimer !== undefined) return;
+    // A few ms batch a burst of watch events into one pass.
+    this.#recomputeTimer = setTimeout(() => {
+      this.#recomputeTimer = undefined;
+      this.#recompute();
+    }, 5);
+  }
+
+  #recompute(): void {
+    if (!this.#inputs.isSynced()) return;
+    const snap = this.#inputs.snapshot();
+    const ifaces = readLocalInterfaces(this.#d.interfaces, this.#d.interfaceAddresses);
+    if (!ifaces.ok) {
+      this.#d.log.error({ code: ifaces.error.code }, `cannot read interfaces: ${ifaces.error.message}`);
+      return;
+    }
+    this.#own = new Set(ifaces.value.flatMap((i) => i.addresses));
+    this.#services = new Map(snap.services.map((s) => [`${s.metadata?.namespace ?? ''}/${s.metadata?.name ?? ''}`, s]));
+    const state = desiredAnnouncements({ me: this.#c.node, services: snap.services, slices: snap.slices, nodes: snap.nodes, policies: snap.policies.policies, interfaces: ifaces.value, adapter: this.#c.adapter });
+    this.#desired = state;
+    this.#driver.setNodeAddresses(nodeAddresses(snap.nodes));
+    this.#driver.setDesired(state);
+    const m = this.#d.metrics;
+    m.vipsEligible.reset();
+    for (const a of state.vips.values()) if (a.nodes.has(this.#c.node) && a.interfaces.length > 0) m.vipsEligible.inc({ family: familyOf(a.ip) });
+  }
+
+  #updateGauges(): void {
+    const view = this.#driver.view();
+    const m = this.#d.metrics;
+    m.setPeers(Object.values(view.peers));
+    m.fenced.set(view.fenced ? 1 : 0);
+    m.vipsHeld.reset();
+    for (const ip of this.#driver.answering()) m.vipsHeld.inc({ family: familyOf(ip) });
+  }
+
+  #emit(serviceKey: string, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    const svc = this.#services.get(serviceKey);
+    const [namespace = '', name = ''] = serviceKey.split('/');
+    this.#events.emit({ kind: 'Service', apiVersion: 'v1', namespace, name, uid: svc?.metadata?.uid }, type, reason, message);
+  }
+
+  #started_(ip: string, cause: string, from: string | null, interfaces: readonly string[], services: readonly string[]): void {
+    this.#d.log.info({ ip, node: this.#c.node, iface: interfaces.join(','), cause, from }, 'answering');
+    // A resume (start-up, end of a fence) is no news to the user: no Event (docs/l2.md).
+    if (cause === 'resume') return;
+    for (const key of services) this.#emit(key, 'Normal', 'Announcing', `announcing ${ip} from ${this.#c.node} on ${interfaces.join(', ')}`);
+  }
+
+  #conflict(ip: string, mac: string | null, iface: string): void {
+    this.#d.metrics.conflicts.inc({ family: familyOf(ip) });
+    this.#d.log.warn({ ip, iface, mac }, 'another device answers for a VIP this node holds');
+    for (const key of this.#desired?.vips.get(ip)?.services ?? []) {
+      this.#emit(key, 'Warning', 'DuplicateAddress', `another device (${mac ?? 'unknown MAC'}) on ${iface} answers for ${ip}, which ${this.#c.node} announces: find the host configured with ${ip} and remove the address, or exclude it from the IPPool`);
+    }
+    // Defend at most once per DEFEND_INTERVAL (RFC 5227 §2.4 (b)): two devices re-announcing
+    // at each other forever would flap every neighbour cache on the segment.
+    const now = CLOCK.now();
+    if (now - (this.#defended.get(ip) ?? -Infinity) >= DEFEND_INTERVAL_MS) {
+      this.#defended.set(ip, now);
+      this.#backend.announce(ip);
+    }
+  }
+}

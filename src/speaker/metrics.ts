@@ -1,0 +1,67 @@
+// The speaker's Prometheus metrics, `herald_l2_*` (docs/l2.md "Metrics", docs/metrics.md). One
+// Registry per process, as for the controller; no per-VIP series (cardinality stays low: the
+// holder of one VIP is visible in its Lease and in the Service Event).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { METRIC_PREFIX } from '../observability/metrics.ts';
+import type { PeerState } from '../election/peers.ts';
+
+export type L2Family = 'ipv4' | 'ipv6';
+export type L2Proto = 'arp' | 'ndp';
+export type TransitionOp = 'take' | 'handover' | 'release' | 'lost';
+
+export interface SpeakerMetrics {
+  readonly registry: Registry;
+  readonly vipsHeld: Gauge<'family'>;
+  readonly vipsEligible: Gauge<'family'>;
+  readonly requestsAnswered: Counter<'family'>;
+  readonly requestsDropped: Counter<'reason'>;
+  readonly gratuitousSent: Counter<'family'>;
+  readonly leaseTransitions: Counter<'op'>;
+  readonly leaseWriteErrors: Counter<'reason'>;
+  readonly failoverSeconds: Histogram;
+  readonly peers: Gauge<'state'>;
+  readonly fenced: Gauge;
+  readonly heartbeatsReceived: Counter;
+  readonly heartbeatErrors: Counter<'code'>;
+  readonly conflicts: Counter<'family'>;
+  readonly socketErrors: Counter<'code'>;
+  readonly kubeRequestErrors: Counter<'verb' | 'resource'>;
+  /** Sets the peer gauge from the election's view (every state, so absent ones read 0). */
+  setPeers(states: Iterable<string>): void;
+}
+
+const PEER_STATES: readonly PeerState[] = ['alive', 'unreachable', 'pending', 'dead'];
+// Failover is ~0.6 s by design (docs/l2.md); the top buckets catch the degraded modes (E = 4 s,
+// an API outage that delays a take).
+const FAILOVER_BUCKETS = [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30];
+
+export function createSpeakerMetrics(opts: { defaultMetrics?: boolean } = {}): SpeakerMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
+  const peers = new Gauge({ name: 'herald_l2_peers', help: 'Peer speakers by state as this node sees them: alive, unreachable (alive by API evidence only), pending, dead.', labelNames: ['state'] as const, registers });
+  for (const s of PEER_STATES) peers.set({ state: s }, 0);
+  return {
+    registry,
+    vipsHeld: new Gauge({ name: 'herald_l2_vips_held', help: 'VIPs this node answers ARP/NDP for now.', labelNames: ['family'] as const, registers }),
+    vipsEligible: new Gauge({ name: 'herald_l2_vips_eligible', help: 'VIPs this node may announce (the desired state).', labelNames: ['family'] as const, registers }),
+    requestsAnswered: new Counter({ name: 'herald_l2_requests_answered_total', help: 'ARP requests and Neighbor Solicitations answered.', labelNames: ['family'] as const, registers }),
+    requestsDropped: new Counter({ name: 'herald_l2_requests_dropped_total', help: 'Frames not answered, by the responder\'s drop reason.', labelNames: ['reason'] as const, registers }),
+    gratuitousSent: new Counter({ name: 'herald_l2_gratuitous_sent_total', help: 'Gratuitous ARPs and unsolicited Neighbor Advertisements sent.', labelNames: ['family'] as const, registers }),
+    leaseTransitions: new Counter({ name: 'herald_l2_lease_transitions_total', help: 'VIP ownership changes made or suffered by this node: take, handover, release, lost.', labelNames: ['op'] as const, registers }),
+    leaseWriteErrors: new Counter({ name: 'herald_l2_lease_write_errors_total', help: 'Failed VIP Lease writes: conflict (normal in races) or error.', labelNames: ['reason'] as const, registers }),
+    failoverSeconds: new Histogram({ name: 'herald_l2_failover_seconds', help: 'On a take from a dead holder: time from its last heartbeat heard here to this node answering.', buckets: FAILOVER_BUCKETS, registers }),
+    peers,
+    fenced: new Gauge({ name: 'herald_l2_fenced', help: '1 while this node is self-fenced (answers nothing, writes nothing).', registers }),
+    heartbeatsReceived: new Counter({ name: 'herald_l2_heartbeats_received_total', help: 'Valid heartbeats received from peers.', registers }),
+    heartbeatErrors: new Counter({ name: 'herald_l2_heartbeat_errors_total', help: 'Heartbeats dropped: malformed, unauthenticated, or from an address not of the node they name.', labelNames: ['code'] as const, registers }),
+    conflicts: new Counter({ name: 'herald_l2_conflicts_total', help: 'Another MAC answered or announced a VIP this node holds (a duplicate address on the segment).', labelNames: ['family'] as const, registers }),
+    socketErrors: new Counter({ name: 'herald_l2_socket_errors_total', help: 'Errors of the raw sockets (open, send, receive), by code (errno name).', labelNames: ['code'] as const, registers }),
+    kubeRequestErrors: new Counter({ name: 'herald_kube_request_errors_total', help: 'Failed Kubernetes API requests, by verb and resource.', labelNames: ['verb', 'resource'] as const, registers }),
+    setPeers(states) {
+      const counts = new Map<string, number>(PEER_STATES.map((s) => [s, 0]));
+      for (const s of states) counts.set(s, (counts.get(s) ?? 0) + 1);
+      for (const [state, n] of counts) peers.set({ state }, n);
+    },
+  };
+}

@@ -1,0 +1,350 @@
+// The election's Lease adapter against the API-server stand-in (src/devapi), through the real
+// @kubernetes/client-node: creates, optimistic-concurrency writes and races, node Lease stamps
+// seen by a peer's watch, list syncs, and failures reported as values.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import type { Socket } from 'node:net';
+import { pino } from 'pino';
+import { startDevApiServer } from '../../src/devapi/server.ts';
+import type { DevApiServer } from '../../src/devapi/server.ts';
+import { PooledKubeConfig, makeClients } from '../../src/kube/client.ts';
+import type { KubeClients } from '../../src/kube/client.ts';
+import { LeaseAdapter } from '../../src/election/lease-adapter.ts';
+import type { HeartbeatEndpoint, WriteAction } from '../../src/election/lease-objects.ts';
+import { formatEndpoints, parseEndpoints, vipLeaseOf } from '../../src/election/lease-objects.ts';
+import { ANN_LEASE_IP, NODE_LEASE_LABELS, VIP_LEASE_LABELS, nodeLeaseName, vipLeaseName } from '../../src/election/lease-names.ts';
+import type { NodeStamp } from '../../src/election/peers.ts';
+import type { LeaseRecord, LeaseView, WriterStamp } from '../../src/election/vip-machine.ts';
+
+const NS = 'herald-system';
+const log = pino({ level: process.env['HERALD_TEST_LOG'] ?? 'silent' });
+let server: DevApiServer;
+let clients: KubeClients;
+
+before(async () => {
+  server = await startDevApiServer({ host: '127.0.0.1', port: 0, crdDirs: [] });
+  const kc = new PooledKubeConfig();
+  kc.loadFromString(server.kubeconfigYaml());
+  clients = makeClients(kc);
+  await clients.core.createNamespace({ body: { metadata: { name: NS } } });
+});
+
+after(async () => {
+  await server.close();
+});
+
+interface Seen {
+  adapter: LeaseAdapter;
+  vip: { ip: string; view: LeaseView }[];
+  node: { node: string; stamp: NodeStamp | null; addresses: HeartbeatEndpoint[] }[];
+  syncs: { leases: Map<string, LeaseRecord>; startedAt: number }[];
+}
+
+const running: LeaseAdapter[] = [];
+
+function adapter(node: string, over: { kc?: PooledKubeConfig; requestTimeoutMs?: number } = {}): Seen {
+  const c = over.kc === undefined ? clients : makeClients(over.kc);
+  const seen: Omit<Seen, 'adapter'> = { vip: [], node: [], syncs: [] };
+  const a = new LeaseAdapter({
+    kc: c.kc,
+    coordination: c.coordination,
+    node,
+    log,
+    requestTimeoutMs: over.requestTimeoutMs,
+    minBackoffMs: 50,
+    maxBackoffMs: 200,
+    onVipLease: (ip, view) => seen.vip.push({ ip, view }),
+    onNodeLease: (n, stamp, addresses) => seen.node.push({ node: n, stamp, addresses }),
+    onVipLeaseSync: (leases, startedAt) => seen.syncs.push({ leases, startedAt }),
+  });
+  running.push(a);
+  return { adapter: a, ...seen };
+}
+
+after(async () => {
+  await Promise.all(running.map((a) => a.stop()));
+});
+
+async function eventually<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function lastView(s: Seen, ip: string): LeaseView | undefined {
+  return s.vip.filter((e) => e.ip === ip).at(-1)?.view;
+}
+
+const stamp = (node: string, seq: number): WriterStamp => ({ node, incarnation: 1_700_000_000_000, seq });
+
+function take(ip: string, holder: string, epoch: number, expect: string | null, seq = 1): WriteAction {
+  return { kind: 'write', ip, op: 'take', holder, epoch, expect: expect === null ? null : { version: expect }, writer: stamp(holder, seq) };
+}
+
+async function readLease(ip: string) {
+  const name = vipLeaseName(ip);
+  assert.ok(name.ok);
+  return clients.coordination.readNamespacedLease({ name: name.name, namespace: NS });
+}
+
+test('start-up: the first list is reported as a sync, with the Leases already there', async () => {
+  const w = adapter('n0');
+  await w.adapter.synced;
+  const r = await w.adapter.write(take('192.0.2.1', 'n0', 1, null));
+  assert.equal(r.ok, true);
+  const before = performance.now();
+  const b = adapter('n9');
+  await b.adapter.synced;
+  const sync = await eventually('a sync', () => b.syncs[0]);
+  assert.ok(sync.startedAt >= before);
+  assert.deepEqual(sync.leases.get('192.0.2.1'), { holder: 'n0', epoch: 1, version: r.ok ? r.version : '', writer: stamp('n0', 1) });
+  // The first sync of the first adapter came before the write: an empty list.
+  assert.equal(w.syncs[0]?.leases.size, 0);
+  assert.equal(b.adapter.isSynced(), true);
+});
+
+test('take creates the Lease as docs/l2.md describes it; peers see it by the watch', async () => {
+  const a = adapter('n1');
+  const b = adapter('n2');
+  await Promise.all([a.adapter.synced, b.adapter.synced]);
+  const ip = '2001:db8::10';
+  const r = await a.adapter.write(take(ip, 'n1', 1, null, 42));
+  assert.ok(r.ok);
+  const lease = await readLease(ip);
+  assert.equal(lease.metadata?.name, 'herald-l2-2001-db8--10');
+  assert.deepEqual(lease.metadata?.labels, VIP_LEASE_LABELS);
+  assert.deepEqual(lease.metadata?.annotations, { [ANN_LEASE_IP]: ip, 'herald.dev/writer': 'n1', 'herald.dev/incarnation': '1700000000000', 'herald.dev/seq': '42' });
+  assert.equal(lease.spec?.holderIdentity, 'n1');
+  assert.equal(lease.spec?.leaseTransitions, 1);
+  assert.equal(lease.spec?.leaseDurationSeconds, undefined);
+  assert.ok(lease.spec?.acquireTime !== undefined);
+  assert.equal(String(lease.spec.acquireTime), String(lease.spec.renewTime));
+  assert.equal(lease.metadata?.resourceVersion, r.version);
+  const seen = await eventually('the watch event', () => lastView(b, ip));
+  assert.deepEqual(seen, { kind: 'present', record: { holder: 'n1', epoch: 1, version: r.version, writer: stamp('n1', 42) } });
+});
+
+test('two adapters racing: exactly one create and exactly one handover win', async () => {
+  const a = adapter('r1');
+  const b = adapter('r2');
+  await Promise.all([a.adapter.synced, b.adapter.synced]);
+  const ip = '192.0.2.20';
+  const [ra, rb] = await Promise.all([a.adapter.write(take(ip, 'r1', 1, null)), b.adapter.write(take(ip, 'r2', 1, null))]);
+  assert.deepEqual([ra.ok, rb.ok].sort(), [false, true]);
+  const [winner, loserResult] = ra.ok ? [ra, rb] : [rb, ra];
+  assert.deepEqual(loserResult, { ok: false, conflict: true });
+  assert.ok(winner.ok);
+  // Both write the next epoch against the same version: one wins, the other conflicts.
+  const [ha, hb] = await Promise.all([a.adapter.write({ ...take(ip, 'r1', 2, winner.version), op: 'handover' }), b.adapter.write({ ...take(ip, 'r2', 2, winner.version), op: 'handover' })]);
+  assert.deepEqual([ha.ok, hb.ok].sort(), [false, true]);
+  assert.deepEqual(ha.ok ? hb : ha, { ok: false, conflict: true });
+  assert.equal((await readLease(ip)).spec?.leaseTransitions, 2);
+});
+
+test('handover with the right version, stale version conflicts, release unsets the holder, delete with preconditions', async () => {
+  const a = adapter('h1');
+  const b = adapter('h2');
+  await Promise.all([a.adapter.synced, b.adapter.synced]);
+  const ip = '192.0.2.30';
+  const t = await a.adapter.write(take(ip, 'h1', 1, null));
+  assert.ok(t.ok);
+  const h = await a.adapter.write({ kind: 'write', ip, op: 'handover', holder: 'h2', epoch: 2, expect: { version: t.version }, writer: stamp('h1', 2) });
+  assert.ok(h.ok);
+  assert.notEqual(h.version, t.version);
+  assert.equal((await readLease(ip)).spec?.holderIdentity, 'h2');
+  await eventually('the handover at h2', () => {
+    const v = lastView(b, ip);
+    return v?.kind === 'present' && v.record.holder === 'h2' && v.record.version === h.version ? v : undefined;
+  });
+
+  // A write against the version before the handover loses.
+  assert.deepEqual(await a.adapter.write(take(ip, 'h1', 2, t.version)), { ok: false, conflict: true });
+
+  const rel = await b.adapter.write({ kind: 'write', ip, op: 'release', holder: '', epoch: 3, expect: { version: h.version }, writer: stamp('h2', 9) });
+  assert.ok(rel.ok);
+  const released = await readLease(ip);
+  assert.equal(released.spec?.holderIdentity, undefined);
+  assert.equal(released.spec?.leaseTransitions, 3);
+  assert.equal(released.metadata?.annotations?.['herald.dev/writer'], 'h2');
+  const seenRelease = await eventually('the release at h1', () => {
+    const v = lastView(a, ip);
+    return v?.kind === 'present' && v.record.version === rel.version ? v : undefined;
+  });
+  assert.deepEqual(seenRelease, { kind: 'present', record: { holder: '', epoch: 3, version: rel.version, writer: stamp('h2', 9) } });
+
+  // A write without a stamp removes the old writer annotations rather than keep a stale one.
+  const unstamped = await b.adapter.write({ kind: 'write', ip, op: 'take', holder: 'h2', epoch: 4, expect: { version: rel.version } });
+  assert.ok(unstamped.ok);
+  assert.deepEqual((await readLease(ip)).metadata?.annotations, { [ANN_LEASE_IP]: ip });
+
+  assert.deepEqual(await a.adapter.write({ kind: 'write', ip, op: 'delete', holder: '', epoch: 4, expect: { version: rel.version } }), { ok: false, conflict: true });
+  const del = await a.adapter.write({ kind: 'write', ip, op: 'delete', holder: '', epoch: 4, expect: { version: unstamped.version } });
+  assert.equal(del.ok, true);
+  await eventually('the deletion at h2', () => (lastView(b, ip)?.kind === 'absent' ? true : undefined));
+  // Writing to a Lease that is gone is a conflict (the view is stale), not an error.
+  assert.deepEqual(await a.adapter.write({ ...take(ip, 'h1', 5, unstamped.version), op: 'take' }), { ok: false, conflict: true });
+  assert.deepEqual(await a.adapter.write({ kind: 'write', ip, op: 'delete', holder: '', epoch: 4, expect: { version: unstamped.version } }), { ok: false, conflict: true });
+});
+
+test('node Lease: create, renew, stamp and addresses round-trip to a peer, delete on exit', async () => {
+  const a = adapter('node-a');
+  const b = adapter('node-b');
+  await Promise.all([a.adapter.synced, b.adapter.synced]);
+  const addrs: HeartbeatEndpoint[] = [
+    { address: '10.0.0.1', port: 9425 },
+    { address: 'fd00::1', port: 9425 },
+  ];
+  const s1: NodeStamp = { incarnation: 1_700_000_000_123, seq: 5, heard: [{ node: 'node-b', incarnation: 1_700_000_000_456, seq: 9 }], probing: false };
+  assert.equal(await a.adapter.renewNodeLease(s1, addrs), true);
+  const lease = await clients.coordination.readNamespacedLease({ name: nodeLeaseName('node-a'), namespace: NS });
+  assert.deepEqual(lease.metadata?.labels, NODE_LEASE_LABELS);
+  assert.equal(lease.spec?.holderIdentity, 'node-a');
+  assert.equal(lease.spec?.leaseDurationSeconds, 6);
+  assert.equal(lease.metadata?.annotations?.['herald.dev/heartbeat-addresses'], '10.0.0.1:9425,[fd00::1]:9425');
+  const first = await eventually('node-a at node-b', () => b.node.find((e) => e.node === 'node-a'));
+  assert.deepEqual(first, { node: 'node-a', stamp: s1, addresses: addrs });
+
+  const s2: NodeStamp = { ...s1, seq: 6, probing: true };
+  assert.equal(await a.adapter.renewNodeLease(s2, addrs), true);
+  await eventually('the renewal at node-b', () => b.node.find((e) => e.node === 'node-a' && e.stamp?.seq === 6));
+  assert.deepEqual(b.node.at(-1), { node: 'node-a', stamp: s2, addresses: addrs });
+
+  // A restarted speaker (no version known yet, its Lease still there) renews too.
+  const again = adapter('node-a');
+  assert.equal(await again.adapter.renewNodeLease({ ...s2, incarnation: 1_700_000_000_999, seq: 1 }, addrs), true);
+  await eventually('the new incarnation at node-b', () => b.node.find((e) => e.stamp?.incarnation === 1_700_000_000_999));
+
+  assert.equal(await again.adapter.deleteNodeLease(), true);
+  assert.equal(await again.adapter.deleteNodeLease(), true, 'already gone counts as done');
+  await eventually('the deletion at node-b', () => (b.node.at(-1)?.stamp === null ? true : undefined));
+  assert.deepEqual(b.node.at(-1), { node: 'node-a', stamp: null, addresses: [] });
+  // Renewing after the delete recreates it.
+  assert.equal(await a.adapter.renewNodeLease(s2, addrs), true);
+});
+
+test('relistVipLeases lists every VIP Lease; requests are counted by verb', async () => {
+  const a = adapter('l1');
+  await a.adapter.synced;
+  const before = a.adapter.requests();
+  assert.equal(before.list, 2, 'one list per watch');
+  const r = await a.adapter.write(take('192.0.2.40', 'l1', 1, null));
+  assert.ok(r.ok);
+  const all = await a.adapter.relistVipLeases();
+  assert.deepEqual(all.get('192.0.2.40'), { holder: 'l1', epoch: 1, version: r.version, writer: stamp('l1', 1) });
+  assert.ok(all.has('192.0.2.1'));
+  await a.adapter.write({ ...take('192.0.2.40', 'l1', 2, r.version), op: 'handover' });
+  assert.deepEqual(a.adapter.requests(), { get: 0, list: 3, create: 1, update: 0, patch: 1, delete: 0 });
+});
+
+test('a closed watch resumes from its resourceVersion: events, and no new sync', async () => {
+  const a = adapter('s1');
+  await a.adapter.synced;
+  await eventually('the first sync', () => a.syncs[0]);
+  server.faults.closeWatches();
+  const r = await a.adapter.write(take('192.0.2.50', 's1', 1, null));
+  assert.ok(r.ok);
+  await eventually('the event after the re-watch', () => (lastView(a, '192.0.2.50')?.kind === 'present' ? true : undefined));
+  assert.equal(a.syncs.length, 1);
+});
+
+test('a relist after the watch history expired (410 Gone) is reported as a sync', async () => {
+  const small = await startDevApiServer({ host: '127.0.0.1', port: 0, crdDirs: [], historyLimit: 3, bookmarkIntervalMs: 60_000 });
+  try {
+    const kc = new PooledKubeConfig();
+    kc.loadFromString(small.kubeconfigYaml());
+    const c = makeClients(kc);
+    await c.core.createNamespace({ body: { metadata: { name: NS } } });
+    const a = adapter('g1', { kc });
+    const writer = adapter('g2', { kc });
+    await Promise.all([a.adapter.synced, writer.adapter.synced]);
+    await eventually('the first sync', () => a.syncs[0]);
+    // ListWatch re-watches at once after the first clean end, but waits 1 s after a second one
+    // with no event in between: meanwhile more changes than the history keeps.
+    const watches = (): number => small.counters().watch['leases'] ?? 0;
+    const before = watches();
+    assert.equal(small.faults.closeWatches(), 4);
+    await eventually('the four re-watches', () => (watches() >= before + 4 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(small.faults.closeWatches(), 4);
+    for (let i = 0; i < 5; i++) assert.equal((await writer.adapter.write(take(`192.0.2.${100 + i}`, 'g2', 1, null))).ok, true);
+    const sync = await eventually('the relist', () => a.syncs[1], 5_000);
+    assert.equal(sync.leases.size, 5);
+    assert.equal(sync.leases.get('192.0.2.104')?.holder, 'g2');
+  } finally {
+    await Promise.all(running.splice(running.length - 2).map((x) => x.stop()));
+    await small.close();
+  }
+});
+
+test('server errors and an unreachable server are errors, not conflicts', async () => {
+  const a = adapter('e1');
+  await a.adapter.synced;
+  server.faults.failNext(1, 500);
+  assert.deepEqual(await a.adapter.write(take('192.0.2.60', 'e1', 1, null)), { ok: false, conflict: false });
+  server.faults.failNext(1, 429);
+  assert.equal(await a.adapter.renewNodeLease({ incarnation: 1, seq: 1, heard: [], probing: false }, []), false);
+  server.faults.failNext(1, 500);
+  await assert.rejects(a.adapter.relistVipLeases());
+  server.faults.unreachable(1);
+  assert.deepEqual(await a.adapter.write(take('192.0.2.60', 'e1', 1, null)), { ok: false, conflict: false });
+  assert.deepEqual(await a.adapter.write({ kind: 'write', ip: '192.0.2.60', op: 'delete', holder: '', epoch: 1, expect: { version: '1' } }), { ok: false, conflict: false });
+  assert.equal(await a.adapter.deleteNodeLease(), false);
+  // Once the server is back (after 1 s), the same write goes through.
+  await new Promise((res) => setTimeout(res, 1_100));
+  assert.equal((await a.adapter.write(take('192.0.2.60', 'e1', 1, null))).ok, true);
+});
+
+test('a request without an answer times out as an error (docs/l2.md: 10 s by default)', async () => {
+  // A server that accepts connections and never answers.
+  const sockets = new Set<Socket>();
+  const silent = createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => {});
+  });
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+  const address = silent.address();
+  assert.ok(address !== null && typeof address === 'object');
+  const kc = new PooledKubeConfig();
+  kc.loadFromString(server.kubeconfigYaml().replace(server.url, `http://127.0.0.1:${address.port}`));
+  const a = adapter('t1', { kc, requestTimeoutMs: 200 });
+  try {
+    const started = Date.now();
+    assert.deepEqual(await a.adapter.write(take('192.0.2.70', 't1', 1, null)), { ok: false, conflict: false });
+    assert.equal(await a.adapter.renewNodeLease({ incarnation: 1, seq: 1, heard: [], probing: false }, []), false);
+    const took = Date.now() - started;
+    assert.ok(took >= 350 && took < 3_000, `took ${took} ms`);
+  } finally {
+    await a.adapter.stop();
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => silent.close(() => r()));
+  }
+});
+
+test('heartbeat addresses: format and parse, malformed entries skipped', () => {
+  const eps = [
+    { address: '192.0.2.1', port: 9425 },
+    { address: '2001:db8::1', port: 1 },
+  ];
+  assert.equal(formatEndpoints(eps), '192.0.2.1:9425,[2001:db8::1]:1');
+  assert.deepEqual(parseEndpoints(formatEndpoints(eps)), eps);
+  assert.deepEqual(parseEndpoints(' 192.0.2.1:9425 , 2001:db8::1:9425,[192.0.2.2]:1,300.0.0.1:1,192.0.2.3:0,192.0.2.4:65536,host:1,,[fd00::2]:65535'), [
+    { address: '192.0.2.1', port: 9425 },
+    { address: 'fd00::2', port: 65535 },
+  ]);
+  assert.deepEqual(parseEndpoints(undefined), []);
+  assert.deepEqual(parseEndpoints(''), []);
+});
+
+test('a Lease whose name is not the name of its herald.dev/ip is ignored', () => {
+  const base = { metadata: { name: 'herald-l2-192-0-2-1', resourceVersion: '7', annotations: { [ANN_LEASE_IP]: '192.0.2.1' } }, spec: { holderIdentity: 'n1', leaseTransitions: 2 } };
+  assert.deepEqual(vipLeaseOf(base), { ip: '192.0.2.1', record: { holder: 'n1', epoch: 2, version: '7' } });
+  assert.equal(vipLeaseOf({ ...base, metadata: { ...base.metadata, name: 'herald-l2-192-0-2-2' } }), null);
+  assert.equal(vipLeaseOf({ ...base, metadata: { ...base.metadata, annotations: {} } }), null);
+  assert.equal(vipLeaseOf({ ...base, metadata: { ...base.metadata, annotations: { [ANN_LEASE_IP]: 'nonsense' } } }), null);
+  assert.deepEqual(vipLeaseOf({ ...base, spec: {} }), { ip: '192.0.2.1', record: { holder: '', epoch: 0, version: '7' } });
+});

@@ -1,0 +1,183 @@
+// A virtual-time world for L2Driver tests: a clock with a timer queue, a Lease store with
+// optimistic concurrency and a delayed watch, a UDP mesh that can be cut, and recording
+// announcers. Unlike test/election/sim.ts (which drives bare Elections), this runs the real
+// shell: its cadence, its port calls and its promise plumbing.
+import { Election } from '../../src/election/election.ts';
+import type { NodeStamp } from '../../src/election/peers.ts';
+import { DEFAULT_L2_TIMINGS } from '../../src/election/timings.ts';
+import type { LeaseRecord, WriteResult } from '../../src/election/vip-machine.ts';
+import type { DesiredState } from '../../src/speaker/desired.ts';
+import { L2Driver } from '../../src/speaker/l2-driver.ts';
+import type { Clock, Endpoint, WriteAction } from '../../src/speaker/l2-driver.ts';
+
+interface Timer {
+  at: number;
+  seq: number;
+  fn: () => void;
+}
+
+export class VirtualClock implements Clock {
+  #now = 1_000_000;
+  #seq = 0;
+  #timers = new Map<number, Timer>();
+
+  now(): number {
+    return this.#now;
+  }
+
+  setTimeout(fn: () => void, ms: number): unknown {
+    const seq = ++this.#seq;
+    this.#timers.set(seq, { at: this.#now + Math.max(0, ms), seq, fn });
+    return seq;
+  }
+
+  clearTimeout(handle: unknown): void {
+    if (typeof handle === 'number') this.#timers.delete(handle);
+  }
+
+  /** Runs every timer due within `ms`, in time order, letting promise chains settle between them. */
+  async advance(ms: number): Promise<void> {
+    const end = this.#now + ms;
+    for (;;) {
+      await new Promise<void>((r) => setImmediate(r));
+      let next: Timer | undefined;
+      for (const t of this.#timers.values()) if (t.at <= end && (next === undefined || t.at < next.at || (t.at === next.at && t.seq < next.seq))) next = t;
+      if (next === undefined) break;
+      this.#timers.delete(next.seq);
+      this.#now = Math.max(this.#now, next.at);
+      next.fn();
+    }
+    this.#now = end;
+  }
+}
+
+interface Stored {
+  holder: string;
+  epoch: number;
+  version: number;
+}
+
+export interface WorldNode {
+  name: string;
+  address: string;
+  driver: L2Driver;
+  /** Every table the announcer was given, last one last. */
+  tables: string[][];
+  alive: boolean;
+  apiDown: boolean;
+}
+
+const API_MS = 3;
+
+export class DriverWorld {
+  readonly clock = new VirtualClock();
+  readonly leases = new Map<string, Stored>();
+  readonly nodes = new Map<string, WorldNode>();
+  /** "a>b": datagrams from a to b are lost. */
+  readonly cut = new Set<string>();
+  writes: { node: string; op: string; ip: string; ok: boolean }[] = [];
+  #version = 0;
+
+  constructor(names: readonly string[]) {
+    names.forEach((name, i) => this.#add(name, `192.0.2.${11 + i}`));
+  }
+
+  #add(name: string, address: string): void {
+    const clock = this.clock;
+    const election = new Election({ me: name, incarnation: clock.now() + this.nodes.size, timings: DEFAULT_L2_TIMINGS, startedAt: clock.now(), trustNotes: false });
+    // Assigned below; the closures run only once the world is started.
+    let node: WorldNode;
+    const api = <T>(fn: () => T): Promise<T> =>
+      new Promise((resolve, reject) => clock.setTimeout(() => (node.apiDown ? reject(new Error('connection refused')) : resolve(fn())), API_MS));
+    const driver = new L2Driver({
+      election,
+      clock,
+      heartbeatIntervalMs: DEFAULT_L2_TIMINGS.heartbeatIntervalMs,
+      leases: {
+        write: (a: WriteAction) => api(() => this.#write(name, a)),
+        renewNodeLease: (stamp: NodeStamp) => api(() => this.#renew(name, stamp)),
+        listVipLeases: () => api(() => this.#records()),
+      },
+      heartbeats: { send: (bytes: Uint8Array, to: readonly Endpoint[]) => this.#send(node, bytes, to) },
+      announcer: { set: (entries) => node.tables.push(entries.map((e) => `${e.ip}@${e.interfaces.join('+')}`)) },
+    });
+    node = { name, address, tables: [], alive: true, apiDown: false, driver };
+    this.nodes.set(name, node);
+  }
+
+  #records(): Map<string, LeaseRecord> {
+    return new Map([...this.leases].map(([ip, l]) => [ip, { holder: l.holder, epoch: l.epoch, version: String(l.version) }]));
+  }
+
+  #write(node: string, a: WriteAction): WriteResult {
+    const cur = this.leases.get(a.ip);
+    const matches = a.expect === null ? cur === undefined : cur !== undefined && String(cur.version) === a.expect.version;
+    this.writes.push({ node, op: a.op, ip: a.ip, ok: matches });
+    if (!matches) return { ok: false, conflict: true };
+    if (a.op === 'delete') {
+      this.leases.delete(a.ip);
+      this.#watch(a.ip);
+      return { ok: true, version: String(++this.#version) };
+    }
+    const next = { holder: a.holder, epoch: a.epoch, version: ++this.#version };
+    this.leases.set(a.ip, next);
+    this.#watch(a.ip);
+    return { ok: true, version: String(next.version) };
+  }
+
+  /** Watch events reach every live node a little after the write. */
+  #watch(ip: string): void {
+    const l = this.leases.get(ip);
+    this.clock.setTimeout(() => {
+      for (const n of this.nodes.values()) {
+        if (!n.alive || n.apiDown) continue;
+        n.driver.onVipLease(ip, l === undefined ? { kind: 'absent' } : { kind: 'present', record: { holder: l.holder, epoch: l.epoch, version: String(l.version) } });
+      }
+    }, API_MS);
+  }
+
+  #renew(node: string, stamp: NodeStamp): boolean {
+    const me = this.nodes.get(node);
+    this.clock.setTimeout(() => {
+      for (const n of this.nodes.values()) if (n.alive && n.name !== node && me !== undefined) n.driver.onNodeLease(node, stamp, [{ address: me.address, port: 9425 }]);
+    }, API_MS);
+    return true;
+  }
+
+  #send(from: WorldNode, bytes: Uint8Array, to: readonly Endpoint[]): void {
+    if (!from.alive) return;
+    for (const e of to) {
+      const dest = [...this.nodes.values()].find((n) => n.address === e.address);
+      if (dest === undefined || !dest.alive || this.cut.has(`${from.name}>${dest.name}`)) continue;
+      const copy = Uint8Array.from(bytes);
+      this.clock.setTimeout(() => {
+        if (dest.alive) dest.driver.onDatagram(copy, { address: from.address, port: 9425 });
+      }, 1);
+    }
+  }
+
+  /** Starts every driver: node addresses, the desired state, the initial Lease list. */
+  async start(desired: DesiredState): Promise<void> {
+    const addresses = new Map([...this.nodes.values()].map((n) => [n.name, [n.address]]));
+    for (const n of this.nodes.values()) {
+      n.driver.setNodeAddresses(addresses);
+      n.driver.setDesired(desired);
+      n.driver.onLeaseSync(this.#records(), this.clock.now());
+      n.driver.start();
+    }
+    await this.clock.advance(0);
+  }
+
+  /** kill -9: the process is gone, its heartbeats stop, its Leases stay. */
+  crash(name: string): void {
+    const n = this.nodes.get(name);
+    if (n === undefined) throw new Error(`no node ${name}`);
+    n.alive = false;
+    n.driver.stop();
+  }
+
+  /** Nodes whose announcer currently answers for `ip`. */
+  answering(ip: string): string[] {
+    return [...this.nodes.values()].filter((n) => n.alive && (n.tables.at(-1) ?? []).some((e) => e.startsWith(`${ip}@`))).map((n) => n.name);
+  }
+}

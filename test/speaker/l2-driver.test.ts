@@ -1,0 +1,152 @@
+// The L2 speaker shell (src/speaker/l2-driver.ts) in virtual time: three real drivers around
+// real Elections, a Lease store with optimistic concurrency, and a UDP mesh.
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import { Election } from '../../src/election/election.ts';
+import { encodeHeartbeat } from '../../src/election/heartbeat.ts';
+import { DEFAULT_L2_TIMINGS } from '../../src/election/timings.ts';
+import type { DesiredState } from '../../src/speaker/desired.ts';
+import { L2Driver } from '../../src/speaker/l2-driver.ts';
+import { DriverWorld, VirtualClock } from './driver-world.ts';
+
+const NODES = ['node-a', 'node-b', 'node-c'];
+
+function desired(ips: readonly string[], eligible: readonly string[] = NODES): DesiredState {
+  return {
+    vips: new Map(
+      ips.map((ip) => [
+        ip,
+        { ip, family: ip.includes(':') ? ('IPv6' as const) : ('IPv4' as const), services: ['demo/web'], nodes: new Map(eligible.map((n) => [n, ['l2']])), demoted: new Set<string>(), interfaces: ['eth0'] },
+      ]),
+    ),
+    skipped: [],
+    nodeProblems: new Map(),
+    servablePolicies: ['l2'],
+  };
+}
+
+async function settled(w: DriverWorld, ips: readonly string[]): Promise<void> {
+  // Past the warm-up (D + J) and a few rounds: every VIP has exactly one holder.
+  await w.clock.advance(3_000);
+  for (const ip of ips) assert.equal(w.answering(ip).length, 1, `${ip} answered by ${w.answering(ip).join(',')}`);
+}
+
+test('after the warm-up every VIP is answered by exactly one node, the holder its Lease names', async () => {
+  const ips = ['192.0.2.200', '192.0.2.201', '192.0.2.202', '192.0.2.203', '2001:db8::200', '2001:db8::201'];
+  const w = new DriverWorld(NODES);
+  await w.start(desired(ips));
+  // Nothing is taken before the Lease view is synced and the warm-up is over: no cold-start herd.
+  assert.deepEqual(ips.flatMap((ip) => w.answering(ip)), []);
+  await settled(w, ips);
+  for (const ip of ips) assert.deepEqual(w.answering(ip), [w.leases.get(ip)?.holder]);
+  // Rendezvous hashing spreads six VIPs over more than one node.
+  assert.ok(new Set(ips.map((ip) => w.leases.get(ip)?.holder)).size > 1);
+  // One create per VIP, no write storm.
+  assert.equal(w.writes.filter((x) => x.ok).length, ips.length);
+});
+
+test('a crashed holder is replaced by another node within about a second, and only once', async () => {
+  const ip = '192.0.2.200';
+  const w = new DriverWorld(NODES);
+  await w.start(desired([ip]));
+  await settled(w, [ip]);
+  const holder = w.leases.get(ip)?.holder ?? '';
+  w.crash(holder);
+  const crashedAt = w.clock.now();
+  let answeredAt: number | null = null;
+  for (let i = 0; i < 300 && answeredAt === null; i++) {
+    await w.clock.advance(10);
+    if (w.answering(ip).length === 1) answeredAt = w.clock.now();
+  }
+  assert.notEqual(answeredAt, null, 'nobody took over within 3 s');
+  // D = 600 ms plus a stagger and a write; the design's worst case is ≈ 850 ms (docs/l2.md).
+  assert.ok((answeredAt ?? 0) - crashedAt <= 1_000, `took ${(answeredAt ?? 0) - crashedAt} ms`);
+  const next = w.leases.get(ip)?.holder;
+  assert.notEqual(next, holder);
+  assert.deepEqual(w.answering(ip), [next]);
+  await w.clock.advance(2_000);
+  assert.deepEqual(w.answering(ip), [next], 'the VIP stays put');
+});
+
+test('drain hands every VIP to its successor before resolving; the successor answers at once', async () => {
+  const ips = ['192.0.2.200', '192.0.2.201', '192.0.2.202', '192.0.2.203'];
+  const w = new DriverWorld(NODES);
+  await w.start(desired(ips));
+  await settled(w, ips);
+  const counts = new Map<string, number>();
+  for (const ip of ips) counts.set(w.leases.get(ip)?.holder ?? '', (counts.get(w.leases.get(ip)?.holder ?? '') ?? 0) + 1);
+  const [leaver = ''] = [...counts].sort((a, b) => b[1] - a[1]).map(([n]) => n);
+  const held = ips.filter((ip) => w.leases.get(ip)?.holder === leaver);
+  const draining = w.nodes.get(leaver)?.driver.drain(5_000);
+  let drained: boolean | undefined;
+  void draining?.then((d) => (drained = d));
+  for (let i = 0; i < 100 && drained === undefined; i++) await w.clock.advance(5);
+  assert.equal(drained, true);
+  w.crash(leaver); // the process exits
+  for (const ip of held) {
+    const next = w.leases.get(ip)?.holder;
+    assert.ok(next !== undefined && next !== leaver && next !== '', `${ip} went to ${String(next)}`);
+    assert.deepEqual(w.answering(ip), [next]);
+  }
+  assert.ok(w.writes.some((x) => x.op === 'handover' && x.ok));
+});
+
+test('a VIP that leaves the desired state stops being answered at once', async () => {
+  const ips = ['192.0.2.200', '192.0.2.201'];
+  const w = new DriverWorld(NODES);
+  await w.start(desired(ips));
+  await settled(w, ips);
+  for (const n of w.nodes.values()) n.driver.setDesired(desired(['192.0.2.201']));
+  assert.deepEqual(w.answering('192.0.2.200'), []);
+  assert.equal(w.answering('192.0.2.201').length, 1);
+});
+
+test('a node that is not eligible never answers, even when it is the only one alive', async () => {
+  const ip = '192.0.2.200';
+  const w = new DriverWorld(NODES);
+  await w.start(desired([ip], ['node-a', 'node-b']));
+  await settled(w, [ip]);
+  assert.notDeepEqual(w.answering(ip), ['node-c']);
+  w.crash('node-a');
+  w.crash('node-b');
+  await w.clock.advance(5_000);
+  assert.deepEqual(w.answering(ip), []);
+});
+
+test('a VIP desired after the start is taken from its Lease as listed, not left unknown', async () => {
+  const w = new DriverWorld(NODES);
+  await w.start(desired([]));
+  await w.clock.advance(3_000);
+  for (const n of w.nodes.values()) n.driver.setDesired(desired(['198.51.100.7']));
+  await w.clock.advance(1_000);
+  assert.equal(w.answering('198.51.100.7').length, 1);
+});
+
+test('heartbeats from an address not of the node they name, or malformed ones, are dropped with a code', async () => {
+  const clock = new VirtualClock();
+  const election = new Election({ me: 'node-a', incarnation: 1, timings: DEFAULT_L2_TIMINGS, startedAt: clock.now(), trustNotes: false });
+  const errors: string[] = [];
+  let heard = 0;
+  const never = (): Promise<never> => new Promise(() => undefined);
+  const driver = new L2Driver({
+    election,
+    clock,
+    heartbeatIntervalMs: 100,
+    leases: { write: never, renewNodeLease: never, listVipLeases: never },
+    heartbeats: { send: () => undefined },
+    announcer: { set: () => undefined },
+    hooks: { onHeartbeatError: (code) => errors.push(code), onHeartbeat: () => heard++ },
+  });
+  driver.setNodeAddresses(new Map([['node-b', ['192.0.2.12']]]));
+  const hb = encodeHeartbeat({ node: 'node-b', incarnation: 1, seq: 1, fenced: false, leaving: false, warming: false, apiAgeMs: 0, policies: [], heard: [], notes: [] });
+  assert.ok(hb.ok);
+  // A stranger on the segment claims to be node-b.
+  driver.onDatagram(hb.value, { address: '203.0.113.9', port: 9425 });
+  driver.onDatagram(Uint8Array.from([1, 2, 3]), { address: '192.0.2.12', port: 9425 });
+  assert.equal(heard, 0);
+  assert.equal(errors.length, 2);
+  assert.equal(errors[0], 'WrongSource');
+  // The real node-b, also as an IPv4-mapped IPv6 source (a dual-stack socket).
+  driver.onDatagram(hb.value, { address: '::ffff:192.0.2.12', port: 9425 });
+  assert.equal(heard, 1);
+});

@@ -1,0 +1,128 @@
+// `herald speaker` (L2) in-process against the API-server stand-in, with the controller
+// allocating and fake raw sockets on one fake segment: the whole journey from a Service to an
+// ARP reply, the Lease, the Event, a failover and a drain, without network namespaces.
+import { strict as assert } from 'node:assert';
+import { after, before, test } from 'node:test';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { decodeArpFrame, encodeArpFrame } from '../../src/l2/arp.ts';
+import type { Mac } from '../../src/l2/ethernet.ts';
+import { BROADCAST_MAC, ETHERTYPE_ARP, ZERO_MAC } from '../../src/l2/ethernet.ts';
+import type { Ipv4 } from '../../src/l2/ip.ts';
+import { FakeHost, FakeSegment } from '../../src/net/fake.ts';
+import type { NetInterface } from '../../src/net/interfaces.ts';
+import { parseSpeakerArgs, startSpeaker } from '../../src/speaker/command.ts';
+import type { RunningSpeaker } from '../../src/speaker/command.ts';
+import { L2POLICY_GROUP, L2POLICY_PLURAL, L2POLICY_VERSION } from '../../src/speaker/policy.ts';
+import { NS, createPool, createService, eventsFor, eventually, getService, ipsOf, lbService, pool, startCluster } from '../controller/harness.ts';
+import type { Cluster } from '../controller/harness.ts';
+
+const CLIENT_MAC = '02:00:00:00:00:64' as Mac;
+const NODES = [
+  { name: 'node-a', loopback: '127.0.0.11', mac: '02:00:00:00:00:11' },
+  { name: 'node-b', loopback: '127.0.0.12', mac: '02:00:00:00:00:12' },
+  { name: 'node-c', loopback: '127.0.0.13', mac: '02:00:00:00:00:13' },
+];
+
+let cluster: Cluster;
+const segment = new FakeSegment();
+const speakers = new Map<string, RunningSpeaker>();
+
+function eth0(mac: string): NetInterface {
+  return { name: 'eth0', ifindex: 2, mac, flags: 0x1043, up: true, broadcast: true, loopback: false, noArp: false, multicast: true, operState: 'up', mtu: 1500, kind: '' };
+}
+
+const LO: NetInterface = { name: 'lo', ifindex: 1, mac: '', flags: 0x9, up: true, broadcast: false, loopback: true, noArp: true, multicast: false, operState: 'unknown', mtu: 65536, kind: '' };
+
+async function startNode(n: (typeof NODES)[number], port: number): Promise<RunningSpeaker> {
+  const host = new FakeHost(n.name);
+  host.attach(segment, { ifindex: 2, mac: n.mac, name: 'eth0' });
+  const parsed = parseSpeakerArgs(['--node-name', n.name, '--heartbeat-port', String(port), '--drain-timeout', '3s'], {});
+  assert.ok(parsed.ok === true);
+  const log = pino({ level: process.env['HERALD_TEST_LOG'] ?? 'silent' });
+  const addresses = { eth0: [{ address: `192.0.2.${n.loopback.split('.')[3] ?? ''}` }], lo: [{ address: n.loopback }] };
+  const s = await startSpeaker(parsed.flags, log, {
+    clients: cluster.clients,
+    net: host,
+    interfaces: () => ({ ok: true, value: [eth0(n.mac), LO] }),
+    interfaceAddresses: () => addresses,
+  });
+  speakers.set(n.name, s);
+  return s;
+}
+
+/** Who answers an ARP request for `ip` from a client on the segment (MAC, or null). */
+async function resolve(ip: string): Promise<string[]> {
+  const before = segment.frames.length;
+  segment.inject(encodeArpFrame({ eth: { dst: BROADCAST_MAC, src: CLIENT_MAC, ethertype: ETHERTYPE_ARP }, arp: { op: 'request', senderMac: CLIENT_MAC, senderIp: '192.0.2.100' as Ipv4, targetMac: ZERO_MAC, targetIp: ip as Ipv4 } }));
+  await new Promise((r) => setTimeout(r, 20));
+  const macs: string[] = [];
+  for (const f of segment.frames.slice(before)) {
+    const d = decodeArpFrame(f.data);
+    if (d.ok && d.value.arp.op === 'reply' && d.value.arp.senderIp === ip && d.value.eth.dst === CLIENT_MAC) macs.push(d.value.arp.senderMac);
+  }
+  return macs;
+}
+
+before(async () => {
+  cluster = await startCluster();
+  for (const n of NODES) {
+    await cluster.clients.core.createNode({
+      body: { metadata: { name: n.name }, status: { addresses: [{ type: 'InternalIP', address: n.loopback }], conditions: [{ type: 'Ready', status: 'True' }] } },
+    });
+  }
+  await createPool(cluster, pool('lab', { blocks: [{ start: '192.0.2.200', stop: '192.0.2.210' }] }));
+  await cluster.clients.custom.createClusterCustomObject({ group: L2POLICY_GROUP, version: L2POLICY_VERSION, plural: L2POLICY_PLURAL, body: { apiVersion: `${L2POLICY_GROUP}/${L2POLICY_VERSION}`, kind: 'L2AnnouncementPolicy', metadata: { name: 'all' }, spec: { interfaces: ['eth0'] } } });
+  await cluster.startController();
+  // One port for all: each speaker binds it on its own loopback address, as on separate hosts.
+  for (const n of NODES) await startNode(n, 19425 + (process.pid % 500));
+});
+
+after(async () => {
+  for (const s of speakers.values()) await s.stop();
+  await cluster.close();
+});
+
+test('a LoadBalancer Service gets an address, and exactly one node answers ARP for it: the Lease holder, with an Event', async () => {
+  await createService(cluster, lbService('web'));
+  const ip = await eventually('an address', async () => ipsOf(await getService(cluster, 'web'))[0]);
+  const macs = await eventually('one ARP answer', async () => {
+    const m = await resolve(ip);
+    return m.length === 1 ? m : undefined;
+  });
+  const lease = await cluster.clients.coordination.readNamespacedLease({ name: `herald-l2-${ip.replaceAll('.', '-')}`, namespace: 'herald-system' });
+  const holder = NODES.find((n) => n.name === lease.spec?.holderIdentity);
+  assert.ok(holder !== undefined);
+  assert.deepEqual(macs, [holder.mac]);
+  const ev = await eventually('the Announcing Event', async () => (await eventsFor(cluster, 'web')).find((e) => e.reason === 'Announcing'));
+  assert.match(ev.message ?? '', new RegExp(`announcing ${ip.replaceAll('.', '\\.')} from ${holder.name} on eth0`));
+  // Nothing answers for an address that is not allocated.
+  assert.deepEqual(await resolve('192.0.2.209'), []);
+});
+
+test('SIGTERM drain hands the VIP to another node, which answers at once', async () => {
+  const ip = ipsOf(await getService(cluster, 'web'))[0] ?? '';
+  const lease = await cluster.clients.coordination.readNamespacedLease({ name: `herald-l2-${ip.replaceAll('.', '-')}`, namespace: 'herald-system' });
+  const holder = lease.spec?.holderIdentity ?? '';
+  const running = speakers.get(holder);
+  assert.ok(running !== undefined);
+  await running.stop();
+  speakers.delete(holder);
+  const macs = await resolve(ip);
+  assert.equal(macs.length, 1, 'answered right after the drain');
+  assert.notEqual(macs[0], NODES.find((n) => n.name === holder)?.mac);
+  const after = await cluster.clients.coordination.readNamespacedLease({ name: `herald-l2-${ip.replaceAll('.', '-')}`, namespace: 'herald-system' });
+  assert.notEqual(after.spec?.holderIdentity, holder);
+  assert.ok((after.spec?.leaseTransitions ?? 0) > (lease.spec?.leaseTransitions ?? 0));
+});
+
+test('a Service of a foreign loadBalancerClass is never announced', async () => {
+  await createService(cluster, lbService('foreign', { loadBalancerClass: 'example.com/other' }));
+  // Give it an address by hand, as another implementation would.
+  await cluster.clients.core.patchNamespacedServiceStatus(
+    { name: 'foreign', namespace: NS, body: { status: { loadBalancer: { ingress: [{ ip: '192.0.2.210' }] } } } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+  await new Promise((r) => setTimeout(r, 2500));
+  assert.deepEqual(await resolve('192.0.2.210'), []);
+});
