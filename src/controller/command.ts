@@ -11,7 +11,7 @@ import type { DefaultServiceIpam, ForeignAnnotations } from '../ipam/k8s-adapter
 import { createLogger, isLogLevel } from '../observability/logger.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import type { HeraldMetrics } from '../observability/metrics.ts';
-import { startObservabilityServer } from '../observability/http.ts';
+import { parseAdapterFlags, startServers, stopSignal } from '../cli-support.ts';
 import { IpamController } from './controller.ts';
 import { L2PolicyStatusController } from './l2policy-status.ts';
 
@@ -66,23 +66,18 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
     return { ok: false, error: err instanceof Error ? err.message : String(err) };
   }
   if (values.help === true) return { ok: 'help' };
-  const ipam = values['default-service-ipam'];
-  if (ipam !== 'pool' && ipam !== 'node-ipam' && ipam !== 'none') return { ok: false, error: `--default-service-ipam must be pool, node-ipam or none, not "${ipam}"` };
   const level = values['log-level'];
   if (!isLogLevel(level)) return { ok: false, error: `--log-level must be one of trace, debug, info, warn, error, fatal, silent, not "${level}"` };
-  const accept = new Set<ForeignAnnotations>();
-  for (const a of values['accept-annotations'].split(',').map((s) => s.trim()).filter((s) => s !== '')) {
-    if (a !== 'metallb' && a !== 'cilium') return { ok: false, error: `--accept-annotations takes metallb and/or cilium, not "${a}"` };
-    accept.add(a);
-  }
+  const adapter = parseAdapterFlags(values['default-service-ipam'], values['accept-annotations']);
+  if (!adapter.ok) return adapter;
   return {
     ok: true,
     config: {
       kubeconfig: values.kubeconfig,
       namespace: values.namespace ?? env['POD_NAMESPACE'] ?? 'herald-system',
       identity: values.identity ?? env['POD_NAME'] ?? hostname(),
-      defaultServiceIpam: ipam,
-      acceptAnnotations: accept,
+      defaultServiceIpam: adapter.value.defaultServiceIpam,
+      acceptAnnotations: new Set(adapter.value.acceptAnnotations),
       metricsAddr: values['metrics-addr'],
       healthAddr: values['health-addr'],
       logLevel: level,
@@ -107,7 +102,6 @@ export async function startController(config: ControllerConfig, log: Logger, cli
   let controller: IpamController | undefined;
   let policies: L2PolicyStatusController | undefined;
   const events = new EventRecorder({ core: clients.core, component: 'herald-controller', instance: config.identity, log, onError: () => metrics.kubeRequestErrors.inc({ verb: 'create', resource: 'events' }), onDrop: () => metrics.eventsDropped.inc() });
-  const servers: { port: number; close(): Promise<void> }[] = [];
   let markLost: () => void = () => {};
   const lost = new Promise<void>((resolve) => {
     markLost = resolve;
@@ -143,16 +137,10 @@ export async function startController(config: ControllerConfig, log: Logger, cli
       markLost();
     },
   });
-  if (config.metricsAddr !== undefined || config.healthAddr !== undefined) {
-    const health = {
-      liveness: () => ({ ok: true, reason: 'running' }),
-      readiness: () =>
-        controller?.ready === true ? { ok: true, reason: 'leading, caches synced' } : elector.leading ? { ok: false, reason: 'leading, caches not synced yet' } : { ok: true, reason: 'standby replica' },
-    };
-    for (const addr of new Set([config.metricsAddr, config.healthAddr])) {
-      if (addr !== undefined) servers.push(await startObservabilityServer({ addr, registry: metrics.registry, ...health }));
-    }
-  }
+  const servers = await startServers([config.metricsAddr, config.healthAddr], metrics.registry, {
+    liveness: () => ({ ok: true, reason: 'running' }),
+    readiness: () => (controller?.ready === true ? { ok: true, reason: 'leading, caches synced' } : elector.leading ? { ok: false, reason: 'leading, caches not synced yet' } : { ok: true, reason: 'standby replica' }),
+  });
   elector.start();
   return {
     controller: () => controller,
@@ -181,11 +169,7 @@ export async function runControllerCommand(argv: readonly string[]): Promise<num
   }
   const log = createLogger({ name: 'herald-controller', level: parsed.config.logLevel });
   const running = await startController(parsed.config, log);
-  const signal = new Promise<string>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
-  const why = await Promise.race([signal, running.lost.then(() => 'lost leadership')]);
+  const why = await Promise.race([stopSignal(), running.lost.then(() => 'lost leadership')]);
   log.info({ why }, 'shutting down');
   await running.stop();
   return why === 'lost leadership' ? 1 : 0;

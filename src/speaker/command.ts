@@ -2,14 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
-import type { ForeignAnnotations } from '../ipam/k8s-adapter.ts';
 import { loadKubeConfig, makeClients } from '../kube/client.ts';
 import { checkTimings } from '../election/timings.ts';
 import type { L2Timings } from '../election/timings.ts';
 import { DEFAULT_GRATUITOUS } from '../l2/backend.ts';
 import { nativeNet } from '../net/sockets.ts';
 import { createLogger, isLogLevel } from '../observability/logger.ts';
-import { startObservabilityServer } from '../observability/http.ts';
+import { parseAdapterFlags, startServers, stopSignal } from '../cli-support.ts';
 import { L2Speaker } from './l2-speaker.ts';
 import type { L2SpeakerConfig, L2SpeakerDeps } from './l2-speaker.ts';
 import { createSpeakerMetrics } from './metrics.ts';
@@ -114,13 +113,8 @@ export function parseSpeakerArgs(argv: readonly string[], env: NodeJS.ProcessEnv
   if (!isLogLevel(level)) return { ok: false, error: `--log-level must be one of trace, debug, info, warn, error, fatal, silent, not "${level}"` };
   const port = Number(values['heartbeat-port']);
   if (!Number.isInteger(port) || port < 1 || port > 65535) return { ok: false, error: `--heartbeat-port must be 1..65535, not "${values['heartbeat-port']}"` };
-  const ipam = values['default-service-ipam'];
-  if (ipam !== 'pool' && ipam !== 'node-ipam' && ipam !== 'none') return { ok: false, error: `--default-service-ipam must be pool, node-ipam or none, not "${ipam}"` };
-  const accept = new Set<ForeignAnnotations>();
-  for (const a of values['accept-annotations'].split(',').map((s) => s.trim()).filter((s) => s !== '')) {
-    if (a !== 'metallb' && a !== 'cilium') return { ok: false, error: `--accept-annotations takes metallb and/or cilium, not "${a}"` };
-    accept.add(a);
-  }
+  const adapter = parseAdapterFlags(values['default-service-ipam'], values['accept-annotations']);
+  if (!adapter.ok) return adapter;
   const overrides: Partial<L2Timings> = {};
   for (const [flag, field] of TIMING_FLAGS) {
     const text = (values as Record<string, unknown>)[flag];
@@ -159,7 +153,7 @@ export function parseSpeakerArgs(argv: readonly string[], env: NodeJS.ProcessEnv
       speaker: {
         node,
         namespace: values.namespace ?? env['POD_NAMESPACE'] ?? 'herald-system',
-        adapter: { defaultServiceIpam: ipam, acceptAnnotations: accept },
+        adapter: adapter.value,
         timings: checked.timings,
         heartbeatPort: port,
         ...(heartbeatKey === undefined ? {} : { heartbeatKey }),
@@ -189,14 +183,10 @@ export async function startSpeaker(flags: SpeakerFlags, log: Logger, deps: Parti
   const metrics = createSpeakerMetrics();
   const clients = deps.clients ?? makeClients(loadKubeConfig(flags.kubeconfig));
   const speaker = new L2Speaker(flags.speaker, { ...deps, clients, net, log, metrics });
-  const servers: { port: number; close(): Promise<void> }[] = [];
-  const health = {
+  const servers = await startServers([flags.metricsAddr, flags.healthAddr], metrics.registry, {
     liveness: () => ({ ok: true, reason: 'running' }),
     readiness: () => (speaker.ready ? { ok: true, reason: 'caches and Leases synced' } : { ok: false, reason: 'caches or Leases not synced yet' }),
-  };
-  for (const addr of new Set([flags.metricsAddr, flags.healthAddr])) {
-    if (addr !== undefined) servers.push(await startObservabilityServer({ addr, registry: metrics.registry, ...health, log }));
-  }
+  }, log);
   try {
     await speaker.start();
   } catch (err) {
@@ -234,10 +224,7 @@ export async function runSpeakerCommand(argv: readonly string[]): Promise<number
     log.fatal({ err: err instanceof Error ? err.message : String(err) }, 'speaker failed to start');
     return 1;
   }
-  const why = await new Promise<string>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
+  const why = await stopSignal();
   log.info({ why }, 'shutting down: handing VIPs over');
   await running.stop();
   return 0;

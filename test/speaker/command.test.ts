@@ -1,0 +1,98 @@
+// Flags of `herald speaker`: defaults, every refusal with a message, timings that fall back to
+// their defaults with a reason, and the command as a user runs it.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_L2_TIMINGS } from '../../src/election/timings.ts';
+import { parseDuration, parseSpeakerArgs } from '../../src/speaker/command.ts';
+
+const run = promisify(execFile);
+const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
+
+describe('parseSpeakerArgs', () => {
+  it('defaults: node from NODE_NAME, namespace from POD_NAMESPACE, default timings, port 9425', () => {
+    const r = parseSpeakerArgs([], { NODE_NAME: 'n1', POD_NAMESPACE: 'lb' });
+    assert.ok(r.ok === true);
+    assert.equal(r.flags.speaker.node, 'n1');
+    assert.equal(r.flags.speaker.namespace, 'lb');
+    assert.equal(r.flags.speaker.heartbeatPort, 9425);
+    assert.deepEqual(r.flags.speaker.timings, DEFAULT_L2_TIMINGS);
+    assert.deepEqual(r.flags.speaker.gratuitous, { count: 3, intervalMs: 200 });
+    assert.equal(r.flags.drainMs, 8000);
+    assert.equal(r.flags.speaker.heartbeatKey, undefined);
+    assert.deepEqual(r.flags.warnings, []);
+  });
+
+  it('reads timings as durations; an unsafe combination falls back to the default with the rule it broke', () => {
+    const ok = parseSpeakerArgs(['--node-name', 'n', '--heartbeat-interval', '50ms', '--peer-dead-after', '0.5s'], {});
+    assert.ok(ok.ok === true);
+    assert.equal(ok.flags.speaker.timings.heartbeatIntervalMs, 50);
+    assert.equal(ok.flags.speaker.timings.peerDeadAfterMs, 500);
+    // F + 2h ≤ D is broken by a fence time above D: the fence time goes back to its default.
+    const bad = parseSpeakerArgs(['--node-name', 'n', '--fence-after', '5s'], {});
+    assert.ok(bad.ok === true);
+    assert.equal(bad.flags.speaker.timings.fenceAfterMs, DEFAULT_L2_TIMINGS.fenceAfterMs);
+    assert.equal(bad.flags.warnings.length, 1);
+    assert.match(bad.flags.warnings[0] ?? '', /fence/);
+  });
+
+  it('reads a heartbeat key of at least 16 bytes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'herald-key-'));
+    writeFileSync(join(dir, 'k'), 'a-key-of-more-than-16-bytes');
+    writeFileSync(join(dir, 'short'), 'tiny');
+    const r = parseSpeakerArgs(['--node-name', 'n', '--heartbeat-key-file', join(dir, 'k')], {});
+    assert.ok(r.ok === true);
+    assert.equal(r.flags.speaker.heartbeatKey?.length, 27);
+    const s = parseSpeakerArgs(['--node-name', 'n', '--heartbeat-key-file', join(dir, 'short')], {});
+    assert.ok(s.ok === false);
+    assert.match(s.error, /16 bytes/);
+  });
+
+  for (const [argv, message] of [
+    [[], /--node-name/],
+    [['--node-name', 'n', '--heartbeat-port', '70000'], /heartbeat-port/],
+    [['--node-name', 'n', '--heartbeat-interval', 'fast'], /duration/],
+    [['--node-name', 'n', '--gratuitous-count', '99'], /gratuitous-count/],
+    [['--node-name', 'n', '--default-service-ipam', 'magic'], /pool, node-ipam or none/],
+    [['--node-name', 'n', '--accept-annotations', 'kube-vip'], /metallb and\/or cilium/],
+    [['--node-name', 'n', '--log-level', 'loud'], /--log-level/],
+    [['--node-name', 'n', '--heartbeat-key-file', '/nonexistent/key'], /heartbeat-key-file/],
+    [['--no-such-flag'], /no-such-flag/],
+  ] as const) {
+    it(`refuses ${argv.join(' ') || 'no node name'} with a message`, () => {
+      const r = parseSpeakerArgs(argv, {});
+      assert.ok(r.ok === false);
+      assert.match(r.error, message);
+    });
+  }
+
+  it('parses durations', () => {
+    assert.equal(parseDuration('100ms'), 100);
+    assert.equal(parseDuration('2s'), 2000);
+    assert.equal(parseDuration('1.5s'), 1500);
+    assert.equal(parseDuration('1m'), 60_000);
+    for (const bad of ['', '10', 's', '-1s', '1h', '1e3ms']) assert.equal(parseDuration(bad), null, bad);
+  });
+});
+
+describe('herald speaker as a command', () => {
+  it('--help lists the flags and says it never adds a VIP to an interface', async () => {
+    const { stdout } = await run(process.execPath, [CLI, 'speaker', '--help']);
+    assert.match(stdout, /--node-name/);
+    assert.match(stdout, /--heartbeat-port/);
+    assert.match(stdout, /never adds a VIP to an interface/);
+  });
+
+  it('a bad flag exits 2 with the reason on stderr', async () => {
+    await assert.rejects(run(process.execPath, [CLI, 'speaker', '--node-name', 'n', '--heartbeat-port', 'x']), (err: { code?: number; stderr?: string }) => err.code === 2 && /heartbeat-port/.test(err.stderr ?? ''));
+  });
+
+  it('the top-level help lists the speaker', async () => {
+    const { stdout } = await run(process.execPath, [CLI, '--help']);
+    assert.match(stdout, /speaker/);
+  });
+});

@@ -1,0 +1,40 @@
+// The speaker's metrics: names as docs/metrics.md lists them, and the peer gauge that always
+// carries every state (an absent series would read as "no data", not as zero).
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { createSpeakerMetrics } from '../../src/speaker/metrics.ts';
+
+const SPEAKER_METRICS = [
+  'herald_l2_vips_held',
+  'herald_l2_vips_eligible',
+  'herald_l2_requests_answered_total',
+  'herald_l2_requests_dropped_total',
+  'herald_l2_gratuitous_sent_total',
+  'herald_l2_lease_transitions_total',
+  'herald_l2_lease_write_errors_total',
+  'herald_l2_failover_seconds',
+  'herald_l2_peers',
+  'herald_l2_fenced',
+  'herald_l2_heartbeats_received_total',
+  'herald_l2_heartbeat_errors_total',
+  'herald_l2_conflicts_total',
+  'herald_l2_socket_errors_total',
+  'herald_kube_request_errors_total',
+];
+
+test('every speaker metric is registered with its documented name, and docs/metrics.md lists it', () => {
+  const m = createSpeakerMetrics({ defaultMetrics: false });
+  assert.deepEqual(m.registry.getMetricsAsArray().map((x) => x.name).sort(), [...SPEAKER_METRICS].sort());
+  const doc = readFileSync(new URL('../../docs/metrics.md', import.meta.url), 'utf8');
+  for (const n of SPEAKER_METRICS) assert.ok(doc.includes(`\`${n}\``), `docs/metrics.md does not describe ${n}`);
+});
+
+test('setPeers counts peers by state and keeps a zero series for every absent state', async () => {
+  const m = createSpeakerMetrics({ defaultMetrics: false });
+  m.setPeers(['alive', 'alive', 'dead']);
+  const text = await m.registry.getSingleMetricAsString('herald_l2_peers');
+  for (const line of ['herald_l2_peers{state="alive"} 2', 'herald_l2_peers{state="dead"} 1', 'herald_l2_peers{state="pending"} 0', 'herald_l2_peers{state="unreachable"} 0']) assert.ok(text.includes(line), `${line} in\n${text}`);
+  m.setPeers([]);
+  assert.ok((await m.registry.getSingleMetricAsString('herald_l2_peers')).includes('herald_l2_peers{state="alive"} 0'));
+});
