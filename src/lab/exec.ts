@@ -28,7 +28,7 @@ const PACKAGES: Readonly<Record<string, string>> = {
   ip: 'iproute2',
   bridge: 'iproute2',
   ping: 'iputils-ping',
-  arping: 'iputils-arping',
+  arping: 'arping',
   ndisc6: 'ndisc6',
   sh: 'dash',
 };

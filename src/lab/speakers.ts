@@ -8,8 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { LabError, messageOf } from './errors.ts';
 import type { LabHost, LabNetwork } from './netns.ts';
 
-export const SPEAKER_METRICS_PORT = 9421; // as in deploy/speaker.yaml
-export const SPEAKER_HEALTH_PORT = 9422;
+export const SPEAKER_METRICS_PORT = 9423; // as in deploy/speaker.yaml
+export const SPEAKER_HEALTH_PORT = 9424;
 export const HEARTBEAT_PORT = 9425;
 
 export interface SpeakerSpec {

@@ -37,7 +37,7 @@ test('the speaker is a host-network DaemonSet running `herald speaker` with the 
   for (const k of ['hostPID', 'hostIPC']) assert.notEqual(pod[k], true, k);
   assert.equal(pod['serviceAccountName'], 'herald-speaker');
   assert.equal(c['image'], 'herald:dev');
-  assert.deepEqual(args, ['speaker', '--namespace=herald-system', '--metrics-addr=:9421', '--health-addr=:9422', '--heartbeat-port=9425', '--log-level=info']);
+  assert.deepEqual(args, ['speaker', '--namespace=herald-system', '--metrics-addr=:9423', '--health-addr=:9424', '--heartbeat-port=9425', '--log-level=info']);
   const env = arr(c['env'], 'env').map((e) => obj(e, 'env'));
   assert.deepEqual(env.find((e) => e['name'] === 'NODE_NAME')?.['valueFrom'], { fieldRef: { fieldPath: 'spec.nodeName' } });
 });

@@ -1,0 +1,235 @@
+// Steady-state API load of L2 mode: 1,000 VIPs on 10 nodes (issue #3, target ≤ 20 requests/s).
+// Everything runs in this process, as in test/speaker/l2-speaker.test.ts: the API-server stand-in,
+// the controller (to give the Services their addresses; stopped before the window so its own
+// leader Lease is not counted), and 10 `herald speaker`s on fake raw sockets on one fake segment,
+// with real UDP heartbeats between loopback addresses 127.0.0.11…20. Once every VIP has a holder
+// and nothing has moved for a while, the stand-in's request counters are read before and after a
+// window, by verb and resource. The figure is set beside Cilium's design, computed the way
+// Cilium's documentation sizes it. Figures are printed, never asserted.
+// Usage: node bench/l2/api-load.ts [--vips 1000] [--nodes 10] [--window 20]
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { startController } from '../../src/controller/command.ts';
+import type { RunningController } from '../../src/controller/command.ts';
+import { startDevApiServer } from '../../src/devapi/server.ts';
+import type { DevApiServer } from '../../src/devapi/server.ts';
+import type { RequestCounters } from '../../src/devapi/faults.ts';
+import { PooledKubeConfig, makeClients } from '../../src/kube/client.ts';
+import type { KubeClients } from '../../src/kube/client.ts';
+import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL } from '../../src/kube/ippool-types.ts';
+import { FakeHost, FakeSegment } from '../../src/net/fake.ts';
+import type { NetInterface } from '../../src/net/interfaces.ts';
+import { parseSpeakerArgs, startSpeaker } from '../../src/speaker/command.ts';
+import type { RunningSpeaker } from '../../src/speaker/command.ts';
+import { L2POLICY_GROUP, L2POLICY_PLURAL, L2POLICY_VERSION } from '../../src/speaker/policy.ts';
+import { loadAverage, machineLines } from '../machine.ts';
+import { counterDelta, fmt, forEachLimit, ratio, sleep, waitFor } from './report.ts';
+
+const { values: args } = parseArgs({ options: { vips: { type: 'string', default: '1000' }, nodes: { type: 'string', default: '10' }, window: { type: 'string', default: '20' } } });
+const VIPS = Number(args.vips);
+const NODES = Number(args.nodes);
+const WINDOW_S = Number(args.window);
+if (!(Number.isInteger(VIPS) && VIPS > 0 && VIPS <= 4000 && Number.isInteger(NODES) && NODES >= 2 && NODES <= 20 && WINDOW_S >= 5 && WINDOW_S <= 300)) {
+  process.stderr.write('usage: api-load.ts [--vips 1..4000] [--nodes 2..20] [--window 5..300]\n');
+  process.exit(2);
+}
+const TARGET_PER_S = 20;
+const APPS = 'apps';
+const SPEAKER_NS = 'herald-system';
+const VIP_SELECTOR = 'herald.dev/lease=l2-vip';
+
+// Cilium's L2 announcements, as its documentation sizes the API load ("Sizing client rate limit",
+// Documentation/network/l2-announcements.rst): QPS = #services × (1 / leaseRenewDeadline).
+// Defaults: leaseDuration 15 s, leaseRenewDeadline 5 s, leaseRetryPeriod 2 s; the faster
+// example in the same page: 3 s / 1 s / 200 ms. The floor under any lease-renewal design is one
+// write per lease per lease duration, also printed.
+const CILIUM = [
+  { name: 'default (lease 15 s, renew deadline 5 s)', leaseS: 15, renewDeadlineS: 5 },
+  { name: 'tuned (lease 3 s, renew deadline 1 s)', leaseS: 3, renewDeadlineS: 1 },
+] as const;
+
+const log = pino({ level: process.env['HERALD_BENCH_LOG'] ?? 'silent' });
+
+function eth0(mac: string): NetInterface {
+  return { name: 'eth0', ifindex: 2, mac, flags: 0x1043, up: true, broadcast: true, loopback: false, noArp: false, multicast: true, operState: 'up', mtu: 1500, kind: '' };
+}
+const LO: NetInterface = { name: 'lo', ifindex: 1, mac: '', flags: 0x9, up: true, broadcast: false, loopback: true, noArp: true, multicast: false, operState: 'unknown', mtu: 65536, kind: '' };
+
+interface BenchNode {
+  name: string;
+  loopback: string;
+  mac: string;
+  eth0Address: string;
+}
+
+const nodes: BenchNode[] = Array.from({ length: NODES }, (_, i) => {
+  const h = 11 + i;
+  return { name: `node-${String(i + 1).padStart(2, '0')}`, loopback: `127.0.0.${h}`, mac: `02:00:00:00:00:${h.toString(16).padStart(2, '0')}`, eth0Address: `192.0.2.${h}` };
+});
+
+let server: DevApiServer | undefined;
+let controller: RunningController | undefined;
+const speakers: RunningSpeaker[] = [];
+let cleaning: Promise<void> | undefined;
+
+async function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    await controller?.stop().catch(() => undefined);
+    await Promise.all(speakers.map((s) => s.stop().catch(() => undefined)));
+    await server?.close().catch(() => undefined);
+  })();
+  return cleaning;
+}
+
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(sig, () => {
+    process.stderr.write(`\n${sig}: stopping the speakers and the stand-in\n`);
+    const hard = setTimeout(() => process.exit(130), 5000);
+    hard.unref();
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+async function seed(clients: KubeClients): Promise<void> {
+  for (const name of [APPS, SPEAKER_NS]) await clients.core.createNamespace({ body: { metadata: { name } } });
+  for (const n of nodes) {
+    await clients.core.createNode({ body: { metadata: { name: n.name, labels: { 'kubernetes.io/hostname': n.name } }, status: { addresses: [{ type: 'InternalIP', address: n.loopback }], conditions: [{ type: 'Ready', status: 'True' }] } } });
+  }
+  // 198.19.0.0/20: 4,096 documentation addresses (RFC 2544), far from the stand-in's cluster IPs.
+  await clients.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: IPPOOL_PLURAL, body: { apiVersion: `${HERALD_GROUP}/${HERALD_VERSION}`, kind: 'IPPool', metadata: { name: 'bench-l2' }, spec: { blocks: [{ cidr: '198.19.0.0/20' }] } } });
+  await clients.custom.createClusterCustomObject({ group: L2POLICY_GROUP, version: L2POLICY_VERSION, plural: L2POLICY_PLURAL, body: { apiVersion: `${L2POLICY_GROUP}/${L2POLICY_VERSION}`, kind: 'L2AnnouncementPolicy', metadata: { name: 'all' }, spec: { interfaces: ['eth0'] } } });
+}
+
+async function countWithIngress(clients: KubeClients): Promise<number> {
+  const list = await clients.core.listNamespacedService({ namespace: APPS });
+  return list.items.filter((s) => (s.status?.loadBalancer?.ingress ?? []).some((i) => i.ip !== undefined)).length;
+}
+
+/** holder per VIP Lease name (only held ones). */
+async function holders(clients: KubeClients): Promise<Map<string, string>> {
+  const list = await clients.coordination.listNamespacedLease({ namespace: SPEAKER_NS, labelSelector: VIP_SELECTOR });
+  const out = new Map<string, string>();
+  for (const l of list.items) if (l.spec?.holderIdentity !== undefined && l.spec.holderIdentity !== '') out.set(l.metadata?.name ?? '', l.spec.holderIdentity);
+  return out;
+}
+
+async function heldBySpeakers(): Promise<number> {
+  let sum = 0;
+  for (const s of speakers) for (const v of (await s.metrics.vipsHeld.get()).values) sum += v.value;
+  return sum;
+}
+
+function sameMap(a: Map<string, string>, b: Map<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
+}
+
+async function main(): Promise<void> {
+  for (const l of machineLines()) console.log(l);
+  console.log(`L2 API load: ${VIPS} VIPs on ${NODES} in-process speakers (fake segment, UDP heartbeats on loopback), window ${WINDOW_S} s`);
+  server = await startDevApiServer({ host: '127.0.0.1', port: 0, crdDirs: [] });
+  const kc = new PooledKubeConfig();
+  kc.loadFromString(server.kubeconfigYaml());
+  const clients = makeClients(kc);
+  await seed(clients);
+  controller = await startController(
+    { namespace: SPEAKER_NS, identity: 'bench-controller', defaultServiceIpam: 'pool', acceptAnnotations: new Set(), logLevel: 'silent', electionTimings: { leaseDurationMs: 2_000, renewDeadlineMs: 1_500, retryPeriodMs: 200 } },
+    log,
+    clients,
+  );
+  let t = performance.now();
+  await forEachLimit(
+    Array.from({ length: VIPS }, (_, i) => i),
+    16,
+    async (i) => {
+      await clients.core.createNamespacedService({ namespace: APPS, body: { metadata: { name: `svc-${String(i).padStart(4, '0')}`, namespace: APPS }, spec: { type: 'LoadBalancer', selector: { app: `a${i}` }, ports: [{ port: 80, protocol: 'TCP' }], allocateLoadBalancerNodePorts: false } } });
+    },
+  );
+  await waitFor(`${VIPS} Services with an ingress IP`, async () => {
+    const n = await countWithIngress(clients);
+    return n >= VIPS ? { done: true, value: n } : { done: false, seen: `${n} with an address` };
+  }, 120_000, 1000);
+  console.log(`setup: ${VIPS} Services created and given addresses by the controller in ${fmt((performance.now() - t) / 1000, 1)} s`);
+  // The controller is done; stopping it keeps its leader-election Lease renewals out of the count.
+  await controller.stop();
+  controller = undefined;
+
+  t = performance.now();
+  const segment = new FakeSegment();
+  const port = 19425 + (process.pid % 500);
+  await Promise.all(
+    nodes.map(async (n) => {
+      const host = new FakeHost(n.name);
+      host.attach(segment, { ifindex: 2, mac: n.mac, name: 'eth0' });
+      const parsed = parseSpeakerArgs(['--node-name', n.name, '--namespace', SPEAKER_NS, '--heartbeat-port', String(port), '--drain-timeout', '1s', '--log-level', 'silent'], {});
+      if (parsed.ok !== true) throw new Error(`speaker flags: ${parsed.ok === false ? parsed.error : 'help'}`);
+      const own = new PooledKubeConfig();
+      own.loadFromString(server?.kubeconfigYaml() ?? '');
+      const addresses = { eth0: [{ address: n.eth0Address }], lo: [{ address: n.loopback }] };
+      speakers.push(await startSpeaker(parsed.flags, log, { clients: makeClients(own), net: host, interfaces: () => ({ ok: true, value: [eth0(n.mac), LO] }), interfaceAddresses: () => addresses }));
+    }),
+  );
+  const held = await waitFor(`every VIP Lease to name a holder and ${VIPS} VIPs answered`, async () => {
+    const h = await holders(clients);
+    const answering = await heldBySpeakers();
+    return h.size >= VIPS && answering === VIPS ? { done: true, value: h } : { done: false, seen: `${h.size} Leases held, ${answering} VIPs answered` };
+  }, 180_000, 1000);
+  console.log(`speakers: every VIP held ${fmt((performance.now() - t) / 1000, 1)} s after the speakers started`);
+  // Settled: no holder changes over 5 s (joins rebalance after J = 1 s; let that finish).
+  let last = held;
+  await waitFor('the holders to stop changing', async () => {
+    await sleep(5000);
+    const now = await holders(clients);
+    const stable = sameMap(now, last) && (await heldBySpeakers()) === VIPS;
+    last = now;
+    return stable ? { done: true, value: now } : { done: false, seen: `${now.size} held, still moving` };
+  }, 120_000, 0);
+  const perNode = new Map<string, number>();
+  for (const h of last.values()) perNode.set(h, (perNode.get(h) ?? 0) + 1);
+  const counts = [...perNode.values()].sort((a, b) => a - b);
+  console.log(`settled: VIPs per node min ${counts[0]} / max ${counts[counts.length - 1]} over ${perNode.size} nodes`);
+
+  const before: RequestCounters = server.counters();
+  const cpu0 = process.cpuUsage();
+  const w0 = performance.now();
+  await sleep(WINDOW_S * 1000);
+  const after: RequestCounters = server.counters();
+  const seconds = (performance.now() - w0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const endHolders = await holders(clients);
+  const delta = counterDelta(before, after);
+  let total = 0;
+  let totalWatch = 0;
+  console.log(`\nwindow: ${fmt(seconds, 2)} s; load average after: ${loadAverage()}; this process (stand-in + ${NODES} speakers) used ${fmt((cpu.user + cpu.system) / 1e6, 2)} s CPU`);
+  console.log('requests in the window, by verb and resource (the stand-in\'s counters):');
+  for (const [k, n] of [...delta.entries()].sort((a, b) => b[1] - a[1])) {
+    console.log(`  ${k.padEnd(40)} ${String(n).padStart(6)}  ${fmt(n / seconds, 2).padStart(7)}/s`);
+    total += n;
+    if (k.startsWith('watch ')) totalWatch += n;
+  }
+  if (delta.size === 0) console.log('  (none)');
+  const perS = total / seconds;
+  const moved = [...endHolders].filter(([k, v]) => last.get(k) !== v).length;
+  console.log(`  ${'total'.padEnd(40)} ${String(total).padStart(6)}  ${fmt(perS, 2).padStart(7)}/s   (${totalWatch} of them watch (re)starts)`);
+  console.log(`holders that changed during the window: ${moved}`);
+  console.log(`\nHerald: ${fmt(perS, 2)} requests/s for ${VIPS} VIPs on ${NODES} nodes; target ≤ ${TARGET_PER_S}/s: ${perS <= TARGET_PER_S ? 'met' : 'MISSED'}`);
+  console.log('Cilium L2 announcements, the same cluster by its documented sizing, QPS = #services × 1/leaseRenewDeadline');
+  console.log('(docs.cilium.io, "L2 Announcements" → "Sizing client rate limit"); floor = one renewal per lease per lease duration:');
+  for (const c of CILIUM) {
+    const documented = VIPS / c.renewDeadlineS;
+    const floor = VIPS / c.leaseS;
+    console.log(`  ${c.name.padEnd(42)} ${fmt(documented, 0).padStart(5)}/s  Herald ÷ Cilium: ${ratio(perS, documented)};  floor ${fmt(floor, 0)}/s: ${ratio(perS, floor)}`);
+  }
+}
+
+let code = 0;
+try {
+  await main();
+} catch (err) {
+  code = 1;
+  process.stderr.write(`api-load failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+} finally {
+  await cleanup();
+}
+process.exit(code);

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The Debian packages the lab and the network tests use, installed only when missing (root,
+# Debian). Sourced by lab.sh and test.sh; safe to run again.
+set -euo pipefail
+need=()
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v arping >/dev/null 2>&1 || need+=(arping)
+command -v ndisc6 >/dev/null 2>&1 || need+=(ndisc6)
+command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
+command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
+if [ "${#need[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "system-deps: missing ${need[*]}; run as root to install them (the network tests skip without them)" >&2
+  else
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  fi
+fi
