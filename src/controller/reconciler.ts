@@ -8,7 +8,7 @@ import { nodeIpamAddresses } from '../ipam/node-ipam.ts';
 import type { Decision, PoolStatusView, PoolView, ServiceView } from '../ipam/types.ts';
 import type { IPPool, IPPoolStatus } from '../kube/ippool-types.ts';
 import type { EventType } from '../kube/events.ts';
-import { clearedServiceStatus, desiredServiceStatus, heraldCondition } from './service-status.ts';
+import { clearedServiceStatus, desiredServiceStatus, heraldCondition, withoutHeraldCondition } from './service-status.ts';
 import type { Outcome } from './service-status.ts';
 import { desiredPoolStatus } from './pool-status.ts';
 
@@ -111,9 +111,11 @@ export class IpamReconciler {
           break;
         case 'ignored': {
           this.#forget(res, key);
-          // Only a Service we wrote to (our condition is there) is cleaned; a foreign class is never written.
-          if (svc !== undefined && intent.why !== 'ForeignClass') {
-            const status = clearedServiceStatus(svc);
+          // Only a Service we wrote to (our condition is there) is cleaned. A foreign class is
+          // otherwise never written; if Herald missed the non-LoadBalancer state on the way to
+          // that class (a restart, or both edits in one batch), its stale condition is taken back.
+          if (svc !== undefined) {
+            const status = intent.why === 'ForeignClass' ? withoutHeraldCondition(svc) : clearedServiceStatus(svc);
             if (status !== null) res.serviceWrites.push({ key, service: svc, status });
           }
           break;

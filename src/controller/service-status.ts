@@ -53,3 +53,13 @@ export function clearedServiceStatus(svc: V1Service): V1ServiceStatus | null {
   const others = (svc.status?.conditions ?? []).filter((c) => c.type !== CONDITION_IPAM);
   return { ...svc.status, loadBalancer: {}, conditions: others };
 }
+
+/**
+ * For a Service that now has another controller's loadBalancerClass: only Herald's condition goes.
+ * The class can only be set through a non-LoadBalancer state, where the API server cleared
+ * status.loadBalancer, so any ingress there now is the other controller's and is left alone.
+ */
+export function withoutHeraldCondition(svc: V1Service): V1ServiceStatus | null {
+  if (heraldCondition(svc) === undefined) return null;
+  return { ...svc.status, conditions: (svc.status?.conditions ?? []).filter((c) => c.type !== CONDITION_IPAM) };
+}

@@ -29,8 +29,8 @@ function parseBool(v: string | null): boolean | undefined {
   return undefined;
 }
 
-function injectFailure(faults: FaultState): void {
-  const code = faults.takeFailure();
+function injectFailure(faults: FaultState, verb?: Verb, resource?: string): void {
+  const code = faults.takeFailure(verb, resource);
   if (code === 429) throw tooManyRequests(1);
   if (code === 500) throw internalError('herald-dev injected fault');
 }
@@ -88,8 +88,9 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
   if (route.name === undefined && ['update', 'patch'].includes(verb)) throw methodNotAllowed();
   if (verb === 'create' && (route.name !== undefined || (rt.namespaced && route.namespace === undefined))) throw methodNotAllowed();
   if (verb === 'deletecollection' && rt.namespaced && route.namespace === undefined) throw methodNotAllowed();
-  d.faults.count(verb, route.subresource === undefined ? rt.counterKey : `${rt.counterKey}/${route.subresource}`);
-  injectFailure(d.faults);
+  const counterKey = route.subresource === undefined ? rt.counterKey : `${rt.counterKey}/${route.subresource}`;
+  d.faults.count(verb, counterKey);
+  injectFailure(d.faults, verb, counterKey);
   const r: ResourceRequest = { rt, namespace: route.namespace, name: route.name, subresource: route.subresource === 'status' ? 'status' : undefined, query };
   const dryRun = query.get('dryRun') === 'All';
   if (query.get('dryRun') !== null && !dryRun) throw new ApiError(400, 'BadRequest', `dryRun: Unsupported value: ${JSON.stringify(query.get('dryRun'))}: supported values: "All"`);

@@ -36,6 +36,7 @@ implemented and answers 415.
 Test hooks (plain HTTP on the same address; not Kubernetes APIs):
   POST /herald-dev/close-watches               end every open watch now
   POST /herald-dev/fail?count=N&code=500|429   fail the next N API requests with that code
+       [&verb=list&resource=nodes]             ... only those of that verb and/or resource
   POST /herald-dev/unreachable?seconds=T       drop every connection for T seconds
   GET  /herald-dev/counters                    requests per verb and resource since start/reset
   POST /herald-dev/counters/reset              zero the counters

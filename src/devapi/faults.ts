@@ -10,11 +10,27 @@ export type RequestCounters = Record<Verb, Record<string, number>>;
 export interface FaultControl {
   /** Ends every open watch now; returns how many were open. */
   closeWatches(): number;
-  /** Fails the next `count` API requests with `code` (500 InternalError or 429 TooManyRequests). */
-  failNext(count: number, code: 500 | 429): void;
+  /**
+   * Fails the next `count` API requests with `code` (500 InternalError or 429 TooManyRequests);
+   * with `match`, only requests of that verb and/or resource key (as in the counters) count, so one
+   * informer can be held back while the others sync. `count` 0 cancels.
+   */
+  failNext(count: number, code: 500 | 429, match?: FailureMatch): void;
   /** For `seconds`, every connection is dropped without a response (open watches too), like a partitioned API server. */
   unreachable(seconds: number): void;
   resetCounters(): void;
+}
+
+/** Which API requests an injected failure applies to; an absent field matches anything. */
+export interface FailureMatch {
+  verb?: Verb;
+  /** A counter key: `nodes`, `services/status`, `ippools.herald.dev`. */
+  resource?: string;
+}
+
+interface FailureRule extends FailureMatch {
+  remaining: number;
+  code: 500 | 429;
 }
 
 function emptyCounters(): RequestCounters {
@@ -23,7 +39,8 @@ function emptyCounters(): RequestCounters {
 
 export class FaultState {
   private counts = emptyCounters();
-  private failures: { remaining: number; code: 500 | 429 } = { remaining: 0, code: 500 };
+  /** One rule per distinct match; the untargeted rule is the one without verb and resource. */
+  private failures: FailureRule[] = [];
   private unreachableUntil = 0;
   private readonly sockets = new Set<Socket>();
 
@@ -40,15 +57,22 @@ export class FaultState {
     this.counts = emptyCounters();
   }
 
-  failNext(count: number, code: 500 | 429): void {
-    this.failures = { remaining: Math.max(0, Math.floor(count)), code };
+  failNext(count: number, code: 500 | 429, match: FailureMatch = {}): void {
+    const remaining = Math.max(0, Math.floor(count));
+    this.failures = this.failures.filter((r) => r.verb !== match.verb || r.resource !== match.resource);
+    if (remaining > 0) this.failures.push({ remaining, code, verb: match.verb, resource: match.resource });
   }
 
-  /** Consumes one injected failure, if any is pending. */
-  takeFailure(): 500 | 429 | undefined {
-    if (this.failures.remaining <= 0) return undefined;
-    this.failures.remaining--;
-    return this.failures.code;
+  /**
+   * Consumes one injected failure that applies to this request, if any is pending. Requests
+   * outside the resource API (discovery, /healthz) pass no verb and meet only untargeted rules.
+   */
+  takeFailure(verb?: Verb, resource?: string): 500 | 429 | undefined {
+    const rule = this.failures.find((r) => (r.verb === undefined || r.verb === verb) && (r.resource === undefined || r.resource === resource));
+    if (rule === undefined) return undefined;
+    rule.remaining--;
+    if (rule.remaining <= 0) this.failures = this.failures.filter((r) => r !== rule);
+    return rule.code;
   }
 
   track(socket: Socket): void {

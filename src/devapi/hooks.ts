@@ -1,7 +1,7 @@
 // Local control endpoints under /herald-dev/ (documented in the command's help and docs/devapi.md).
 // They are not Kubernetes APIs: they exist so tests can break the stand-in on purpose.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FaultState, RequestCounters } from './faults.ts';
+import type { FaultState, RequestCounters, Verb } from './faults.ts';
 import { sendJson } from './http-io.ts';
 import type { JsonObject } from './json.ts';
 import type { WatchHub } from './watch.ts';
@@ -10,6 +10,12 @@ export interface HookDeps {
   faults: FaultState;
   watches: WatchHub;
   counters(): RequestCounters;
+}
+
+const VERBS: readonly Verb[] = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
+
+function isVerb(v: string): v is Verb {
+  return VERBS.some((x) => x === v);
 }
 
 function bad(res: ServerResponse, message: string, code = 400): void {
@@ -28,8 +34,11 @@ export function handleHook(req: IncomingMessage, res: ServerResponse, url: URL, 
       const code = Number(q.get('code') ?? '500');
       if (!Number.isInteger(count) || count < 0) return bad(res, 'count must be a non-negative integer');
       if (code !== 500 && code !== 429) return bad(res, 'code must be 500 or 429');
-      d.faults.failNext(count, code);
-      sendJson(res, 200, { failNext: count, code });
+      const verb = q.get('verb') ?? undefined;
+      if (verb !== undefined && !isVerb(verb)) return bad(res, `verb must be one of ${VERBS.join(', ')}`);
+      const resource = q.get('resource') ?? undefined;
+      d.faults.failNext(count, code, { verb, resource });
+      sendJson(res, 200, { failNext: count, code, ...(verb === undefined ? {} : { verb }), ...(resource === undefined ? {} : { resource }) });
       return;
     }
     case 'POST /herald-dev/unreachable': {

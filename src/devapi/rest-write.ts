@@ -108,6 +108,15 @@ export function create(ctx: ApiContext, rt: ResourceType, obj: JsonObject, dryRu
   return { code: 201, body: external(rt, stored) };
 }
 
+/** Built-in etcd key prefixes that differ from the plural (pkg/registry/core/{node,service}/storage). */
+const KEY_PREFIX: Readonly<Record<string, string>> = { nodes: 'minions', services: 'services/specs' };
+
+/** The etcd key kube-apiserver would use, for messages only. */
+function storageKey(rt: ResourceType, namespace: string | undefined, name: string): string {
+  const prefix = rt.builtin ? (KEY_PREFIX[rt.plural] ?? rt.plural) : `${rt.group}/${rt.plural}`;
+  return `/registry/${prefix}/${namespace === undefined || namespace === '' ? '' : `${namespace}/`}${name}`;
+}
+
 /** Optimistic concurrency (api-conventions.md#concurrency-control-and-consistency) and uid precondition. */
 export function checkPreconditions(rt: ResourceType, obj: JsonObject, old: JsonObject): void {
   const name = strAt(old, 'metadata', 'name') ?? '';
@@ -133,7 +142,16 @@ export function replaceObject(ctx: ApiContext, req: ResourceRequest, raw: Json, 
   placeObject(rt, req, obj);
   const storedOld = ctx.store.get(rt.storage, req.namespace ?? '', req.name);
   if (storedOld === undefined) {
+    // Store.Update (apiserver registry/generic/registry/store.go) runs GuaranteedUpdate with
+    // ignoreNotFound, so the storage precondition — the body's uid — is checked against an
+    // empty object first: any uid is a 409 Conflict, whatever the strategy (kubernetes#89985).
+    const uid = strAt(obj, 'metadata', 'uid') ?? '';
+    if (uid !== '') {
+      throw conflict(groupResource(rt), req.name, `StorageError: invalid object, Code: 4, Key: ${storageKey(rt, req.namespace, req.name)}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: ${uid}, UID in object meta: `);
+    }
     if (req.subresource !== undefined || !rt.allowCreateOnUpdate) throw notFound(groupResource(rt), req.name);
+    // Create-on-update: a resourceVersion in the body is not a precondition here; the storage
+    // layer clears it (etcd3 store updateState → PrepareObjectForStorage) and the object is created.
     return create(ctx, rt, obj, dryRun);
   }
   const old = external(rt, storedOld);

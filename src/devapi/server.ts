@@ -152,7 +152,7 @@ export async function startDevApiServer(opts: DevApiServerOptions): Promise<DevA
     counters: () => faults.snapshot(),
     faults: {
       closeWatches: () => watches.close(),
-      failNext: (count, code) => faults.failNext(count, code),
+      failNext: (count, code, match) => faults.failNext(count, code, match),
       unreachable: (seconds) => faults.unreachable(seconds),
       resetCounters: () => faults.reset(),
     },

@@ -42,6 +42,8 @@ export interface LabNetworkOptions {
   readonly nodes: number;
   /** Also give every host its 2001:db8::/64 address. */
   readonly ipv6: boolean;
+  /** Add a router namespace `<prefix>-router` on the segment at 192.0.2.1 (the BGP lab's ToR). */
+  readonly router?: boolean;
   /** Join the root namespace to the segment on a management network of the lab's own:
    *  198.19.k.254 there, 198.19.k.11… on the nodes (k = 0 unless other labs run; plan.ts). */
   readonly hostLink: boolean;
@@ -87,6 +89,8 @@ export interface LabNetwork {
   readonly segment: { readonly ns: string; readonly bridge: 'br0' };
   readonly nodes: readonly LabHost[];
   readonly client: LabHost;
+  /** The router namespace, when the lab was built with `router: true`. */
+  readonly router: LabHost | null;
   readonly host: LabHostLink | null;
   /** Runs `ip netns exec ns argv…` to completion. */
   exec(ns: string, argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
@@ -109,6 +113,7 @@ class Lab implements LabNetwork {
   readonly segment: { readonly ns: string; readonly bridge: 'br0' };
   nodes: LabHost[] = [];
   #client: LabHost | null = null;
+  router: LabHost | null = null;
   host: LabHostLink | null = null;
   #plan: NetworkPlan;
   readonly #killGraceMs: number;
@@ -145,7 +150,7 @@ class Lab implements LabNetwork {
       this.#plan = planNetwork({ ...opts, prefix: this.prefix }, slot);
     }
     const plan = this.#plan;
-    const endpoints = [...plan.nodes, plan.client];
+    const endpoints = [...plan.nodes, plan.client, ...(plan.router === null ? [] : [plan.router])];
     await step('namespaces');
     await this.#addNamespace(plan.segmentNs, SEGMENT_SYSCTLS);
     for (const e of endpoints) await this.#addNamespace(e.ns, HOST_SYSCTLS);
@@ -173,6 +178,7 @@ class Lab implements LabNetwork {
     for (const e of endpoints) await waitOperstate(e.ns, 'eth0', 'UP');
     if (plan.hostLink !== null) await waitOperstate(null, plan.hostLink.iface, 'UP');
     const hosts = await Promise.all(endpoints.map((e) => this.#describe(e)));
+    if (plan.router !== null) this.router = hosts.pop() ?? null;
     this.#client = hosts.pop() ?? null;
     this.nodes = hosts;
   }
@@ -207,7 +213,7 @@ class Lab implements LabNetwork {
 
   #endpoint(name: string): EndpointPlan {
     this.#assertOpen();
-    const e = [...this.#plan.nodes, this.#plan.client].find((x) => x.name === name);
+    const e = [...this.#plan.nodes, this.#plan.client, ...(this.#plan.router === null ? [] : [this.#plan.router])].find((x) => x.name === name);
     if (e === undefined) throw new LabError('UnknownHost', `no host ${JSON.stringify(name)} in lab ${this.prefix} (nodes: ${this.#plan.nodes.map((n) => n.name).join(', ')}; client)`);
     return e;
   }

@@ -55,6 +55,8 @@ export interface NetworkPlan {
   readonly segmentNs: string;
   readonly nodes: readonly EndpointPlan[];
   readonly client: EndpointPlan;
+  /** The top-of-rack router of the BGP lab (192.0.2.1), when asked for. */
+  readonly router: EndpointPlan | null;
   readonly hostLink: (Addresses & { readonly iface: string; readonly portIndex: number; readonly mac: string }) | null;
 }
 
@@ -102,7 +104,7 @@ export function nodeName(index: number): string {
 }
 
 /** The lab's names and addresses; `slot` is its management network's (null: no host link). */
-export function planNetwork(opts: { prefix?: string; nodes: number; ipv6: boolean }, slot: number | null): NetworkPlan {
+export function planNetwork(opts: { prefix?: string; nodes: number; ipv6: boolean; router?: boolean }, slot: number | null): NetworkPlan {
   const prefix = opts.prefix ?? defaultPrefix();
   if (!PREFIX_SHAPE.test(prefix)) throw new LabError('InvalidOptions', `prefix must match ${PREFIX_SHAPE} (interface names are at most 15 characters), got ${JSON.stringify(prefix)}`);
   if (!Number.isInteger(opts.nodes) || opts.nodes < 1 || opts.nodes > MAX_NODES) throw new LabError('InvalidOptions', `nodes must be 1..${MAX_NODES}, got ${opts.nodes}`);
@@ -112,6 +114,7 @@ export function planNetwork(opts: { prefix?: string; nodes: number; ipv6: boolea
     segmentNs: `${prefix}-seg`,
     nodes,
     client: endpoint(prefix, 'client', CLIENT_HOST_NUMBER, 150, opts.ipv6, null),
+    router: opts.router === true ? endpoint(prefix, 'router', ROUTER_HOST_NUMBER, 140, opts.ipv6, null) : null,
     hostLink: slot === null ? null : { iface: hostIfaceName(prefix), portIndex: 160, mac: macFor(HOST_LINK_HOST_NUMBER), ...mgmtAddresses(slot, HOST_LINK_HOST_NUMBER, opts.ipv6) },
   };
 }
