@@ -14,6 +14,7 @@ import type { HeraldMetrics } from '../observability/metrics.ts';
 import { parseAdapterFlags, startServers, stopSignal } from '../cli-support.ts';
 import { IpamController } from './controller.ts';
 import { L2PolicyStatusController } from './l2policy-status.ts';
+import { BgpStatusController } from './bgp-status.ts';
 
 export const CONTROLLER_HELP = `herald controller — LB IPAM: gives Services of type LoadBalancer addresses from IPPools
 
@@ -101,6 +102,7 @@ export async function startController(config: ControllerConfig, log: Logger, cli
   const metrics = createMetrics();
   let controller: IpamController | undefined;
   let policies: L2PolicyStatusController | undefined;
+  let bgpStatus: BgpStatusController | undefined;
   const events = new EventRecorder({ core: clients.core, component: 'herald-controller', instance: config.identity, log, onError: () => metrics.kubeRequestErrors.inc({ verb: 'create', resource: 'events' }), onDrop: () => metrics.eventsDropped.inc() });
   let markLost: () => void = () => {};
   const lost = new Promise<void>((resolve) => {
@@ -129,11 +131,15 @@ export async function startController(config: ControllerConfig, log: Logger, cli
       // The speakers' policies get their Valid condition from the leader alone (docs/l2.md).
       policies = new L2PolicyStatusController({ clients, log, events, onWriteError: (verb, resource) => metrics.kubeRequestErrors.inc({ verb, resource }) });
       policies.start();
+      // Likewise BGPPeers and BGPAnnouncementPolicies (docs/bgp.md).
+      bgpStatus = new BgpStatusController({ clients, log, events, onWriteError: (verb, resource) => metrics.kubeRequestErrors.inc({ verb, resource }) });
+      bgpStatus.start();
     },
     onStoppedLeading: () => {
       metrics.isLeader.set(0);
       void controller?.stop();
       void policies?.stop();
+      void bgpStatus?.stop();
       markLost();
     },
   });
@@ -151,7 +157,7 @@ export async function startController(config: ControllerConfig, log: Logger, cli
     async stop() {
       // The elector first: once it has stopped, no new controller can start behind our back.
       await elector.stop();
-      await Promise.all([controller?.stop(), policies?.stop()]);
+      await Promise.all([controller?.stop(), policies?.stop(), bgpStatus?.stop()]);
       await Promise.all(servers.map((s) => s.close()));
     },
   };

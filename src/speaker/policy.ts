@@ -64,9 +64,9 @@ function isStringRecord(v: unknown): v is Record<string, string> {
   return isRecord(v) && Object.values(v).every((x) => typeof x === 'string');
 }
 
-type Sel = { ok: true; value: LabelSelector | null } | { ok: false; error: PolicyError };
+export type Sel = { ok: true; value: LabelSelector | null } | { ok: false; error: PolicyError };
 
-function parseSelector(v: unknown, field: string): Sel {
+export function parseSelector(v: unknown, field: string): Sel {
   if (v === undefined) return { ok: true, value: null };
   const bad = (message: string): Sel => ({ ok: false, error: { code: 'InvalidSelector', message: `spec.${field}: ${message}` } });
   if (!isRecord(v)) return bad('must be an object with matchLabels and/or matchExpressions');

@@ -38,7 +38,7 @@ function one(kind: string, name: string): Obj {
 
 test('every YAML under deploy/ parses to a Kubernetes object of a known kind', () => {
   const files = yamlFiles(DEPLOY);
-  for (const f of ['namespace.yaml', 'controller-rbac.yaml', 'controller.yaml', 'speaker-rbac.yaml', 'speaker.yaml', 'kustomization.yaml', 'crds/herald.dev_ippools.yaml', 'crds/herald.dev_l2announcementpolicies.yaml']) assert.ok(files.includes(f), f);
+  for (const f of ['namespace.yaml', 'controller-rbac.yaml', 'controller.yaml', 'speaker-rbac.yaml', 'speaker.yaml', 'kustomization.yaml', 'crds/herald.dev_ippools.yaml', 'crds/herald.dev_l2announcementpolicies.yaml', 'crds/herald.dev_bgppeers.yaml', 'crds/herald.dev_bgpannouncementpolicies.yaml']) assert.ok(files.includes(f), f);
   assert.ok(examples.length >= 7, `expected at least 7 example documents, found ${examples.length}`);
   for (const d of docs) {
     const kind = `${String(d.doc['apiVersion'])}/${String(d.doc['kind'])}`;
@@ -87,6 +87,8 @@ const CONTROLLER_CLUSTER_RULES = [
   { apiGroups: ['herald.dev'], resources: ['ippools/status'], verbs: ['update'] },
   { apiGroups: ['herald.dev'], resources: ['l2announcementpolicies'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: ['herald.dev'], resources: ['l2announcementpolicies/status'], verbs: ['patch'] },
+  { apiGroups: ['herald.dev'], resources: ['bgppeers', 'bgpannouncementpolicies'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['herald.dev'], resources: ['bgppeers/status', 'bgpannouncementpolicies/status'], verbs: ['patch'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
 ];
 const CONTROLLER_LEASE_RULES = [

@@ -93,6 +93,7 @@ const SPEAKER_CLUSTER_RULES = [
   { apiGroups: [''], resources: ['services', 'nodes'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: ['herald.dev'], resources: ['l2announcementpolicies'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['herald.dev'], resources: ['bgppeers', 'bgpannouncementpolicies'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
 ];
 const SPEAKER_LEASE_RULES = [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] }];
@@ -108,10 +109,10 @@ test('the speaker can read Services, Nodes, slices and policies but write none o
   const READ = new Set(['get', 'list', 'watch']);
   const rules = [one('ClusterRole', 'herald-speaker'), one('Role', 'herald-speaker-leases')].flatMap((r) => arr(r['rules'], 'rules').map((x) => obj(x, 'rule')));
   const granted = (resource: string): Set<string> => new Set(rules.filter((r) => arr(r['resources'], 'resources').includes(resource)).flatMap((r) => arr(r['verbs'], 'verbs').map(String)));
-  for (const r of ['services', 'nodes', 'endpointslices', 'l2announcementpolicies']) {
+  for (const r of ['services', 'nodes', 'endpointslices', 'l2announcementpolicies', 'bgppeers', 'bgpannouncementpolicies']) {
     assert.deepEqual([...granted(r)].sort(), [...READ].sort(), r);
   }
-  for (const r of ['services/status', 'l2announcementpolicies/status', 'ippools', 'ippools/status', 'secrets', 'configmaps']) assert.equal(granted(r).size, 0, r);
+  for (const r of ['services/status', 'l2announcementpolicies/status', 'bgppeers/status', 'bgpannouncementpolicies/status', 'ippools', 'ippools/status', 'secrets', 'configmaps']) assert.equal(granted(r).size, 0, r);
   assert.ok(!granted('events').has('delete') && !granted('events').has('update'));
   // Leases only through the namespaced Role: a ClusterRole would reach kube-node-lease too.
   const cluster = arr(one('ClusterRole', 'herald-speaker')['rules'], 'rules').map((x) => obj(x, 'rule'));
