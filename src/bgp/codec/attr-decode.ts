@@ -6,7 +6,8 @@
 //   unknown well-known              unrecognized well-known       session-reset
 //   ORIGIN §7.1, AS_PATH §7.2, NEXT_HOP §7.3, MED §7.4, LOCAL_PREF §7.5, COMMUNITIES §7.8,
 //   LARGE_COMMUNITY (RFC 8092 §6)                                 treat-as-withdraw
-//   ATOMIC_AGGREGATE §7.6, AGGREGATOR §7.7, AS4_PATH/AS4_AGGREGATOR (RFC 6793 §6)  attribute-discard
+//   ATOMIC_AGGREGATE §7.6, AGGREGATOR §7.7, AS4_PATH/AS4_AGGREGATOR (RFC 6793 §6),
+//   LOCAL_PREF from an external peer §7.5                         attribute-discard
 //   MP_REACH/MP_UNREACH §7.11, RFC 4760 §7   optional attribute error   session-reset
 import { u16, u32, u8 } from './bytes.ts';
 import { decodeAsPath } from './aspath.ts';
@@ -23,6 +24,8 @@ import { formatAddress } from './prefix.ts';
 export interface DecodeContext {
   /** Both sides sent the 4-octet AS capability (RFC 6793): AS_PATH carries 4-octet ASNs. */
   readonly fourOctetAs: boolean;
+  /** An external (eBGP) peer: LOCAL_PREF is discarded, whatever its length (RFC 7606 §7.5). */
+  readonly external?: boolean;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -178,6 +181,10 @@ export function decodeAttributes(b: Uint8Array, from: number, to: number, ctx: D
     if (type === ATTR_MP_REACH || type === ATTR_MP_UNREACH) {
       const reason = decodeMp(type, flags, v, out, other);
       if (reason !== null) errors.push(bgpError('optional-attribute-error', reason, data(), 'session-reset'));
+      continue;
+    }
+    if (type === ATTR_LOCAL_PREF && ctx.external === true) {
+      errors.push(bgpError('local-pref-from-external', 'LOCAL_PREF from an external peer', data(), 'attribute-discard'));
       continue;
     }
     const problem = decodeKnown(type, v, out, ctx);

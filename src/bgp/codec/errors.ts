@@ -38,6 +38,8 @@ export const ERRORS = {
   'optional-attribute-error': [ERR_UPDATE, 9],
   'invalid-network-field': [ERR_UPDATE, 10],
   'malformed-as-path': [ERR_UPDATE, 11],
+  // RFC 7606 §7.5: LOCAL_PREF from an external peer is discarded (never sent: 0 is Unspecific)
+  'local-pref-from-external': [ERR_UPDATE, 0],
   // RFC 7313 §5: ROUTE-REFRESH with a length other than 23
   'invalid-route-refresh-length': [ERR_ROUTE_REFRESH, 1],
 } as const satisfies Record<string, readonly [number, number]>;

@@ -1,0 +1,76 @@
+// Test helpers: prefixes and hex from literals (throwing: literals only) and the fixture reader.
+import { readdirSync, readFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { makePrefix, parsePrefix, type Prefix } from '../../../src/bgp/codec/prefix.ts';
+import { decodeMessage, type SessionContext } from '../../../src/bgp/codec/message.ts';
+import type { PathAttributes } from '../../../src/bgp/codec/attributes.ts';
+
+export function pfx(text: string): Prefix {
+  const p = parsePrefix(text);
+  if (p === null) throw new Error(`test literal: bad prefix ${text}`);
+  return p;
+}
+
+export const hex = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text.replace(/#.*$/gm, '').replace(/\s+/g, ''), 'hex'));
+export const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+
+/** The sessions of the captures: both sides sent the 4-octet AS capability. */
+export const NEW: SessionContext = { fourOctetAs: true, maxLength: 4096 };
+export const OLD: SessionContext = { fourOctetAs: false, maxLength: 4096 };
+
+export const MARKER = 'ffffffffffffffffffffffffffffffff';
+
+export const FIXTURE_DIR = new URL('./fixtures/', import.meta.url);
+
+/** Parses an annotated hex file: `#` starts a comment, the rest must be pairs of hex digits. */
+export function parseHexFixture(text: string, name: string): Uint8Array {
+  const bytes: number[] = [];
+  text.split('\n').forEach((line, i) => {
+    for (const token of (line.split('#')[0] ?? '').trim().split(/\s+/).filter(Boolean)) {
+      if (!/^[0-9a-f]{2}$/i.test(token)) throw new Error(`${name}:${i + 1}: "${token}" is not a hex byte`);
+      bytes.push(parseInt(token, 16));
+    }
+  });
+  return Uint8Array.from(bytes);
+}
+
+/** Every `*.hex` fixture, by file name without the extension. */
+export function loadFixtures(): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>();
+  for (const file of readdirSync(FIXTURE_DIR).filter((f) => f.endsWith('.hex')).sort()) {
+    out.set(file.slice(0, -'.hex'.length), parseHexFixture(readFileSync(new URL(file, FIXTURE_DIR), 'utf8'), file));
+  }
+  return out;
+}
+
+/** n distinct host prefixes: 10.x.y.z/32 or 2001:db8::x:y:z/128. */
+export function hosts(family: 'ipv4' | 'ipv6', n: number): Prefix[] {
+  const out: Prefix[] = [];
+  const addr = new Uint8Array(family === 'ipv4' ? 4 : 16);
+  if (family === 'ipv6') addr.set([0x20, 0x01, 0x0d, 0xb8]);
+  for (let i = 0; i < n; i++) {
+    addr[addr.length - 3] = (i >> 16) & 0xff;
+    addr[addr.length - 2] = (i >> 8) & 0xff;
+    addr[addr.length - 1] = i & 0xff;
+    if (family === 'ipv4') addr[0] = 10;
+    out.push(makePrefix(family, addr.length * 8, addr));
+  }
+  return out;
+}
+
+/** Decodes packed messages: the prefixes announced or withdrawn, in order, and the attributes seen. */
+export function unpack(messages: readonly Uint8Array[], ctx: SessionContext): { prefixes: Prefix[]; attributes: PathAttributes[] } {
+  const prefixes: Prefix[] = [];
+  const attributes: PathAttributes[] = [];
+  for (const m of messages) {
+    assert.ok(m.length <= ctx.maxLength, `message of ${m.length} > ${ctx.maxLength}`);
+    const r = decodeMessage(m, ctx);
+    assert.ok(r.ok && r.value.type === 'update', r.ok ? 'not an update' : r.error.message);
+    const { update } = r.value;
+    const { mpReach, mpUnreach, ...rest } = update.attributes;
+    prefixes.push(...update.nlri, ...update.withdrawn, ...(mpReach?.nlri ?? []), ...(mpUnreach?.withdrawn ?? []));
+    attributes.push(mpReach ? { ...rest, mpReach: { ...mpReach, nlri: [] } } : rest);
+  }
+  return { prefixes, attributes };
+}
+
