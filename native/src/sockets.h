@@ -31,5 +31,10 @@ class Icmp6Socket : public PolledSocket<Icmp6Socket> {
 };
 
 Napi::Value SetTcpMd5(const Napi::CallbackInfo& info);
+void InstallMd5(Napi::Env env, int fd, int family, const std::string& peer, Napi::Value key);
+int SocketFamily(Napi::Env env, int fd);
+
+Napi::Value TcpSocket(const Napi::CallbackInfo& info);
+Napi::Value SetTtl(const Napi::CallbackInfo& info);
 
 }  // namespace herald

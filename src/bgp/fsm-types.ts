@@ -24,12 +24,9 @@ export interface PeerOpen {
   gracefulRestart: { restarting: boolean; timeSeconds: number; families: readonly { family: string; forwardingPreserved: boolean }[] } | null;
 }
 
-/** A NOTIFICATION (RFC 4271 §4.5); `data` as the codec will put it on the wire. */
-export interface Notification {
-  code: number;
-  subcode: number;
-  data: Uint8Array;
-}
+import type { Notification } from './codec/index.ts';
+
+export type { Notification };
 
 /** A message the codec could not accept, with what RFC 4271 §6 / RFC 7606 say to do about it. */
 export interface ReceivedError {
@@ -46,6 +43,8 @@ export type FsmEvent =
   | { kind: 'TimerExpired'; timer: TimerName }
   | { kind: 'TcpConnected' }
   | { kind: 'TcpFailed'; reason: string }
+  /** RFC 4271 §6.8: the FSM's connection lost a collision; the session adopts the other one. */
+  | { kind: 'Collision' }
   | { kind: 'Open'; open: PeerOpen }
   | { kind: 'Keepalive' }
   | { kind: 'Update'; endOfRib: boolean }

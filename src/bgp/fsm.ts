@@ -2,22 +2,13 @@
 // events (timer expiries, TCP outcomes, decoded messages) and carries out the actions it returns
 // (connect, send, close, arm or cancel a timer). No sockets, no clocks: timers are durations and
 // jitter comes from an injected random source, so tests run in virtual time (STYLE.md lesson 4).
+import { BGP_VERSION, CEASE_ADMIN_RESET, CEASE_ADMIN_SHUTDOWN, CEASE_CONNECTION_COLLISION, ERR_CEASE, ERR_FSM, ERR_HOLD_TIMER, bgpError, shutdownNotification, u16Data } from './codec/index.ts';
 import type { DownReason, FsmAction, FsmEvent, FsmState, LocalConfig, Negotiated, Notification, PeerOpen, TimerName } from './fsm-types.ts';
 
-// NOTIFICATION codes and subcodes the FSM itself raises (RFC 4271 §4.5, §6; RFC 6608; RFC 9003).
-const HOLD_TIMER_EXPIRED = 4;
-const FSM_ERROR = 5;
+// NOTIFICATIONs the FSM itself raises come from the codec's table (RFC 4271 §4.5, §6; RFC 6608).
 const FSM_UNEXPECTED_IN_OPENSENT = 1; // RFC 6608 §4
 const FSM_UNEXPECTED_IN_OPENCONFIRM = 2;
 const FSM_UNEXPECTED_IN_ESTABLISHED = 3;
-const OPEN_ERROR = 2;
-const OPEN_UNSUPPORTED_VERSION = 1;
-const OPEN_BAD_PEER_AS = 2;
-const OPEN_BAD_BGP_ID = 3;
-const OPEN_UNACCEPTABLE_HOLD_TIME = 6;
-const CEASE = 6;
-const CEASE_ADMIN_SHUTDOWN = 2;
-const CEASE_ADMIN_RESET = 4;
 
 /** RFC 4271 §8.2.2: the hold timer in OpenSent, "a large value" (4 minutes suggested). */
 export const OPENSENT_HOLD_MS = 240_000;
@@ -31,25 +22,14 @@ function notification(code: number, subcode: number, data: Uint8Array = NO_DATA)
   return { code, subcode, data };
 }
 
-/** RFC 9003 §2: Cease subcodes 2 and 4 carry a length-prefixed UTF-8 message of at most 255 octets. */
-export function shutdownCommunication(message: string): Uint8Array {
-  const bytes = new TextEncoder().encode(message);
-  let end = Math.min(bytes.length, 255);
-  // Never cut a UTF-8 sequence in two: back up to the start of a character.
-  while (end > 0 && end < bytes.length && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
-  const out = new Uint8Array(1 + end);
-  out[0] = end;
-  out.set(bytes.subarray(0, end), 1);
-  return out;
-}
-
 /** The checks of RFC 4271 §6.2 on a received OPEN; null when it is acceptable. */
 export function checkOpen(open: PeerOpen, local: LocalConfig): Notification | null {
-  if (open.version !== 4) return notification(OPEN_ERROR, OPEN_UNSUPPORTED_VERSION, Uint8Array.of(0, 4));
-  if (open.asn !== local.peerAsn) return notification(OPEN_ERROR, OPEN_BAD_PEER_AS);
+  // §6.2: the data of Unsupported Version Number is the largest version we support.
+  if (open.version !== BGP_VERSION) return bgpError('unsupported-version', `version ${open.version}`, u16Data(BGP_VERSION)).notification;
+  if (open.asn !== local.peerAsn) return bgpError('bad-peer-as', `AS ${open.asn}`).notification;
   // RFC 6286 §2.2: zero is never valid; equal to ours only matters for an internal peer.
-  if (open.routerId === 0 || (open.routerId === local.routerId && local.peerAsn === local.asn)) return notification(OPEN_ERROR, OPEN_BAD_BGP_ID);
-  if (open.holdTime === 1 || open.holdTime === 2) return notification(OPEN_ERROR, OPEN_UNACCEPTABLE_HOLD_TIME);
+  if (open.routerId === 0 || (open.routerId === local.routerId && local.peerAsn === local.asn)) return bgpError('bad-bgp-identifier', `identifier ${open.routerId}`).notification;
+  if (open.holdTime === 1 || open.holdTime === 2) return bgpError('unacceptable-hold-time', `hold time ${open.holdTime}`).notification;
   return null;
 }
 
@@ -114,6 +94,8 @@ export class BgpFsm {
         return this.#connected();
       case 'TcpFailed':
         return this.#tcpFailed(e.reason);
+      case 'Collision':
+        return this.#collision();
       default:
         return this.#message(e);
     }
@@ -154,6 +136,18 @@ export class BgpFsm {
     }
   }
 
+  /**
+   * RFC 4271 §6.8: the connection this FSM runs on lost a collision to one the session holds.
+   * Cease / Connection Collision Resolution on it, then Active, ready for the winner's
+   * TcpConnected (no idle hold: nothing failed).
+   */
+  #collision(): FsmAction[] {
+    if (this.#state !== 'OpenSent' && this.#state !== 'OpenConfirm') return [];
+    this.#state = 'Active';
+    this.#negotiated = null;
+    return [{ kind: 'sendNotification', notification: notification(ERR_CEASE, CEASE_CONNECTION_COLLISION) }, { kind: 'close' }, this.#cancel('hold'), this.#cancel('keepalive'), this.#cancel('connectRetry')];
+  }
+
   #timer(t: TimerName): FsmAction[] {
     switch (t) {
       case 'idleHold':
@@ -167,7 +161,7 @@ export class BgpFsm {
         return [];
       case 'hold':
         if (this.#state === 'OpenSent' || this.#state === 'OpenConfirm' || this.#state === 'Established') {
-          return this.#fail(notification(HOLD_TIMER_EXPIRED, 0), { kind: 'hold-timer-expired' });
+          return this.#fail(notification(ERR_HOLD_TIMER, 0), { kind: 'hold-timer-expired' });
         }
         return [];
       case 'keepalive':
@@ -178,7 +172,7 @@ export class BgpFsm {
 
   // ---- messages -----------------------------------------------------------------------------
 
-  #message(e: Exclude<FsmEvent, { kind: 'ManualStart' | 'AutomaticStart' | 'ManualStop' | 'TimerExpired' | 'TcpConnected' | 'TcpFailed' }>): FsmAction[] {
+  #message(e: Exclude<FsmEvent, { kind: 'ManualStart' | 'AutomaticStart' | 'ManualStop' | 'TimerExpired' | 'TcpConnected' | 'TcpFailed' | 'Collision' }>): FsmAction[] {
     const s = this.#state;
     if (s === 'Idle') return [];
     if (s === 'Connect' || s === 'Active') return this.#toIdle({ kind: 'tcp-failed', reason: `${e.kind} before the connection was set up` }, [{ kind: 'close' }]);
@@ -240,13 +234,13 @@ export class BgpFsm {
     // RFC 4724 §4: a restarting speaker just drops the session, so the peer keeps its routes
     // for the restart time; a shutdown says Cease (RFC 9003) so the peer withdraws at once.
     const keepRoutes = mode === 'restart' && s === 'Established' && this.#negotiated?.gracefulRestart === true;
-    if (open && !keepRoutes) actions.push({ kind: 'sendNotification', notification: notification(CEASE, mode === 'shutdown' ? CEASE_ADMIN_SHUTDOWN : CEASE_ADMIN_RESET, shutdownCommunication(message)) });
+    if (open && !keepRoutes) actions.push({ kind: 'sendNotification', notification: shutdownNotification(mode === 'shutdown' ? CEASE_ADMIN_SHUTDOWN : CEASE_ADMIN_RESET, message) });
     actions.push({ kind: 'close' });
     return this.#toIdle({ kind: 'stopped', mode }, actions);
   }
 
   #fsmError(subcode: number): FsmAction[] {
-    const n = notification(FSM_ERROR, subcode);
+    const n = notification(ERR_FSM, subcode);
     return this.#fail(n, { kind: 'notification-sent', notification: n });
   }
 

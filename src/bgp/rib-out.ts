@@ -6,15 +6,9 @@
 
 export type RouteFamily = 'ipv4' | 'ipv6';
 
-/** Attributes that differ between routes of one speaker (the rest are the same for all). */
-export interface RouteAttrs {
-  /** RFC 1997 communities as uint32 (65000:100 = 65000 × 65536 + 100), sorted, no duplicates. */
-  communities: readonly number[];
-  /** RFC 8092 large communities, sorted, no duplicates. */
-  largeCommunities: readonly (readonly [number, number, number])[];
-  /** iBGP only (RFC 4271 §5.1.5). */
-  localPreference: number | null;
-}
+import type { RouteAttrs } from './desired.ts';
+
+export type { RouteAttrs };
 
 export interface AnnounceGroup {
   family: RouteFamily;
@@ -32,7 +26,7 @@ export const NO_ATTRS: RouteAttrs = { communities: [], largeCommunities: [], loc
 
 /** One string per distinct attribute set: equal attributes pack into one UPDATE. */
 export function attrsKey(a: RouteAttrs): string {
-  return `${a.communities.join(',')}|${a.largeCommunities.map((l) => l.join(':')).join(',')}|${a.localPreference ?? ''}`;
+  return `${a.communities.join(',')}|${a.largeCommunities.map((l) => `${l.global}:${l.local1}:${l.local2}`).join(',')}|${a.localPreference ?? ''}`;
 }
 
 export function familyOfPrefix(prefix: string): RouteFamily {

@@ -9,7 +9,7 @@ import { netError } from './types.ts';
 import type { NetResult } from './types.ts';
 
 /** The addon's own contract (native/src/*.cc); bump ABI_VERSION with any change to it. */
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 export interface NativePacketSocket {
   send(frame: Buffer): number;
@@ -40,6 +40,16 @@ export interface NativeAddon {
     onError: (error: unknown) => void,
   ) => NativeIcmp6Socket;
   setTcpMd5(fd: number, peer: string, key: Buffer): void;
+  /** A TCP socket not yet connected, set up for its first SYN; the caller owns the fd (tcp_socket.cc). */
+  tcpSocket(
+    family: 4 | 6,
+    bind: string | undefined,
+    md5Peer: string | undefined,
+    md5Key: Buffer | undefined,
+    ttl: number | undefined,
+    minTtl: number | undefined,
+  ): number;
+  setTtl(fd: number, ttl: number | undefined, minTtl: number | undefined): void;
 }
 
 /** From src/net/ and from dist/net/ alike, the addon is two levels up under native/. */
@@ -55,7 +65,11 @@ function isNativeAddon(value: unknown): value is NativeAddon {
     'Icmp6Socket' in value &&
     typeof value.Icmp6Socket === 'function' &&
     'setTcpMd5' in value &&
-    typeof value.setTcpMd5 === 'function'
+    typeof value.setTcpMd5 === 'function' &&
+    'tcpSocket' in value &&
+    typeof value.tcpSocket === 'function' &&
+    'setTtl' in value &&
+    typeof value.setTtl === 'function'
   );
 }
 

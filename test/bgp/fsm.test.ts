@@ -3,7 +3,8 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { BgpFsm, OPENSENT_HOLD_MS, checkOpen, negotiate, shutdownCommunication } from '../../src/bgp/fsm.ts';
+import { shutdownNotification } from '../../src/bgp/codec/index.ts';
+import { BgpFsm, OPENSENT_HOLD_MS, checkOpen, negotiate } from '../../src/bgp/fsm.ts';
 import type { FsmAction, FsmEvent, FsmState, LocalConfig, PeerOpen } from '../../src/bgp/fsm-types.ts';
 
 const LOCAL: LocalConfig = {
@@ -89,6 +90,11 @@ describe('BGP FSM stories', () => {
 
   it('keepalives: the timer sends one and re-arms; a received KEEPALIVE or UPDATE restarts the hold timer', () => {
     story([...up, [{ kind: 'TimerExpired', timer: 'keepalive' }, 'Established', ['ka', 'timer keepalive']], [{ kind: 'Keepalive' }, 'Established', ['timer hold']], [{ kind: 'Update', endOfRib: true }, 'Established', ['update eor', 'timer hold']]]);
+  });
+
+  it('a lost collision sends Cease 6/7 on the losing connection and waits in Active for the winner (RFC 4271 §6.8)', () => {
+    story([start, connected, [{ kind: 'Collision' }, 'Active', ['notif 6/7', 'close']], [{ kind: 'TcpConnected' }, 'OpenSent', ['open', 'timer hold']], [{ kind: 'Open', open: OPEN }, 'OpenConfirm', ['ka', 'timer hold', 'timer keepalive']]]);
+    story([...up, [{ kind: 'Collision' }, 'Established', []]]);
   });
 
   it('unexpected messages are FSM errors with the RFC 6608 subcode of the state', () => {
@@ -190,7 +196,7 @@ describe('RFC 9003 shutdown communication', () => {
   it('is length-prefixed, at most 255 octets, never cutting a UTF-8 character', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), (s) => {
-        const out = shutdownCommunication(s);
+        const out = shutdownNotification(2, s).data;
         const len = out[0] ?? 0;
         assert.equal(out.length, 1 + len);
         assert.ok(len <= 255);

@@ -44,7 +44,7 @@ describe('AdjRibOut', () => {
 
   it('property: after any sequence of desired tables, the peer holds exactly the last one', () => {
     const prefix = fc.oneof(fc.integer({ min: 0, max: 40 }).map((i) => `192.0.2.${i}/32`), fc.integer({ min: 0, max: 40 }).map((i) => `2001:db8::${i.toString(16)}/128`));
-    const attrs = fc.constantFrom(NO_ATTRS, COMM, { communities: [], largeCommunities: [[64512, 1, 2] as const], localPreference: 200 });
+    const attrs = fc.constantFrom(NO_ATTRS, COMM, { communities: [], largeCommunities: [{ global: 64512, local1: 1, local2: 2 }], localPreference: 200 });
     const tables = fc.array(fc.array(fc.tuple(prefix, attrs), { maxLength: 30 }), { minLength: 1, maxLength: 12 });
     fc.assert(
       fc.property(tables, fc.array(fc.boolean(), { maxLength: 12 }), (ts, reconnects) => {

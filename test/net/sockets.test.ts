@@ -19,7 +19,7 @@ function stubAddon(fail?: { open?: unknown; send?: unknown }) {
   const packet: { onFrame?: (d: Buffer, t: number, ts: bigint | undefined) => void; onError?: (e: unknown) => void } = {};
   const icmp: { onMessage?: (b: Buffer, s: string, d: string, h: number, i: number) => void; args?: unknown[] } = {};
   const addon: NativeAddon = {
-    abiVersion: 1,
+    abiVersion: 2,
     PacketSocket: class implements NativePacketSocket {
       constructor(ifindex: number, protocol: number, onFrame: NonNullable<typeof packet.onFrame>, onError: (e: unknown) => void) {
         calls.push(`open ${ifindex} ${protocol}`);
@@ -57,6 +57,8 @@ function stubAddon(fail?: { open?: unknown; send?: unknown }) {
       }
     },
     setTcpMd5: () => {},
+    tcpSocket: () => -1,
+    setTtl: () => {},
   };
   return { addon, calls, sent, packet, icmp };
 }

@@ -1,0 +1,403 @@
+// One BGP session: the imperative shell around the pure FSM (RFC 4271 §8), the codec and the
+// Adj-RIB-Out. It owns the TCP connection, the timers and the framer; it turns received bytes
+// into FSM events and FSM actions into bytes. Routes are declarative (STYLE.md lesson 5): `set`
+// the whole table; the session diffs, packs, and replays everything after a reconnect, then
+// End-of-RIB. Received UPDATEs are checked for framing and attributes (RFC 7606) and dropped:
+// Herald installs no routes, so memory stays bounded whatever a peer sends.
+import type { Socket } from 'node:net';
+import { BgpFramer, INITIAL_CONTEXT, MAX_EXTENDED_MESSAGE_LEN, MAX_MESSAGE_LEN, buildOpen, decodeMessage, encodeMessage, endOfRibOf, findCapability, formatAddress, openAsn } from './codec/index.ts';
+import type { BgpMessage, Capability, Family, Open, SessionContext } from './codec/index.ts';
+import { BgpFsm } from './fsm.ts';
+import type { DownReason, FsmAction, FsmEvent, FsmState, LocalConfig, Negotiated, Notification, PeerOpen, TimerName } from './fsm-types.ts';
+import { endOfRibMessages, originate } from './origination.ts';
+import type { OriginationContext } from './origination.ts';
+import { AdjRibOut } from './rib-out.ts';
+import type { RouteAttrs } from './rib-out.ts';
+
+export interface Clock {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface NextHops {
+  v4: string | null;
+  v6: string | null;
+  linkLocalV6: string | null;
+}
+
+export interface SessionHooks {
+  onState?(state: FsmState): void;
+  onEstablished?(n: Negotiated): void;
+  onDown?(reason: DownReason): void;
+  onMessage?(direction: 'sent' | 'received', type: string): void;
+  onNotification?(direction: 'sent' | 'received', n: Notification): void;
+  /** Prefixes the peer has from us now, by family. */
+  onAdvertised?(counts: Record<Family, number>): void;
+  onSkipped?(prefix: string, reason: string): void;
+  onError?(what: string, err: unknown): void;
+}
+
+export interface SessionOptions {
+  name: string;
+  peerAddress: string;
+  peerPort: number;
+  local: LocalConfig;
+  /** Opens the TCP connection (MD5, TTL and source address are its business). */
+  connect: () => Promise<Socket>;
+  /** Next hop self for a connection whose local address is `localAddress`. */
+  nextHops: (localAddress: string) => NextHops;
+  clock: Clock;
+  random: () => number;
+  hooks?: SessionHooks;
+}
+
+const FAMILY_OF: Readonly<Record<string, Family>> = { 'ipv4-unicast': 'ipv4', 'ipv6-unicast': 'ipv6' };
+const NAME_OF = (afi: number, safi: number): string | null => (safi !== 1 ? null : afi === 1 ? 'ipv4-unicast' : afi === 2 ? 'ipv6-unicast' : null);
+
+function dotted(id: number): string {
+  return formatAddress(Uint8Array.of((id >>> 24) & 0xff, (id >>> 16) & 0xff, (id >>> 8) & 0xff, id & 0xff));
+}
+
+function idOf(bgpId: string): number {
+  const parts = bgpId.split('.').map(Number);
+  return (((parts[0] ?? 0) << 24) | ((parts[1] ?? 0) << 16) | ((parts[2] ?? 0) << 8) | (parts[3] ?? 0)) >>> 0;
+}
+
+/** The facts of a decoded OPEN the FSM decides on. */
+export function peerOpenOf(open: Open): PeerOpen {
+  const gr = findCapability(open.capabilities, 'graceful-restart');
+  const families = open.capabilities.flatMap((c) => (c.kind === 'multiprotocol' ? [NAME_OF(c.afi, c.safi)].filter((f): f is string => f !== null) : []));
+  return {
+    version: 4, // decodeOpen refuses every other version with its NOTIFICATION
+    asn: openAsn(open),
+    asField: open.myAs,
+    holdTime: open.holdTime,
+    routerId: idOf(open.bgpId),
+    fourOctetAs: findCapability(open.capabilities, 'four-octet-as') !== undefined,
+    routeRefresh: findCapability(open.capabilities, 'route-refresh') !== undefined,
+    families,
+    gracefulRestart: gr === undefined ? null : { restarting: gr.restarting, timeSeconds: gr.time, families: gr.families.flatMap((f) => { const n = NAME_OF(f.afi, f.safi); return n === null ? [] : [{ family: n, forwardingPreserved: f.forwarding }]; }) },
+  };
+}
+
+/** Our OPEN (RFC 4271 §4.2) with the capabilities of RFC 4760, 2918, 6793, 4724 and 8654. */
+export function localOpen(local: LocalConfig, restarted: boolean): Open {
+  const caps: Capability[] = local.families.map((f) => ({ kind: 'multiprotocol' as const, afi: f === 'ipv6-unicast' ? 2 : 1, safi: 1 }));
+  caps.push({ kind: 'route-refresh' }, { kind: 'extended-message' }, { kind: 'four-octet-as', asn: local.asn });
+  if (local.gracefulRestart.enabled) {
+    // F bit set: forwarding does not depend on the speaker (kube-proxy keeps serving the VIPs
+    // while it restarts), so the peer may keep using our routes (RFC 4724 §3).
+    caps.push({ kind: 'graceful-restart', restarting: restarted, notification: false, time: local.gracefulRestart.restartTimeSeconds, families: local.families.map((f) => ({ afi: f === 'ipv6-unicast' ? 2 : 1, safi: 1, forwarding: true })) });
+  }
+  return buildOpen({ asn: local.asn, holdTime: local.holdTimeSeconds, bgpId: dotted(local.routerId), capabilities: caps });
+}
+
+export class BgpSession {
+  readonly #o: SessionOptions;
+  readonly #fsm: BgpFsm;
+  readonly #rib = new AdjRibOut();
+  readonly #timers = new Map<TimerName, unknown>();
+  #socket: Socket | null = null;
+  #framer = new BgpFramer();
+  #ctx: SessionContext = INITIAL_CONTEXT;
+  #peerOpen: Open | null = null;
+  #origination: OriginationContext | null = null;
+  /** A connect() in flight; a newer attempt or an adopted inbound connection supersedes it. */
+  #attempt = 0;
+  /** An inbound connection waiting for its OPEN while ours is in OpenSent/OpenConfirm (RFC 4271 §6.8). */
+  #pending: { socket: Socket; framer: BgpFramer } | null = null;
+  #restarted = false;
+  #stopped: Promise<void> | null = null;
+
+  constructor(o: SessionOptions) {
+    this.#o = o;
+    this.#fsm = new BgpFsm({ local: o.local, random: o.random });
+  }
+
+  get state(): FsmState {
+    return this.#fsm.state;
+  }
+
+  get name(): string {
+    return this.#o.name;
+  }
+
+  /** `restarted`: this process restarted and the peer may hold our routes (R bit, RFC 4724 §4.1). */
+  start(restarted = false): void {
+    this.#restarted = restarted;
+    this.#feed({ kind: 'ManualStart' });
+  }
+
+  /** Sets the whole table of routes for this peer (prefix text → attributes). */
+  set(routes: ReadonlyMap<string, RouteAttrs>): void {
+    const delta = this.#rib.set(routes);
+    if (this.#fsm.state === 'Established') this.#send(delta);
+  }
+
+  /** A connection the listener accepted from this peer's address. */
+  acceptInbound(socket: Socket): void {
+    const s = this.#fsm.state;
+    if (s === 'Connect' || s === 'Active') {
+      this.#attempt++; // an outbound connect still in flight loses
+      this.#attach(socket);
+      this.#feed({ kind: 'TcpConnected' });
+      return;
+    }
+    if ((s === 'OpenSent' || s === 'OpenConfirm') && this.#pending === null) {
+      const pending = { socket, framer: new BgpFramer() };
+      this.#pending = pending;
+      socket.on('data', (chunk: Buffer) => this.#pendingData(pending, chunk));
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        if (this.#pending === pending) this.#pending = null;
+      });
+      return;
+    }
+    // Idle, Established, or a second pending one: RFC 4271 §6.8 keeps the existing connection.
+    this.#reject(socket);
+  }
+
+  /** RFC 9003 / RFC 4724: 'shutdown' withdraws at the peer now; 'restart' lets it keep our routes. */
+  stop(mode: 'shutdown' | 'restart', message: string): Promise<void> {
+    this.#stopped ??= new Promise<void>((resolve) => {
+      const socket = this.#socket;
+      this.#feed({ kind: 'ManualStop', mode, message });
+      if (socket === null || socket.destroyed) resolve();
+      else socket.once('close', () => resolve());
+      this.#pending?.socket.destroy();
+    });
+    return this.#stopped;
+  }
+
+  // ---- the FSM ------------------------------------------------------------------------------
+
+  #feed(e: FsmEvent): void {
+    const before = this.#fsm.state;
+    const actions = this.#fsm.handle(e);
+    for (const a of actions) this.#do(a);
+    if (this.#fsm.state !== before) this.#o.hooks?.onState?.(this.#fsm.state);
+  }
+
+  #do(a: FsmAction): void {
+    switch (a.kind) {
+      case 'connect':
+        this.#connect();
+        break;
+      case 'sendOpen':
+        this.#write(encodeMessage({ type: 'open', open: localOpen(this.#o.local, this.#restarted) }, INITIAL_CONTEXT), 'open');
+        break;
+      case 'sendKeepalive':
+        this.#write(encodeMessage({ type: 'keepalive' }, this.#ctx), 'keepalive');
+        break;
+      case 'sendNotification':
+        this.#o.hooks?.onNotification?.('sent', a.notification);
+        this.#write(encodeMessage({ type: 'notification', notification: a.notification }, this.#ctx), 'notification');
+        break;
+      case 'close':
+        this.#close();
+        break;
+      case 'timer':
+        this.#timer(a.timer, a.ms);
+        break;
+      case 'established':
+        this.#established(a.negotiated);
+        break;
+      case 'down':
+        this.#rib.reset();
+        this.#origination = null;
+        this.#o.hooks?.onAdvertised?.({ ipv4: 0, ipv6: 0 });
+        this.#o.hooks?.onDown?.(a.reason);
+        break;
+      case 'routeRefresh':
+        // RFC 2918 §4: re-advertise the whole Adj-RIB-Out of that family.
+        if (this.#origination !== null) this.#sendAll();
+        break;
+      case 'update':
+      case 'updateError':
+        break;
+    }
+  }
+
+  #timer(t: TimerName, ms: number | null): void {
+    const old = this.#timers.get(t);
+    if (old !== undefined) this.#o.clock.clearTimeout(old);
+    this.#timers.delete(t);
+    if (ms !== null) this.#timers.set(t, this.#o.clock.setTimeout(() => {
+      this.#timers.delete(t);
+      this.#feed({ kind: 'TimerExpired', timer: t });
+    }, ms));
+  }
+
+  #established(n: Negotiated): void {
+    const peer = this.#peerOpen;
+    const socket = this.#socket;
+    if (peer === null || socket === null) return;
+    const extended = findCapability(peer.capabilities, 'extended-message') !== undefined;
+    this.#ctx = { fourOctetAs: n.fourOctetAs, maxLength: extended ? MAX_EXTENDED_MESSAGE_LEN : MAX_MESSAGE_LEN, external: !(n.peerAsn === this.#o.local.asn) };
+    this.#framer.setMaxLength(this.#ctx.maxLength);
+    const hops = this.#o.nextHops(socket.localAddress ?? '');
+    this.#origination = {
+      localAsn: this.#o.local.asn,
+      ibgp: n.peerAsn === this.#o.local.asn,
+      nextHopV4: hops.v4,
+      nextHopV6: hops.v6,
+      linkLocalV6: hops.linkLocalV6,
+      families: n.families.map((f) => FAMILY_OF[f]).filter((f): f is Family => f !== undefined),
+      wire: this.#ctx,
+    };
+    this.#o.hooks?.onEstablished?.(n);
+    this.#sendAll();
+  }
+
+  /** After (re)connecting or a ROUTE-REFRESH: every route, then End-of-RIB (RFC 4724 §4.1). */
+  #sendAll(): void {
+    const ctx = this.#origination;
+    if (ctx === null) return;
+    this.#send(this.#rib.replay());
+    for (const m of endOfRibMessages(ctx)) this.#write(m, 'update');
+  }
+
+  #send(delta: ReturnType<AdjRibOut['set']>): void {
+    const ctx = this.#origination;
+    if (ctx === null) return;
+    const out = originate(delta, ctx);
+    for (const s of out.skipped) this.#o.hooks?.onSkipped?.(s.prefix, s.reason);
+    for (const m of out.messages) this.#write(m, 'update');
+    const counts: Record<Family, number> = { ipv4: 0, ipv6: 0 };
+    for (const p of this.#rib.desired().keys()) counts[p.includes(':') ? 'ipv6' : 'ipv4']++;
+    this.#o.hooks?.onAdvertised?.(counts);
+  }
+
+  // ---- the connection -----------------------------------------------------------------------
+
+  #connect(): void {
+    const attempt = ++this.#attempt;
+    this.#o.connect().then(
+      (socket) => {
+        if (attempt !== this.#attempt || this.#socket !== null || (this.#fsm.state !== 'Connect' && this.#fsm.state !== 'Active')) {
+          socket.destroy(); // superseded by a newer attempt or an inbound connection
+          return;
+        }
+        this.#attach(socket);
+        this.#feed({ kind: 'TcpConnected' });
+      },
+      (err: unknown) => {
+        if (attempt !== this.#attempt) return;
+        this.#feed({ kind: 'TcpFailed', reason: err instanceof Error ? err.message : String(err) });
+      },
+    );
+  }
+
+  #attach(socket: Socket): void {
+    this.#socket = socket;
+    this.#framer = new BgpFramer();
+    this.#ctx = INITIAL_CONTEXT;
+    this.#peerOpen = null;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      if (this.#socket === socket) this.#data(chunk);
+    });
+    socket.on('error', (err) => this.#o.hooks?.onError?.('connection', err));
+    socket.on('close', () => {
+      if (this.#socket !== socket) return;
+      this.#socket = null;
+      this.#feed({ kind: 'TcpFailed', reason: 'connection closed' });
+    });
+  }
+
+  #close(): void {
+    const socket = this.#socket;
+    this.#socket = null;
+    this.#attempt++;
+    // end() flushes a NOTIFICATION written just before; destroy after a grace in case the peer stalls.
+    if (socket !== null && !socket.destroyed) {
+      socket.end();
+      const t = this.#o.clock.setTimeout(() => socket.destroy(), 1000);
+      socket.once('close', () => this.#o.clock.clearTimeout(t));
+    }
+  }
+
+  #write(bytes: Uint8Array, type: string): void {
+    const socket = this.#socket;
+    if (socket === null || socket.destroyed || !socket.writable) return;
+    socket.write(bytes);
+    this.#o.hooks?.onMessage?.('sent', type);
+  }
+
+  #reject(socket: Socket): void {
+    socket.on('error', () => undefined);
+    socket.end(encodeMessage({ type: 'notification', notification: { code: 6, subcode: 7, data: new Uint8Array(0) } }, INITIAL_CONTEXT));
+    this.#o.clock.setTimeout(() => socket.destroy(), 1000);
+  }
+
+  // ---- received bytes -----------------------------------------------------------------------
+
+  #data(chunk: Buffer): void {
+    const out = this.#framer.push(chunk);
+    for (const frame of out.frames) {
+      if (this.#socket === null) return;
+      this.#message(decodeMessage(frame, this.#ctx));
+    }
+    if (out.error !== null && this.#socket !== null) this.#feed({ kind: 'Error', error: { notification: out.error.notification, action: 'session-reset' } });
+  }
+
+  #message(r: ReturnType<typeof decodeMessage>): void {
+    if (!r.ok) {
+      this.#feed({ kind: 'Error', error: { notification: r.error.notification, action: r.error.action } });
+      return;
+    }
+    const m: BgpMessage = r.value;
+    this.#o.hooks?.onMessage?.('received', m.type);
+    switch (m.type) {
+      case 'open':
+        this.#peerOpen = m.open;
+        this.#feed({ kind: 'Open', open: peerOpenOf(m.open) });
+        return;
+      case 'keepalive':
+        this.#feed({ kind: 'Keepalive' });
+        return;
+      case 'update':
+        // Checked and dropped: Herald installs no received route (issue #4).
+        this.#feed({ kind: 'Update', endOfRib: endOfRibOf(m.update) !== null });
+        return;
+      case 'notification':
+        this.#o.hooks?.onNotification?.('received', m.notification);
+        this.#feed({ kind: 'Notification', notification: m.notification });
+        return;
+      case 'route-refresh': {
+        const family = NAME_OF(m.routeRefresh.afi, m.routeRefresh.safi);
+        if (family !== null) this.#feed({ kind: 'RouteRefresh', family });
+        return;
+      }
+    }
+  }
+
+  /** RFC 4271 §6.8: the connection initiated by the speaker with the higher BGP Identifier stays. */
+  #pendingData(pending: { socket: Socket; framer: BgpFramer }, chunk: Buffer): void {
+    const out = pending.framer.push(chunk);
+    const first = out.frames[0];
+    if (out.error !== null) return this.#dropPending(pending);
+    if (first === undefined) return;
+    const r = decodeMessage(first, INITIAL_CONTEXT);
+    if (!r.ok || r.value.type !== 'open') return this.#dropPending(pending);
+    const theirs = idOf(r.value.open.bgpId);
+    this.#pending = null;
+    pending.socket.removeAllListeners('data');
+    if (this.#o.local.routerId > theirs) {
+      this.#reject(pending.socket); // ours (outbound) wins
+      return;
+    }
+    this.#feed({ kind: 'Collision' });
+    this.#attach(pending.socket);
+    this.#feed({ kind: 'TcpConnected' });
+    this.#peerOpen = r.value.open;
+    this.#feed({ kind: 'Open', open: peerOpenOf(r.value.open) });
+    const rest = out.frames.slice(1);
+    for (const f of rest) this.#message(decodeMessage(f, this.#ctx));
+  }
+
+  #dropPending(pending: { socket: Socket }): void {
+    if (this.#pending === pending) this.#pending = null;
+    pending.socket.destroy();
+  }
+}
