@@ -9,12 +9,16 @@ import { DEFAULT_GRATUITOUS } from '../l2/backend.ts';
 import { nativeNet } from '../net/sockets.ts';
 import { createLogger, isLogLevel } from '../observability/logger.ts';
 import { parseAdapterFlags, startServers, stopSignal } from '../cli-support.ts';
+import type { V1Node } from '@kubernetes/client-node';
+import { BgpSpeaker } from './bgp-speaker.ts';
+import { KubeInputs } from './kube-inputs.ts';
 import { L2Speaker } from './l2-speaker.ts';
+import { nodeProblem } from './nodes.ts';
 import type { L2SpeakerConfig, L2SpeakerDeps } from './l2-speaker.ts';
 import { createSpeakerMetrics } from './metrics.ts';
 import type { SpeakerMetrics } from './metrics.ts';
 
-export const SPEAKER_HELP = `herald speaker — announces allocated addresses on the local segment (L2: ARP and NDP)
+export const SPEAKER_HELP = `herald speaker — announces allocated addresses: L2 (ARP and NDP) and BGP (routes to the ToR routers)
 
 Usage: herald speaker [flags]
 
@@ -36,6 +40,7 @@ Usage: herald speaker [flags]
   --gratuitous-count N          gratuitous ARP / unsolicited NA rounds on takeover (default 3)
   --gratuitous-interval DUR     between rounds (default 200ms)
   --drain-timeout DUR           on SIGTERM, how long to wait for handovers (default 8s)
+  --bgp-listen-port PORT        TCP port BGP peers may connect to; 0 = active sessions only (default 179)
   --default-service-ipam MODE   as the controller's flag: which unset-class Services are pool IPAM (default: pool)
   --accept-annotations LIST     as the controller's flag (default: none)
   --log-level LEVEL             trace | debug | info | warn | error (default: info)
@@ -50,6 +55,8 @@ export interface SpeakerFlags {
   healthAddr?: string;
   logLevel: string;
   drainMs: number;
+  /** TCP port BGP peers may connect to (0: active sessions only). */
+  bgpListenPort: number;
   speaker: L2SpeakerConfig;
   /** Why some timings were replaced by their defaults. */
   warnings: string[];
@@ -96,6 +103,7 @@ export function parseSpeakerArgs(argv: readonly string[], env: NodeJS.ProcessEnv
         'gratuitous-count': { type: 'string', default: String(DEFAULT_GRATUITOUS.count) },
         'gratuitous-interval': { type: 'string', default: `${DEFAULT_GRATUITOUS.intervalMs}ms` },
         'drain-timeout': { type: 'string', default: '8s' },
+        'bgp-listen-port': { type: 'string', default: '179' },
         'default-service-ipam': { type: 'string', default: 'pool' },
         'accept-annotations': { type: 'string', default: '' },
         'log-level': { type: 'string', default: 'info' },
@@ -140,6 +148,8 @@ export function parseSpeakerArgs(argv: readonly string[], env: NodeJS.ProcessEnv
     }
     if (heartbeatKey.length < 16) return { ok: false, error: '--heartbeat-key-file must hold at least 16 bytes' };
   }
+  const bgpPort = Number(values['bgp-listen-port']);
+  if (!Number.isInteger(bgpPort) || bgpPort < 0 || bgpPort > 65535) return { ok: false, error: `--bgp-listen-port must be 0..65535, not "${values['bgp-listen-port']}"` };
   const checked = checkTimings(overrides);
   return {
     ok: true,
@@ -149,6 +159,7 @@ export function parseSpeakerArgs(argv: readonly string[], env: NodeJS.ProcessEnv
       healthAddr: values['health-addr'],
       logLevel: level,
       drainMs: durations['drain-timeout'] ?? 8000,
+      bgpListenPort: bgpPort,
       warnings: checked.problems,
       speaker: {
         node,
@@ -166,9 +177,20 @@ export function parseSpeakerArgs(argv: readonly string[], env: NodeJS.ProcessEnv
 
 export interface RunningSpeaker {
   speaker: L2Speaker;
+  bgp: BgpSpeaker;
   metrics: SpeakerMetrics;
   ports: number[];
   stop(): Promise<void>;
+}
+
+/**
+ * On SIGTERM: a node that is leaving (cordoned for a drain, excluded, being deleted) withdraws
+ * its BGP routes at once with Cease; any other stop is a restart or an upgrade, and routers keep
+ * the routes for the graceful-restart time (RFC 4724) while kube-proxy goes on forwarding.
+ */
+export function bgpStopMode(node: V1Node | undefined): 'shutdown' | 'restart' {
+  if (node === undefined) return 'shutdown';
+  return node.spec?.unschedulable === true || nodeProblem(node) !== null ? 'shutdown' : 'restart';
 }
 
 /** Starts the speaker in-process (the command and the tests share this). */
@@ -182,28 +204,39 @@ export async function startSpeaker(flags: SpeakerFlags, log: Logger, deps: Parti
   }
   const metrics = createSpeakerMetrics();
   const clients = deps.clients ?? makeClients(loadKubeConfig(flags.kubeconfig));
-  const speaker = new L2Speaker(flags.speaker, { ...deps, clients, net, log, metrics });
+  // One set of cluster caches feeds both modes; each recomputes its own desired state.
+  let speaker: L2Speaker | undefined;
+  let bgp: BgpSpeaker | undefined;
+  const changed = (): void => {
+    speaker?.inputsChanged();
+    bgp?.reconcile();
+  };
+  const inputs = deps.inputs ?? new KubeInputs({ clients, log, onChange: changed });
+  speaker = new L2Speaker(flags.speaker, { ...deps, inputs, clients, net, log, metrics });
+  const l2 = speaker;
+  bgp = new BgpSpeaker({ node: flags.speaker.node, namespace: flags.speaker.namespace, adapter: flags.speaker.adapter, listenPort: flags.bgpListenPort }, { clients, inputs, log: log.child({ mode: 'bgp' }), metrics }, () => bgp?.reconcile());
+  const b = bgp;
   const servers = await startServers([flags.metricsAddr, flags.healthAddr], metrics.registry, {
     liveness: () => ({ ok: true, reason: 'running' }),
-    readiness: () => (speaker.ready ? { ok: true, reason: 'caches and Leases synced' } : { ok: false, reason: 'caches or Leases not synced yet' }),
+    readiness: () => (l2.ready && b.isSynced() ? { ok: true, reason: 'caches and Leases synced' } : { ok: false, reason: 'caches or Leases not synced yet' }),
   }, log);
+  const periodic = setInterval(() => b.reconcile(), flags.speaker.resyncMs);
+  const stopAll = async (drainMs: number): Promise<void> => {
+    clearInterval(periodic);
+    const mode = bgpStopMode(inputs.node(flags.speaker.node));
+    await Promise.all([l2.stop({ drainMs }), b.stop(mode, mode === 'shutdown' ? `node ${flags.speaker.node} is leaving` : `herald speaker on ${flags.speaker.node} restarting`)]);
+    await inputs.stop();
+    await Promise.all(servers.map((s) => s.close()));
+  };
   try {
-    await speaker.start();
+    await Promise.all([l2.start(), b.start(), b.synced]);
+    b.reconcile();
   } catch (err) {
     // Never leave watches, sockets or servers behind a failed start: the process would hang on.
-    await speaker.stop({ drainMs: 0 });
-    await Promise.all(servers.map((s) => s.close()));
+    await stopAll(0);
     throw err;
   }
-  return {
-    speaker,
-    metrics,
-    ports: servers.map((s) => s.port),
-    async stop() {
-      await speaker.stop({ drainMs: flags.drainMs });
-      await Promise.all(servers.map((s) => s.close()));
-    },
-  };
+  return { speaker: l2, bgp: b, metrics, ports: servers.map((s) => s.port), stop: () => stopAll(flags.drainMs) };
 }
 
 export async function runSpeakerCommand(argv: readonly string[]): Promise<number> {

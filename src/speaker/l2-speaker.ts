@@ -18,7 +18,7 @@ import type { NetInterface } from '../net/interfaces.ts';
 import type { Net, NetResult } from '../net/types.ts';
 import { desiredAnnouncements } from './desired.ts';
 import type { DesiredState } from './desired.ts';
-import { KubeInputs } from './kube-inputs.ts';
+import type { KubeInputs } from './kube-inputs.ts';
 import { L2Driver } from './l2-driver.ts';
 import type { Clock, Endpoint } from './l2-driver.ts';
 import { readLocalInterfaces } from './local-interfaces.ts';
@@ -39,6 +39,8 @@ export interface L2SpeakerConfig {
 
 export interface L2SpeakerDeps {
   clients: KubeClients;
+  /** The cluster caches, shared with the BGP speaker; the owner calls `inputsChanged()`. */
+  inputs: KubeInputs;
   net: Net;
   log: Logger;
   metrics: SpeakerMetrics;
@@ -146,7 +148,7 @@ export class L2Speaker {
         onError: (what, err) => log.warn({ err: err instanceof Error ? err.message : String(err) }, `${what} failed`),
       },
     });
-    this.#inputs = new KubeInputs({ clients, log, onChange: () => this.#scheduleRecompute() });
+    this.#inputs = d.inputs;
   }
 
   get ready(): boolean {
@@ -185,7 +187,7 @@ export class L2Speaker {
     // Only a drained node deletes its node Lease: one that still holds VIPs must stay visible.
     if (drained) await this.#leases.deleteNodeLease();
     else this.#d.log.warn({ node: this.#c.node }, 'drain timed out; VIPs still held go to the next node when this one is seen dead');
-    await Promise.all([this.#leases.stop(), this.#inputs.stop()]);
+    await this.#leases.stop();
     this.#udp?.close();
     await this.#events.flush();
   }
@@ -222,6 +224,11 @@ export class L2Speaker {
   #heartbeatEndpoints(): Endpoint[] {
     const port = this.#udp?.port ?? this.#c.heartbeatPort;
     return this.#nodeInternalIPs().map((address) => ({ address, port }));
+  }
+
+  /** A cluster cache changed. */
+  inputsChanged(): void {
+    this.#scheduleRecompute();
   }
 
   #scheduleRecompute(): void {

@@ -26,11 +26,21 @@ export interface SpeakerMetrics {
   readonly conflicts: Counter<'family'>;
   readonly socketErrors: Counter<'code'>;
   readonly kubeRequestErrors: Counter<'verb' | 'resource'>;
+  /** herald_bgp_session_state{peer,state}: 1 for the state the session is in, 0 for the others. */
+  readonly bgpSessionState: Gauge<'peer' | 'state'>;
+  readonly bgpSessionsEstablished: Counter<'peer'>;
+  readonly bgpMessages: Counter<'peer' | 'direction' | 'type'>;
+  readonly bgpNotifications: Counter<'peer' | 'direction' | 'code' | 'subcode'>;
+  readonly bgpPrefixesAdvertised: Gauge<'peer' | 'family'>;
+  readonly bgpPrefixesSkipped: Counter<'peer' | 'reason'>;
+  /** Sets the session-state gauge of one peer; `null` forgets the peer. */
+  setBgpState(peer: string, state: string | null): void;
   /** Sets the peer gauge from the election's view (every state, so absent ones read 0). */
   setPeers(states: Iterable<string>): void;
 }
 
 const PEER_STATES: readonly PeerState[] = ['alive', 'unreachable', 'pending', 'dead'];
+const BGP_STATES = ['Idle', 'Connect', 'Active', 'OpenSent', 'OpenConfirm', 'Established'] as const;
 // Failover is ~0.6 s by design (docs/l2.md); the top buckets catch the degraded modes (E = 4 s,
 // an API outage that delays a take).
 const FAILOVER_BUCKETS = [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30];
@@ -41,6 +51,8 @@ export function createSpeakerMetrics(opts: { defaultMetrics?: boolean } = {}): S
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
   const peers = new Gauge({ name: 'herald_l2_peers', help: 'Peer speakers by state as this node sees them: alive, unreachable (alive by API evidence only), pending, dead.', labelNames: ['state'] as const, registers });
   for (const s of PEER_STATES) peers.set({ state: s }, 0);
+  const bgpSessionState = new Gauge({ name: 'herald_bgp_session_state', help: 'BGP session state per peer (RFC 4271 §8): 1 for the current state, 0 for the others.', labelNames: ['peer', 'state'] as const, registers });
+  const bgpPrefixesAdvertised = new Gauge({ name: 'herald_bgp_prefixes_advertised', help: 'Prefixes this node advertises to a peer now, by family.', labelNames: ['peer', 'family'] as const, registers });
   return {
     registry,
     vipsHeld: new Gauge({ name: 'herald_l2_vips_held', help: 'VIPs this node answers ARP/NDP for now.', labelNames: ['family'] as const, registers }),
@@ -58,6 +70,19 @@ export function createSpeakerMetrics(opts: { defaultMetrics?: boolean } = {}): S
     conflicts: new Counter({ name: 'herald_l2_conflicts_total', help: 'Another MAC answered or announced a VIP this node holds (a duplicate address on the segment).', labelNames: ['family'] as const, registers }),
     socketErrors: new Counter({ name: 'herald_l2_socket_errors_total', help: 'Errors of the raw sockets (open, send, receive), by code (errno name).', labelNames: ['code'] as const, registers }),
     kubeRequestErrors: new Counter({ name: 'herald_kube_request_errors_total', help: 'Failed Kubernetes API requests, by verb and resource.', labelNames: ['verb', 'resource'] as const, registers }),
+    bgpSessionState,
+    bgpSessionsEstablished: new Counter({ name: 'herald_bgp_sessions_established_total', help: 'Times a BGP session reached Established, per peer (flaps show as a rate).', labelNames: ['peer'] as const, registers }),
+    bgpMessages: new Counter({ name: 'herald_bgp_messages_total', help: 'BGP messages sent and received, per peer, by direction and type.', labelNames: ['peer', 'direction', 'type'] as const, registers }),
+    bgpNotifications: new Counter({ name: 'herald_bgp_notifications_total', help: 'BGP NOTIFICATIONs sent and received, per peer, by error code and subcode (RFC 4271 §4.5).', labelNames: ['peer', 'direction', 'code', 'subcode'] as const, registers }),
+    bgpPrefixesAdvertised,
+    bgpPrefixesSkipped: new Counter({ name: 'herald_bgp_prefixes_skipped_total', help: 'Prefixes not advertised to a peer: family not negotiated or no next hop of that family.', labelNames: ['peer', 'reason'] as const, registers }),
+    setBgpState(peer, state) {
+      for (const st of BGP_STATES) {
+        if (state === null) bgpSessionState.remove({ peer, state: st });
+        else bgpSessionState.set({ peer, state: st }, st === state ? 1 : 0);
+      }
+      if (state === null) for (const family of ['ipv4', 'ipv6']) bgpPrefixesAdvertised.remove({ peer, family });
+    },
     setPeers(states) {
       const counts = new Map<string, number>(PEER_STATES.map((s) => [s, 0]));
       for (const s of states) counts.set(s, (counts.get(s) ?? 0) + 1);

@@ -37,15 +37,15 @@ test('the speaker is a host-network DaemonSet running `herald speaker` with the 
   for (const k of ['hostPID', 'hostIPC']) assert.notEqual(pod[k], true, k);
   assert.equal(pod['serviceAccountName'], 'herald-speaker');
   assert.equal(c['image'], 'herald:dev');
-  assert.deepEqual(args, ['speaker', '--namespace=herald-system', '--metrics-addr=:9423', '--health-addr=:9424', '--heartbeat-port=9425', '--log-level=info']);
+  assert.deepEqual(args, ['speaker', '--namespace=herald-system', '--metrics-addr=:9423', '--health-addr=:9424', '--heartbeat-port=9425', '--bgp-listen-port=179', '--log-level=info']);
   const env = arr(c['env'], 'env').map((e) => obj(e, 'env'));
   assert.deepEqual(env.find((e) => e['name'] === 'NODE_NAME')?.['valueFrom'], { fieldRef: { fieldPath: 'spec.nodeName' } });
 });
 
-test('the speaker holds NET_RAW and no other capability (no NET_ADMIN), and cannot gain more', () => {
+test('the speaker holds NET_RAW and NET_BIND_SERVICE and no other capability (no NET_ADMIN), and cannot gain more', () => {
   assert.ok(c !== undefined);
   const sec = obj(c['securityContext'], 'container securityContext');
-  assert.deepEqual(sec['capabilities'], { drop: ['ALL'], add: ['NET_RAW'] });
+  assert.deepEqual(sec['capabilities'], { drop: ['ALL'], add: ['NET_BIND_SERVICE', 'NET_RAW'] });
   assert.equal(sec['allowPrivilegeEscalation'], false);
   assert.equal(sec['readOnlyRootFilesystem'], true);
   assert.notEqual(sec['privileged'], true);
@@ -96,7 +96,10 @@ const SPEAKER_CLUSTER_RULES = [
   { apiGroups: ['herald.dev'], resources: ['bgppeers', 'bgpannouncementpolicies'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
 ];
-const SPEAKER_LEASE_RULES = [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] }];
+const SPEAKER_LEASE_RULES = [
+  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+  { apiGroups: [''], resources: ['secrets'], resourceNames: ['herald-bgp-passwords'], verbs: ['get'] },
+];
 
 test('the speaker is granted exactly what it uses', () => {
   assert.deepEqual(one('ClusterRole', 'herald-speaker')['rules'], SPEAKER_CLUSTER_RULES);
@@ -112,7 +115,10 @@ test('the speaker can read Services, Nodes, slices and policies but write none o
   for (const r of ['services', 'nodes', 'endpointslices', 'l2announcementpolicies', 'bgppeers', 'bgpannouncementpolicies']) {
     assert.deepEqual([...granted(r)].sort(), [...READ].sort(), r);
   }
-  for (const r of ['services/status', 'l2announcementpolicies/status', 'bgppeers/status', 'bgpannouncementpolicies/status', 'ippools', 'ippools/status', 'secrets', 'configmaps']) assert.equal(granted(r).size, 0, r);
+  for (const r of ['services/status', 'l2announcementpolicies/status', 'bgppeers/status', 'bgpannouncementpolicies/status', 'ippools', 'ippools/status', 'configmaps']) assert.equal(granted(r).size, 0, r);
+  // Secrets: one, by name, read only, in the speaker's namespace (the BGP MD5 keys).
+  const secretRules = rules.filter((r) => arr(r['resources'], 'resources').includes('secrets'));
+  assert.deepEqual(secretRules, [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['herald-bgp-passwords'], verbs: ['get'] }]);
   assert.ok(!granted('events').has('delete') && !granted('events').has('update'));
   // Leases only through the namespaced Role: a ClusterRole would reach kube-node-lease too.
   const cluster = arr(one('ClusterRole', 'herald-speaker')['rules'], 'rules').map((x) => obj(x, 'rule'));

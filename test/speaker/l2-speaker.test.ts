@@ -37,7 +37,7 @@ const LO: NetInterface = { name: 'lo', ifindex: 1, mac: '', flags: 0x9, up: true
 async function startNode(n: (typeof NODES)[number], port: number): Promise<RunningSpeaker> {
   const host = new FakeHost(n.name);
   host.attach(segment, { ifindex: 2, mac: n.mac, name: 'eth0' });
-  const parsed = parseSpeakerArgs(['--node-name', n.name, '--heartbeat-port', String(port), '--drain-timeout', '3s'], {});
+  const parsed = parseSpeakerArgs(['--node-name', n.name, '--heartbeat-port', String(port), '--drain-timeout', '3s', '--bgp-listen-port', '0'], {});
   assert.ok(parsed.ok === true);
   const log = pino({ level: process.env['HERALD_TEST_LOG'] ?? 'silent' });
   const addresses = { eth0: [{ address: `192.0.2.${n.loopback.split('.')[3] ?? ''}` }], lo: [{ address: n.loopback }] };

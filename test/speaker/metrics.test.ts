@@ -21,6 +21,12 @@ const SPEAKER_METRICS = [
   'herald_l2_conflicts_total',
   'herald_l2_socket_errors_total',
   'herald_kube_request_errors_total',
+  'herald_bgp_session_state',
+  'herald_bgp_sessions_established_total',
+  'herald_bgp_messages_total',
+  'herald_bgp_notifications_total',
+  'herald_bgp_prefixes_advertised',
+  'herald_bgp_prefixes_skipped_total',
 ];
 
 test('every speaker metric is registered with its documented name, and docs/metrics.md lists it', () => {
@@ -37,4 +43,14 @@ test('setPeers counts peers by state and keeps a zero series for every absent st
   for (const line of ['herald_l2_peers{state="alive"} 2', 'herald_l2_peers{state="dead"} 1', 'herald_l2_peers{state="pending"} 0', 'herald_l2_peers{state="unreachable"} 0']) assert.ok(text.includes(line), `${line} in\n${text}`);
   m.setPeers([]);
   assert.ok((await m.registry.getSingleMetricAsString('herald_l2_peers')).includes('herald_l2_peers{state="alive"} 0'));
+});
+
+test('setBgpState marks exactly one state per peer, and forgetting a peer drops its series', async () => {
+  const m = createSpeakerMetrics({ defaultMetrics: false });
+  m.setBgpState('tor-a', 'Established');
+  const text = await m.registry.getSingleMetricAsString('herald_bgp_session_state');
+  assert.ok(text.includes('herald_bgp_session_state{peer="tor-a",state="Established"} 1'), text);
+  assert.ok(text.includes('herald_bgp_session_state{peer="tor-a",state="Idle"} 0'), text);
+  m.setBgpState('tor-a', null);
+  assert.ok(!(await m.registry.getSingleMetricAsString('herald_bgp_session_state')).includes('tor-a'));
 });

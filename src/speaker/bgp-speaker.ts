@@ -1,0 +1,221 @@
+// `herald speaker` in BGP mode: the BGPPeers and BGPAnnouncementPolicies that apply to this node
+// become one declarative BgpSession per peer (src/bgp/session.ts), each set to the routes
+// desiredRoutes computes (src/bgp/desired.ts). Wiring only; the decisions are in src/bgp/.
+import { createServer } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { KubeClients } from '../kube/client.ts';
+import { errorMessage } from '../kube/client.ts';
+import { watchResource } from '../kube/informer.ts';
+import type { WatchedCache } from '../kube/informer.ts';
+import type { AdapterOptions } from '../ipam/k8s-adapter.ts';
+import { localConfigFor, parseBgpPolicies, parsePeers } from '../bgp/config.ts';
+import type { PeerView } from '../bgp/config.ts';
+import { BGP_GROUP, BGP_VERSION, BGPPEER_PLURAL, BGPPOLICY_PLURAL } from '../bgp/crd-types.ts';
+import { desiredRoutes } from '../bgp/desired.ts';
+import { BgpSession } from '../bgp/session.ts';
+import type { NextHops } from '../bgp/session.ts';
+import { connectTcp, setTtl } from '../net/tcp-socket.ts';
+import { setTcpMd5, socketFd } from '../net/tcp-md5.ts';
+import { nextHopsFor } from './next-hops.ts';
+import type { KubeInputs } from './kube-inputs.ts';
+import type { SpeakerMetrics } from './metrics.ts';
+
+export interface BgpSpeakerConfig {
+  node: string;
+  namespace: string;
+  adapter: AdapterOptions;
+  /** Where peers may connect to us (RFC 4271: 179); 0 = active sessions only. */
+  listenPort: number;
+}
+
+export interface BgpSpeakerDeps {
+  clients: KubeClients;
+  inputs: KubeInputs;
+  log: Logger;
+  metrics: SpeakerMetrics;
+}
+
+type Obj = KubernetesObject & { spec?: unknown };
+
+function isList(v: unknown): v is KubernetesListObject<Obj> {
+  return typeof v === 'object' && v !== null && 'items' in v && Array.isArray(v.items);
+}
+
+interface Running {
+  session: BgpSession;
+  /** The configuration it was started with: a change restarts the session. */
+  key: string;
+  peer: PeerView;
+}
+
+const CLOCK = { setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms), clearTimeout: (h: unknown) => clearTimeout(h as ReturnType<typeof setTimeout>) };
+
+export class BgpSpeaker {
+  readonly #c: BgpSpeakerConfig;
+  readonly #d: BgpSpeakerDeps;
+  readonly #peers: WatchedCache<Obj>;
+  readonly #policies: WatchedCache<Obj>;
+  readonly #sessions = new Map<string, Running>();
+  readonly #passwords = new Map<string, string>();
+  #server: Server | null = null;
+  #stopping = false;
+  readonly synced: Promise<void>;
+
+  constructor(c: BgpSpeakerConfig, d: BgpSpeakerDeps, onChange: () => void) {
+    this.#c = c;
+    this.#d = d;
+    const list = (plural: string) => async () => {
+      const l: unknown = await d.clients.custom.listClusterCustomObject({ group: BGP_GROUP, version: BGP_VERSION, plural });
+      if (!isList(l)) throw new Error(`${plural} list has no items: is the herald.dev CRD installed?`);
+      return l;
+    };
+    const path = (plural: string) => `/apis/${BGP_GROUP}/${BGP_VERSION}/${plural}`;
+    this.#peers = watchResource<Obj>({ kc: d.clients.kc, path: path(BGPPEER_PLURAL), list: list(BGPPEER_PLURAL), log: d.log, onEvent: onChange });
+    this.#policies = watchResource<Obj>({ kc: d.clients.kc, path: path(BGPPOLICY_PLURAL), list: list(BGPPOLICY_PLURAL), log: d.log, onEvent: onChange });
+    this.synced = Promise.all([this.#peers.synced, this.#policies.synced]).then(() => undefined);
+  }
+
+  isSynced(): boolean {
+    return this.#peers.isSynced() && this.#policies.isSynced();
+  }
+
+  async start(): Promise<void> {
+    if (this.#c.listenPort === 0) return;
+    const server = createServer({ noDelay: true }, (s) => this.#inbound(s));
+    server.on('error', (err) => this.#d.log.error({ err: err.message }, 'BGP listener failed'));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.#c.listenPort, '::', () => resolve());
+    });
+    this.#server = server;
+  }
+
+  /** Recomputes sessions and routes from the caches; idempotent. */
+  reconcile(): void {
+    if (this.#stopping || !this.isSynced() || !this.#d.inputs.isSynced()) return;
+    const snap = this.#d.inputs.snapshot();
+    const peers = parsePeers(this.#peers.list());
+    const policies = parseBgpPolicies(this.#policies.list());
+    for (const [name, e] of [...peers.errors, ...policies.errors]) this.#d.log.debug({ name, code: e.code }, `ignored: ${e.message}`);
+    const state = desiredRoutes({ me: this.#c.node, nodes: snap.nodes, services: snap.services, slices: snap.slices, peers: peers.valid, policies: policies.valid, adapter: this.#c.adapter });
+    const me = snap.nodes.find((n) => n.metadata?.name === this.#c.node);
+    const wanted = new Set(state.sessions.map((p) => p.name));
+    for (const [name, r] of this.#sessions) {
+      if (!wanted.has(name)) this.#retire(name, r, 'peer removed or no longer selects this node');
+    }
+    if (me === undefined) return;
+    for (const peer of state.sessions) {
+      const local = localConfigFor(peer, me);
+      const password = peer.password === null ? null : (this.#passwords.get(`${peer.password.secretName}/${peer.password.key}`) ?? null);
+      const key = JSON.stringify({ peer, local, password });
+      let r = this.#sessions.get(peer.name);
+      if (r !== undefined && r.key !== key) {
+        this.#retire(peer.name, r, 'configuration changed');
+        r = undefined;
+      }
+      if (r === undefined) {
+        if (peer.password !== null && password === null) {
+          void this.#loadPassword(peer.password.secretName, peer.password.key);
+          continue; // started once the key is read
+        }
+        r = { session: this.#session(peer, local, password), key, peer };
+        this.#sessions.set(peer.name, r);
+        this.#listenerKey(peer.peerAddress, password);
+        r.session.start();
+      }
+      r.session.set(state.routes.get(peer.name) ?? new Map());
+    }
+  }
+
+  /**
+   * SIGTERM. `shutdown` (a drain, a node leaving) withdraws everything now with Cease (RFC 9003);
+   * `restart` (an upgrade) lets routers keep our routes for the restart time (RFC 4724).
+   */
+  async stop(mode: 'shutdown' | 'restart', message: string): Promise<void> {
+    this.#stopping = true;
+    await Promise.all([...this.#sessions.values()].map((r) => r.session.stop(mode, message)));
+    this.#sessions.clear();
+    await new Promise<void>((resolve) => (this.#server === null ? resolve() : this.#server.close(() => resolve())));
+    await Promise.all([this.#peers.stop(), this.#policies.stop()]);
+  }
+
+  #session(peer: PeerView, local: ReturnType<typeof localConfigFor>, password: string | null): BgpSession {
+    const m = this.#d.metrics;
+    const log = this.#d.log.child({ peer: peer.name });
+    const family = peer.peerFamily === 'IPv6' ? 6 : 4;
+    return new BgpSession({
+      name: peer.name,
+      peerAddress: peer.peerAddress,
+      peerPort: peer.peerPort,
+      local,
+      connect: async () => {
+        const r = await connectTcp({ host: peer.peerAddress, port: peer.peerPort, family, timeoutMs: 5000, ttl: peer.ttl, ...(peer.minTtl === null ? {} : { minTtl: peer.minTtl }), ...(peer.sourceAddress === null ? {} : { bind: peer.sourceAddress }), ...(password === null ? {} : { md5Key: password }) });
+        if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+        return r.value;
+      },
+      nextHops: (localAddress): NextHops => nextHopsFor(localAddress, peer.peerAddress, this.#d.inputs.node(this.#c.node), networkInterfaces()),
+      clock: CLOCK,
+      random: Math.random,
+      hooks: {
+        onState: (st) => {
+          m.setBgpState(peer.name, st);
+          log.info({ state: st }, 'BGP session state');
+        },
+        onEstablished: (n) => {
+          m.bgpSessionsEstablished.inc({ peer: peer.name });
+          log.info({ holdTime: n.holdTimeSeconds, families: n.families, gracefulRestart: n.gracefulRestart }, 'BGP session established');
+        },
+        onDown: (reason) => log.warn({ reason: reason.kind, ...('notification' in reason ? { code: reason.notification.code, subcode: reason.notification.subcode } : {}) }, 'BGP session down'),
+        onMessage: (direction, type) => m.bgpMessages.inc({ peer: peer.name, direction, type }),
+        onNotification: (direction, n) => m.bgpNotifications.inc({ peer: peer.name, direction, code: String(n.code), subcode: String(n.subcode) }),
+        onAdvertised: (counts) => {
+          for (const [f, n] of Object.entries(counts)) m.bgpPrefixesAdvertised.set({ peer: peer.name, family: f }, n);
+        },
+        onSkipped: (_prefix, reason) => m.bgpPrefixesSkipped.inc({ peer: peer.name, reason }),
+        onError: (what, err) => log.debug({ err: errorMessage(err) }, `${what} error`),
+      },
+    });
+  }
+
+  #retire(name: string, r: Running, why: string): void {
+    this.#sessions.delete(name);
+    this.#d.metrics.setBgpState(name, null);
+    this.#d.log.info({ peer: name, why }, 'stopping BGP session');
+    void r.session.stop('shutdown', why);
+  }
+
+  async #loadPassword(secret: string, key: string): Promise<void> {
+    try {
+      const s = await this.#d.clients.core.readNamespacedSecret({ name: secret, namespace: this.#c.namespace });
+      const b64 = s.data?.[key];
+      if (b64 === undefined) throw new Error(`Secret ${this.#c.namespace}/${secret} has no key "${key}"`);
+      this.#passwords.set(`${secret}/${key}`, Buffer.from(b64, 'base64').toString('utf8'));
+      this.reconcile();
+    } catch (err) {
+      // Never logged: the key itself. Retried on the next reconcile (every few seconds).
+      this.#d.log.warn({ secret, err: errorMessage(err) }, 'cannot read the BGP password Secret; the session waits for it');
+    }
+  }
+
+  /** RFC 2385: the listening socket needs the key before the peer's SYN arrives. */
+  #listenerKey(peer: string, password: string | null): void {
+    if (this.#server === null || password === null) return;
+    const fd = socketFd(this.#server);
+    const r = fd.ok ? setTcpMd5(fd.value, peer, password) : fd;
+    if (!r.ok) this.#d.log.warn({ peer, code: r.error.code }, `cannot install the TCP MD5 key on the listener: ${r.error.message}`);
+  }
+
+  #inbound(socket: Socket): void {
+    const remote = (socket.remoteAddress ?? '').replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
+    const r = [...this.#sessions.values()].find((x) => x.peer.peerAddress === remote);
+    if (r === undefined || this.#stopping) {
+      socket.destroy(); // not a configured peer (RFC 4271 §8: unconfigured connections are refused)
+      return;
+    }
+    if (r.peer.minTtl !== null) setTtl(socket, { ttl: r.peer.ttl, minTtl: r.peer.minTtl });
+    r.session.acceptInbound(socket);
+  }
+}

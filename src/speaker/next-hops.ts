@@ -1,0 +1,47 @@
+// Next hop self (issue #4): the addresses of this node that a peer should forward VIP traffic
+// to, for a session whose TCP connection has local address `localAddress`. IPv4 routes carry an
+// IPv4 NEXT_HOP, IPv6 routes a global IPv6 one in MP_REACH_NLRI, plus the interface's link-local
+// address when the peer is on the same link (RFC 2545 §3). Pure: interfaces are passed in.
+import type { V1Node } from '@kubernetes/client-node';
+import ipaddr from 'ipaddr.js';
+import type { NextHops } from '../bgp/session.ts';
+
+export interface IfaceAddress {
+  address: string;
+  family: string | number;
+  cidr?: string | null;
+  internal?: boolean;
+}
+
+function unmapped(a: string): string {
+  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(a);
+  return m?.[1] ?? a;
+}
+
+function kind(a: string): 'ipv4' | 'ipv6' | null {
+  return ipaddr.isValid(a) ? ipaddr.parse(a).kind() : null;
+}
+
+function onLink(peer: string, cidr: string | null | undefined): boolean {
+  if (cidr === null || cidr === undefined || !ipaddr.isValid(peer)) return false;
+  try {
+    const [net, bits] = ipaddr.parseCIDR(cidr);
+    const p = ipaddr.parse(peer);
+    return p.kind() === net.kind() && p.match(net, bits);
+  } catch {
+    return false; // an unparsable interface prefix is simply not this peer's link
+  }
+}
+
+export function nextHopsFor(localAddress: string, peerAddress: string, node: V1Node | undefined, interfaces: NodeJS.Dict<IfaceAddress[]>): NextHops {
+  const local = unmapped(localAddress);
+  const internal = (node?.status?.addresses ?? []).filter((a) => a.type === 'InternalIP').map((a) => a.address);
+  // The interface the session runs over: the one holding its local address.
+  const iface = Object.values(interfaces).find((list) => (list ?? []).some((a) => a.address === local)) ?? [];
+  const globalV6 = (list: readonly IfaceAddress[]) => list.find((a) => kind(a.address) === 'ipv6' && !a.address.toLowerCase().startsWith('fe80') && a.internal !== true)?.address ?? null;
+  const v4 = kind(local) === 'ipv4' ? local : (iface.find((a) => kind(a.address) === 'ipv4')?.address ?? internal.find((a) => kind(a) === 'ipv4') ?? null);
+  const v6 = kind(local) === 'ipv6' && !local.toLowerCase().startsWith('fe80') ? local : (globalV6(iface) ?? internal.find((a) => kind(a) === 'ipv6') ?? null);
+  const sameLink = iface.some((a) => onLink(unmapped(peerAddress), a.cidr));
+  const linkLocal = sameLink ? (iface.find((a) => a.address.toLowerCase().startsWith('fe80'))?.address.split('%')[0] ?? null) : null;
+  return { v4, v6, linkLocalV6: v6 === null ? null : linkLocal };
+}
