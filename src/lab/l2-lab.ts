@@ -24,6 +24,10 @@ import { LabError, messageOf } from './errors.ts';
 import { L2_LAB_NAMESPACE, SPEAKER_NAMESPACE, defaultPolicy, labEndpointSlice, labNode, labPolicy, labPool, labService } from './l2-objects.ts';
 import type { ServiceOptions } from './l2-objects.ts';
 import { detectArping, probeArgv, probeResult } from './l2-probe.ts';
+import { BGP_GROUP, BGP_VERSION, BGPPEER_PLURAL, BGPPOLICY_PLURAL } from '../bgp/crd-types.ts';
+import type { BGPAnnouncementPolicy } from '../bgp/crd-types.ts';
+import { LAB_PASSWORD_SECRET, LAB_PEER, labBgpPeer, labBgpPolicy, startRouter } from './bgp-router.ts';
+import type { LabRouter } from './bgp-router.ts';
 import { buildLabNetwork } from './netns.ts';
 import type { LabHost, LabNetwork } from './netns.ts';
 import { pollUntil } from './poll.ts';
@@ -45,6 +49,12 @@ export interface L2LabOptions {
   readonly keepDir?: boolean;
   /** Progress lines while starting. */
   readonly onStep?: (step: string) => void;
+  /** Add a router namespace running BIRD 2 as the ToR, a BGPPeer for it and a BGPAnnouncementPolicy (issue #4). */
+  readonly bgp?: boolean;
+  /** With `bgp`: the TCP MD5 key (RFC 2385) BIRD expects; the lab puts it in the Secret the BGPPeer names. */
+  readonly bgpPassword?: string;
+  /** With `bgp`: the BGPAnnouncementPolicy's spec (default: every Service, node and peer). */
+  readonly bgpPolicy?: Partial<BGPAnnouncementPolicy['spec']>;
 }
 
 export interface L2Lab {
@@ -55,6 +65,8 @@ export interface L2Lab {
   /** Temp dir with the kubeconfig and one `speaker-<node>.log` per node. */
   readonly dir: string;
   readonly kubeconfig: string;
+  /** The BIRD router, when started with `bgp: true`. */
+  readonly router: LabRouter | null;
   createService(name: string, opts?: ServiceOptions): Promise<V1Service>;
   deleteService(name: string): Promise<void>;
   /** Creates or replaces the Service's one EndpointSlice: a ready endpoint on each node named. */
@@ -108,7 +120,7 @@ export async function startL2Lab(opts: L2LabOptions = {}): Promise<L2Lab> {
     const dir = await mkdtemp(join(tmpdir(), 'herald-l2-lab-'));
     if (opts.keepDir !== true) undo.push(() => rm(dir, { recursive: true, force: true }));
     step('network: 3 node namespaces, a client and a host link');
-    const network = await buildLabNetwork({ nodes: 3, ipv6: true, hostLink: true, killGraceMs: 3000 });
+    const network = await buildLabNetwork({ nodes: 3, ipv6: true, hostLink: true, killGraceMs: 3000, router: opts.bgp === true });
     undo.push(() => network.close());
     const host = network.host;
     if (host === null) throw new LabError('InvalidOptions', 'the lab network has no host link');
@@ -121,6 +133,18 @@ export async function startL2Lab(opts: L2LabOptions = {}): Promise<L2Lab> {
     kc.loadFromString(api.kubeconfigYaml());
     const clients = makeClients(kc);
     await seed(clients, network.nodes);
+    let router: LabRouter | null = null;
+    if (opts.bgp === true && network.router !== null) {
+      step('router: BIRD 2 in its own namespace, peering with every node');
+      const password = opts.bgpPassword;
+      router = startRouter(network, join(dir, 'bird'), password === undefined ? {} : { passwords: Object.fromEntries(network.nodes.map((n) => [n.name, password])) });
+      if (password !== undefined) {
+        await clients.core.createNamespacedSecret({ namespace: SPEAKER_NAMESPACE, body: { metadata: { name: LAB_PASSWORD_SECRET }, stringData: { [LAB_PEER]: password } } });
+      }
+      const peer = labBgpPeer(network.router, password === undefined ? {} : { passwordSecretRef: { name: LAB_PASSWORD_SECRET, key: LAB_PEER } });
+      await clients.custom.createClusterCustomObject({ group: BGP_GROUP, version: BGP_VERSION, plural: BGPPEER_PLURAL, body: peer });
+      await clients.custom.createClusterCustomObject({ group: BGP_GROUP, version: BGP_VERSION, plural: BGPPOLICY_PLURAL, body: labBgpPolicy(opts.bgpPolicy) });
+    }
     const level = opts.controllerLogLevel ?? 'silent';
     const config = { namespace: SPEAKER_NAMESPACE, identity: 'lab-controller', defaultServiceIpam: 'pool' as const, acceptAnnotations: new Set<never>(), logLevel: level };
     const controller: RunningController = await startController(config, createLogger({ name: 'herald-lab-controller', level }), clients);
@@ -139,7 +163,7 @@ export async function startL2Lab(opts: L2LabOptions = {}): Promise<L2Lab> {
     undo.push(() => speakers.stopAll('SIGTERM', 3000));
     step('speakers: one per node namespace');
     await Promise.all(network.nodes.map((n) => speakers.start(n.name)));
-    return makeLab({ network, api, clients, dir, kubeconfig, speakers, close: teardown });
+    return makeLab({ network, api, clients, dir, kubeconfig, speakers, router, close: teardown });
   } catch (err) {
     try {
       await teardown();
@@ -165,6 +189,7 @@ interface Parts {
   dir: string;
   kubeconfig: string;
   speakers: Speakers;
+  router: LabRouter | null;
   close: () => Promise<void>;
 }
 
@@ -184,6 +209,7 @@ function makeLab(p: Parts): L2Lab {
     clients,
     dir: p.dir,
     kubeconfig: p.kubeconfig,
+    router: p.router,
     createService: (name, opts) => clients.core.createNamespacedService({ namespace, body: labService(name, opts) }),
     async deleteService(name) {
       await clients.core.deleteNamespacedService({ name, namespace });

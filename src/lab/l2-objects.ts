@@ -54,6 +54,8 @@ export interface ServiceOptions {
   readonly ipFamilyPolicy?: 'SingleStack' | 'PreferDualStack' | 'RequireDualStack';
   readonly externalTrafficPolicy?: 'Cluster' | 'Local';
   readonly labels?: Readonly<Record<string, string>>;
+  /** e.g. herald.dev/bgp for a Service only BGP announces. */
+  readonly loadBalancerClass?: string;
 }
 
 export function labService(name: string, opts: ServiceOptions = {}): V1Service {
@@ -69,6 +71,7 @@ export function labService(name: string, opts: ServiceOptions = {}): V1Service {
       ipFamilyPolicy: opts.ipFamilyPolicy ?? 'SingleStack',
       ipFamilies: dual ? ['IPv4', 'IPv6'] : ['IPv4'],
       externalTrafficPolicy: opts.externalTrafficPolicy ?? 'Cluster',
+      ...(opts.loadBalancerClass === undefined ? {} : { loadBalancerClass: opts.loadBalancerClass }),
     },
   };
 }

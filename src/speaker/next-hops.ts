@@ -38,9 +38,15 @@ export function nextHopsFor(localAddress: string, peerAddress: string, node: V1N
   const internal = (node?.status?.addresses ?? []).filter((a) => a.type === 'InternalIP').map((a) => a.address);
   // The interface the session runs over: the one holding its local address.
   const iface = Object.values(interfaces).find((list) => (list ?? []).some((a) => a.address === local)) ?? [];
-  const globalV6 = (list: readonly IfaceAddress[]) => list.find((a) => kind(a.address) === 'ipv6' && !a.address.toLowerCase().startsWith('fe80') && a.internal !== true)?.address ?? null;
-  const v4 = kind(local) === 'ipv4' ? local : (iface.find((a) => kind(a.address) === 'ipv4')?.address ?? internal.find((a) => kind(a) === 'ipv4') ?? null);
-  const v6 = kind(local) === 'ipv6' && !local.toLowerCase().startsWith('fe80') ? local : (globalV6(iface) ?? internal.find((a) => kind(a) === 'ipv6') ?? null);
+  const on = (a: string): boolean => iface.some((x) => x.address === a);
+  const globalV6 = (a: string): boolean => kind(a) === 'ipv6' && !a.toLowerCase().startsWith('fe80');
+  // Prefer the node's own InternalIP on the session's interface: a second address there (a
+  // management network, say) may be off the router's connected networks, and an eBGP router
+  // treats a route with an unreachable next hop as withdrawn (RFC 7606 §7.3, RFC 4271 §5.1.3).
+  const pick = (fits: (a: string) => boolean): string | null =>
+    internal.find((a) => fits(a) && on(a)) ?? internal.find(fits) ?? iface.find((a) => fits(a.address) && a.internal !== true)?.address ?? null;
+  const v4 = kind(local) === 'ipv4' ? local : pick((a) => kind(a) === 'ipv4');
+  const v6 = globalV6(local) ? local : pick(globalV6);
   const sameLink = iface.some((a) => onLink(unmapped(peerAddress), a.cidr));
   const linkLocal = sameLink ? (iface.find((a) => a.address.toLowerCase().startsWith('fe80'))?.address.split('%')[0] ?? null) : null;
   return { v4, v6, linkLocalV6: v6 === null ? null : linkLocal };
