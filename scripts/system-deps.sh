@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Debian packages the lab and the network tests use, installed only when missing (root,
+# The Debian packages the lab and the network tests use (BIRD 2 and FRR are the BGP lab's routers), installed only when missing (root,
 # Debian). Sourced by lab.sh and test.sh; safe to run again.
 set -euo pipefail
 need=()
@@ -8,6 +8,8 @@ command -v arping >/dev/null 2>&1 || need+=(arping)
 command -v ndisc6 >/dev/null 2>&1 || need+=(ndisc6)
 command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
 command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
+command -v bird >/dev/null 2>&1 || need+=(bird2)
+[ -x /usr/lib/frr/bgpd ] || need+=(frr)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "system-deps: missing ${need[*]}; run as root to install them (the network tests skip without them)" >&2

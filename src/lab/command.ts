@@ -14,11 +14,12 @@ import type { RunningController } from '../controller/command.ts';
 import { CONDITION_IPAM } from '../controller/service-status.ts';
 import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL, isIPPool } from '../kube/ippool-types.ts';
 import { LAB_NAMESPACE, labNodes, labPools, labServices } from './ipam-scenario.ts';
+import { runBgpDemo } from './bgp-demo.ts';
 import { runL2Demo } from './l2-demo.ts';
 
 const HELP = `herald lab — run the demo
 
-Usage: herald lab [--log-level LEVEL] [--skip-l2] [--keep-logs]
+Usage: herald lab [--log-level LEVEL] [--skip-l2] [--skip-bgp] [--keep-logs]
 
 Part 1, LB IPAM: starts the in-memory API server stand-in and the controller in this process,
 creates example nodes, IPPools and Services (documentation addresses only), prints what each
@@ -29,8 +30,13 @@ nodes and a client on one bridge — runs one \`herald speaker\` per node, shows
 ARP/NDP for each VIP, kills the holder's speaker and shows another node answering, then removes
 everything. The root namespace gains one veth on a management network (198.19.k.254) while it runs.
 
+Part 3, BGP (root only): the same nodes with BIRD 2 as the top-of-rack router in a namespace of
+its own; shows the router's ECMP route for each VIP (one next hop per node) and a drain that
+withdraws one node's paths at once.
+
   --log-level LEVEL   the controller's log level (default warn)
-  --skip-l2           run part 1 only
+  --skip-l2           skip part 2
+  --skip-bgp          skip part 3
   --keep-logs         keep the speakers' logs and the kubeconfig (the directory is printed)
 `;
 
@@ -120,7 +126,7 @@ export async function runLabCommand(argv: readonly string[]): Promise<number> {
     ({ values } = parseArgs({
       args: [...argv],
       strict: true,
-      options: { 'log-level': { type: 'string', default: 'warn' }, 'skip-l2': { type: 'boolean' }, 'keep-logs': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { 'log-level': { type: 'string', default: 'warn' }, 'skip-l2': { type: 'boolean' }, 'skip-bgp': { type: 'boolean' }, 'keep-logs': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     }));
   } catch (err) {
     process.stderr.write(`herald lab: ${err instanceof Error ? err.message : String(err)}\n\n${HELP}`);
@@ -133,5 +139,6 @@ export async function runLabCommand(argv: readonly string[]): Promise<number> {
   const print = (l: string) => process.stdout.write(`${l}\n`);
   await runLab(print, values['log-level']);
   if (values['skip-l2'] !== true) await runL2Demo(print, { keepDir: values['keep-logs'] === true });
+  if (values['skip-bgp'] !== true) await runBgpDemo(print, { keepDir: values['keep-logs'] === true });
   return 0;
 }
