@@ -291,3 +291,19 @@ describe('through the dev API server (deploy/crds loaded)', () => {
     for (const f of ['spec.communities[1]', 'spec.aggregationLengthIPv6']) assert.ok(qf.includes(f), `${f} not in ${JSON.stringify(qf)}`);
   });
 });
+
+test('every example BGPPeer and BGPAnnouncementPolicy validates against its schema and parses', () => {
+  const peers = docs.filter((d) => d.file.startsWith('examples/') && d.doc['kind'] === 'BGPPeer');
+  const policies = docs.filter((d) => d.file.startsWith('examples/') && d.doc['kind'] === 'BGPAnnouncementPolicy');
+  assert.ok(peers.length >= 2 && policies.length >= 2, `found ${peers.length} peers, ${policies.length} policies`);
+  for (const e of peers) {
+    assert.deepEqual(validate(PEER.schema, e.doc, CEL), [], e.file);
+    const p = parsePeer(e.doc);
+    assert.ok(p.ok, `${e.file}: ${p.ok ? '' : p.error.message}`);
+  }
+  for (const e of policies) {
+    assert.deepEqual(validate(POLICY.schema, e.doc, CEL), [], e.file);
+    const p = parseBgpPolicy(e.doc);
+    assert.ok(p.ok, `${e.file}: ${p.ok ? '' : p.error.message}`);
+  }
+});

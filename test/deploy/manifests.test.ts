@@ -21,10 +21,10 @@ const KNOWN_KINDS = new Set([
   'v1/Namespace', 'v1/ServiceAccount', 'v1/Service', 'apps/v1/Deployment', 'apps/v1/DaemonSet',
   'rbac.authorization.k8s.io/v1/ClusterRole', 'rbac.authorization.k8s.io/v1/ClusterRoleBinding',
   'rbac.authorization.k8s.io/v1/Role', 'rbac.authorization.k8s.io/v1/RoleBinding',
-  'apiextensions.k8s.io/v1/CustomResourceDefinition', 'herald.dev/v1alpha1/IPPool', 'herald.dev/v1alpha1/L2AnnouncementPolicy',
+  'apiextensions.k8s.io/v1/CustomResourceDefinition', 'herald.dev/v1alpha1/IPPool', 'herald.dev/v1alpha1/L2AnnouncementPolicy', 'herald.dev/v1alpha1/BGPPeer', 'herald.dev/v1alpha1/BGPAnnouncementPolicy',
   'kustomize.config.k8s.io/v1beta1/Kustomization',
 ]);
-const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'IPPool', 'L2AnnouncementPolicy']);
+const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'IPPool', 'L2AnnouncementPolicy', 'BGPPeer', 'BGPAnnouncementPolicy']);
 
 const meta = (d: YamlDoc): Obj => obj(d.doc['metadata'], `${d.file} metadata`);
 const ofKind = (kind: string, from: readonly YamlDoc[] = installed): YamlDoc[] => from.filter((d) => d.doc['kind'] === kind);
