@@ -1,14 +1,18 @@
-// The BGP lab's top-of-rack router (issue #4): BIRD 2 in the lab's router namespace, peering
-// with every node, installing the VIP routes into that namespace's kernel table, where ECMP
-// shows as one route with a next hop per node. Plus the objects that point the speakers at it.
+// The BGP lab's top-of-rack router (issue #4): BIRD 2 (bird.ts) or FRR (frr.ts) in the lab's
+// router namespace, peering with every node, installing the VIP routes into that namespace's
+// kernel table, where ECMP shows as one route with a next hop per node. Plus the objects that
+// point the speakers at it.
 import type { BGPAnnouncementPolicy, BGPPeer } from '../bgp/crd-types.ts';
 import { startBird } from './bird.ts';
-import type { RunningBird } from './bird.ts';
+import { startFrr } from './frr.ts';
 import type { LabHost, LabNetwork } from './netns.ts';
 
-/** The router's AS; the nodes are AS 64512 (one AS for all: equal AS_PATHs, so BIRD merges them). */
+/** The router's AS; with BIRD the nodes are AS 64512 (one AS for all: equal AS_PATHs, so BIRD merges them). */
 export const ROUTER_ASN = 65000;
 export const NODE_ASN = 64512;
+/** With FRR every node has its own AS, 64601, 64602, … (issue #4: eBGP, multipath-relax). */
+export const FRR_NODE_ASN_BASE = 64601;
+export type RouterKind = 'bird' | 'frr';
 export const LAB_PEER = 'tor';
 export const LAB_BGP_POLICY = 'lab-bgp';
 /** The one Secret the speaker may read (deploy/speaker-rbac.yaml); key = the BGPPeer's name. */
@@ -17,12 +21,16 @@ export const LAB_PASSWORD_SECRET = 'herald-bgp-passwords';
 export const LAB_HOLD_SECONDS = 3;
 
 export interface LabRouter {
+  readonly kind: RouterKind;
   readonly host: LabHost;
-  readonly bird: RunningBird;
-  /** BIRD protocol names of Established sessions. */
+  /** The daemon's CLI output for a command (`birdc` or `vtysh -c`). */
+  query(command: string): Promise<string>;
+  /** Established sessions: BIRD's protocol names (node_a, …), FRR's neighbour descriptions (node-a, …). */
   established(): Promise<string[]>;
   /** The gateways of the router's kernel route for `prefix` (one per ECMP path), sorted; [] when absent. */
   nextHops(prefix: string): Promise<string[]>;
+  /** The router's own log tail for failure messages ('' when it has none). */
+  logTail(lines?: number): string;
 }
 
 interface RouteJson {
@@ -35,20 +43,36 @@ function isRoutes(v: unknown): v is RouteJson[] {
   return Array.isArray(v) && v.every((r) => typeof r === 'object' && r !== null);
 }
 
-export function startRouter(network: LabNetwork, dir: string, opts: { gracefulRestartSeconds?: number; passwords?: Readonly<Record<string, string>> } = {}): LabRouter {
+export interface RouterOptions {
+  kind?: RouterKind;
+  gracefulRestartSeconds?: number;
+  /** TCP MD5 keys by node name. */
+  passwords?: Readonly<Record<string, string>>;
+}
+
+/** The AS of the i-th lab node as the router expects it. */
+export function nodeAsn(kind: RouterKind, index: number): number {
+  return kind === 'frr' ? FRR_NODE_ASN_BASE + index : NODE_ASN;
+}
+
+export async function startRouter(network: LabNetwork, dir: string, opts: RouterOptions = {}): Promise<LabRouter> {
   const host = network.router;
   if (host === null) throw new Error('the lab has no router namespace (build it with router: true)');
-  const bird = startBird(network, dir, {
+  const kind = opts.kind ?? 'bird';
+  const settings = {
     routerId: host.ipv4,
     asn: ROUTER_ASN,
     ipv6: host.ipv6 !== null,
     ...(opts.gracefulRestartSeconds === undefined ? {} : { gracefulRestartSeconds: opts.gracefulRestartSeconds }),
-    neighbors: network.nodes.map((n) => ({ name: n.name, address: n.ipv4, asn: NODE_ASN, ...(opts.passwords?.[n.name] === undefined ? {} : { password: opts.passwords[n.name] }) })),
-  });
+    neighbors: network.nodes.map((n, i) => ({ name: n.name, address: n.ipv4, asn: nodeAsn(kind, i), ...(opts.passwords?.[n.name] === undefined ? {} : { password: opts.passwords[n.name] }) })),
+  };
+  const daemon = kind === 'frr' ? await startFrr(network, dir, settings) : { ...startBird(network, dir, settings), logTail: () => '' };
   return {
+    kind,
     host,
-    bird,
-    established: () => bird.established(),
+    query: (command) => daemon.query(command),
+    established: () => daemon.established(),
+    logTail: (lines) => daemon.logTail(lines),
     async nextHops(prefix) {
       const v6 = prefix.includes(':');
       const r = await network.exec(host.ns, ['ip', ...(v6 ? ['-6'] : ['-4']), '-j', 'route', 'show', prefix], { timeoutMs: 5000 });
@@ -69,6 +93,18 @@ export function labBgpPeer(router: LabHost, over: Partial<BGPPeer['spec']> = {})
     metadata: { name: LAB_PEER },
     spec: { peerAddress: router.ipv4, peerASN: ROUTER_ASN, localASN: NODE_ASN, holdTimeSeconds: LAB_HOLD_SECONDS, connectRetrySeconds: 1, gracefulRestart: { enabled: true, restartTimeSeconds: 120 }, ...over },
   };
+}
+
+/**
+ * The BGPPeers for the router: with BIRD one for every node (`tor`); with FRR one per node
+ * (`tor-node-a`, …), each selecting its node by `kubernetes.io/hostname` and with its own localASN.
+ */
+export function labBgpPeers(kind: RouterKind, router: LabHost, nodes: readonly LabHost[], over: Partial<BGPPeer['spec']> = {}): BGPPeer[] {
+  if (kind === 'bird') return [labBgpPeer(router, over)];
+  return nodes.map((n, i) => {
+    const peer = labBgpPeer(router, { localASN: nodeAsn(kind, i), nodeSelector: { matchLabels: { 'kubernetes.io/hostname': n.name } }, ...over });
+    return { ...peer, metadata: { name: `${LAB_PEER}-${n.name}` } };
+  });
 }
 
 /** Every Service of class herald.dev/bgp (or unset), from every node, to every peer. */

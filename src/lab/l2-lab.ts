@@ -26,8 +26,8 @@ import type { ServiceOptions } from './l2-objects.ts';
 import { detectArping, probeArgv, probeResult } from './l2-probe.ts';
 import { BGP_GROUP, BGP_VERSION, BGPPEER_PLURAL, BGPPOLICY_PLURAL } from '../bgp/crd-types.ts';
 import type { BGPAnnouncementPolicy } from '../bgp/crd-types.ts';
-import { LAB_PASSWORD_SECRET, LAB_PEER, labBgpPeer, labBgpPolicy, startRouter } from './bgp-router.ts';
-import type { LabRouter } from './bgp-router.ts';
+import { LAB_PASSWORD_SECRET, LAB_PEER, labBgpPeers, labBgpPolicy, startRouter } from './bgp-router.ts';
+import type { LabRouter, RouterKind } from './bgp-router.ts';
 import { buildLabNetwork } from './netns.ts';
 import type { LabHost, LabNetwork } from './netns.ts';
 import { pollUntil } from './poll.ts';
@@ -49,9 +49,11 @@ export interface L2LabOptions {
   readonly keepDir?: boolean;
   /** Progress lines while starting. */
   readonly onStep?: (step: string) => void;
-  /** Add a router namespace running BIRD 2 as the ToR, a BGPPeer for it and a BGPAnnouncementPolicy (issue #4). */
+  /** Add a router namespace running BIRD 2 (or FRR, see `router`) as the ToR, BGPPeers for it and a BGPAnnouncementPolicy (issue #4). */
   readonly bgp?: boolean;
-  /** With `bgp`: the TCP MD5 key (RFC 2385) BIRD expects; the lab puts it in the Secret the BGPPeer names. */
+  /** With `bgp`: the ToR, BIRD 2 (default; every node AS 64512, one BGPPeer `tor`) or FRR's bgpd (AS 64601, 64602, … and one BGPPeer `tor-<node>` per node). */
+  readonly router?: RouterKind;
+  /** With `bgp`: the TCP MD5 key (RFC 2385) the router expects; the lab puts it in the Secret the BGPPeers name. */
   readonly bgpPassword?: string;
   /** With `bgp`: the BGPAnnouncementPolicy's spec (default: every Service, node and peer). */
   readonly bgpPolicy?: Partial<BGPAnnouncementPolicy['spec']>;
@@ -65,8 +67,10 @@ export interface L2Lab {
   /** Temp dir with the kubeconfig and one `speaker-<node>.log` per node. */
   readonly dir: string;
   readonly kubeconfig: string;
-  /** The BIRD router, when started with `bgp: true`. */
+  /** The router, when started with `bgp: true`. */
   readonly router: LabRouter | null;
+  /** The names of the BGPPeers the lab created ([] without `bgp`). */
+  readonly bgpPeers: readonly string[];
   createService(name: string, opts?: ServiceOptions): Promise<V1Service>;
   deleteService(name: string): Promise<void>;
   /** Creates or replaces the Service's one EndpointSlice: a ready endpoint on each node named. */
@@ -134,15 +138,19 @@ export async function startL2Lab(opts: L2LabOptions = {}): Promise<L2Lab> {
     const clients = makeClients(kc);
     await seed(clients, network.nodes);
     let router: LabRouter | null = null;
+    const bgpPeers: string[] = [];
     if (opts.bgp === true && network.router !== null) {
-      step('router: BIRD 2 in its own namespace, peering with every node');
+      const kind = opts.router ?? 'bird';
+      step(`router: ${kind === 'frr' ? "FRR's bgpd" : 'BIRD 2'} in its own namespace, peering with every node`);
       const password = opts.bgpPassword;
-      router = startRouter(network, join(dir, 'bird'), password === undefined ? {} : { passwords: Object.fromEntries(network.nodes.map((n) => [n.name, password])) });
+      router = await startRouter(network, join(dir, kind), { kind, ...(password === undefined ? {} : { passwords: Object.fromEntries(network.nodes.map((n) => [n.name, password])) }) });
       if (password !== undefined) {
         await clients.core.createNamespacedSecret({ namespace: SPEAKER_NAMESPACE, body: { metadata: { name: LAB_PASSWORD_SECRET }, stringData: { [LAB_PEER]: password } } });
       }
-      const peer = labBgpPeer(network.router, password === undefined ? {} : { passwordSecretRef: { name: LAB_PASSWORD_SECRET, key: LAB_PEER } });
-      await clients.custom.createClusterCustomObject({ group: BGP_GROUP, version: BGP_VERSION, plural: BGPPEER_PLURAL, body: peer });
+      for (const peer of labBgpPeers(kind, network.router, network.nodes, password === undefined ? {} : { passwordSecretRef: { name: LAB_PASSWORD_SECRET, key: LAB_PEER } })) {
+        await clients.custom.createClusterCustomObject({ group: BGP_GROUP, version: BGP_VERSION, plural: BGPPEER_PLURAL, body: peer });
+        bgpPeers.push(peer.metadata.name ?? '');
+      }
       await clients.custom.createClusterCustomObject({ group: BGP_GROUP, version: BGP_VERSION, plural: BGPPOLICY_PLURAL, body: labBgpPolicy(opts.bgpPolicy) });
     }
     const level = opts.controllerLogLevel ?? 'silent';
@@ -163,7 +171,7 @@ export async function startL2Lab(opts: L2LabOptions = {}): Promise<L2Lab> {
     undo.push(() => speakers.stopAll('SIGTERM', 3000));
     step('speakers: one per node namespace');
     await Promise.all(network.nodes.map((n) => speakers.start(n.name)));
-    return makeLab({ network, api, clients, dir, kubeconfig, speakers, router, close: teardown });
+    return makeLab({ network, api, clients, dir, kubeconfig, speakers, router, bgpPeers, close: teardown });
   } catch (err) {
     try {
       await teardown();
@@ -190,6 +198,7 @@ interface Parts {
   kubeconfig: string;
   speakers: Speakers;
   router: LabRouter | null;
+  bgpPeers: readonly string[];
   close: () => Promise<void>;
 }
 
@@ -210,6 +219,7 @@ function makeLab(p: Parts): L2Lab {
     dir: p.dir,
     kubeconfig: p.kubeconfig,
     router: p.router,
+    bgpPeers: p.bgpPeers,
     createService: (name, opts) => clients.core.createNamespacedService({ namespace, body: labService(name, opts) }),
     async deleteService(name) {
       await clients.core.deleteNamespacedService({ name, namespace });
@@ -266,7 +276,7 @@ function makeLab(p: Parts): L2Lab {
     async labelNode(node, labels) {
       await clients.core.patchNode({ name: node, body: { metadata: { labels } } }, merge);
     },
-    logTails: (lines) => speakers.logTails(lines),
+    logTails: (lines) => [speakers.logTails(lines), p.router?.logTail(lines) ?? ''].filter((t) => t !== '').join('\n'),
     close() {
       closing ??= p.close();
       return closing;

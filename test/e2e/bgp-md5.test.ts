@@ -58,7 +58,7 @@ describe('BGP with TCP MD5 and communities against BIRD 2', { skip: missing() ??
     const router = lab.router;
     assert.ok(router !== null);
     const r = await pollUntil('the route with its communities', async () => {
-      const out = await router.bird.query(`show route ${ip}/32 all`);
+      const out = await router.query(`show route ${ip}/32 all`);
       return out.includes('BGP.community') ? { done: true, value: out } : { done: false, seen: out };
     }, { timeoutMs: 15_000, intervalMs: 200 });
     // BIRD prints standard communities as (asn,value); NO_EXPORT is (65535,65281).
