@@ -1,31 +1,42 @@
 // Steady-state API load of L2 mode: 1,000 VIPs on 10 nodes (issue #3, target ≤ 20 requests/s).
-// Everything runs in this process, as in test/speaker/l2-speaker.test.ts: the API-server stand-in,
-// the controller (to give the Services their addresses; stopped before the window so its own
-// leader Lease is not counted), and 10 `herald speaker`s on fake raw sockets on one fake segment,
-// with real UDP heartbeats between loopback addresses 127.0.0.11…20. Once every VIP has a holder
-// and nothing has moved for a while, the stand-in's request counters are read before and after a
-// window, by verb and resource. The figure is set beside Cilium's design, computed the way
-// Cilium's documentation sizes it. Figures are printed, never asserted.
-// Usage: node bench/l2/api-load.ts [--vips 1000] [--nodes 10] [--window 20]
+// The API-server stand-in runs as its own process (`herald dev apiserver`), as kube-apiserver
+// would. The controller runs here, gives the 1,000 Services their addresses and is stopped
+// before the window, so its own leader Lease is not counted. The speakers are `herald speaker`s
+// (startSpeaker) on fake raw sockets (FakeHost), with real UDP heartbeats between loopback
+// addresses 127.0.0.11…: by default one process each (api-speaker.ts), started one after another
+// (a rolling DaemonSet start); `--together` starts them at once; `--in-process` puts all of
+// them in this process on one fake segment, as test/speaker/l2-speaker.test.ts does. Once every
+// VIP has a holder, every VIP is answered, nobody is fenced and nothing has moved for 5 s, the
+// stand-in's request counters are read before and after a window, by verb and resource. The
+// figure is set beside Cilium's design, computed the way Cilium's documentation sizes it.
+// Figures are printed, never asserted. See bench/README.md ("L2") for what happened at 1,000
+// VIPs on this 2-vCPU machine: the speakers fenced themselves and never settled.
+// Usage: node bench/l2/api-load.ts [--vips 1000] [--nodes 10] [--window 60] [--together] [--in-process]
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { startController } from '../../src/controller/command.ts';
 import type { RunningController } from '../../src/controller/command.ts';
-import { startDevApiServer } from '../../src/devapi/server.ts';
-import type { DevApiServer } from '../../src/devapi/server.ts';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { RequestCounters } from '../../src/devapi/faults.ts';
 import { PooledKubeConfig, makeClients } from '../../src/kube/client.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
 import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL } from '../../src/kube/ippool-types.ts';
 import { FakeHost, FakeSegment } from '../../src/net/fake.ts';
 import type { NetInterface } from '../../src/net/interfaces.ts';
-import { parseSpeakerArgs, startSpeaker } from '../../src/speaker/command.ts';
+import { SPEAKER_HELP, parseSpeakerArgs, startSpeaker } from '../../src/speaker/command.ts';
 import type { RunningSpeaker } from '../../src/speaker/command.ts';
 import { L2POLICY_GROUP, L2POLICY_PLURAL, L2POLICY_VERSION } from '../../src/speaker/policy.ts';
+import { cleanup as cleanupChildren, cpuSecondsOf, describeExit, makeTempDir, spawnChild, waitForLine } from '../ipam/children.ts';
+import type { Child } from '../ipam/children.ts';
 import { loadAverage, machineLines } from '../machine.ts';
-import { counterDelta, fmt, forEachLimit, ratio, sleep, waitFor } from './report.ts';
+import { counterDelta, describeError, fmt, forEachLimit, ratio, sleep, waitFor } from './report.ts';
 
-const { values: args } = parseArgs({ options: { vips: { type: 'string', default: '1000' }, nodes: { type: 'string', default: '10' }, window: { type: 'string', default: '20' } } });
+const { values: args } = parseArgs({ options: { vips: { type: 'string', default: '1000' }, nodes: { type: 'string', default: '10' }, window: { type: 'string', default: '60' }, 'in-process': { type: 'boolean', default: false }, together: { type: 'boolean', default: false } } });
+/** Start all speakers at once (a cold start) instead of one after another, each join settled first. */
+const TOGETHER = args.together;
+const IN_PROCESS = args['in-process'];
 const VIPS = Number(args.vips);
 const NODES = Number(args.nodes);
 const WINDOW_S = Number(args.window);
@@ -34,6 +45,8 @@ if (!(Number.isInteger(VIPS) && VIPS > 0 && VIPS <= 4000 && Number.isInteger(NOD
   process.exit(2);
 }
 const TARGET_PER_S = 20;
+const ROOT = resolve(import.meta.dirname, '../..');
+const NODE = existsSync(join(ROOT, 'node_modules/.bin/node')) ? join(ROOT, 'node_modules/.bin/node') : process.execPath;
 const APPS = 'apps';
 const SPEAKER_NS = 'herald-system';
 const VIP_SELECTOR = 'herald.dev/lease=l2-vip';
@@ -48,6 +61,8 @@ const CILIUM = [
   { name: 'tuned (lease 3 s, renew deadline 1 s)', leaseS: 3, renewDeadlineS: 1 },
 ] as const;
 
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 const log = pino({ level: process.env['HERALD_BENCH_LOG'] ?? 'silent' });
 
 function eth0(mac: string): NetInterface {
@@ -67,27 +82,39 @@ const nodes: BenchNode[] = Array.from({ length: NODES }, (_, i) => {
   return { name: `node-${String(i + 1).padStart(2, '0')}`, loopback: `127.0.0.${h}`, mac: `02:00:00:00:00:${h.toString(16).padStart(2, '0')}`, eth0Address: `192.0.2.${h}` };
 });
 
-let server: DevApiServer | undefined;
 let controller: RunningController | undefined;
 const speakers: RunningSpeaker[] = [];
-let cleaning: Promise<void> | undefined;
+/** Out-of-process speakers: their last report. */
+const reports = new Map<string, { held: number; fenced: number }>();
+const speakerChildren: Child[] = [];
+const SPEAKER_SCRIPT = join(ROOT, 'bench/l2/api-speaker.ts');
 
+/** In-process parts first (a speaker's drain needs the API), then the stand-in and the temp dir. */
 async function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    await controller?.stop().catch(() => undefined);
-    await Promise.all(speakers.map((s) => s.stop().catch(() => undefined)));
-    await server?.close().catch(() => undefined);
-  })();
-  return cleaning;
+  await controller?.stop().catch(() => undefined);
+  await Promise.all(speakers.map((s) => s.stop().catch(() => undefined)));
+  await cleanupChildren();
 }
 
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.once(sig, () => {
-    process.stderr.write(`\n${sig}: stopping the speakers and the stand-in\n`);
-    const hard = setTimeout(() => process.exit(130), 5000);
-    hard.unref();
-    void cleanup().finally(() => process.exit(130));
-  });
+/**
+ * The stand-in runs as its own process (`herald dev apiserver`), as kube-apiserver would: sharing
+ * this event loop with 10 speakers starved it (10 s request timeouts at the cold start).
+ * children.ts kills it and removes the temp dir on SIGINT/SIGTERM/SIGHUP and on exit.
+ */
+async function startStandIn(): Promise<{ child: Child; url: string; kubeconfig: string }> {
+  const dir = makeTempDir('herald-bench-l2-api-');
+  const kubeconfig = join(dir, 'kubeconfig');
+  const child = spawnChild('herald dev apiserver', NODE, ['src/cli.ts', 'dev', 'apiserver', '--listen', '127.0.0.1:0', '--kubeconfig-out', kubeconfig], ROOT);
+  const ready = await waitForLine(child, /\bready\b/i, 30_000);
+  const url = /url=(\S+)/.exec(ready)?.[1];
+  if (url === undefined) throw new Error(`no url in the stand-in's ready line: ${ready}`);
+  return { child, url, kubeconfig };
+}
+
+async function counters(url: string): Promise<RequestCounters> {
+  const res = await fetch(`${url}/herald-dev/counters`);
+  if (res.status !== 200) throw new Error(`GET /herald-dev/counters: HTTP ${res.status}`);
+  return (await res.json()) as RequestCounters;
 }
 
 async function seed(clients: KubeClients): Promise<void> {
@@ -113,7 +140,15 @@ async function holders(clients: KubeClients): Promise<Map<string, string>> {
   return out;
 }
 
+async function fencedSpeakers(): Promise<number> {
+  if (!IN_PROCESS) return [...reports.values()].reduce((a, r) => a + r.fenced, 0);
+  let sum = 0;
+  for (const s of speakers) for (const v of (await s.metrics.fenced.get()).values) sum += v.value;
+  return sum;
+}
+
 async function heldBySpeakers(): Promise<number> {
+  if (!IN_PROCESS) return [...reports.values()].reduce((a, r) => a + r.held, 0);
   let sum = 0;
   for (const s of speakers) for (const v of (await s.metrics.vipsHeld.get()).values) sum += v.value;
   return sum;
@@ -127,10 +162,10 @@ function sameMap(a: Map<string, string>, b: Map<string, string>): boolean {
 
 async function main(): Promise<void> {
   for (const l of machineLines()) console.log(l);
-  console.log(`L2 API load: ${VIPS} VIPs on ${NODES} in-process speakers (fake segment, UDP heartbeats on loopback), window ${WINDOW_S} s`);
-  server = await startDevApiServer({ host: '127.0.0.1', port: 0, crdDirs: [] });
+  console.log(`L2 API load: ${VIPS} VIPs on ${NODES} speakers (${IN_PROCESS ? 'all in this process, one fake segment' : `one process each, fake segments, ${TOGETHER ? 'started together' : 'rolling start'}`}; UDP heartbeats on loopback), window ${WINDOW_S} s`);
+  const standIn = await startStandIn();
   const kc = new PooledKubeConfig();
-  kc.loadFromString(server.kubeconfigYaml());
+  kc.loadFromFile(standIn.kubeconfig);
   const clients = makeClients(kc);
   await seed(clients);
   controller = await startController(
@@ -156,32 +191,79 @@ async function main(): Promise<void> {
   controller = undefined;
 
   t = performance.now();
-  const segment = new FakeSegment();
   const port = 19425 + (process.pid % 500);
-  await Promise.all(
-    nodes.map(async (n) => {
-      const host = new FakeHost(n.name);
-      host.attach(segment, { ifindex: 2, mac: n.mac, name: 'eth0' });
-      const parsed = parseSpeakerArgs(['--node-name', n.name, '--namespace', SPEAKER_NS, '--heartbeat-port', String(port), '--drain-timeout', '1s', '--log-level', 'silent'], {});
-      if (parsed.ok !== true) throw new Error(`speaker flags: ${parsed.ok === false ? parsed.error : 'help'}`);
-      const own = new PooledKubeConfig();
-      own.loadFromString(server?.kubeconfigYaml() ?? '');
-      const addresses = { eth0: [{ address: n.eth0Address }], lo: [{ address: n.loopback }] };
-      speakers.push(await startSpeaker(parsed.flags, log, { clients: makeClients(own), net: host, interfaces: () => ({ ok: true, value: [eth0(n.mac), LO] }), interfaceAddresses: () => addresses }));
-    }),
-  );
+  if (IN_PROCESS) {
+    const segment = new FakeSegment();
+    await Promise.all(
+      nodes.map(async (n) => {
+        const host = new FakeHost(n.name);
+        host.attach(segment, { ifindex: 2, mac: n.mac, name: 'eth0' });
+        const parsed = parseSpeakerArgs(['--node-name', n.name, '--namespace', SPEAKER_NS, '--heartbeat-port', String(port), '--drain-timeout', '1s', '--log-level', 'silent', ...(SPEAKER_HELP.includes('--bgp-listen-port') ? ['--bgp-listen-port', '0'] : [])], {});
+        if (parsed.ok !== true) throw new Error(`speaker flags: ${parsed.ok === false ? parsed.error : 'help'}`);
+        const own = new PooledKubeConfig();
+        own.loadFromFile(standIn.kubeconfig);
+        const addresses = { eth0: [{ address: n.eth0Address }], lo: [{ address: n.loopback }] };
+        speakers.push(await startSpeaker(parsed.flags, log, { clients: makeClients(own), net: host, interfaces: () => ({ ok: true, value: [eth0(n.mac), LO] }), interfaceAddresses: () => addresses }));
+      }),
+    );
+  } else {
+    for (const n of nodes) {
+      const tn = performance.now();
+      const child = spawnChild(`speaker ${n.name}`, NODE, [SPEAKER_SCRIPT, n.name, standIn.kubeconfig, n.loopback, n.eth0Address, n.mac, String(port)], ROOT, (line) => {
+        if (!line.startsWith('{"held"')) return;
+        try {
+          const r = JSON.parse(line) as { held: number; fenced: number };
+          reports.set(n.name, r);
+        } catch {
+          // a partial line; the next report comes in a second
+        }
+      });
+      speakerChildren.push(child);
+      if (TOGETHER) continue;
+      // A rolling start, as a DaemonSet rolls out: the next speaker starts once this one's join
+      // has settled (every VIP held and answered, nobody fenced).
+      await waitForLine(child, /"ready":true/, 60_000);
+      const up = speakerChildren.length;
+      await waitFor(
+        `${n.name}'s join to settle`,
+        async () => {
+          const h = await holders(clients);
+          const answering = await heldBySpeakers();
+          const fenced = await fencedSpeakers();
+          const mine = [...h.values()].filter((x) => x === n.name).length;
+          const fair = mine >= Math.floor((VIPS / up) * 0.5);
+          return h.size >= VIPS && answering === VIPS && fenced === 0 && fair && reports.size === up ? { done: true, value: true } : { done: false, seen: `${h.size} held, ${answering} answered, ${fenced} fenced, ${mine} on ${n.name}` };
+        },
+        180_000,
+        500,
+        (seen) => console.log(`  ${n.name} joining, ${seen}`),
+      ).catch(async (err: unknown) => {
+        // Which node's Leases are not answered: Leases naming it vs what it says it answers.
+        const h = await holders(clients);
+        for (const node of nodes.slice(0, up)) {
+          const leases = [...h.values()].filter((x) => x === node.name).length;
+          const r = reports.get(node.name);
+          console.log(`    ${node.name}: ${leases} Leases name it, it answers ${r?.held ?? '?'}, fenced ${r?.fenced ?? '?'}`);
+        }
+        throw err;
+      });
+      console.log(`  ${n.name} joined and settled in ${fmt((performance.now() - tn) / 1000, 1)} s`);
+    }
+    if (TOGETHER) await Promise.all(speakerChildren.map((c) => waitForLine(c, /"ready":true/, 60_000)));
+  }
+  console.log(`speakers: ${NODES} started (caches synced) in ${fmt((performance.now() - t) / 1000, 1)} s`);
   const held = await waitFor(`every VIP Lease to name a holder and ${VIPS} VIPs answered`, async () => {
     const h = await holders(clients);
     const answering = await heldBySpeakers();
-    return h.size >= VIPS && answering === VIPS ? { done: true, value: h } : { done: false, seen: `${h.size} Leases held, ${answering} VIPs answered` };
-  }, 180_000, 1000);
+    return h.size >= VIPS && answering === VIPS ? { done: true, value: h } : { done: false, seen: `${h.size} Leases held, ${answering} VIPs answered, ${await fencedSpeakers()} speakers fenced${IN_PROCESS ? `, event-loop delay p99 ${fmt(loopDelay.percentile(99) / 1e6, 0)} ms` : ''}` };
+  }, 300_000, 1000, (s) => console.log(`  waiting for holders, ${s}`));
   console.log(`speakers: every VIP held ${fmt((performance.now() - t) / 1000, 1)} s after the speakers started`);
   // Settled: no holder changes over 5 s (joins rebalance after J = 1 s; let that finish).
   let last = held;
   await waitFor('the holders to stop changing', async () => {
     await sleep(5000);
     const now = await holders(clients);
-    const stable = sameMap(now, last) && (await heldBySpeakers()) === VIPS;
+    const stable = sameMap(now, last) && (await heldBySpeakers()) === VIPS && (await fencedSpeakers()) === 0;
     last = now;
     return stable ? { done: true, value: now } : { done: false, seen: `${now.size} held, still moving` };
   }, 120_000, 0);
@@ -190,18 +272,24 @@ async function main(): Promise<void> {
   const counts = [...perNode.values()].sort((a, b) => a - b);
   console.log(`settled: VIPs per node min ${counts[0]} / max ${counts[counts.length - 1]} over ${perNode.size} nodes`);
 
-  const before: RequestCounters = server.counters();
+  const before = await counters(standIn.url);
+  const standInCpu0 = cpuSecondsOf(standIn.child.pid) ?? Number.NaN;
+  const speakersCpu = (): number => speakerChildren.reduce((a, c) => a + (cpuSecondsOf(c.pid) ?? Number.NaN), 0);
+  const speakersCpu0 = speakersCpu();
   const cpu0 = process.cpuUsage();
   const w0 = performance.now();
   await sleep(WINDOW_S * 1000);
-  const after: RequestCounters = server.counters();
+  const after = await counters(standIn.url);
+  const standInCpu = (cpuSecondsOf(standIn.child.pid) ?? Number.NaN) - standInCpu0;
+  const childCpu = speakersCpu() - speakersCpu0;
+  const fencedAtEnd = await fencedSpeakers();
   const seconds = (performance.now() - w0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const endHolders = await holders(clients);
   const delta = counterDelta(before, after);
   let total = 0;
   let totalWatch = 0;
-  console.log(`\nwindow: ${fmt(seconds, 2)} s; load average after: ${loadAverage()}; this process (stand-in + ${NODES} speakers) used ${fmt((cpu.user + cpu.system) / 1e6, 2)} s CPU`);
+  console.log(`\nwindow: ${fmt(seconds, 2)} s; load average after: ${loadAverage()}; CPU in the window: ${NODES} speakers ${fmt(IN_PROCESS ? (cpu.user + cpu.system) / 1e6 : childCpu, 2)} s (${IN_PROCESS ? 'this process' : `${NODES} processes; this bench ${fmt((cpu.user + cpu.system) / 1e6, 2)} s`}), stand-in ${fmt(standInCpu, 2)} s; speakers fenced at the end: ${fencedAtEnd}`);
   console.log('requests in the window, by verb and resource (the stand-in\'s counters):');
   for (const [k, n] of [...delta.entries()].sort((a, b) => b[1] - a[1])) {
     console.log(`  ${k.padEnd(40)} ${String(n).padStart(6)}  ${fmt(n / seconds, 2).padStart(7)}/s`);
@@ -228,7 +316,8 @@ try {
   await main();
 } catch (err) {
   code = 1;
-  process.stderr.write(`api-load failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(`api-load failed: ${describeError(err)}\n${err instanceof Error ? (err.stack ?? '') : ''}\n`);
+  for (const c of speakerChildren) if (c.exit !== undefined) process.stderr.write(`--- ${c.name} (${describeExit(c.exit)}):\n${c.tail.slice(-10).join('\n')}\n`);
 } finally {
   await cleanup();
 }

@@ -28,16 +28,22 @@ export function counterDelta(before: RequestCounters, after: RequestCounters): M
 }
 
 /** Calls `probe` every `everyMs` until it returns a value, or throws after `timeoutMs` with what it last saw. */
-export async function waitFor<T>(what: string, probe: () => Promise<{ done: true; value: T } | { done: false; seen: string }>, timeoutMs: number, everyMs = 250): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
+export async function waitFor<T>(what: string, probe: () => Promise<{ done: true; value: T } | { done: false; seen: string }>, timeoutMs: number, everyMs = 250, progress?: (seen: string) => void): Promise<T> {
+  const start = performance.now();
+  const deadline = start + timeoutMs;
   let seen = 'nothing yet';
+  let told = start;
   while (performance.now() < deadline) {
     try {
       const r = await probe();
       if (r.done) return r.value;
       seen = r.seen;
     } catch (err) {
-      seen = err instanceof Error ? err.message : String(err);
+      seen = describeError(err);
+    }
+    if (progress !== undefined && performance.now() - told >= 10_000) {
+      told = performance.now();
+      progress(`${((told - start) / 1000).toFixed(0)} s: ${seen}`);
     }
     await sleep(everyMs);
   }
@@ -62,4 +68,15 @@ export function ipv4Plus(base: string, n: number): string {
   const [a = 0, b = 0, c = 0, d = 0] = base.split('.').map(Number);
   const v = (((a << 24) >>> 0) + (b << 16) + (c << 8) + d + n) >>> 0;
   return [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.');
+}
+
+/** An error's message with its causes (undici's "fetch failed" hides the reason in `cause`). */
+export function describeError(err: unknown): string {
+  const parts: string[] = [];
+  let e: unknown = err;
+  for (let i = 0; i < 4 && e !== undefined && e !== null; i++) {
+    parts.push(e instanceof Error ? `${e.message}${'code' in e && typeof e.code === 'string' ? ` (${e.code})` : ''}` : String(e));
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return parts.join(' ← ');
 }
