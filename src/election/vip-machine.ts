@@ -168,13 +168,18 @@ export function stepVip(s0: VipState, ctx: VipContext): VipStep {
   const held = holder === ctx.me;
   if (held !== (s.heldSince !== null)) s = { ...s, heldSince: held ? ctx.now : null };
 
-  // Answering follows the Lease, the guard and the desired state, at once.
-  const shouldAnswer = ctx.wanted && held && ctx.mayAnswer;
+  // Answering follows the Lease, the guard and the desired state, at once; and it stops the
+  // moment this node writes the VIP away (handover, release, delete): the successor may start on
+  // its watch event before this node has read its own write's response (bench/l2 Finding 3), so
+  // a short gap is accepted rather than an overlap. A failed write clears `pending` and the
+  // node answers again.
+  const givingUp = s.pending !== null && s.pending.op !== 'take';
+  const shouldAnswer = ctx.wanted && held && ctx.mayAnswer && !givingUp;
   if (shouldAnswer && !s.answering) {
     actions.push({ kind: 'start', ip: s.ip, cause: s.gotBy, from: s.gotBy === 'resume' ? null : s.previousHolder });
     s = { ...s, answering: true, gotBy: 'resume' };
   } else if (!shouldAnswer && s.answering) {
-    const reason: StopReason = !ctx.wanted ? 'gone' : held ? 'fenced' : (s.gaveBy ?? 'lost');
+    const reason: StopReason = !ctx.wanted ? 'gone' : givingUp ? (s.pending?.op === 'handover' ? 'handedOver' : 'released') : held ? 'fenced' : (s.gaveBy ?? 'lost');
     actions.push({ kind: 'stop', ip: s.ip, reason });
     s = { ...s, answering: false };
   }
@@ -187,7 +192,16 @@ export function stepVip(s0: VipState, ctx: VipContext): VipStep {
 
   if (!canWrite(s, ctx)) return { state: s, actions, wakeAt: s.pending === null && s.retryAt > ctx.now ? s.retryAt : null };
 
-  const more = (step: VipStep): VipStep => ({ ...step, actions: [...actions, ...step.actions] });
+  const more = (step: VipStep): VipStep => {
+    const op = step.state.pending?.op;
+    if (!step.state.answering || op === undefined || op === 'take') return { ...step, actions: [...actions, ...step.actions] };
+    // Writing the VIP away: stop answering now, not when the write returns (see above); a start
+    // decided in this same step is simply not made.
+    const started = actions.some((a) => a.kind === 'start');
+    const reason: StopReason = op === 'handover' ? 'handedOver' : op === 'release' ? 'released' : 'gone';
+    const kept = actions.filter((a) => a.kind !== 'start');
+    return { ...step, state: { ...step.state, answering: false }, actions: started ? [...kept, ...step.actions] : [...kept, { kind: 'stop', ip: s.ip, reason }, ...step.actions] };
+  };
   if (!ctx.wanted) return held ? more(write(s, ctx, 'delete', '')) : { state: s, actions, wakeAt: null };
   if (held) {
     const first = ctx.ranked[0];

@@ -90,6 +90,10 @@ test('property: at most one answering node per VIP (within the allowed overlap),
 // stagger S more when the first choice is a restarted node in the last 2h of its warm-up (peers
 // count it as a candidate then, but it does not write yet; docs/l2.md, rule 2).
 const FAILOVER_BOUND_MS = T.peerDeadAfterMs + T.takeoverStaggerMs + 50;
+// A planned handover (rebalancing to a restarted node) leaves a short gap: the old holder stops
+// as its write goes out, the successor starts on the watch event (one write + one watch delay,
+// measured in 10 ms simulation steps). That is the price of never overlapping (bench/l2 Finding 3).
+const HANDOVER_GAP_MS = 40;
 
 test('property: with crashes and restarts only, every VIP is answered again within D + S + one write of the last crash, and nothing overlaps', () => {
   fc.assert(
@@ -107,6 +111,7 @@ test('property: with crashes and restarts only, every VIP is answered again with
       assert.deepEqual(sim.overlaps, []);
       for (const e of sim.darkEpisodes) {
         const end = e.to ?? sim.now;
+        if (end - e.from <= HANDOVER_GAP_MS) continue;
         const cause = Math.max(...crashes.filter((t) => t <= e.from));
         assert.ok(crashes.some((t) => t <= e.from), `${e.ip} went dark at ${e.from} with no crash before: ${JSON.stringify(steps)}`);
         const last = Math.max(cause, ...crashes.filter((t) => t <= end));

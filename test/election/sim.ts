@@ -18,6 +18,8 @@ export interface SimOptions {
   apiLatencyMs?: number;
   /** Delay of a watch event after the write. */
   watchDelayMs?: number;
+  /** Extra watch delay for some nodes (a process whose event loop lags, bench/l2 Finding 3). */
+  watchLagMs?: Readonly<Record<string, number>>;
   udpDelayMs?: number;
   stepMs?: number;
 }
@@ -68,7 +70,8 @@ export interface Overlap {
 export class Sim {
   now = 0;
   readonly t: L2Timings;
-  readonly #o: Required<Omit<SimOptions, 'timings'>>;
+  readonly #o: Required<Omit<SimOptions, 'timings' | 'watchLagMs'>>;
+  readonly #lag: Readonly<Record<string, number>>;
   readonly nodes = new Map<string, SimNode>();
   readonly leases = new Map<string, StoredLease>();
   readonly nodeLeases = new Map<string, NodeStamp>();
@@ -93,6 +96,7 @@ export class Sim {
   constructor(o: SimOptions) {
     this.t = o.timings ?? DEFAULT_L2_TIMINGS;
     this.#o = { nodes: o.nodes, vips: o.vips, apiLatencyMs: o.apiLatencyMs ?? 3, watchDelayMs: o.watchDelayMs ?? 5, udpDelayMs: o.udpDelayMs ?? 1, stepMs: o.stepMs ?? 10 };
+    this.#lag = o.watchLagMs ?? {};
     for (const n of o.nodes) this.nodes.set(n, { name: n, election: null, stalledUntil: 0, apiCut: false, nextHeartbeatAt: 0, nextTickAt: 0, needsRelist: false, draining: false, eligible: true, servable: true });
     for (const n of o.nodes) this.start(n);
   }
@@ -303,7 +307,7 @@ export class Sim {
 
   #watch(fn: (e: Election, now: number, n: SimNode) => void): void {
     for (const n of this.nodes.values()) {
-      this.#enqueue(this.now + this.#o.watchDelayMs, n.name, (e, now) => {
+      this.#enqueue(this.now + this.#o.watchDelayMs + (this.#lag[n.name] ?? 0), n.name, (e, now) => {
         if (!this.#apiReachable(n)) {
           n.needsRelist = true;
           return;

@@ -46,17 +46,17 @@ const DECISIONS: [string, VipState, VipContext, string[], number | null][] = [
   ['not a candidate (ineligible): no take', vip({ kind: 'absent' }), ctx({ ranked: ['b'] }), [], null],
   ['fenced or not warm: no write', vip({ kind: 'absent' }), ctx({ mayWrite: false }), [], null],
   ['ours and first: answer (a resume after start-up)', vip(present('a')), ctx(), ['start resume'], null],
-  ['ours for J, a better node is stable: hand over, still answering', vip(present('a'), { heldSince: NOW - 1_000 }), ctx({ ranked: ['b', 'a'] }), ['start resume', 'write handover b 5 @77'], null],
+  ['ours for J, a better node is stable: hand over, and do not start answering what is being written away', vip(present('a'), { heldSince: NOW - 1_000 }), ctx({ ranked: ['b', 'a'] }), ['write handover b 5 @77'], null],
   ['ours only just (a take): rebalancing waits until we have held it for J', vip(present('a'), { answering: true, heldSince: NOW - 300 }), ctx({ ranked: ['b', 'a'] }), [], NOW + 700],
   ['a better node, but not heard just now (maybe why we took it): keep it', vip(present('a'), { answering: true, heldSince: NOW - 5_000 }), ctx({ ranked: ['b', 'a'], fresh: (n) => n !== 'b' }), [], null],
-  ['ours, we may not hold it (ineligible or leaving): hand over to the first other', vip(present('a'), { answering: true }), ctx({ ranked: ['c', 'b'] }), ['write handover c 5 @77'], null],
-  ['leaving, the first other not heard just now: the next fresh one', vip(present('a'), { answering: true }), ctx({ ranked: ['c', 'b'], fresh: (n) => n !== 'c' }), ['write handover b 5 @77'], null],
-  ['ours, nobody else may hold it: release', vip(present('a'), { answering: true }), ctx({ ranked: [] }), ['write release \'\' 5 @77'], null],
+  ['ours, we may not hold it (ineligible or leaving): stop answering and hand over to the first other', vip(present('a'), { answering: true }), ctx({ ranked: ['c', 'b'] }), ['stop handedOver', 'write handover c 5 @77'], null],
+  ['leaving, the first other not heard just now: the next fresh one', vip(present('a'), { answering: true }), ctx({ ranked: ['c', 'b'], fresh: (n) => n !== 'c' }), ['stop handedOver', 'write handover b 5 @77'], null],
+  ['ours, nobody else may hold it: stop and release', vip(present('a'), { answering: true }), ctx({ ranked: [] }), ['stop released', 'write release \'\' 5 @77'], null],
   ['ours from a note only (no version): answer, but no write until the API confirms', vip(present('a', 5, null)), ctx({ ranked: ['b'] }), ['start resume'], null],
   ['ours but fenced: stop, and write nothing', vip(present('a'), { answering: true }), ctx({ mayAnswer: false, mayWrite: false }), ['stop fenced'], null],
   ['no longer wanted and ours: stop and delete the Lease', vip(present('a'), { answering: true }), ctx({ wanted: false }), ['stop gone', 'write delete \'\' 4 @77'], null],
   ['no longer wanted, not ours: nothing', vip(present('b')), ctx({ wanted: false }), [], null],
-  ['a write in flight: no second one', vip(present('a'), { answering: true, pending: { op: 'handover', holder: 'b', epoch: 5, sentAt: NOW - 5 } }), ctx({ ranked: ['b'] }), [], null],
+  ['a write in flight: no second one', vip(present('a'), { answering: false, pending: { op: 'handover', holder: 'b', epoch: 5, sentAt: NOW - 5 } }), ctx({ ranked: ['b'] }), [], null],
   ['after a failed write: wait for the retry time', vip({ kind: 'absent' }, { retryAt: NOW + 300 }), ctx(), [], NOW + 300],
   ['after a conflict: wait for a new version', vip({ kind: 'absent' }, { staleVersion: '' }), ctx(), [], null],
   ['another holder took it: stop at once', vip(present('b', 5, '78'), { answering: true }), ctx(), ['stop lost'], null],
@@ -84,13 +84,19 @@ test('a take: pending, then the result makes us the holder and we answer with th
   assert.deepEqual(stepVip(observeApi(next.state, present('a', 5, '78'), 'a'), ctx()).actions, []);
 });
 
-test('a handover: we answer until the write succeeds, then stop with the reason handedOver', () => {
+test('a handover: we stop answering as the write goes out (no overlap with a successor that hears first, bench/l2 Finding 3); a failed write resumes', () => {
   let s = vip(present('a'), { answering: true, heldSince: 0 });
-  s = stepVip(s, ctx({ ranked: ['b', 'a'] })).state;
+  const step = stepVip(s, ctx({ ranked: ['b', 'a'] }));
+  assert.deepEqual(brief(step.actions), ['stop handedOver', 'write handover b 5 @77']);
+  s = step.state;
   assert.equal(s.pending?.op, 'handover');
-  assert.equal(stepVip(s, ctx({ ranked: ['b', 'a'] })).state.answering, true);
-  s = writeFinished(s, { ok: true, version: '78' }, 'a', NOW, 500);
-  assert.deepEqual(brief(stepVip(s, ctx({ ranked: ['b', 'a'] })).actions), ['stop handedOver']);
+  assert.equal(s.answering, false);
+  assert.deepEqual(brief(stepVip(s, ctx({ ranked: ['b', 'a'] })).actions), [], 'nothing more while the write is in flight');
+  const done = writeFinished(s, { ok: true, version: '78' }, 'a', NOW, 500);
+  assert.deepEqual(brief(stepVip(done, ctx({ ranked: ['b', 'a'] })).actions), []);
+  // The write failed (API down): the Lease still names us, so we answer again.
+  const failed = writeFinished(s, { ok: false, conflict: false }, 'a', NOW, 500);
+  assert.deepEqual(brief(stepVip(failed, ctx({ ranked: ['b', 'a'], now: NOW + 1 })).actions), ['start resume']);
 });
 
 test('the successor starts on the observation naming it, with the cause handover', () => {

@@ -168,6 +168,21 @@ export class DriverWorld {
     await this.clock.advance(0);
   }
 
+  /** A speaker that starts later (a node joining, or a restart under a new incarnation). */
+  async join(name: string, desired: DesiredState): Promise<void> {
+    const old = this.nodes.get(name);
+    if (old !== undefined && old.alive) throw new Error(`${name} is running`);
+    this.#add(name, old?.address ?? `192.0.2.${11 + this.nodes.size}`);
+    const n = this.nodes.get(name);
+    if (n === undefined) throw new Error(`no node ${name}`);
+    n.driver.setNodeAddresses(new Map([...this.nodes.values()].map((x) => [x.name, [x.address]])));
+    for (const x of this.nodes.values()) if (x !== n && x.alive) x.driver.setNodeAddresses(new Map([...this.nodes.values()].map((y) => [y.name, [y.address]])));
+    n.driver.setDesired(desired);
+    n.driver.onLeaseSync(this.#records(), this.clock.now());
+    n.driver.start();
+    await this.clock.advance(0);
+  }
+
   /** kill -9: the process is gone, its heartbeats stop, its Leases stay. */
   crash(name: string): void {
     const n = this.nodes.get(name);
