@@ -51,6 +51,14 @@ export interface SessionOptions {
   hooks?: SessionHooks;
 }
 
+type Direction = 'inbound' | 'outbound';
+
+interface Pending {
+  socket: Socket;
+  framer: BgpFramer;
+  direction: Direction;
+}
+
 const FAMILY_OF: Readonly<Record<string, Family>> = { 'ipv4-unicast': 'ipv4', 'ipv6-unicast': 'ipv6' };
 const NAME_OF = (afi: number, safi: number): string | null => (safi !== 1 ? null : afi === 1 ? 'ipv4-unicast' : afi === 2 ? 'ipv6-unicast' : null);
 
@@ -104,8 +112,12 @@ export class BgpSession {
   #origination: OriginationContext | null = null;
   /** A connect() in flight; a newer attempt or an adopted inbound connection supersedes it. */
   #attempt = 0;
-  /** An inbound connection waiting for its OPEN while ours is in OpenSent/OpenConfirm (RFC 4271 §6.8). */
-  #pending: { socket: Socket; framer: BgpFramer } | null = null;
+  /** Who opened the connection the FSM runs on. */
+  #direction: Direction = 'outbound';
+  /** A second connection waiting for its OPEN while ours is in OpenSent/OpenConfirm (RFC 4271 §6.8). */
+  #pending: Pending | null = null;
+  /** Our OPEN already went out on a connection adopted from `#pending`: the FSM's sendOpen is skipped once. */
+  #openSent = false;
   #restarted = false;
   #stopped: Promise<void> | null = null;
 
@@ -137,24 +149,33 @@ export class BgpSession {
   /** A connection the listener accepted from this peer's address. */
   acceptInbound(socket: Socket): void {
     const s = this.#fsm.state;
-    if (s === 'Connect' || s === 'Active') {
-      this.#attempt++; // an outbound connect still in flight loses
-      this.#attach(socket);
+    if ((s === 'Connect' || s === 'Active') && this.#socket === null) {
+      // An outbound connect still in flight is not dropped: if it completes, the two are
+      // resolved by BGP Identifier once the OPENs are in (RFC 4271 §6.8), as the peer will.
+      this.#attach(socket, 'inbound');
       this.#feed({ kind: 'TcpConnected' });
       return;
     }
-    if ((s === 'OpenSent' || s === 'OpenConfirm') && this.#pending === null) {
-      const pending = { socket, framer: new BgpFramer() };
-      this.#pending = pending;
-      socket.on('data', (chunk: Buffer) => this.#pendingData(pending, chunk));
-      socket.on('error', () => undefined);
-      socket.on('close', () => {
-        if (this.#pending === pending) this.#pending = null;
-      });
-      return;
-    }
-    // Idle, Established, or a second pending one: RFC 4271 §6.8 keeps the existing connection.
-    this.#reject(socket);
+    if (!this.#hold(socket, 'inbound')) this.#reject(socket);
+  }
+
+  /**
+   * Keeps a second connection aside (OpenSent/OpenConfirm) and sends our OPEN on it, so both
+   * speakers see both OPENs and pick the same winner. False when it cannot be held: Idle,
+   * Established (the existing session wins, §6.8), or a second one already waiting.
+   */
+  #hold(socket: Socket, direction: Direction): boolean {
+    const st = this.#fsm.state;
+    if ((st !== 'OpenSent' && st !== 'OpenConfirm') || this.#pending !== null) return false;
+    const pending: Pending = { socket, framer: new BgpFramer(), direction };
+    this.#pending = pending;
+    socket.on('data', (chunk: Buffer) => this.#pendingData(pending, chunk));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      if (this.#pending === pending) this.#pending = null;
+    });
+    socket.write(encodeMessage({ type: 'open', open: localOpen(this.#o.local, this.#restarted) }, INITIAL_CONTEXT));
+    return true;
   }
 
   /** RFC 9003 / RFC 4724: 'shutdown' withdraws at the peer now; 'restart' lets it keep our routes. */
@@ -184,6 +205,10 @@ export class BgpSession {
         this.#connect();
         break;
       case 'sendOpen':
+        if (this.#openSent) {
+          this.#openSent = false; // sent while the connection was held aside
+          break;
+        }
         this.#write(encodeMessage({ type: 'open', open: localOpen(this.#o.local, this.#restarted) }, INITIAL_CONTEXT), 'open');
         break;
       case 'sendKeepalive':
@@ -274,12 +299,17 @@ export class BgpSession {
     const attempt = ++this.#attempt;
     this.#o.connect().then(
       (socket) => {
-        if (attempt !== this.#attempt || this.#socket !== null || (this.#fsm.state !== 'Connect' && this.#fsm.state !== 'Active')) {
-          socket.destroy(); // superseded by a newer attempt or an inbound connection
+        if (attempt !== this.#attempt) {
+          socket.destroy(); // superseded by a newer attempt, or the session closed meanwhile
           return;
         }
-        this.#attach(socket);
-        this.#feed({ kind: 'TcpConnected' });
+        if (this.#socket === null && (this.#fsm.state === 'Connect' || this.#fsm.state === 'Active')) {
+          this.#attach(socket, 'outbound');
+          this.#feed({ kind: 'TcpConnected' });
+          return;
+        }
+        // An inbound connection came first: both stay until the OPENs decide (RFC 4271 §6.8).
+        if (!this.#hold(socket, 'outbound')) socket.destroy();
       },
       (err: unknown) => {
         if (attempt !== this.#attempt) return;
@@ -288,8 +318,9 @@ export class BgpSession {
     );
   }
 
-  #attach(socket: Socket): void {
+  #attach(socket: Socket, direction: Direction): void {
     this.#socket = socket;
+    this.#direction = direction;
     this.#framer = new BgpFramer();
     this.#ctx = INITIAL_CONTEXT;
     this.#peerOpen = null;
@@ -373,7 +404,7 @@ export class BgpSession {
   }
 
   /** RFC 4271 §6.8: the connection initiated by the speaker with the higher BGP Identifier stays. */
-  #pendingData(pending: { socket: Socket; framer: BgpFramer }, chunk: Buffer): void {
+  #pendingData(pending: Pending, chunk: Buffer): void {
     const out = pending.framer.push(chunk);
     const first = out.frames[0];
     if (out.error !== null) return this.#dropPending(pending);
@@ -383,20 +414,22 @@ export class BgpSession {
     const theirs = idOf(r.value.open.bgpId);
     this.#pending = null;
     pending.socket.removeAllListeners('data');
-    if (this.#o.local.routerId > theirs) {
-      this.#reject(pending.socket); // ours (outbound) wins
+    const winner: Direction = this.#o.local.routerId > theirs ? 'outbound' : 'inbound';
+    const state = this.#fsm.state;
+    if (state === 'Established' || (state !== 'OpenSent' && state !== 'OpenConfirm') || pending.direction !== winner || this.#direction === winner) {
+      this.#reject(pending.socket); // the existing connection stays
       return;
     }
     this.#feed({ kind: 'Collision' });
-    this.#attach(pending.socket);
+    this.#attach(pending.socket, pending.direction);
+    this.#openSent = true;
     this.#feed({ kind: 'TcpConnected' });
     this.#peerOpen = r.value.open;
     this.#feed({ kind: 'Open', open: peerOpenOf(r.value.open) });
-    const rest = out.frames.slice(1);
-    for (const f of rest) this.#message(decodeMessage(f, this.#ctx));
+    for (const f of out.frames.slice(1)) this.#message(decodeMessage(f, this.#ctx));
   }
 
-  #dropPending(pending: { socket: Socket }): void {
+  #dropPending(pending: Pending): void {
     if (this.#pending === pending) this.#pending = null;
     pending.socket.destroy();
   }

@@ -189,3 +189,47 @@ describe('BgpSession against a scripted peer', () => {
     assert.notEqual(s.state, 'Established');
   });
 });
+
+describe('BgpSession connection collision (RFC 4271 §6.8)', () => {
+  it('two speakers that connect to each other at once end up with one session, kept on the connection of the higher BGP Identifier', async () => {
+    const listeners: Server[] = [];
+    const ports: number[] = [];
+    const sessions: BgpSession[] = [];
+    for (let i = 0; i < 2; i++) {
+      const srv = createServer((s) => sessions[i]?.acceptInbound(s));
+      await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+      const a = srv.address();
+      ports.push(typeof a === 'object' && a !== null ? a.port : 0);
+      listeners.push(srv);
+      cleanups.push(() => new Promise<void>((r) => srv.close(() => r())));
+    }
+    const established: string[] = [];
+    const local = (me: number): LocalConfig => ({ ...LOCAL, asn: me === 0 ? 64512 : 65000, peerAsn: me === 0 ? 65000 : 64512, routerId: me === 0 ? 0xc000020b : 0xc0000201 });
+    for (let i = 0; i < 2; i++) {
+      const peerPort = ports[1 - i] ?? 0;
+      const s = new BgpSession({
+        name: `s${i}`,
+        peerAddress: '127.0.0.1',
+        peerPort,
+        local: local(i),
+        connect: () => new Promise<Socket>((resolve, reject) => {
+          const c = createConnection({ host: '127.0.0.1', port: peerPort });
+          c.once('connect', () => resolve(c));
+          c.once('error', reject);
+        }),
+        nextHops: () => ({ v4: '192.0.2.11', v6: null, linkLocalV6: null }),
+        clock: CLOCK,
+        random: () => 0.5,
+        hooks: { onEstablished: () => established.push(`s${i}`) },
+      });
+      sessions.push(s);
+      cleanups.push(() => s.stop('shutdown', 'test over'));
+    }
+    for (const s of sessions) s.start();
+    await until('both Established', () => sessions.every((s) => s.state === 'Established'), 8000);
+    // Give a lost collision time to show up as a second Established or a reset.
+    await new Promise((r) => setTimeout(r, 500));
+    assert.ok(sessions.every((s) => s.state === 'Established'));
+    assert.deepEqual(established.sort(), ['s0', 's1'], 'each side came up exactly once');
+  });
+});
