@@ -2,30 +2,16 @@
 // up with the right key and not with a wrong one; communities and large communities from the
 // BGPAnnouncementPolicy arrive at the router as set. Skipped without root, `ip` or `bird`.
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { BGP_GROUP, BGP_VERSION, BGPPEER_PLURAL } from '../../src/bgp/crd-types.ts';
 import { LAB_PEER } from '../../src/lab/bgp-router.ts';
 import { startL2Lab } from '../../src/lab/l2-lab.ts';
 import type { L2Lab } from '../../src/lab/l2-lab.ts';
 import { pollUntil } from '../../src/lab/poll.ts';
+import { MERGE, closeLab, established as establishedAt, missingTools } from './bgp-suite.ts';
 
-function missing(): string | null {
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces)';
-  for (const tool of ['ip', 'bird', 'birdc']) {
-    try {
-      execFileSync('which', [tool], { stdio: 'ignore' });
-    } catch {
-      return `needs ${tool}`;
-    }
-  }
-  return null;
-}
 
-const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-
-describe('BGP with TCP MD5 and communities against BIRD 2', { skip: missing() ?? false }, () => {
+describe('BGP with TCP MD5 and communities against BIRD 2', { skip: missingTools(['ip', 'bird', 'birdc']) ?? false }, () => {
   let lab: L2Lab;
 
   before(async () => {
@@ -33,19 +19,8 @@ describe('BGP with TCP MD5 and communities against BIRD 2', { skip: missing() ??
     // A large community too, added after the start: a policy edit reaches the router.
   });
 
-  after(async () => {
-    await lab?.close();
-  });
-
-  async function established(want: number): Promise<string[]> {
-    const router = lab.router;
-    assert.ok(router !== null);
-    const r = await pollUntil(`${want} Established sessions`, async () => {
-      const e = await router.established();
-      return e.length === want ? { done: true, value: e } : { done: false, seen: e.join(',') || 'none' };
-    }, { timeoutMs: 20_000, intervalMs: 200 });
-    return r.value;
-  }
+  after(() => closeLab(lab));
+  const established = (want: number): Promise<string[]> => establishedAt(lab, want);
 
   it('sessions with the right MD5 key come up', async () => {
     assert.equal((await established(3)).length, 3);

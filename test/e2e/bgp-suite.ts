@@ -1,0 +1,172 @@
+// The BGP e2e set of issue #4, once for every ToR implementation (bgp-bird.test.ts,
+// bgp-frr.test.ts): sessions, ECMP over three nodes, IPv6, ETP Local, exclusion, a drain, a
+// graceful restart and a crashed node, each checked in the router namespace's kernel table.
+import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { startL2Lab } from '../../src/lab/l2-lab.ts';
+import type { L2Lab } from '../../src/lab/l2-lab.ts';
+import { pollUntil } from '../../src/lab/poll.ts';
+
+export const BGP_SERVICE = { loadBalancerClass: 'herald.dev/bgp' } as const;
+export const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+/** Why the suite cannot run here (not root, a program missing), or null. */
+export function missingTools(tools: readonly string[]): string | null {
+  if (process.getuid?.() !== 0) return 'needs root (network namespaces)';
+  for (const tool of tools) {
+    try {
+      execFileSync('which', [tool], { stdio: 'ignore' });
+    } catch {
+      return `needs ${tool}`;
+    }
+  }
+  return null;
+}
+
+/** Closes the lab and checks that none of its namespaces is left. */
+export async function closeLab(lab: L2Lab | undefined): Promise<void> {
+  await lab?.close();
+  const left = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  assert.ok(lab === undefined || !left.includes(lab.network.prefix), `namespaces left: ${left}`);
+}
+
+/** Polls until the router's kernel route for `prefix` has `want` next hops; returns them sorted. */
+export async function hopsOf(lab: L2Lab, prefix: string, want: number): Promise<string[]> {
+  const router = lab.router;
+  assert.ok(router !== null);
+  const r = await pollUntil(
+    `${want} next hops for ${prefix} at the router`,
+    async () => {
+      const hops = await router.nextHops(prefix);
+      return hops.length === want ? { done: true, value: hops } : { done: false, seen: hops.join(',') || 'none' };
+    },
+    { timeoutMs: 20_000, intervalMs: 100 },
+  ).catch((err: unknown) => {
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${lab.logTails(15)}`);
+  });
+  return r.value;
+}
+
+/** Polls until the router shows `want` Established sessions; returns their names. */
+export async function established(lab: L2Lab, want: number): Promise<string[]> {
+  const router = lab.router;
+  assert.ok(router !== null);
+  const r = await pollUntil(`${want} Established sessions`, async () => {
+    const e = await router.established();
+    return e.length === want ? { done: true, value: e } : { done: false, seen: e.join(',') || 'none' };
+  }, { timeoutMs: 20_000, intervalMs: 200, context: () => router.logTail(10) });
+  return r.value;
+}
+
+export interface EcmpSuiteOptions {
+  title: string;
+  router: 'bird' | 'frr';
+  skip: string | null;
+  /** The router's names for the three sessions. */
+  sessions: readonly string[];
+  /** Extra checks once the sessions are up (e.g. the BGPPeers the lab made). */
+  afterSessions?: (lab: L2Lab) => void;
+  /** Extra checks while node-b's speaker is down for a restart (e.g. its path marked stale). */
+  duringRestart?: (lab: L2Lab, prefix: string) => Promise<void>;
+}
+
+export function ecmpSuite(o: EcmpSuiteOptions): void {
+  describe(o.title, { skip: o.skip ?? false }, () => {
+    let lab: L2Lab | undefined;
+    const theLab = (): L2Lab => {
+      assert.ok(lab !== undefined);
+      return lab;
+    };
+
+    before(async () => {
+      lab = await startL2Lab({ bgp: true, router: o.router });
+    });
+
+    after(() => closeLab(lab));
+
+    it('every node peers with the router', async () => {
+      assert.deepEqual((await established(theLab(), 3)).sort(), [...o.sessions].sort());
+      o.afterSessions?.(theLab());
+    });
+
+    it('a VIP is one route with three next hops, one per node (ECMP)', async () => {
+      const l = theLab();
+      await l.createService('ecmp', BGP_SERVICE);
+      const [ip] = await l.waitForIngress('ecmp');
+      assert.ok(ip !== undefined);
+      assert.deepEqual(await hopsOf(l, `${ip}/32`, 3), l.nodes.map((n) => n.ipv4).sort());
+    });
+
+    it('IPv6: the same, as a /128 through MP_REACH_NLRI', async () => {
+      const l = theLab();
+      await l.createService('ecmp6', { ...BGP_SERVICE, ipFamilyPolicy: 'RequireDualStack' });
+      const v6 = (await l.waitForIngress('ecmp6')).find((a) => a.includes(':'));
+      assert.ok(v6 !== undefined);
+      assert.equal(new Set(await hopsOf(l, `${v6}/128`, 3)).size, 3);
+    });
+
+    it('externalTrafficPolicy: Local leaves only the nodes with a ready endpoint', async () => {
+      const l = theLab();
+      await l.createService('local', { ...BGP_SERVICE, externalTrafficPolicy: 'Local' });
+      const [ip] = await l.waitForIngress('local');
+      assert.ok(ip !== undefined);
+      await l.setEndpoints('local', ['node-b']);
+      assert.deepEqual(await hopsOf(l, `${ip}/32`, 1), ['192.0.2.12']);
+      await l.setEndpoints('local', ['node-a', 'node-c']);
+      assert.deepEqual(await hopsOf(l, `${ip}/32`, 2), ['192.0.2.11', '192.0.2.13']);
+    });
+
+    it('an excluded node withdraws its paths', async () => {
+      const l = theLab();
+      const [ip] = await l.waitForIngress('ecmp');
+      await l.labelNode('node-c', { 'node.kubernetes.io/exclude-from-external-load-balancers': 'true' });
+      assert.deepEqual(await hopsOf(l, `${ip}/32`, 2), ['192.0.2.11', '192.0.2.12']);
+      await l.labelNode('node-c', { 'node.kubernetes.io/exclude-from-external-load-balancers': null });
+      await hopsOf(l, `${ip}/32`, 3);
+    });
+
+    it('a stopped speaker (SIGTERM on a cordoned node) withdraws at once; a restart brings it back', async () => {
+      const l = theLab();
+      const [ip] = await l.waitForIngress('ecmp');
+      await l.clients.core.patchNode({ name: 'node-a', body: { spec: { unschedulable: true } } }, MERGE);
+      await new Promise((r) => setTimeout(r, 300)); // the speaker's cache sees the cordon
+      await l.killSpeaker('node-a', 'SIGTERM');
+      assert.deepEqual(await hopsOf(l, `${ip}/32`, 2), ['192.0.2.12', '192.0.2.13']);
+      await l.clients.core.patchNode({ name: 'node-a', body: { spec: { unschedulable: false } } }, MERGE);
+      await l.restartSpeaker('node-a');
+      await hopsOf(l, `${ip}/32`, 3);
+    });
+
+    it('a restart with graceful restart loses no route at the router', async () => {
+      const l = theLab();
+      const router = l.router;
+      assert.ok(router !== null);
+      const [ip] = await l.waitForIngress('ecmp');
+      await hopsOf(l, `${ip}/32`, 3);
+      await l.killSpeaker('node-b', 'SIGTERM');
+      await o.duringRestart?.(l, `${ip}/32`);
+      // While node-b's speaker is down, the router keeps its path (stale, RFC 4724 §4.2).
+      for (let i = 0; i < 10; i++) {
+        assert.equal((await router.nextHops(`${ip}/32`)).length, 3, 'a path was lost during the restart');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await l.restartSpeaker('node-b');
+      assert.equal((await router.nextHops(`${ip}/32`)).length, 3);
+    });
+
+    it('a crashed node (link cut) loses its path at hold-timer expiry', async () => {
+      const l = theLab();
+      const [ip] = await l.waitForIngress('ecmp');
+      await hopsOf(l, `${ip}/32`, 3);
+      await l.network.partition('node-c');
+      try {
+        assert.deepEqual(await hopsOf(l, `${ip}/32`, 2), ['192.0.2.11', '192.0.2.12']);
+      } finally {
+        await l.network.heal('node-c');
+      }
+      await hopsOf(l, `${ip}/32`, 3);
+    });
+  });
+}
