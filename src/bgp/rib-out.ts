@@ -35,11 +35,12 @@ export function familyOfPrefix(prefix: string): RouteFamily {
 
 const FAMILIES: readonly RouteFamily[] = ['ipv4', 'ipv6'];
 
-function grouped(entries: Iterable<[string, RouteAttrs]>): AnnounceGroup[] {
+/** Entries carry their attribute key, computed once per route (bench/bgp Finding 2). */
+function grouped(entries: Iterable<[string, RouteAttrs, string]>): AnnounceGroup[] {
   const groups = new Map<string, AnnounceGroup>();
-  for (const [prefix, attrs] of entries) {
+  for (const [prefix, attrs, attrKey] of entries) {
     const family = familyOfPrefix(prefix);
-    const key = `${family}|${attrsKey(attrs)}`;
+    const key = `${family}|${attrKey}`;
     const g = groups.get(key);
     if (g === undefined) groups.set(key, { family, attrs, prefixes: [prefix] });
     else g.prefixes.push(prefix);
@@ -84,13 +85,19 @@ export class AdjRibOut {
     for (const prefix of this.#sent.keys()) {
       if (!this.#desired.has(prefix)) withdraw.get(familyOfPrefix(prefix))?.push(prefix);
     }
-    const changed: [string, RouteAttrs][] = [];
+    const changed: [string, RouteAttrs, string][] = [];
+    // Most routes of a table share one attribute object (NO_ATTRS, or one per policy): key it once.
+    let lastAttrs: RouteAttrs | null = null;
+    let lastKey = '';
     for (const [prefix, attrs] of this.#desired) {
-      const key = attrsKey(attrs);
-      if (this.#sent.get(prefix)?.key !== key) changed.push([prefix, attrs]);
+      if (attrs !== lastAttrs) {
+        lastAttrs = attrs;
+        lastKey = attrsKey(attrs);
+      }
+      if (this.#sent.get(prefix)?.key !== lastKey) changed.push([prefix, attrs, lastKey]);
     }
     for (const list of withdraw.values()) for (const p of list) this.#sent.delete(p);
-    for (const [prefix, attrs] of changed) this.#sent.set(prefix, { key: attrsKey(attrs), attrs });
+    for (const [prefix, attrs, key] of changed) this.#sent.set(prefix, { key, attrs });
     return {
       withdraw: FAMILIES.map((family) => ({ family, prefixes: (withdraw.get(family) ?? []).sort() })).filter((w) => w.prefixes.length > 0),
       announce: grouped(changed),

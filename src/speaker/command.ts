@@ -209,12 +209,12 @@ export async function startSpeaker(flags: SpeakerFlags, log: Logger, deps: Parti
   let bgp: BgpSpeaker | undefined;
   const changed = (): void => {
     speaker?.inputsChanged();
-    bgp?.reconcile();
+    bgp?.schedule();
   };
   const inputs = deps.inputs ?? new KubeInputs({ clients, log, onChange: changed });
   speaker = new L2Speaker(flags.speaker, { ...deps, inputs, clients, net, log, metrics });
   const l2 = speaker;
-  bgp = new BgpSpeaker({ node: flags.speaker.node, namespace: flags.speaker.namespace, adapter: flags.speaker.adapter, listenPort: flags.bgpListenPort }, { clients, inputs, log: log.child({ mode: 'bgp' }), metrics }, () => bgp?.reconcile());
+  bgp = new BgpSpeaker({ node: flags.speaker.node, namespace: flags.speaker.namespace, adapter: flags.speaker.adapter, listenPort: flags.bgpListenPort }, { clients, inputs, log: log.child({ mode: 'bgp' }), metrics }, () => bgp?.schedule());
   const b = bgp;
   const servers = await startServers([flags.metricsAddr, flags.healthAddr], metrics.registry, {
     liveness: () => ({ ok: true, reason: 'running' }),
