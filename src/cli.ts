@@ -4,6 +4,7 @@ import { runControllerCommand } from './controller/command.ts';
 import { runDevApiServerCommand } from './devapi/command.ts';
 import { runLabCommand } from './lab/command.ts';
 import { runSpeakerCommand } from './speaker/command.ts';
+import { runStatusCommand } from './status/command.ts';
 
 const HELP = `herald — load balancer for bare-metal Kubernetes
 
@@ -12,6 +13,7 @@ Usage: herald <command> [flags]
 Commands:
   controller          LB IPAM: give Services of type LoadBalancer addresses from IPPools
   speaker             announce allocated addresses on the local segment (L2: ARP and NDP)
+  status              the speakers, their BGP sessions, and who holds each L2 VIP
   lab                 run the demo: API server stand-in + controller with example pools and Services
   dev apiserver       an in-memory Kubernetes API server for tests and development (never production)
 
@@ -25,6 +27,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return runControllerCommand(rest);
     case 'speaker':
       return runSpeakerCommand(rest);
+    case 'status':
+      return runStatusCommand(rest);
     case 'lab':
       return runLabCommand(rest);
     case 'dev':

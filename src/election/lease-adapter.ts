@@ -173,11 +173,11 @@ export class LeaseAdapter {
    * the version of our last write, a create when there is none. Only this node writes it, so a
    * conflict means a previous incarnation wrote last: read it and write once more.
    */
-  async renewNodeLease(stamp: NodeStamp, addresses: readonly HeartbeatEndpoint[]): Promise<boolean> {
+  async renewNodeLease(stamp: NodeStamp, addresses: readonly HeartbeatEndpoint[], extra: Readonly<Record<string, string>> = {}): Promise<boolean> {
     const { coordination: api, node } = this.#o;
     const name = nodeLeaseName(node);
     const namespace = this.namespace;
-    const body = nodeLeaseBody(node, stamp, addresses, namespace, this.#acquiredMs, this.#wall());
+    const body = nodeLeaseBody(node, stamp, addresses, namespace, this.#acquiredMs, this.#wall(), extra);
     const put = async (version: string): Promise<V1Lease> => {
       const b: V1Lease = { ...body, metadata: { ...body.metadata, resourceVersion: version } };
       return this.#request('update', (opts) => api.replaceNamespacedLease({ name, namespace, body: b }, opts));

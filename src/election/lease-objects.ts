@@ -115,7 +115,8 @@ export function vipLeasePatch(a: WriteAction, version: string, wallMs: number): 
 }
 
 /** This speaker's node Lease, for an unconditional PUT (only its node writes it). */
-export function nodeLeaseBody(node: string, stamp: NodeStamp, addresses: readonly HeartbeatEndpoint[], namespace: string, acquiredMs: number, wallMs: number): V1Lease {
+/** `extra`: more annotations for operators (the BGP session states, read by `herald status`). */
+export function nodeLeaseBody(node: string, stamp: NodeStamp, addresses: readonly HeartbeatEndpoint[], namespace: string, acquiredMs: number, wallMs: number, extra: Readonly<Record<string, string>> = {}): V1Lease {
   return {
     apiVersion: 'coordination.k8s.io/v1',
     kind: 'Lease',
@@ -123,7 +124,7 @@ export function nodeLeaseBody(node: string, stamp: NodeStamp, addresses: readonl
       name: nodeLeaseName(node),
       namespace,
       labels: { ...NODE_LEASE_LABELS },
-      annotations: { ...nodeStampAnnotations(stamp), [ANN_HEARTBEAT_ADDRESSES]: formatEndpoints(addresses) },
+      annotations: { ...extra, ...nodeStampAnnotations(stamp), [ANN_HEARTBEAT_ADDRESSES]: formatEndpoints(addresses) },
     },
     spec: { holderIdentity: node, leaseDurationSeconds: NODE_LEASE_DURATION_SECONDS, acquireTime: new V1MicroTime(acquiredMs), renewTime: new V1MicroTime(wallMs) },
   };

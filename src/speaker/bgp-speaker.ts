@@ -19,6 +19,8 @@ import { BgpSession } from '../bgp/session.ts';
 import type { NextHops } from '../bgp/session.ts';
 import { connectTcp, setTtl } from '../net/tcp-socket.ts';
 import { setTcpMd5, socketFd } from '../net/tcp-md5.ts';
+import { ANN_BGP_SESSIONS } from '../status/report.ts';
+import type { SessionStatus } from '../status/report.ts';
 import { nextHopsFor } from './next-hops.ts';
 import type { KubeInputs } from './kube-inputs.ts';
 import type { SpeakerMetrics } from './metrics.ts';
@@ -44,6 +46,7 @@ function isList(v: unknown): v is KubernetesListObject<Obj> {
   return typeof v === 'object' && v !== null && 'items' in v && Array.isArray(v.items);
 }
 
+
 interface Running {
   session: BgpSession;
   /** The configuration it was started with: a change restarts the session. */
@@ -63,6 +66,8 @@ export class BgpSpeaker {
   readonly #policies: WatchedCache<Obj>;
   readonly #sessions = new Map<string, Running>();
   readonly #passwords = new Map<string, string>();
+  /** Per peer: FSM state, since when, prefixes advertised (published by `statusAnnotations`). */
+  readonly #status = new Map<string, SessionStatus>();
   #server: Server | null = null;
   #stopping = false;
   #scheduled: ReturnType<typeof setTimeout> | undefined;
@@ -180,6 +185,8 @@ export class BgpSpeaker {
       hooks: {
         onState: (st) => {
           m.setBgpState(peer.name, st);
+          const prev = this.#status.get(peer.name);
+          this.#status.set(peer.name, { peer: peer.name, state: st, since: new Date().toISOString(), prefixes: prev?.prefixes ?? { ipv4: 0, ipv6: 0 } });
           log.info({ state: st }, 'BGP session state');
         },
         onEstablished: (n) => {
@@ -191,6 +198,8 @@ export class BgpSpeaker {
         onNotification: (direction, n) => m.bgpNotifications.inc({ peer: peer.name, direction, code: String(n.code), subcode: String(n.subcode) }),
         onAdvertised: (counts) => {
           for (const [f, n] of Object.entries(counts)) m.bgpPrefixesAdvertised.set({ peer: peer.name, family: f }, n);
+          const st = this.#status.get(peer.name);
+          if (st !== undefined) st.prefixes = { ipv4: counts.ipv4, ipv6: counts.ipv6 };
         },
         onSkipped: (_prefix, reason) => m.bgpPrefixesSkipped.inc({ peer: peer.name, reason }),
         onError: (what, err) => log.debug({ err: errorMessage(err) }, `${what} error`),
@@ -198,8 +207,15 @@ export class BgpSpeaker {
     });
   }
 
+  /** The sessions of this node, as an annotation of its node Lease (docs/bgp.md, "Seeing session state"). */
+  statusAnnotations(): Record<string, string> {
+    const list = [...this.#status.values()].sort((a, b) => (a.peer < b.peer ? -1 : 1));
+    return list.length === 0 ? {} : { [ANN_BGP_SESSIONS]: JSON.stringify(list) };
+  }
+
   #retire(name: string, r: Running, why: string): void {
     this.#sessions.delete(name);
+    this.#status.delete(name);
     this.#d.metrics.setBgpState(name, null);
     this.#d.log.info({ peer: name, why }, 'stopping BGP session');
     void r.session.stop('shutdown', why);

@@ -212,7 +212,7 @@ export async function startSpeaker(flags: SpeakerFlags, log: Logger, deps: Parti
     bgp?.schedule();
   };
   const inputs = deps.inputs ?? new KubeInputs({ clients, log, onChange: changed });
-  speaker = new L2Speaker(flags.speaker, { ...deps, inputs, clients, net, log, metrics });
+  speaker = new L2Speaker(flags.speaker, { nodeStatus: () => bgp?.statusAnnotations() ?? {}, ...deps, inputs, clients, net, log, metrics });
   const l2 = speaker;
   bgp = new BgpSpeaker({ node: flags.speaker.node, namespace: flags.speaker.namespace, adapter: flags.speaker.adapter, listenPort: flags.bgpListenPort }, { clients, inputs, log: log.child({ mode: 'bgp' }), metrics }, () => bgp?.schedule());
   const b = bgp;

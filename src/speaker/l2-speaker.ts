@@ -47,6 +47,8 @@ export interface L2SpeakerDeps {
   /** Interface facts and addresses; the kernel's (sysfs, os.networkInterfaces) by default. */
   interfaces?: () => NetResult<NetInterface[]>;
   interfaceAddresses?: () => InterfaceAddresses;
+  /** Annotations published on this node's Lease at each renewal (the BGP session states). */
+  nodeStatus?: () => Readonly<Record<string, string>>;
 }
 
 const CLOCK: Clock = {
@@ -126,7 +128,7 @@ export class L2Speaker {
       heartbeatIntervalMs: c.timings.heartbeatIntervalMs,
       leases: {
         write: (a) => this.#leases.write(a),
-        renewNodeLease: (stamp) => this.#leases.renewNodeLease(stamp, this.#heartbeatEndpoints()),
+        renewNodeLease: (stamp) => this.#leases.renewNodeLease(stamp, this.#heartbeatEndpoints(), this.#d.nodeStatus?.() ?? {}),
         listVipLeases: () => this.#leases.relistVipLeases(),
       },
       heartbeats: { send: (bytes, to) => this.#udp?.send(bytes, to) },
@@ -138,6 +140,7 @@ export class L2Speaker {
           log.info({ ip, node: c.node, reason }, 'stopped answering');
         },
         onWrite: (a, r) => {
+          log.debug({ ip: a.ip, node: c.node, op: a.op, holder: a.holder, epoch: a.epoch, ok: r.ok, conflict: !r.ok && r.conflict }, 'VIP Lease write');
           if (r.ok) {
             if (a.op !== 'delete') metrics.leaseTransitions.inc({ op: a.op });
           } else metrics.leaseWriteErrors.inc({ reason: r.conflict ? 'conflict' : 'error' });
