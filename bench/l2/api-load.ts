@@ -104,7 +104,10 @@ async function cleanup(): Promise<void> {
 async function startStandIn(): Promise<{ child: Child; url: string; kubeconfig: string }> {
   const dir = makeTempDir('herald-bench-l2-api-');
   const kubeconfig = join(dir, 'kubeconfig');
-  const child = spawnChild('herald dev apiserver', NODE, ['src/cli.ts', 'dev', 'apiserver', '--listen', '127.0.0.1:0', '--kubeconfig-out', kubeconfig], ROOT);
+  // HERALD_BENCH_STANDIN_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": Node flags for the
+  // stand-in only (a profile is written when it exits on the bench's SIGTERM).
+  const nodeArgs = (process.env['HERALD_BENCH_STANDIN_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+  const child = spawnChild('herald dev apiserver', NODE, [...nodeArgs, 'src/cli.ts', 'dev', 'apiserver', '--listen', '127.0.0.1:0', '--kubeconfig-out', kubeconfig], ROOT);
   const ready = await waitForLine(child, /\bready\b/i, 30_000);
   const url = /url=(\S+)/.exec(ready)?.[1];
   if (url === undefined) throw new Error(`no url in the stand-in's ready line: ${ready}`);

@@ -23,7 +23,11 @@ const lo: NetInterface = { name: 'lo', ifindex: 1, mac: '', flags: 0x9, up: true
 // Ten speakers share one network namespace here: no BGP listener (it would take TCP :179 ten
 // times). The flag exists only in speakers that have BGP.
 const noBgpListener = SPEAKER_HELP.includes('--bgp-listen-port') ? ['--bgp-listen-port', '0'] : [];
-const parsed = parseSpeakerArgs(['--node-name', node, '--namespace', 'herald-system', '--heartbeat-port', port, '--drain-timeout', '1s', ...noBgpListener], {});
+// Diagnostics, opt-in: HERALD_BENCH_METRICS_BASE=PORT serves /metrics on 127.0.0.1:PORT+n (n from
+// the node name's number); HERALD_BENCH_LOG_DIR=DIR writes this speaker's log to DIR/NODE.log.
+const metricsBase = Number(process.env['HERALD_BENCH_METRICS_BASE'] ?? '');
+const metricsFlag = Number.isInteger(metricsBase) && metricsBase > 0 ? ['--metrics-addr', `127.0.0.1:${metricsBase + Number(/\d+$/.exec(node)?.[0] ?? '0')}`] : [];
+const parsed = parseSpeakerArgs(['--node-name', node, '--namespace', 'herald-system', '--heartbeat-port', port, '--drain-timeout', '1s', ...noBgpListener, ...metricsFlag], {});
 if (parsed.ok !== true) {
   process.stderr.write(`flags: ${parsed.ok === false ? parsed.error : 'help'}\n`);
   process.exit(2);
@@ -33,7 +37,8 @@ host.attach(new FakeSegment(), { ifindex: 2, mac, name: 'eth0' });
 const kc = new PooledKubeConfig();
 kc.loadFromFile(kubeconfig);
 const addresses = { eth0: [{ address }], lo: [{ address: loopback }] };
-const log = pino({ level: process.env['HERALD_BENCH_LOG'] ?? 'silent' }, pino.destination(2));
+const logDir = process.env['HERALD_BENCH_LOG_DIR'];
+const log = pino({ level: process.env['HERALD_BENCH_LOG'] ?? 'silent' }, pino.destination(logDir === undefined ? 2 : `${logDir}/${node}.log`));
 const running = await startSpeaker(parsed.flags, log, { clients: makeClients(kc), net: host, interfaces: () => ({ ok: true, value: [eth0, lo] }), interfaceAddresses: () => addresses });
 process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
 const report = setInterval(() => {

@@ -50,6 +50,10 @@ export class Election {
   readonly #nodeLease: NodeLeaseCadence;
   #syncInFlight = false;
   #wake = new Map<string, number>();
+  /** Recent API round trip (ms): rises at once with a slow answer, falls by a quarter of the gap per answer. */
+  #apiRttMs = 0;
+  /** Per probing peer: the nodes missing from its heard list when we last looked (see #owesProbeAnswer). */
+  readonly #probeAnswered = new Map<string, ReadonlySet<string>>();
 
   constructor(o: ElectionOptions) {
     this.#o = o;
@@ -109,9 +113,28 @@ export class Election {
     if (node === this.#o.me) return [];
     this.#peers.know(node, now);
     this.#peers.stamped(node, stamp, now);
-    // A peer lost someone and asks for evidence: renew our node Lease soon.
-    if (stamp?.probing === true) this.#nodeLease.probeRequested();
+    // A peer lost someone and asks for evidence: renew our node Lease soon, if we can give it some.
+    if (stamp?.probing === true) {
+      if (this.#owesProbeAnswer(node, stamp, now)) this.#nodeLease.probeRequested();
+    } else this.#probeAnswered.delete(node);
     return this.#evaluateAll(now);
+  }
+
+  /**
+   * Does our next renewal give the probing `prober` evidence it lacks (docs/l2.md, "Probing")? It
+   * lacks evidence of the nodes missing from its heard list: ourselves, or peers we hear (we are
+   * their witness). One renewal after they went missing is that evidence, and our renewals every
+   * R keep it fresh within E. Answering every probing stamp instead (every h) made all N − 1
+   * peers renew every h for as long as one node probed: with 10 nodes, 100 node-Lease writes/s
+   * from one cut-off node, fanned out to every watch (bench/l2 Finding 6). So we answer when a
+   * node we can vouch for newly goes missing from its list.
+   */
+  #owesProbeAnswer(prober: string, stamp: NodeStamp, now: number): boolean {
+    const listed = new Set(stamp.heard.map((h) => h.node));
+    const missing = [this.#o.me, ...this.#peers.freshlyHeard(now).map((p) => p.node)].filter((n) => n !== prober && !listed.has(n));
+    const before = this.#probeAnswered.get(prober);
+    this.#probeAnswered.set(prober, new Set(missing));
+    return missing.some((n) => before?.has(n) !== true);
   }
 
   onLease(ip: string, view: LeaseView, now: number): VipAction[] {
@@ -150,6 +173,8 @@ export class Election {
     const { op, sentAt } = s.pending;
     // A stamped write that succeeded is API contact as good as a node Lease renewal.
     if (result.ok) this.#guard.apiOk(sentAt);
+    // A conflict is an answer too: the round trip counts.
+    if (result.ok || result.conflict) this.#sampleApiRtt(now - sentAt);
     const next = writeFinished(s, result, this.#o.me, now, this.#t.writeRetryMs);
     this.#setVip(next, now);
     const actions = this.#evaluate(ip, this.#pass(now));
@@ -164,9 +189,25 @@ export class Election {
   /** The node Lease write sent at `startedAt` finished. */
   onApiResult(ok: boolean, startedAt: number, now: number): void {
     this.#enter(now);
-    if (ok) this.#guard.apiOk(startedAt);
+    if (ok) {
+      this.#guard.apiOk(startedAt);
+      this.#sampleApiRtt(now - startedAt);
+    }
     // The API is back after failures: retry failed VIP writes now, not after their pause.
     if (this.#nodeLease.finished(ok)) this.#retryNow();
+  }
+
+  /**
+   * The takeover stagger is S plus this node's recent API round trip: candidate k writes only once
+   * candidate k − 1's write, had it been sent, would have reached it by the watch. With a fixed S,
+   * an API answering slower than S let every candidate write every orphan: in a 10-node join,
+   * 1,383 of 2,895 VIP Lease writes lost a race, 1,291 of them takes (bench/l2 Findings 1 and 6),
+   * load that slowed the API further. Taking later is never less safe; it only lengthens a failover whose first
+   * choice failed, and only while the API is slow.
+   */
+  #sampleApiRtt(ms: number): void {
+    const rtt = Math.max(0, ms);
+    this.#apiRttMs = rtt >= this.#apiRttMs ? rtt : this.#apiRttMs + (rtt - this.#apiRttMs) / 4;
   }
 
   /**
@@ -372,7 +413,7 @@ export class Election {
       mayAnswer: pass.mayAnswer,
       mayWrite: pass.mayWrite,
       fresh: (node) => node === me || this.#peers.fresh(node, pass.now),
-      takeoverStaggerMs: this.#t.takeoverStaggerMs,
+      takeoverStaggerMs: this.#t.takeoverStaggerMs + this.#apiRttMs,
       rebalanceAfterMs: this.#t.stableAfterMs,
     };
   }
@@ -387,8 +428,9 @@ export class Election {
     const writer = { node: this.#o.me, incarnation: this.#o.incarnation, seq: this.#seq };
     const actions = step.actions.map((a) => (a.kind === 'write' ? { ...a, writer } : a));
     const holder = step.state.lease.kind === 'present' ? step.state.lease.record.holder : null;
-    // Wake for a stagger, a retry, or the moment the holder would be declared dead.
-    const times = [step.wakeAt, holder !== null && holder !== '' && holder !== this.#o.me ? this.#peers.deadAt(holder) : null];
+    // Wake for a stagger, a retry, or the moment the holder would be declared dead or takeable as fenced.
+    const other = holder !== null && holder !== '' && holder !== this.#o.me ? holder : null;
+    const times = [step.wakeAt, other === null ? null : this.#peers.deadAt(other), other === null ? null : this.#peers.fencedTakeableAt(other)];
     const due = times.filter((t): t is number => t !== null && t > now);
     if (due.length > 0) this.#wake.set(ip, Math.min(...due));
     else this.#wake.delete(ip);

@@ -32,6 +32,8 @@ interface PeerRecord {
   incarnation: number | null;
   seq: number;
   fenced: boolean;
+  /** Arrival of the first heartbeat of the current unbroken run that said `fenced`. */
+  fencedSince: number | null;
   leaving: boolean;
   warming: boolean;
   apiAgeMs: number | null;
@@ -70,7 +72,7 @@ export class PeerTable {
   #record(node: string, now: number): PeerRecord {
     let r = this.#peers.get(node);
     if (r === undefined) {
-      r = { heardAt: null, incarnation: null, seq: 0, fenced: false, leaving: false, warming: false, apiAgeMs: null, policies: new Set(), lastAliveAt: null, aliveSince: null, stamp: null, evidenceAt: null, knownAt: now };
+      r = { heardAt: null, incarnation: null, seq: 0, fenced: false, fencedSince: null, leaving: false, warming: false, apiAgeMs: null, policies: new Set(), lastAliveAt: null, aliveSince: null, stamp: null, evidenceAt: null, knownAt: now };
       this.#peers.set(node, r);
     }
     return r;
@@ -105,11 +107,14 @@ export class PeerTable {
   heard(m: Heartbeat, now: number): void {
     if (m.node === this.me) return;
     const r = this.#record(m.node, now);
-    if (r.incarnation !== m.incarnation) r.aliveSince = now; // a restarted process starts a new stable period
+    const restarted = r.incarnation !== m.incarnation;
+    if (restarted) r.aliveSince = now; // a restarted process starts a new stable period
     this.#sawAlive(r, now);
     r.heardAt = now;
     r.incarnation = m.incarnation;
     r.seq = m.seq;
+    if (!m.fenced) r.fencedSince = null;
+    else if (!r.fenced || r.fencedSince === null || restarted) r.fencedSince = now;
     r.fenced = m.fenced;
     r.leaving = m.leaving;
     r.warming = m.warming;
@@ -204,10 +209,26 @@ export class PeerTable {
     return at != null && now - at <= 2 * this.#t.heartbeatIntervalMs;
   }
 
-  /** Said `fenced` in a heartbeat heard within D: its VIPs may be taken at once. */
+  /**
+   * Its VIPs may be taken now although it is heard: it said `fenced` in a heartbeat heard within
+   * D, and has said so for D − F without a break (bench/l2 Finding 6). A holder that wakes from a
+   * stall longer than F − h is fenced only until its next heartbeat is acknowledged (about one
+   * round), so taking at its first `fenced` heartbeat moved all its VIPs away and, J later, back:
+   * two writes and two Events per VIP for every stall on a loaded machine. D − F after the first
+   * `fenced` heartbeat the node has been out of touch for at least D, as long as a crashed
+   * holder's peers wait. Taking later is never less safe: the node does not answer while fenced.
+   */
   fenced(node: string, now: number): boolean {
     const r = this.#peers.get(node);
-    return this.#direct(r, now) && r.fenced;
+    if (!this.#direct(r, now) || !r.fenced || r.fencedSince === null) return false;
+    return now - r.fencedSince >= this.#t.peerDeadAfterMs - this.#t.fenceAfterMs;
+  }
+
+  /** When `fenced(node)` turns true if nothing else is heard (for the election's wake-ups); null = not pending. */
+  fencedTakeableAt(node: string): number | null {
+    const r = this.#peers.get(node);
+    if (r === undefined || !r.fenced || r.fencedSince === null) return null;
+    return r.fencedSince + this.#t.peerDeadAfterMs - this.#t.fenceAfterMs;
   }
 
   /**
