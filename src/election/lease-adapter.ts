@@ -133,6 +133,20 @@ export class LeaseAdapter {
     return recordsOf(list);
   }
 
+  /** The VIP Lease as the API has it now (a GET, not the watch): absent when there is none. */
+  async readVipLease(ip: string): Promise<LeaseView> {
+    const name = vipLeaseName(ip);
+    if (!name.ok) return { kind: 'absent' };
+    try {
+      const lease = await this.#request('get', (opts) => this.#o.coordination.readNamespacedLease({ name: name.name, namespace: this.namespace }, opts));
+      const v = vipLeaseOf(lease);
+      return v === null ? { kind: 'absent' } : { kind: 'present', record: v.record };
+    } catch (err) {
+      if (apiStatus(err) === 404) return { kind: 'absent' };
+      throw err;
+    }
+  }
+
   /** Carries out one `write` action; never rejects. */
   async write(a: WriteAction): Promise<WriteResult> {
     const name = vipLeaseName(a.ip);

@@ -130,6 +130,7 @@ export class L2Speaker {
         write: (a) => this.#leases.write(a),
         renewNodeLease: (stamp) => this.#leases.renewNodeLease(stamp, this.#heartbeatEndpoints(), this.#d.nodeStatus?.() ?? {}),
         listVipLeases: () => this.#leases.relistVipLeases(),
+        readVipLease: (ip) => this.#leases.readVipLease(ip),
       },
       heartbeats: { send: (bytes, to) => this.#udp?.send(bytes, to) },
       announcer: this.#backend,

@@ -241,6 +241,15 @@ test('relistVipLeases lists every VIP Lease; requests are counted by verb', asyn
   assert.deepEqual(a.adapter.requests(), { get: 0, list: 3, create: 1, update: 0, patch: 1, delete: 0 });
 });
 
+test('readVipLease reads one Lease by GET: present with its record, absent when there is none', async () => {
+  const a = adapter('l4');
+  await a.adapter.synced;
+  const r = await a.adapter.write(take('192.0.2.41', 'l4', 1, null));
+  assert.ok(r.ok);
+  assert.deepEqual(await a.adapter.readVipLease('192.0.2.41'), { kind: 'present', record: { holder: 'l4', epoch: 1, version: r.version, writer: stamp('l4', 1) } });
+  assert.deepEqual(await a.adapter.readVipLease('192.0.2.42'), { kind: 'absent' });
+});
+
 test('a closed watch resumes from its resourceVersion: events, and no new sync', async () => {
   const a = adapter('s1');
   await a.adapter.synced;

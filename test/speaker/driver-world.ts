@@ -5,7 +5,7 @@
 import { Election } from '../../src/election/election.ts';
 import type { NodeStamp } from '../../src/election/peers.ts';
 import { DEFAULT_L2_TIMINGS } from '../../src/election/timings.ts';
-import type { LeaseRecord, WriteResult } from '../../src/election/vip-machine.ts';
+import type { LeaseRecord, LeaseView, WriteResult } from '../../src/election/vip-machine.ts';
 import type { DesiredState } from '../../src/speaker/desired.ts';
 import { L2Driver } from '../../src/speaker/l2-driver.ts';
 import type { Clock, Endpoint, WriteAction } from '../../src/speaker/l2-driver.ts';
@@ -94,9 +94,15 @@ export class DriverWorld {
       clock,
       heartbeatIntervalMs: DEFAULT_L2_TIMINGS.heartbeatIntervalMs,
       leases: {
-        write: (a: WriteAction) => api(() => this.#write(name, a)),
+        write: (a: WriteAction) =>
+          api(() => this.#write(name, a)).then((r): WriteResult => {
+            if (this.loseReplies === 0) return r;
+            this.loseReplies--;
+            return { ok: false, conflict: false }; // applied, but the reply was lost (a client timeout)
+          }),
         renewNodeLease: (stamp: NodeStamp) => api(() => this.#renew(name, stamp)),
         listVipLeases: () => api(() => this.#records()),
+        readVipLease: (ip: string) => api(() => this.#view(ip)),
       },
       heartbeats: { send: (bytes: Uint8Array, to: readonly Endpoint[]) => this.#send(node, bytes, to) },
       announcer: { set: (entries) => node.tables.push(entries.map((e) => `${e.ip}@${e.interfaces.join('+')}`)) },
@@ -104,6 +110,16 @@ export class DriverWorld {
     node = { name, address, tables: [], alive: true, apiDown: false, driver };
     this.nodes.set(name, node);
   }
+
+  #view(ip: string): LeaseView {
+    const l = this.leases.get(ip);
+    return l === undefined ? { kind: 'absent' } : { kind: 'present', record: { holder: l.holder, epoch: l.epoch, version: String(l.version) } };
+  }
+
+  /** Drop the next `n` watch events to everyone (a stream that missed them, bench/l2 Finding 2). */
+  dropWatchEvents = 0;
+  /** Lose the replies to the next `n` VIP Lease writes (the server applied them). */
+  loseReplies = 0;
 
   #records(): Map<string, LeaseRecord> {
     return new Map([...this.leases].map(([ip, l]) => [ip, { holder: l.holder, epoch: l.epoch, version: String(l.version) }]));
@@ -127,6 +143,10 @@ export class DriverWorld {
 
   /** Watch events reach every live node a little after the write. */
   #watch(ip: string): void {
+    if (this.dropWatchEvents > 0) {
+      this.dropWatchEvents--;
+      return;
+    }
     const l = this.leases.get(ip);
     this.clock.setTimeout(() => {
       for (const n of this.nodes.values()) {

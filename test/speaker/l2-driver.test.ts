@@ -132,7 +132,7 @@ test('heartbeats from an address not of the node they name, or malformed ones, a
     election,
     clock,
     heartbeatIntervalMs: 100,
-    leases: { write: never, renewNodeLease: never, listVipLeases: never },
+    leases: { write: never, renewNodeLease: never, listVipLeases: never, readVipLease: never },
     heartbeats: { send: () => undefined },
     announcer: { set: () => undefined },
     hooks: { onHeartbeatError: (code) => errors.push(code), onHeartbeat: () => heard++ },
@@ -149,4 +149,25 @@ test('heartbeats from an address not of the node they name, or malformed ones, a
   // The real node-b, also as an IPv4-mapped IPv6 source (a dual-stack socket).
   driver.onDatagram(hb.value, { address: '::ffff:192.0.2.12', port: 9425 });
   assert.equal(heard, 1);
+});
+
+test('regression: bench/l2 Finding 2 — a take applied by the server whose reply and watch event were lost left the VIP with a holder nobody answered for', async () => {
+  const ip = '192.0.2.200';
+  const w = new DriverWorld(NODES);
+  await w.start(desired([ip]));
+  await settled(w, [ip]);
+  const holder = w.leases.get(ip)?.holder ?? '';
+  // The next take lands at the server, but its writer hears an error, and nobody gets the watch event.
+  w.loseReplies = 1;
+  w.dropWatchEvents = 1;
+  w.crash(holder);
+  let answered = false;
+  for (let i = 0; i < 500 && !answered; i++) {
+    await w.clock.advance(10);
+    const now = w.leases.get(ip)?.holder;
+    answered = now !== holder && w.answering(ip).length === 1 && w.answering(ip)[0] === now;
+  }
+  assert.ok(answered, `Lease names ${String(w.leases.get(ip)?.holder)}, answered by ${w.answering(ip).join(',') || 'nobody'}`);
+  await w.clock.advance(2_000);
+  assert.deepEqual(w.answering(ip), [w.leases.get(ip)?.holder]);
 });
