@@ -5,7 +5,7 @@
 // End-of-RIB. Received UPDATEs are checked for framing and attributes (RFC 7606) and dropped:
 // Herald installs no routes, so memory stays bounded whatever a peer sends.
 import type { Socket } from 'node:net';
-import { BgpFramer, INITIAL_CONTEXT, MAX_EXTENDED_MESSAGE_LEN, MAX_MESSAGE_LEN, buildOpen, decodeMessage, encodeMessage, endOfRibOf, findCapability, formatAddress, openAsn } from './codec/index.ts';
+import { BgpFramer, INITIAL_CONTEXT, buildOpen, checkOpen, decodeMessage, encodeMessage, endOfRibOf, findCapability, formatAddress, negotiate as negotiateWire, openAsn } from './codec/index.ts';
 import type { BgpMessage, Capability, Family, Open, SessionContext } from './codec/index.ts';
 import { BgpFsm } from './fsm.ts';
 import type { DownReason, FsmAction, FsmEvent, FsmState, LocalConfig, Negotiated, Notification, PeerOpen, TimerName } from './fsm-types.ts';
@@ -257,8 +257,9 @@ export class BgpSession {
     const peer = this.#peerOpen;
     const socket = this.#socket;
     if (peer === null || socket === null) return;
-    const extended = findCapability(peer.capabilities, 'extended-message') !== undefined;
-    this.#ctx = { fourOctetAs: n.fourOctetAs, maxLength: extended ? MAX_EXTENDED_MESSAGE_LEN : MAX_MESSAGE_LEN, external: !(n.peerAsn === this.#o.local.asn) };
+    // The wire context (4-octet AS_PATHs, RFC 8654 message size) from both OPENs.
+    const wire = negotiateWire(localOpen(this.#o.local, this.#restarted), peer);
+    this.#ctx = { fourOctetAs: wire.fourOctetAs, maxLength: wire.maxLength, external: n.peerAsn !== this.#o.local.asn };
     this.#framer.setMaxLength(this.#ctx.maxLength);
     const hops = this.#o.nextHops(socket.localAddress ?? '');
     this.#origination = {
@@ -381,8 +382,7 @@ export class BgpSession {
     this.#o.hooks?.onMessage?.('received', m.type);
     switch (m.type) {
       case 'open':
-        this.#peerOpen = m.open;
-        this.#feed({ kind: 'Open', open: peerOpenOf(m.open) });
+        this.#open(m.open);
         return;
       case 'keepalive':
         this.#feed({ kind: 'Keepalive' });
@@ -401,6 +401,20 @@ export class BgpSession {
         return;
       }
     }
+  }
+
+  /**
+   * A received OPEN: the codec's wire checks first (My AS against the 4-octet AS capability,
+   * RFC 6793 §4.1), then the FSM's (version, peer AS, identifier, hold time, RFC 4271 §6.2).
+   */
+  #open(open: Open): void {
+    const wire = checkOpen(open, { localAsn: this.#o.local.asn, localBgpId: dotted(this.#o.local.routerId) });
+    if (wire !== null) {
+      this.#feed({ kind: 'Error', error: { notification: wire.notification, action: 'session-reset' } });
+      return;
+    }
+    this.#peerOpen = open;
+    this.#feed({ kind: 'Open', open: peerOpenOf(open) });
   }
 
   /** RFC 4271 §6.8: the connection initiated by the speaker with the higher BGP Identifier stays. */
@@ -424,8 +438,7 @@ export class BgpSession {
     this.#attach(pending.socket, pending.direction);
     this.#openSent = true;
     this.#feed({ kind: 'TcpConnected' });
-    this.#peerOpen = r.value.open;
-    this.#feed({ kind: 'Open', open: peerOpenOf(r.value.open) });
+    this.#open(r.value.open);
     for (const f of out.frames.slice(1)) this.#message(decodeMessage(f, this.#ctx));
   }
 

@@ -171,6 +171,8 @@ describe('BgpSession against a scripted peer', () => {
     s.start();
     await until('Established', () => s.state === 'Established');
     await until('hold timer expiry', () => downs.includes('hold-timer-expired'), 6000);
+    // The NOTIFICATION is on its way when the session reports the expiry: wait for it to land.
+    await until('the NOTIFICATION at the peer', () => peer.messages.some((m) => m.type === 'notification'));
     const n = peer.messages.find((m) => m.type === 'notification');
     assert.ok(n?.type === 'notification');
     assert.deepEqual([n.notification.code, n.notification.subcode], [4, 0]);

@@ -1,9 +1,10 @@
 // Test helpers: typed constants from text (throwing, for literals only) and the fixture reader.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parseMac, type Mac } from '../../src/l2/ethernet.ts';
 import { parseIpv4, parseIpv6, type IpAddress, type Ipv4, type Ipv6 } from '../../src/l2/ip.ts';
 import type { L2Interface, ResponderView } from '../../src/l2/responder.ts';
 import type { L2Result } from '../../src/l2/result.ts';
+import { loadHexFixtures, parseHexFixture } from '../support/hex-fixtures.ts';
 
 function unwrap<T>(result: L2Result<T>): T {
   if (!result.ok) throw new Error(`test literal: ${result.error.message}`);
@@ -29,25 +30,11 @@ export function view(iface: L2Interface, held: readonly IpAddress[], own: readon
 
 export const FIXTURE_DIR = new URL('./fixtures/', import.meta.url);
 
-/** Parses an annotated hex file: `#` starts a comment, the rest must be pairs of hex digits. */
-export function parseHexFixture(text: string, name: string): Uint8Array {
-  const bytes: number[] = [];
-  text.split('\n').forEach((line, i) => {
-    for (const token of (line.split('#')[0] ?? '').trim().split(/\s+/).filter(Boolean)) {
-      if (!/^[0-9a-f]{2}$/i.test(token)) throw new Error(`${name}:${i + 1}: "${token}" is not a hex byte`);
-      bytes.push(parseInt(token, 16));
-    }
-  });
-  return Uint8Array.from(bytes);
-}
+export { parseHexFixture };
 
 /** Every `*.hex` fixture, by file name without the extension. */
 export function loadFixtures(): Map<string, Uint8Array> {
-  const out = new Map<string, Uint8Array>();
-  for (const file of readdirSync(FIXTURE_DIR).filter((f) => f.endsWith('.hex')).sort()) {
-    out.set(file.slice(0, -'.hex'.length), parseHexFixture(readFileSync(new URL(file, FIXTURE_DIR), 'utf8'), file));
-  }
-  return out;
+  return loadHexFixtures(FIXTURE_DIR);
 }
 
 export function fixture(name: string): Uint8Array {

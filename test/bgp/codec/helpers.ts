@@ -1,9 +1,9 @@
 // Test helpers: prefixes and hex from literals (throwing: literals only) and the fixture reader.
-import { readdirSync, readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { makePrefix, parsePrefix, type Prefix } from '../../../src/bgp/codec/prefix.ts';
 import { decodeMessage, type SessionContext } from '../../../src/bgp/codec/message.ts';
 import type { PathAttributes } from '../../../src/bgp/codec/attributes.ts';
+import { loadHexFixtures, parseHexFixture } from '../../support/hex-fixtures.ts';
 
 export function pfx(text: string): Prefix {
   const p = parsePrefix(text);
@@ -22,25 +22,11 @@ export const MARKER = 'ffffffffffffffffffffffffffffffff';
 
 export const FIXTURE_DIR = new URL('./fixtures/', import.meta.url);
 
-/** Parses an annotated hex file: `#` starts a comment, the rest must be pairs of hex digits. */
-export function parseHexFixture(text: string, name: string): Uint8Array {
-  const bytes: number[] = [];
-  text.split('\n').forEach((line, i) => {
-    for (const token of (line.split('#')[0] ?? '').trim().split(/\s+/).filter(Boolean)) {
-      if (!/^[0-9a-f]{2}$/i.test(token)) throw new Error(`${name}:${i + 1}: "${token}" is not a hex byte`);
-      bytes.push(parseInt(token, 16));
-    }
-  });
-  return Uint8Array.from(bytes);
-}
+export { parseHexFixture };
 
 /** Every `*.hex` fixture, by file name without the extension. */
 export function loadFixtures(): Map<string, Uint8Array> {
-  const out = new Map<string, Uint8Array>();
-  for (const file of readdirSync(FIXTURE_DIR).filter((f) => f.endsWith('.hex')).sort()) {
-    out.set(file.slice(0, -'.hex'.length), parseHexFixture(readFileSync(new URL(file, FIXTURE_DIR), 'utf8'), file));
-  }
-  return out;
+  return loadHexFixtures(FIXTURE_DIR);
 }
 
 /** n distinct host prefixes: 10.x.y.z/32 or 2001:db8::x:y:z/128. */
