@@ -19,6 +19,7 @@ import { makeClients } from '../../src/kube/client.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
 import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL } from '../../src/kube/ippool-types.ts';
 import { loadAverage, machineLines } from '../machine.ts';
+import { forEachLimit } from '../l2/report.ts';
 import { cleanup, cpuSecondsOf, describeExit, freePort, makeTempDir, memoryOf, spawnChild, waitForLine } from './children.ts';
 import type { Child } from './children.ts';
 import { makePools, namespacesOf, planService, verifyServices } from './cluster-load.ts';
@@ -35,19 +36,6 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const secs = (ms: number | undefined): string => (ms === undefined ? '—' : `${(ms / 1000).toFixed(2)} s`);
 const mb = (kb: number): string => `${((kb * 1024) / 1e6).toFixed(1)} MB (${(kb / 1024).toFixed(1)} MiB)`;
 const n = (v: number): string => v.toLocaleString('en-US');
-
-/** Runs `fn` over `items` with at most `limit` calls in flight. */
-async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      const item = items[i];
-      if (item !== undefined) await fn(item, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 /** Starts `herald dev apiserver`; tries port 0 first, then a port picked here. */
 async function startApiServer(dir: string): Promise<{ child: Child; kubeconfig: string; seconds: number }> {
