@@ -87,7 +87,9 @@ export function structuralProblems(schema: Obj, path = '', root = true): string[
   for (const k of Object.keys(schema)) if (!KEYWORDS.has(k)) p.push(`${at}: unknown keyword ${k}`);
   const exempt = schema['x-kubernetes-int-or-string'] === true || schema['x-kubernetes-preserve-unknown-fields'] === true;
   if (!exempt && (typeof schema['type'] !== 'string' || schema['type'] === '')) p.push(`${at}: no type`);
-  if (!root && (typeof schema['description'] !== 'string' || schema['description'].trim() === '')) p.push(`${at}: no description`);
+  // kube-apiserver forbids anything but `type: object` at the root's metadata (issue #8: the CRDs
+  // carried a description there and a real server refused all four).
+  if (!root && path !== '.metadata' && (typeof schema['description'] !== 'string' || schema['description'].trim() === '')) p.push(`${at}: no description`);
   if (schema['properties'] !== undefined && schema['additionalProperties'] !== undefined) p.push(`${at}: both properties and additionalProperties`);
   if (typeof schema['pattern'] === 'string') {
     if (NOT_RE2.test(schema['pattern'])) p.push(`${at}: pattern uses lookaround or a backreference (not RE2)`);
