@@ -1,12 +1,14 @@
-// The IPPool CRD: structural, described, and its schema accepts the examples and rejects the
-// mistakes users make. The address patterns are property-tested against node:net.
+// The IPPool CRD: names, columns and defaults as docs/ipam.md promises, and address patterns that
+// accept exactly what node:net calls an address (property-tested). What the real server judges
+// (the schema is structural, the examples pass, the mistakes users make are refused with the
+// field named, explain describes every field) is in crd-validation.test.ts and kubectl-apply.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isIPv4, isIPv6 } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { arr, isObj, loadYamlDocs, obj, str, structuralProblems, validate } from './schema-check.ts';
-import type { CelTwins, Obj } from './schema-check.ts';
+import { arr, isObj, loadYamlDocs, obj, patternProblems, str } from './schema-check.ts';
+import type { Obj } from './schema-check.ts';
 
 const DEPLOY = fileURLToPath(new URL('../../deploy/', import.meta.url));
 const docs = loadYamlDocs(DEPLOY);
@@ -24,19 +26,6 @@ function schemaAt(...path: string[]): Obj {
   return s;
 }
 
-const has = (o: Obj, k: string): boolean => Object.hasOwn(o, k);
-const CEL: CelTwins = new Map<string, (self: Obj) => boolean>([
-  ['!(has(self.cidr) && has(self.start))', (s) => !(has(s, 'cidr') && has(s, 'start'))],
-  ['!(has(self.cidr) && has(self.stop))', (s) => !(has(s, 'cidr') && has(s, 'stop'))],
-  [
-    "self.operator in ['In', 'NotIn'] ? (has(self.values) && size(self.values) > 0) : (!has(self.values) || size(self.values) == 0)",
-    (s) => {
-      const n = Array.isArray(s['values']) ? s['values'].length : 0;
-      return s['operator'] === 'In' || s['operator'] === 'NotIn' ? n > 0 : n === 0;
-    },
-  ],
-]);
-
 test('the CRD declares a cluster-scoped IPPool, v1alpha1, with the status subresource', () => {
   assert.equal(crdDoc.doc['apiVersion'], 'apiextensions.k8s.io/v1');
   assert.equal(crd['group'], 'herald.dev');
@@ -49,28 +38,25 @@ test('the CRD declares a cluster-scoped IPPool, v1alpha1, with the status subres
   assert.deepEqual(version['subresources'], { status: {} });
 });
 
-test('the schema is structural and every property has a description', () => {
-  assert.deepEqual(structuralProblems(schema), []);
+test('every pattern is anchored and compiles in the stand-in\'s regex engine too', () => {
+  assert.deepEqual(patternProblems(schema), []);
 });
 
-test('the structural check itself catches what it claims to', () => {
-  const bad: Obj = {
-    type: 'object',
-    properties: { a: { description: 'no type' }, b: { type: 'string' }, c: { type: 'string', description: 'x', pattern: 'a(?=b)' } },
-    oneOf: [{ required: ['a'], description: 'not allowed here' }, { properties: { z: { maxLength: 1 } } }],
-  };
-  const problems = structuralProblems(bad);
-  for (const want of ['.a: no type', '.b: no description', 'not RE2', 'description inside a junctor', '.z: not specified outside']) {
+test('the pattern check itself catches what it claims to', () => {
+  const bad: Obj = { type: 'object', properties: { a: { type: 'string', pattern: '[0-9]+' }, b: { type: 'array', items: { type: 'string', pattern: '^(?<x)$' } } } };
+  const problems = patternProblems(bad);
+  for (const want of ['.a: pattern is not anchored', '.b[]: pattern does not compile']) {
     assert.ok(problems.some((p) => p.includes(want)), `expected a problem "${want}" in ${JSON.stringify(problems)}`);
   }
 });
 
-test('printer columns show disabled, conflicting, available addresses and age', () => {
+test('printer columns show disabled, valid, conflicting, available addresses and age', () => {
   const cols = arr(version['additionalPrinterColumns'], 'columns').map((c) => obj(c, 'column'));
   assert.deepEqual(
     cols.map((c) => [c['name'], c['type'], c['jsonPath']]),
     [
       ['Disabled', 'boolean', '.spec.disabled'],
+      ['Valid', 'string', '.status.conditions[?(@.type=="Valid")].status'],
       ['Conflicting', 'string', '.status.conditions[?(@.type=="Conflict")].status'],
       ['IPs Available', 'string', '.status.ipsAvailable'],
       ['Age', 'date', '.metadata.creationTimestamp'],
@@ -80,69 +66,6 @@ test('printer columns show disabled, conflicting, available addresses and age', 
   assert.equal(schemaAt('spec', 'disabled')['type'], 'boolean');
   assert.equal(schemaAt('status', 'ipsAvailable')['type'], 'string');
   assert.ok(arr(schemaAt('status', 'conditions', '[]', 'status')['enum'], 'enum').includes('True'));
-});
-
-const examplePools = docs.filter((d) => d.file.startsWith('examples/') && d.doc['kind'] === 'IPPool');
-
-test('every example IPPool validates against the CRD schema', () => {
-  assert.ok(examplePools.length >= 3, `expected the IPv4, IPv6 and mixed example pools, found ${examplePools.length}`);
-  for (const p of examplePools) assert.deepEqual(validate(schema, p.doc, CEL), [], p.file);
-});
-
-const GOOD_POOL = (): Obj => ({
-  apiVersion: 'herald.dev/v1alpha1',
-  kind: 'IPPool',
-  metadata: { name: 'p' },
-  spec: { blocks: [{ cidr: '192.0.2.0/24' }, { start: '2001:db8::10', stop: '2001:db8::20' }, { start: '198.51.100.7' }] },
-  status: {
-    ipsTotal: '18446744073709551616',
-    ipsUsed: '0',
-    ipsReserved: '0',
-    ipsAvailable: '18446744073709551616',
-    observedGeneration: 1,
-    conditions: [{ type: 'Conflict', status: 'False', reason: 'Resolved', message: 'no overlap', lastTransitionTime: '2025-01-01T00:00:00Z', observedGeneration: 1 }],
-  },
-});
-
-// [what, how to break the good pool, a fragment of the expected error]
-const INVALID: [string, (p: Obj) => void, string][] = [
-  ['no spec', (p) => delete p['spec'], 'missing required field spec'],
-  ['no blocks', (p) => (obj(p['spec'], 'spec')['blocks'] = []), 'fewer than 1 items'],
-  ['1025 blocks', (p) => (obj(p['spec'], 'spec')['blocks'] = Array.from({ length: 1025 }, () => ({ start: '192.0.2.1' }))), 'more than 1024 items'],
-  ['cidr and start', (p) => (obj(p['spec'], 'spec')['blocks'] = [{ cidr: '192.0.2.0/24', start: '192.0.2.1' }]), 'oneOf matched 2'],
-  ['stop without start', (p) => (obj(p['spec'], 'spec')['blocks'] = [{ stop: '192.0.2.9' }]), 'oneOf matched 0'],
-  ['cidr with stop', (p) => (obj(p['spec'], 'spec')['blocks'] = [{ cidr: '192.0.2.0/24', stop: '192.0.2.9' }]), 'stop is only valid together with start'],
-  ['IPv4 prefix 33', (p) => (obj(p['spec'], 'spec')['blocks'] = [{ cidr: '192.0.2.0/33' }]), 'does not match pattern'],
-  ['IPv6 prefix 129', (p) => (obj(p['spec'], 'spec')['blocks'] = [{ cidr: '2001:db8::/129' }]), 'does not match pattern'],
-  ['cidr without prefix', (p) => (obj(p['spec'], 'spec')['blocks'] = [{ cidr: '192.0.2.0' }]), 'does not match pattern'],
-  ['octet 256', (p) => (obj(p['spec'], 'spec')['blocks'] = [{ start: '192.0.2.256' }]), 'does not match pattern'],
-  ['leading zero', (p) => (obj(p['spec'], 'spec')['blocks'] = [{ start: '192.0.2.01' }]), 'does not match pattern'],
-  ['dotted-quad IPv6', (p) => (obj(p['spec'], 'spec')['blocks'] = [{ start: '::ffff:192.0.2.1' }]), 'does not match pattern'],
-  ['zone index', (p) => (obj(p['spec'], 'spec')['blocks'] = [{ start: 'fe80::1%eth0' }]), 'does not match pattern'],
-  ['lower-case yes', (p) => (obj(p['spec'], 'spec')['allowFirstLastIPs'] = 'yes'), 'not in enum'],
-  ['bare YAML 1.1 No (a boolean)', (p) => (obj(p['spec'], 'spec')['allowFirstLastIPs'] = false), 'expected string'],
-  ['disabled as text', (p) => (obj(p['spec'], 'spec')['disabled'] = 'true'), 'expected boolean'],
-  ['misspelt field', (p) => (obj(p['spec'], 'spec')['blokcs'] = []), 'unknown field'],
-  ['unknown operator', (p) => (obj(p['spec'], 'spec')['serviceSelector'] = { matchExpressions: [{ key: 'a', operator: 'Equals', values: ['b'] }] }), 'not in enum'],
-  ['In without values', (p) => (obj(p['spec'], 'spec')['serviceSelector'] = { matchExpressions: [{ key: 'a', operator: 'In' }] }), 'operators In and NotIn need values'],
-  ['Exists with values', (p) => (obj(p['spec'], 'spec')['serviceSelector'] = { matchExpressions: [{ key: 'a', operator: 'Exists', values: ['b'] }] }), 'operators In and NotIn need values'],
-  ['expression without key', (p) => (obj(p['spec'], 'spec')['serviceSelector'] = { matchExpressions: [{ operator: 'Exists' }] }), 'missing required field key'],
-  ['label value of 64 characters', (p) => (obj(p['spec'], 'spec')['serviceSelector'] = { matchLabels: { a: 'x'.repeat(64) } }), 'longer than 63'],
-  ['negative count', (p) => (obj(p['status'], 'status')['ipsTotal'] = '-1'), 'does not match pattern'],
-  ['count as a number', (p) => (obj(p['status'], 'status')['ipsUsed'] = 5), 'expected string'],
-  ['condition status Maybe', (p) => (obj(arr(obj(p['status'], 'status')['conditions'], 'c')[0], 'c0')['status'] = 'Maybe'), 'not in enum'],
-  ['condition without reason', (p) => delete obj(arr(obj(p['status'], 'status')['conditions'], 'c')[0], 'c0')['reason'], 'missing required field reason'],
-  ['condition time not RFC 3339', (p) => (obj(arr(obj(p['status'], 'status')['conditions'], 'c')[0], 'c0')['lastTransitionTime'] = 'yesterday'), 'not an RFC 3339'],
-];
-
-test('the schema rejects the mistakes users make (and accepts the unbroken pool)', () => {
-  assert.deepEqual(validate(schema, GOOD_POOL(), CEL), []);
-  for (const [what, breakIt, want] of INVALID) {
-    const pool = GOOD_POOL();
-    breakIt(pool);
-    const errors = validate(schema, pool, CEL);
-    assert.ok(errors.some((e) => e.includes(want)), `${what}: expected "${want}" in ${JSON.stringify(errors.slice(0, 5))}`);
-  }
 });
 
 test('defaults: allowFirstLastIPs Yes, disabled false', () => {

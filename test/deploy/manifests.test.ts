@@ -1,7 +1,8 @@
-// deploy/: every YAML parses to a known Kubernetes object, kustomize installs all of it, RBAC is
-// least-privilege, the controller Deployment meets the `restricted` Pod Security profile, and the
-// examples use documentation addresses only (RFC 5737, RFC 2544, RFC 3849). The speaker
-// DaemonSet and its RBAC are checked in speaker-manifests.test.ts.
+// deploy/: every YAML parses to a known Kubernetes object, kustomize installs all of it, RBAC has
+// no wildcards and binds each workload's roles to its own ServiceAccount (rbac.test.ts compares
+// the grants with docs/operations.md), the controller Deployment meets the `restricted` Pod
+// Security profile, and the examples use documentation addresses only (RFC 5737, RFC 2544,
+// RFC 3849). The speaker DaemonSet is checked in speaker-manifests.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -71,35 +72,29 @@ test('kustomization.yaml installs every manifest outside examples/, and only fil
   assert.equal(k[0]?.doc['namespace'], undefined, 'a namespace transformer would also move cluster-wide bindings');
 });
 
+test('docs/operations.md, "What gets installed": a row for every file kustomize installs, naming each CRD, its kind and short names', () => {
+  const doc = readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8');
+  const section = doc.slice(doc.indexOf('\n## What gets installed\n')).split(/\n## /)[1] ?? '';
+  const rows = section.split('\n').filter((l) => l.startsWith('| `'));
+  const fileCell = (row: string): string[] => [...(row.split('|')[1] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1] ?? '');
+  const resources = arr(ofKind('Kustomization')[0]?.doc['resources'], 'resources').map((r) => str(r, 'resource'));
+  assert.deepEqual(rows.flatMap(fileCell).sort(), [...resources].sort());
+  for (const crd of ofKind('CustomResourceDefinition')) {
+    const row = rows.find((r) => fileCell(r).includes(crd.file));
+    const names = obj(obj(crd.doc['spec'], 'spec')['names'], 'names');
+    for (const word of [str(meta(crd)['name'], 'name'), str(names['kind'], 'kind'), ...arr(names['shortNames'], 'shortNames').map((n) => str(n, 'shortName'))]) {
+      assert.ok(row?.includes(`\`${word}\``), `${crd.file}: the row does not name ${word}`);
+    }
+  }
+});
+
 test('the namespace admits the speaker (enforce privileged) and audits and warns at restricted', () => {
   const labels = obj(obj(one('Namespace', 'herald-system')['metadata'], 'metadata')['labels'], 'labels');
   assert.equal(labels['pod-security.kubernetes.io/enforce'], 'privileged');
   for (const mode of ['audit', 'warn']) assert.equal(labels[`pod-security.kubernetes.io/${mode}`], 'restricted', mode);
 });
 
-// The exact grants, and where the code uses each (see the comments in controller-rbac.yaml).
-const CONTROLLER_CLUSTER_RULES = [
-  { apiGroups: [''], resources: ['services'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: [''], resources: ['services/status'], verbs: ['patch'] },
-  { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: ['herald.dev'], resources: ['ippools'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: ['herald.dev'], resources: ['ippools/status'], verbs: ['update'] },
-  { apiGroups: ['herald.dev'], resources: ['l2announcementpolicies'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: ['herald.dev'], resources: ['l2announcementpolicies/status'], verbs: ['patch'] },
-  { apiGroups: ['herald.dev'], resources: ['bgppeers', 'bgpannouncementpolicies'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: ['herald.dev'], resources: ['bgppeers/status', 'bgpannouncementpolicies/status'], verbs: ['patch'] },
-  { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
-];
-const CONTROLLER_LEASE_RULES = [
-  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['herald-controller'], verbs: ['get', 'update'] },
-  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
-];
-
-test('the controller is granted exactly what it uses', () => {
-  assert.deepEqual(one('ClusterRole', 'herald-controller')['rules'], CONTROLLER_CLUSTER_RULES);
-  assert.deepEqual(one('Role', 'herald-controller-leader-election')['rules'], CONTROLLER_LEASE_RULES);
-});
+// The exact grants of each ServiceAccount are compared with docs/operations.md in rbac.test.ts.
 
 test('no role grants wildcards, Secrets (but the speaker\'s one named MD5 Secret), or privilege escalation', () => {
   const roles = [...ofKind('ClusterRole'), ...ofKind('Role')];
@@ -191,7 +186,7 @@ test('the controller Deployment meets the restricted profile and matches its fla
   for (const k of ['requests', 'limits']) for (const r of ['cpu', 'memory']) assert.ok(typeof obj(resources[k], k)[r] === 'string', `${k}.${r}`);
   const env = arr(c['env'], 'env').map((e) => obj(e, 'env'));
   const podNs = env.find((e) => e['name'] === 'POD_NAMESPACE');
-  assert.deepEqual(podNs?.['valueFrom'], { fieldRef: { fieldPath: 'metadata.namespace' } });
+  assert.deepEqual(podNs?.['valueFrom'], { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } });
 });
 
 // RFC 5737 documentation, RFC 2544 benchmarking, RFC 3849 documentation.
