@@ -211,17 +211,3 @@ export function numericLeaves(v: unknown, prefix = '', out = new Map<string, num
   else if (isRecord(v)) for (const [k, x] of Object.entries(v)) numericLeaves(x, prefix === '' ? k : `${prefix}.${k}`, out);
   return out;
 }
-
-/** The stand-in's request counters, or why they are not available. */
-export async function readCounters(kc: KubeConfig): Promise<{ ok: true; counters: Map<string, number> } | { ok: false; why: string }> {
-  const server = kc.getCurrentCluster()?.server;
-  if (server === undefined) return { ok: false, why: 'no cluster in the kubeconfig' };
-  try {
-    const res = await httpGet(`${server.replace(/\/$/, '')}/herald-dev/counters`, kc);
-    if (res.status !== 200) return { ok: false, why: `GET /herald-dev/counters answered ${res.status}` };
-    const parsed: unknown = JSON.parse(res.body);
-    return { ok: true, counters: numericLeaves(parsed) };
-  } catch (err) {
-    return { ok: false, why: err instanceof Error ? err.message : String(err) };
-  }
-}

@@ -87,7 +87,7 @@ async function expectOk(what: string, p: Promise<{ status: number; body: string 
   throw new ControlPlaneError('CONTROL_PLANE_START', `${what}: HTTP ${r.status} ${r.body.slice(0, 500)}`);
 }
 
-/** Creates every CRD in `dir` and waits until each is Established and its group is discoverable. */
+/** Creates every CRD in `dir` and waits until each is Established and a LIST of each served version answers. */
 export async function installCrds(t: HttpsTarget, dir: string): Promise<void> {
   const crds = await loadCrdDir(dir);
   for (const { file, crd } of crds) {
@@ -104,13 +104,19 @@ export async function installCrds(t: HttpsTarget, dir: string): Promise<void> {
       if (Date.now() > end) throw new ControlPlaneError('CONTROL_PLANE_START', `CRD ${name} not Established after 60 s`);
       await new Promise((res) => setTimeout(res, 50));
     }
+    // Established and discoverable is not yet servable: for a moment after, a LIST answers 429
+    // "storage is (re)initializing" (seen on v1.34). Ready means a LIST of every served version works.
     const spec = crd['spec'];
-    const group = typeof spec === 'object' && spec !== null && !Array.isArray(spec) ? String(spec['group']) : '';
-    for (;;) {
-      const r = await httpsCall(t, 'GET', `/apis/${group}`);
-      if (r.status === 200) break;
-      if (Date.now() > end) throw new ControlPlaneError('CONTROL_PLANE_START', `group ${group} not discoverable after 60 s`);
-      await new Promise((res) => setTimeout(res, 50));
+    const s = typeof spec === 'object' && spec !== null && !Array.isArray(spec) ? spec : {};
+    const plural = typeof s['names'] === 'object' && s['names'] !== null && !Array.isArray(s['names']) ? String(s['names']['plural']) : '';
+    const versions = Array.isArray(s['versions']) ? s['versions'].flatMap((v) => (typeof v === 'object' && v !== null && !Array.isArray(v) && v['served'] === true ? [String(v['name'])] : [])) : [];
+    for (const version of versions) {
+      for (;;) {
+        const r = await httpsCall(t, 'GET', `/apis/${String(s['group'])}/${version}/${plural}?limit=1`);
+        if (r.status === 200) break;
+        if (Date.now() > end) throw new ControlPlaneError('CONTROL_PLANE_START', `${plural}.${String(s['group'])}/${version} not listable after 60 s: HTTP ${r.status}`);
+        await new Promise((res) => setTimeout(res, 50));
+      }
     }
   }
 }

@@ -3,7 +3,7 @@
 // authorization, a static admin token, and ServiceAccount tokens through TokenRequest (issue #8).
 // Each instance has its own temporary directory and ports; close() stops both and removes it.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,8 @@ export interface RealApiServer {
   readonly admin: HttpsTarget;
   /** A kubeconfig with `token` (default: the admin's). */
   kubeconfigYaml(token?: string): string;
+  /** Process ids of the running kube-apiserver and etcd (for benchmarks' CPU and memory figures). */
+  pids(): { kubeApiserver: number | undefined; etcd: number | undefined };
   /** Stops kube-apiserver only (etcd keeps its data): an API outage. */
   stopApiServer(): Promise<void>;
   startApiServer(): Promise<void>;
@@ -73,13 +75,38 @@ async function waitFor(what: string, logFile: string, proc: ManagedProcess, prob
   throw new ControlPlaneError('CONTROL_PLANE_START', `${what} not ready after ${timeoutMs / 1000} s; its log is ${logFile}`);
 }
 
+const DIR_PREFIX = 'herald-apiserver-';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the folders of control planes whose owner died without close() (SIGKILL, Ctrl-C): their
+ * processes died with the owner (PR_SET_PDEATHSIG), only the files stay until the next start.
+ */
+async function sweepOrphans(): Promise<void> {
+  for (const name of await readdir(tmpdir()).catch(() => [])) {
+    if (!name.startsWith(DIR_PREFIX)) continue;
+    const owner = Number(await readFile(join(tmpdir(), name, 'owner.pid'), 'utf8').catch(() => 'NaN'));
+    if (Number.isInteger(owner) && !alive(owner)) await rm(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
 export async function startRealApiServer(opts: RealApiServerOptions = {}): Promise<RealApiServer> {
   const found = findBinaries();
   if (!found.ok) throw new ControlPlaneError('CONTROL_PLANE_BINARIES', found.message);
   const bin = found.value;
   const host = opts.host ?? '127.0.0.1';
   const advertise = opts.advertiseAddress ?? host;
-  const dir = await mkdtemp(join(tmpdir(), 'herald-apiserver-'));
+  await sweepOrphans();
+  const dir = await mkdtemp(join(tmpdir(), DIR_PREFIX));
+  await writeFile(join(dir, 'owner.pid'), String(process.pid));
   const etcdData = join(dir, 'etcd');
   const certDir = join(dir, 'certs');
   const [etcdClient, etcdPeer, port] = [await freePort(host), await freePort(host), await freePort(host)];
@@ -111,8 +138,9 @@ export async function startRealApiServer(opts: RealApiServerOptions = {}): Promi
     '--service-account-key-file', join(dir, 'sa.pub'),
     '--service-account-signing-key-file', join(dir, 'sa.key'),
     '--api-audiences', 'https://kubernetes.default.svc.cluster.local',
-    // The stand-in's ClusterIP range: the `kubernetes` Service gets 198.18.0.1 on both servers.
-    '--service-cluster-ip-range', '198.18.0.0/24',
+    // The stand-in's ClusterIP ranges (src/devapi/service-alloc.ts), dual-stack like it: the
+    // `kubernetes` Service gets 198.18.0.1 on both servers, and IPv6 Services are accepted.
+    '--service-cluster-ip-range', '198.18.0.0/16,2001:db8:ffff::/112',
     '--allow-privileged=true',
     '--v', '1',
   ];
@@ -172,6 +200,7 @@ export async function startRealApiServer(opts: RealApiServerOptions = {}): Promi
     binaries: bin,
     admin,
     kubeconfigYaml,
+    pids: () => ({ kubeApiserver: api?.running() === true ? api.pid : undefined, etcd: etcd?.running() === true ? etcd.pid : undefined }),
     stopApiServer: async () => {
       await api?.stop();
     },
