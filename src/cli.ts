@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-// The one entry point: `herald <command>`. Each command lives beside the code it drives.
+// The one entry point: `herald <command>`. Each command lives beside the code it drives. This is
+// also the one boundary where a command that cannot start becomes one line on stderr and an exit
+// code (2: usage, 1: environment), and where nothing thrown gets past as a stack (issue #13).
 import { runControllerCommand } from './controller/command.ts';
 import { runDevApiServerCommand } from './devapi/command.ts';
 import { runLabCommand } from './lab/command.ts';
+import { failureText, isFailure, unexpectedFailure, usageFailure, wantsDebug } from './observability/failure.ts';
+import type { CommandResult, Failure } from './observability/failure.ts';
 import { runSpeakerCommand } from './speaker/command.ts';
 import { runStatusCommand } from './status/command.ts';
 
@@ -20,8 +24,7 @@ Commands:
 Run 'herald <command> --help' for a command's flags.
 `;
 
-export async function main(argv: readonly string[]): Promise<number> {
-  const [cmd, ...rest] = argv;
+function dispatch(cmd: string | undefined, rest: readonly string[]): Promise<CommandResult> | CommandResult {
   switch (cmd) {
     case 'controller':
       return runControllerCommand(rest);
@@ -33,8 +36,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return runLabCommand(rest);
     case 'dev':
       if (rest[0] === 'apiserver') return runDevApiServerCommand(rest.slice(1));
-      process.stderr.write(`herald dev: unknown subcommand "${rest[0] ?? ''}"; try 'herald dev apiserver --help'\n`);
-      return 2;
+      return usageFailure('HERALD_USAGE', `unknown subcommand "${rest[0] ?? ''}"; try 'herald dev apiserver --help'`);
     case undefined:
     case '-h':
     case '--help':
@@ -42,9 +44,39 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(HELP);
       return 0;
     default:
-      process.stderr.write(`herald: unknown command "${cmd}"\n\n${HELP}`);
-      return 2;
+      return usageFailure('HERALD_USAGE', `unknown command "${cmd}"; the commands are controller, speaker, status, lab and dev apiserver (see 'herald --help')`);
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+function commandName(cmd: string | undefined, rest: readonly string[]): string {
+  if (cmd === 'dev' && rest[0] === 'apiserver') return 'herald dev apiserver';
+  return cmd === undefined || !['controller', 'speaker', 'status', 'lab', 'dev'].includes(cmd) ? 'herald' : `herald ${cmd}`;
+}
+
+/** The exit code; a Failure has been written to stderr as one line. */
+export async function main(argv: readonly string[], stderr: (text: string) => void = (t) => void process.stderr.write(t)): Promise<{ code: number; failure?: Failure }> {
+  const [cmd, ...rest] = argv;
+  let result: CommandResult;
+  try {
+    result = await dispatch(cmd, rest);
+  } catch (err) {
+    result = unexpectedFailure(err);
+  }
+  if (!isFailure(result)) return { code: result };
+  stderr(failureText(commandName(cmd, rest), result, wantsDebug(rest)));
+  return { code: result.exit, failure: result };
+}
+
+// After start-up a command logs what goes wrong; a throw nobody caught is still one line (issue #13).
+for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+  process.on(event, (err: unknown) => {
+    const argv = process.argv.slice(2);
+    process.stderr.write(failureText(commandName(argv[0], argv.slice(1)), unexpectedFailure(err), wantsDebug(argv)));
+    process.exit(1);
+  });
+}
+
+const outcome = await main(process.argv.slice(2));
+// A command that could not start may leave a timer or socket behind: it has said why, so go.
+if (outcome.failure !== undefined) process.exit(outcome.code);
+process.exitCode = outcome.code;

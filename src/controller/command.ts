@@ -1,13 +1,20 @@
 // `herald controller`: flags, observability, leader election, then the IPAM controller.
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
+import { VersionApi } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { ApiHealth } from '../kube/api-health.ts';
 import { loadKubeConfig, makeClients } from '../kube/client.ts';
 import type { KubeClients } from '../kube/client.ts';
+import { loadKubeconfig } from '../kube/kubeconfig.ts';
+import { namespaceProblem } from '../kube/names.ts';
 import { EventRecorder } from '../kube/events.ts';
 import { LeaderElector } from '../kube/leader-election.ts';
 import type { ElectionTimings } from '../kube/leader-election.ts';
 import type { DefaultServiceIpam, ForeignAnnotations } from '../ipam/k8s-adapter.ts';
+import { describeParseArgsError, environmentFailure, observabilityListenFailure, unexpectedFailure, usageLine } from '../observability/failure.ts';
+import type { CommandResult } from '../observability/failure.ts';
+import { checkListenFlags } from '../observability/http.ts';
 import { createLogger, isLogLevel } from '../observability/logger.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import type { HeraldMetrics } from '../observability/metrics.ts';
@@ -64,19 +71,28 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
       },
     }));
   } catch (err) {
-    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+    return { ok: false, error: describeParseArgsError(err) };
   }
   if (values.help === true) return { ok: 'help' };
   const level = values['log-level'];
   if (!isLogLevel(level)) return { ok: false, error: `--log-level must be one of trace, debug, info, warn, error, fatal, silent, not "${level}"` };
   const adapter = parseAdapterFlags(values['default-service-ipam'], values['accept-annotations']);
   if (!adapter.ok) return adapter;
+  // Flag values checked here, so a typo is one line at start-up (issue #13).
+  const addrs = checkListenFlags(values['metrics-addr'], values['health-addr']);
+  if (addrs !== null) return { ok: false, error: addrs };
+  if (values.kubeconfig === '') return { ok: false, error: '--kubeconfig is empty: give the path of a kubeconfig file, or leave the flag out inside a pod' };
+  const namespace = values.namespace ?? env['POD_NAMESPACE'] ?? 'herald-system';
+  const nsProblem = namespaceProblem(namespace);
+  if (nsProblem !== null) return { ok: false, error: `${values.namespace === undefined ? '$POD_NAMESPACE' : '--namespace'} "${namespace}" ${nsProblem}` };
+  const identity = values.identity ?? env['POD_NAME'] ?? hostname();
+  if (identity.trim() === '') return { ok: false, error: `${values.identity === undefined ? '$POD_NAME' : '--identity'} is empty: give each replica a name of its own` };
   return {
     ok: true,
     config: {
       kubeconfig: values.kubeconfig,
-      namespace: values.namespace ?? env['POD_NAMESPACE'] ?? 'herald-system',
-      identity: values.identity ?? env['POD_NAME'] ?? hostname(),
+      namespace,
+      identity,
       defaultServiceIpam: adapter.value.defaultServiceIpam,
       acceptAnnotations: new Set(adapter.value.acceptAnnotations),
       metricsAddr: values['metrics-addr'],
@@ -84,6 +100,11 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
       logLevel: level,
     },
   };
+}
+
+export interface ControllerRuntimeOptions {
+  /** Sees every API answer; its problems go on /readyz and in the log once per cause (issue #13). */
+  health?: ApiHealth;
 }
 
 export interface RunningController {
@@ -98,7 +119,8 @@ export interface RunningController {
 }
 
 /** Starts everything in-process (the command and the integration tests share this). */
-export async function startController(config: ControllerConfig, log: Logger, clients: KubeClients = makeClients(loadKubeConfig(config.kubeconfig))): Promise<RunningController> {
+export async function startController(config: ControllerConfig, log: Logger, clients: KubeClients = makeClients(loadKubeConfig(config.kubeconfig)), runtime: ControllerRuntimeOptions = {}): Promise<RunningController> {
+  const { health } = runtime;
   const metrics = createMetrics();
   let controller: IpamController | undefined;
   let policies: L2PolicyStatusController | undefined;
@@ -115,6 +137,7 @@ export async function startController(config: ControllerConfig, log: Logger, cli
     identity: config.identity,
     timings: config.electionTimings,
     log,
+    ...(health === undefined ? {} : { problems: { ...health.context, watched: true } }),
     onStartedLeading: () => {
       metrics.isLeader.set(1);
       controller = new IpamController({
@@ -145,9 +168,12 @@ export async function startController(config: ControllerConfig, log: Logger, cli
   });
   const servers = await startServers([config.metricsAddr, config.healthAddr], metrics.registry, {
     liveness: () => ({ ok: true, reason: 'running' }),
-    readiness: () => (controller?.ready === true ? { ok: true, reason: 'leading, caches synced' } : elector.leading ? { ok: false, reason: 'leading, caches not synced yet' } : { ok: true, reason: 'standby replica' }),
+    // An API problem (no namespace, no CRDs, no permission, no server) is the reason, said the
+    // way the log says it (issue #8 point 6).
+    readiness: () => health?.readiness() ?? (controller?.ready === true ? { ok: true, reason: 'leading, caches synced' } : elector.leading ? { ok: false, reason: 'leading, caches not synced yet' } : { ok: true, reason: 'standby replica' }),
   });
   elector.start();
+  const versionCheck = health?.checkVersion(() => clients.kc.makeApiClient(VersionApi).getCode());
   return {
     controller: () => controller,
     elector,
@@ -156,6 +182,7 @@ export async function startController(config: ControllerConfig, log: Logger, cli
     ports: servers.map((s) => s.port),
     async stop() {
       // The elector first: once it has stopped, no new controller can start behind our back.
+      versionCheck?.stop();
       await elector.stop();
       await Promise.all([controller?.stop(), policies?.stop(), bgpStatus?.stop()]);
       await Promise.all(servers.map((s) => s.close()));
@@ -163,18 +190,26 @@ export async function startController(config: ControllerConfig, log: Logger, cli
   };
 }
 
-export async function runControllerCommand(argv: readonly string[]): Promise<number> {
+export async function runControllerCommand(argv: readonly string[]): Promise<CommandResult> {
   const parsed = parseControllerArgs(argv, process.env);
   if (parsed.ok === 'help') {
     process.stdout.write(CONTROLLER_HELP);
     return 0;
   }
-  if (!parsed.ok) {
-    process.stderr.write(`herald controller: ${parsed.error}\n\n${CONTROLLER_HELP}`);
-    return 2;
+  if (!parsed.ok) return usageLine('herald controller', parsed.error);
+  const { config } = parsed;
+  const loaded = loadKubeconfig(config.kubeconfig, process.env);
+  if (!loaded.ok) return environmentFailure(loaded.problem.code, loaded.problem.message);
+  const log = createLogger({ name: 'herald-controller', level: config.logLevel });
+  const health = new ApiHealth({ server: loaded.server, rbacFile: 'deploy/controller-rbac.yaml', log });
+  loaded.kc.observe(health);
+  let running: RunningController;
+  try {
+    running = await startController(config, log, makeClients(loaded.kc), { health });
+  } catch (err) {
+    return observabilityListenFailure(err, { metrics: config.metricsAddr, health: config.healthAddr }) ?? unexpectedFailure(err);
   }
-  const log = createLogger({ name: 'herald-controller', level: parsed.config.logLevel });
-  const running = await startController(parsed.config, log);
+  log.info({ server: loaded.server, namespace: config.namespace, identity: config.identity }, 'controller started');
   const why = await Promise.race([stopSignal(), running.lost.then(() => 'lost leadership')]);
   log.info({ why }, 'shutting down');
   await running.stop();

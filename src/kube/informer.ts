@@ -5,7 +5,8 @@
 import { makeInformer } from '@kubernetes/client-node';
 import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { errorMessage } from './client.ts';
+import { classifyThrown, describeRequest } from './api-problem.ts';
+import { PooledKubeConfig, errorMessage } from './client.ts';
 
 export type WatchEvent = 'add' | 'update' | 'delete';
 
@@ -51,7 +52,10 @@ export function watchResource<T extends KubernetesObject>(opts: WatchOptions<T>)
   informer.on('error', (err: unknown) => {
     failedSinceStart = true;
     if (stopped) return;
-    opts.log.warn({ path: opts.path, err: errorMessage(err), retryMs: backoff }, 'watch failed; restarting');
+    // A cause an ApiHealth already tells once (no CRD, no permission, no server: issue #13) is
+    // only debug here; the restarts would otherwise repeat it at every step of the backoff.
+    const told = opts.kc instanceof PooledKubeConfig && opts.kc.observed && classifyThrown(err, describeRequest('GET', opts.path), { server: '' }) !== null;
+    opts.log[told ? 'debug' : 'warn']({ path: opts.path, err: errorMessage(err), retryMs: backoff }, 'watch failed; restarting');
     retry = setTimeout(() => void start(), backoff);
     backoff = Math.min(backoff * 2, maxBackoff);
   });

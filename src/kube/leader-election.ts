@@ -1,8 +1,12 @@
 // Lease-based leader election among controller replicas (the client-go leaderelection design:
 // a coordination.k8s.io/v1 Lease; expiry judged by when *we* last saw the record change, so
 // clocks need not agree between nodes). The decision is a pure function; the loop is the shell.
+import { V1MicroTime } from '@kubernetes/client-node';
 import type { CoordinationV1Api, V1Lease } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { CauseThrottle } from './api-health.ts';
+import { classifyThrown, describeRequest } from './api-problem.ts';
+import type { ApiRequest, ProblemContext } from './api-problem.ts';
 import { apiStatus, errorMessage } from './client.ts';
 
 export interface ElectionTimings {
@@ -42,10 +46,32 @@ export interface LeaderElectorOptions {
   onStartedLeading: () => void;
   onStoppedLeading: () => void;
   now?: () => number;
+  /**
+   * The server and RBAC file named in failure messages. `watched`: an ApiHealth sees this
+   * client's requests and logs API problems once per cause (issue #13), so the elector logs
+   * those at debug only; otherwise it logs each cause once, then at most once a minute.
+   */
+  problems?: ProblemContext & { watched: boolean };
 }
 
-function microTime(ms: number): Date {
-  return new Date(ms);
+/**
+ * Failed attempts of a replica that does not lead are retried after retryPeriod, doubling up to
+ * half the lease duration (issue #13): a leader keeps its period, it must renew in time; a
+ * standby that cannot reach the API server cannot take over anyway, and once the server answers
+ * again it is at most half a lease duration late.
+ */
+export function retryDelay(t: ElectionTimings, leading: boolean, failures: number): number {
+  if (leading || failures === 0) return t.retryPeriodMs;
+  return Math.min(t.retryPeriodMs * 2 ** Math.min(failures - 1, 16), Math.max(t.retryPeriodMs, t.leaseDurationMs / 2));
+}
+
+/**
+ * A Lease's times are MicroTime: RFC 3339 with exactly six fractional digits. A real
+ * kube-apiserver refuses a plain Date's three with 400 Bad Request, so no controller ever led
+ * there (issue #8; the stand-in had accepted both).
+ */
+function microTime(ms: number): V1MicroTime {
+  return new V1MicroTime(ms);
 }
 
 export class LeaderElector {
@@ -57,6 +83,11 @@ export class LeaderElector {
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   #ticking: Promise<void> = Promise.resolve();
+  /** Consecutive failed attempts (backoff while not leading; issue #13). */
+  #failures = 0;
+  /** The request in flight, for the failure message. */
+  #request: ApiRequest | undefined;
+  readonly #throttle = new CauseThrottle();
 
   constructor(o: LeaderElectorOptions) {
     this.#o = o;
@@ -79,8 +110,11 @@ export class LeaderElector {
     if (this.#stopped) return;
     try {
       await this.#tryAcquireOrRenew();
+      if (this.#failures > 0) this.#throttle.reset();
+      this.#failures = 0;
     } catch (err) {
-      this.#o.log.warn({ lease: this.#o.name, err: errorMessage(err) }, 'leader election request failed');
+      this.#failures++;
+      this.#failed(err);
     }
     if (this.#leading && this.#now() - this.#lastRenew > this.#t.renewDeadlineMs) {
       // Could not renew in time: another replica may take over, so stop acting at once.
@@ -91,8 +125,25 @@ export class LeaderElector {
     if (!this.#stopped) {
       this.#timer = setTimeout(() => {
         this.#ticking = this.#tick();
-      }, this.#t.retryPeriodMs);
+      }, retryDelay(this.#t, this.#leading, this.#failures));
     }
+  }
+
+  /**
+   * A namespace that does not exist answered "HTTP-Code: 404" every 2 s, forever (issue #13):
+   * now the cause is classified and said once, then at most once a minute.
+   */
+  #failed(err: unknown): void {
+    const ctx = this.#o.problems ?? { server: '', watched: false };
+    const problem = classifyThrown(err, this.#request, ctx);
+    const fields = { lease: `${this.#o.namespace}/${this.#o.name}`, failures: this.#failures, retryMs: retryDelay(this.#t, this.#leading, this.#failures) };
+    if (problem !== null && ctx.watched) {
+      this.#o.log.debug({ ...fields, code: problem.code }, `leader election request failed: ${problem.message}`);
+      return;
+    }
+    const message = problem?.message ?? errorMessage(err);
+    if (this.#throttle.shouldLog(problem?.key ?? message, this.#now())) this.#o.log.warn({ ...fields, err: message }, 'leader election request failed');
+    else this.#o.log.debug({ ...fields, err: message }, 'leader election request failed');
   }
 
   #observe(lease: V1Lease | null): void {
@@ -109,8 +160,10 @@ export class LeaderElector {
 
   async #tryAcquireOrRenew(): Promise<void> {
     const { api, namespace, name, identity } = this.#o;
+    const path = `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`;
     let lease: V1Lease | null;
     try {
+      this.#request = describeRequest('GET', `${path}/${name}`);
       lease = await api.readNamespacedLease({ name, namespace });
     } catch (err) {
       if (apiStatus(err) !== 404) throw err;
@@ -129,9 +182,11 @@ export class LeaderElector {
     };
     let written: V1Lease;
     if (lease === null) {
+      this.#request = describeRequest('POST', path);
       written = await api.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec } });
     } else {
       // PUT with the resourceVersion we read: two replicas racing get one 409 (optimistic concurrency).
+      this.#request = describeRequest('PUT', `${path}/${name}`);
       written = await api.replaceNamespacedLease({ name, namespace, body: { ...lease, spec } });
     }
     this.#observe(written);

@@ -55,6 +55,16 @@ export function parseListenAddr(addr: string): { ok: true; value: ListenAddr } |
   return { ok: true, value: { host: host === undefined || host === '' ? undefined : host, port } };
 }
 
+/** --metrics-addr and --health-addr: their form only (issue #13); whether the port is free shows when listening. */
+export function checkListenFlags(metrics: string | undefined, health: string | undefined): string | null {
+  for (const [flag, value] of [['--metrics-addr', metrics], ['--health-addr', health]] as const) {
+    if (value === undefined) continue;
+    const parsed = parseListenAddr(value);
+    if (!parsed.ok) return `${flag}: ${parsed.error.message}`;
+  }
+  return null;
+}
+
 const TEXT = 'text/plain; charset=utf-8';
 
 function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {

@@ -1,18 +1,28 @@
 // `herald speaker`: flags, observability and signals around the L2 speaker (l2-speaker.ts).
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { VersionApi } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { ApiHealth } from '../kube/api-health.ts';
 import { loadKubeConfig, makeClients } from '../kube/client.ts';
+import { loadKubeconfig } from '../kube/kubeconfig.ts';
+import { namespaceProblem, nodeNameProblem } from '../kube/names.ts';
 import { checkTimings } from '../election/timings.ts';
 import type { L2Timings } from '../election/timings.ts';
 import { DEFAULT_GRATUITOUS } from '../l2/backend.ts';
-import { nativeNet } from '../net/sockets.ts';
+import { loadAddon } from '../net/native.ts';
+import { addonNet, nativeNet } from '../net/sockets.ts';
+import { describeParseArgsError, environmentFailure, observabilityListenFailure, unexpectedFailure, usageLine } from '../observability/failure.ts';
+import type { CommandResult, Failure } from '../observability/failure.ts';
 import { createLogger, isLogLevel } from '../observability/logger.ts';
+import { checkListenFlags } from '../observability/http.ts';
 import { parseAdapterFlags, startServers, stopSignal } from '../cli-support.ts';
 import type { V1Node } from '@kubernetes/client-node';
 import { BgpSpeaker } from './bgp-speaker.ts';
 import { KubeInputs } from './kube-inputs.ts';
 import { L2Speaker } from './l2-speaker.ts';
+import { addonFailure, addonLoadMessage, bgpPortFailure, capabilityFailure, heartbeatPortFailure, portFailure, readCapabilityFacts, tcpMd5Supported, TCP_MD5_UNSUPPORTED, unservedMessage, unservedPolicies } from './host-checks.ts';
+import { readLocalInterfaces } from './local-interfaces.ts';
 import { nodeProblem } from './nodes.ts';
 import type { L2SpeakerConfig, L2SpeakerDeps } from './l2-speaker.ts';
 import { createSpeakerMetrics } from './metrics.ts';
@@ -83,7 +93,8 @@ const TIMING_FLAGS: readonly [string, keyof L2Timings][] = [
   ['takeover-stagger', 'takeoverStaggerMs'],
 ];
 
-export type ParsedSpeakerArgs = { ok: true; flags: SpeakerFlags } | { ok: false; error: string } | { ok: 'help' };
+/** `environment`: not the flag's form but what it names (a key file): exit 1, not 2 (issue #13). */
+export type ParsedSpeakerArgs = { ok: true; flags: SpeakerFlags } | { ok: false; error: string; environment?: string } | { ok: 'help' };
 
 export function parseSpeakerArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedSpeakerArgs {
   const durationFlags = Object.fromEntries(TIMING_FLAGS.map(([f]) => [f, { type: 'string' as const }]));
@@ -112,11 +123,19 @@ export function parseSpeakerArgs(argv: readonly string[], env: NodeJS.ProcessEnv
       },
     }));
   } catch (err) {
-    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+    return { ok: false, error: describeParseArgsError(err) };
   }
   if (values.help === true) return { ok: 'help' };
   const node = values['node-name'] ?? env['NODE_NAME'];
   if (node === undefined || node === '') return { ok: false, error: '--node-name (or $NODE_NAME) is required' };
+  const nodeProblemText = nodeNameProblem(node);
+  if (nodeProblemText !== null) return { ok: false, error: `${values['node-name'] === undefined ? '$NODE_NAME' : '--node-name'} "${node}" ${nodeProblemText}` };
+  const namespace = values.namespace ?? env['POD_NAMESPACE'] ?? 'herald-system';
+  const nsProblem = namespaceProblem(namespace);
+  if (nsProblem !== null) return { ok: false, error: `${values.namespace === undefined ? '$POD_NAMESPACE' : '--namespace'} "${namespace}" ${nsProblem}` };
+  if (values.kubeconfig === '') return { ok: false, error: '--kubeconfig is empty: give the path of a kubeconfig file, or leave the flag out inside a pod' };
+  const addrs = checkListenFlags(values['metrics-addr'], values['health-addr']);
+  if (addrs !== null) return { ok: false, error: addrs };
   const level = values['log-level'];
   if (!isLogLevel(level)) return { ok: false, error: `--log-level must be one of trace, debug, info, warn, error, fatal, silent, not "${level}"` };
   const port = Number(values['heartbeat-port']);
@@ -140,13 +159,17 @@ export function parseSpeakerArgs(argv: readonly string[], env: NodeJS.ProcessEnv
   const count = Number(values['gratuitous-count']);
   if (!Number.isInteger(count) || count < 0 || count > 10) return { ok: false, error: `--gratuitous-count must be 0..10, not "${values['gratuitous-count']}"` };
   let heartbeatKey: Uint8Array | undefined;
-  if (values['heartbeat-key-file'] !== undefined) {
+  const keyFile = values['heartbeat-key-file'];
+  if (keyFile !== undefined) {
+    if (keyFile === '') return { ok: false, error: '--heartbeat-key-file is empty: give the path of the key file (the same on every node)' };
     try {
-      heartbeatKey = new Uint8Array(readFileSync(values['heartbeat-key-file']));
+      heartbeatKey = new Uint8Array(readFileSync(keyFile));
     } catch (err) {
-      return { ok: false, error: `--heartbeat-key-file: ${err instanceof Error ? err.message : String(err)}` };
+      const code = typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : '';
+      const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'is not readable (permission denied)' : `cannot be read (${err instanceof Error ? err.message : String(err)})`;
+      return { ok: false, environment: 'HERALD_KEY_FILE', error: `--heartbeat-key-file "${keyFile}" ${why}; mount the Secret with the heartbeat key there (docs/l2.md), or leave the flag out` };
     }
-    if (heartbeatKey.length < 16) return { ok: false, error: '--heartbeat-key-file must hold at least 16 bytes' };
+    if (heartbeatKey.length < 16) return { ok: false, environment: 'HERALD_KEY_FILE', error: `--heartbeat-key-file "${keyFile}" holds ${heartbeatKey.length} bytes; a heartbeat key must hold at least 16 bytes (e.g. \`head -c 32 /dev/urandom\`)` };
   }
   const bgpPort = Number(values['bgp-listen-port']);
   if (!Number.isInteger(bgpPort) || bgpPort < 0 || bgpPort > 65535) return { ok: false, error: `--bgp-listen-port must be 0..65535, not "${values['bgp-listen-port']}"` };
@@ -163,7 +186,7 @@ export function parseSpeakerArgs(argv: readonly string[], env: NodeJS.ProcessEnv
       warnings: checked.problems,
       speaker: {
         node,
-        namespace: values.namespace ?? env['POD_NAMESPACE'] ?? 'herald-system',
+        namespace,
         adapter: adapter.value,
         timings: checked.timings,
         heartbeatPort: port,
@@ -194,7 +217,7 @@ export function bgpStopMode(node: V1Node | undefined): 'shutdown' | 'restart' {
 }
 
 /** Starts the speaker in-process (the command and the tests share this). */
-export async function startSpeaker(flags: SpeakerFlags, log: Logger, deps: Partial<Omit<L2SpeakerDeps, 'log' | 'metrics'>> = {}): Promise<RunningSpeaker> {
+export async function startSpeaker(flags: SpeakerFlags, log: Logger, deps: Partial<Omit<L2SpeakerDeps, 'log' | 'metrics'>> = {}, health?: ApiHealth): Promise<RunningSpeaker> {
   for (const w of flags.warnings) log.warn(`timings: ${w}; using the default`);
   let net = deps.net;
   if (net === undefined) {
@@ -218,11 +241,18 @@ export async function startSpeaker(flags: SpeakerFlags, log: Logger, deps: Parti
   const b = bgp;
   const servers = await startServers([flags.metricsAddr, flags.healthAddr], metrics.registry, {
     liveness: () => ({ ok: true, reason: 'running' }),
-    readiness: () => (l2.ready && b.isSynced() ? { ok: true, reason: 'caches and Leases synced' } : { ok: false, reason: 'caches or Leases not synced yet' }),
+    // An API problem is the reason, said the way the log says it (issue #8 point 6).
+    readiness: () => health?.readiness() ?? (l2.ready && b.isSynced() ? { ok: true, reason: 'caches and Leases synced' } : { ok: false, reason: 'caches or Leases not synced yet' }),
   }, log);
-  const periodic = setInterval(() => b.reconcile(), flags.speaker.resyncMs);
+  const versionCheck = health?.checkVersion(() => clients.kc.makeApiClient(VersionApi).getCode());
+  const checkPolicies = policyInterfaceCheck(flags.speaker.node, inputs, deps, log);
+  const periodic = setInterval(() => {
+    b.reconcile();
+    checkPolicies();
+  }, flags.speaker.resyncMs);
   const stopAll = async (drainMs: number): Promise<void> => {
     clearInterval(periodic);
+    versionCheck?.stop();
     const mode = bgpStopMode(inputs.node(flags.speaker.node));
     await Promise.all([l2.stop({ drainMs }), b.stop(mode, mode === 'shutdown' ? `node ${flags.speaker.node} is leaving` : `herald speaker on ${flags.speaker.node} restarting`)]);
     await inputs.stop();
@@ -231,6 +261,7 @@ export async function startSpeaker(flags: SpeakerFlags, log: Logger, deps: Parti
   try {
     await Promise.all([l2.start(), b.start(), b.synced]);
     b.reconcile();
+    checkPolicies();
   } catch (err) {
     // Never leave watches, sockets or servers behind a failed start: the process would hang on.
     await stopAll(0);
@@ -239,23 +270,70 @@ export async function startSpeaker(flags: SpeakerFlags, log: Logger, deps: Parti
   return { speaker: l2, bgp: b, metrics, ports: servers.map((s) => s.port), stop: () => stopAll(flags.drainMs) };
 }
 
-export async function runSpeakerCommand(argv: readonly string[]): Promise<number> {
+/**
+ * A policy that selects this node but none of its interfaces leaves its addresses unanswered
+ * here, silently (issue #13): said once while it lasts, again if it comes back or its patterns
+ * change (not for every interface that comes and goes).
+ */
+function policyInterfaceCheck(node: string, inputs: KubeInputs, deps: Partial<Omit<L2SpeakerDeps, 'log' | 'metrics'>>, log: Logger): () => void {
+  let told = new Set<string>();
+  const check = (): void => {
+    if (!inputs.isSynced()) return;
+    const local = readLocalInterfaces(deps.interfaces, deps.interfaceAddresses);
+    if (!local.ok) return;
+    const snap = inputs.snapshot();
+    const now = new Set<string>();
+    for (const u of unservedPolicies(snap.policies.policies, inputs.node(node)?.metadata?.labels, local.value)) {
+      const key = `${u.policy}|${u.patterns.join('|')}`;
+      now.add(key);
+      if (!told.has(key)) log.warn({ node, policy: u.policy, code: 'HERALD_NO_MATCHING_INTERFACE' }, unservedMessage(u, node));
+    }
+    told = now;
+  };
+  // A diagnostic runs on a timer: it must never take the speaker down.
+  return () => {
+    try {
+      check();
+    } catch (err) {
+      log.debug({ err: err instanceof Error ? err.message : String(err) }, 'policy interface check failed');
+    }
+  };
+}
+
+/** What the host must give the speaker, before it touches the cluster (issue #13). */
+async function hostFailure(flags: SpeakerFlags, log: Logger): Promise<Failure | { net: NonNullable<L2SpeakerDeps['net']> }> {
+  const caps = capabilityFailure(readCapabilityFacts(flags.bgpListenPort));
+  if (caps !== null) return caps;
+  const addon = loadAddon();
+  if (!addon.ok) return addonFailure(addon.error, addon.error.code === 'AddonLoadFailed' ? addonLoadMessage() : undefined);
+  const port = (await heartbeatPortFailure(flags.speaker.heartbeatPort)) ?? (await bgpPortFailure(flags.bgpListenPort));
+  if (port !== null) return port;
+  // Only BGPPeers with a password need it: a warning, not a refusal.
+  if (tcpMd5Supported(addon.value) === 'no') log.warn({ code: 'HERALD_NO_TCP_MD5' }, TCP_MD5_UNSUPPORTED);
+  return { net: addonNet(addon.value) };
+}
+
+export async function runSpeakerCommand(argv: readonly string[]): Promise<CommandResult> {
   const parsed = parseSpeakerArgs(argv, process.env);
   if (parsed.ok === 'help') {
     process.stdout.write(SPEAKER_HELP);
     return 0;
   }
-  if (!parsed.ok) {
-    process.stderr.write(`herald speaker: ${parsed.error}\n\n${SPEAKER_HELP}`);
-    return 2;
-  }
-  const log = createLogger({ name: 'herald-speaker', level: parsed.flags.logLevel });
+  if (!parsed.ok) return parsed.environment === undefined ? usageLine('herald speaker', parsed.error) : environmentFailure(parsed.environment, parsed.error);
+  const { flags } = parsed;
+  const loaded = loadKubeconfig(flags.kubeconfig, process.env);
+  if (!loaded.ok) return environmentFailure(loaded.problem.code, loaded.problem.message);
+  const log = createLogger({ name: 'herald-speaker', level: flags.logLevel });
+  const host = await hostFailure(flags, log);
+  if ('failure' in host) return host;
+  const health = new ApiHealth({ server: loaded.server, rbacFile: 'deploy/speaker-rbac.yaml', log });
+  loaded.kc.observe(health);
+  log.info({ server: loaded.server, node: flags.speaker.node, namespace: flags.speaker.namespace }, 'speaker starting');
   let running: RunningSpeaker;
   try {
-    running = await startSpeaker(parsed.flags, log);
+    running = await startSpeaker(flags, log, { net: host.net, clients: makeClients(loaded.kc) }, health);
   } catch (err) {
-    log.fatal({ err: err instanceof Error ? err.message : String(err) }, 'speaker failed to start');
-    return 1;
+    return observabilityListenFailure(err, { metrics: flags.metricsAddr, health: flags.healthAddr }) ?? portFailure(err, flags.speaker.heartbeatPort, flags.bgpListenPort) ?? unexpectedFailure(err);
   }
   const why = await stopSignal();
   log.info({ why }, 'shutting down: handing VIPs over');

@@ -1,7 +1,12 @@
 // `herald status`: who answers for which VIP (L2) and the BGP sessions of every node, read from
 // the Leases the speakers keep (docs/operations.md). Read-only; needs get/list on Leases.
 import { parseArgs } from 'node:util';
-import { loadKubeConfig, makeClients, errorMessage } from '../kube/client.ts';
+import { classifyThrown, describeRequest, describeThrown } from '../kube/api-problem.ts';
+import { makeClients } from '../kube/client.ts';
+import { loadKubeconfig } from '../kube/kubeconfig.ts';
+import { namespaceProblem } from '../kube/names.ts';
+import { describeParseArgsError, environmentFailure, usageLine } from '../observability/failure.ts';
+import type { CommandResult } from '../observability/failure.ts';
 import { statusReport } from './report.ts';
 
 export const STATUS_HELP = `herald status — the speakers, their BGP sessions, and who holds each L2 VIP
@@ -12,25 +17,31 @@ Usage: herald status [--kubeconfig FILE] [--namespace NS]
   --namespace NS      the speakers' namespace (default: herald-system)
 `;
 
-export async function runStatusCommand(argv: readonly string[]): Promise<number> {
+export async function runStatusCommand(argv: readonly string[]): Promise<CommandResult> {
   let values;
   try {
     ({ values } = parseArgs({ args: [...argv], strict: true, options: { kubeconfig: { type: 'string' }, namespace: { type: 'string', default: 'herald-system' }, help: { type: 'boolean', short: 'h' } } }));
   } catch (err) {
-    process.stderr.write(`herald status: ${err instanceof Error ? err.message : String(err)}\n\n${STATUS_HELP}`);
-    return 2;
+    return usageLine('herald status', describeParseArgsError(err));
   }
   if (values.help === true) {
     process.stdout.write(STATUS_HELP);
     return 0;
   }
+  const nsProblem = namespaceProblem(values.namespace);
+  if (nsProblem !== null) return usageLine('herald status', `--namespace "${values.namespace}" ${nsProblem}`);
+  if (values.kubeconfig === '') return usageLine('herald status', '--kubeconfig is empty: give the path of a kubeconfig file');
+  const loaded = loadKubeconfig(values.kubeconfig, process.env);
+  if (!loaded.ok) return environmentFailure(loaded.problem.code, loaded.problem.message);
+  const clients = makeClients(loaded.kc);
+  const request = describeRequest('GET', `/apis/coordination.k8s.io/v1/namespaces/${values.namespace}/leases`);
   try {
-    const clients = makeClients(loadKubeConfig(values.kubeconfig));
     const list = await clients.coordination.listNamespacedLease({ namespace: values.namespace, labelSelector: 'app.kubernetes.io/managed-by=herald' });
     for (const line of statusReport(list.items, new Date())) process.stdout.write(`${line}\n`);
     return 0;
   } catch (err) {
-    process.stderr.write(`herald status: ${errorMessage(err)}\n`);
-    return 1;
+    // A person's own credentials: no RBAC file of Herald's to name (issue #13).
+    const ctx = { server: loaded.server };
+    return environmentFailure(classifyThrown(err, request, ctx)?.code ?? 'HERALD_STATUS_FAILED', describeThrown(err, request, ctx), err);
   }
 }

@@ -30,7 +30,12 @@ describe('parseControllerArgs', () => {
     [['--default-service-ipam', 'magic'], /pool, node-ipam or none/],
     [['--accept-annotations', 'kube-vip'], /metallb and\/or cilium/],
     [['--log-level', 'loud'], /--log-level/],
-    [['--no-such-flag'], /no-such-flag/],
+    [['--no-such-flag'], /^unknown flag --no-such-flag$/],
+    [['--metrics-addr', 'bogus'], /^--metrics-addr: listen address "bogus" is not host:port/],
+    [['--health-addr', '[::1]:99999'], /^--health-addr: listen address "\[::1\]:99999" has a port above 65535/],
+    [['--namespace', 'Herald'], /^--namespace "Herald" is not a valid namespace name/],
+    [['--identity', ' '], /^--identity is empty/],
+    [['--kubeconfig', ''], /^--kubeconfig is empty/],
   ] as const) {
     it(`refuses ${argv.join(' ')} with a message`, () => {
       const r = parseControllerArgs(argv, {});
@@ -55,8 +60,14 @@ describe('herald CLI', () => {
     assert.match(stdout, /never .*production|not for production/i);
   });
 
-  it('an unknown command or a bad flag exits 2 with a message', async () => {
+  it('an unknown command or a bad flag exits 2 with one line (test/cli/first-contact.test.ts has every case)', async () => {
     await assert.rejects(run(NODE, ['src/cli.ts', 'frobnicate']), (e: unknown) => typeof e === 'object' && e !== null && 'code' in e && e.code === 2);
-    await assert.rejects(run(NODE, ['src/cli.ts', 'controller', '--default-service-ipam', 'x']), (e: unknown) => typeof e === 'object' && e !== null && 'code' in e && e.code === 2);
+    await assert.rejects(run(NODE, ['src/cli.ts', 'controller', '--default-service-ipam', 'x']), (e: unknown) => typeof e === 'object' && e !== null && 'code' in e && e.code === 2 && 'stderr' in e && e.stderr === `herald controller: --default-service-ipam must be pool, node-ipam or none, not "x"; see 'herald controller --help'\n`);
+  });
+
+  it('POD_NAMESPACE is checked like --namespace', () => {
+    const r = parseControllerArgs([], { POD_NAMESPACE: 'Bad_NS', POD_NAME: 'p' });
+    assert.ok(r.ok === false);
+    assert.match(r.error, /^\$POD_NAMESPACE "Bad_NS" is not a valid namespace name/);
   });
 });

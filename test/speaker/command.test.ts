@@ -50,6 +50,11 @@ describe('parseSpeakerArgs', () => {
     const s = parseSpeakerArgs(['--node-name', 'n', '--heartbeat-key-file', join(dir, 'short')], {});
     assert.ok(s.ok === false);
     assert.match(s.error, /16 bytes/);
+    // What the flag names is wrong, not the flag: an environment error, exit 1 (issue #13).
+    assert.equal(s.environment, 'HERALD_KEY_FILE');
+    const missing = parseSpeakerArgs(['--node-name', 'n', '--heartbeat-key-file', join(dir, 'none')], {});
+    assert.ok(missing.ok === false);
+    assert.equal(missing.environment, 'HERALD_KEY_FILE');
   });
 
   for (const [argv, message] of [
@@ -61,7 +66,11 @@ describe('parseSpeakerArgs', () => {
     [['--node-name', 'n', '--accept-annotations', 'kube-vip'], /metallb and\/or cilium/],
     [['--node-name', 'n', '--log-level', 'loud'], /--log-level/],
     [['--node-name', 'n', '--heartbeat-key-file', '/nonexistent/key'], /heartbeat-key-file/],
-    [['--no-such-flag'], /no-such-flag/],
+    [['--no-such-flag'], /^unknown flag --no-such-flag$/],
+    [['--node-name', 'Node_A'], /is not a valid Node name/],
+    [['--node-name', 'n', '--namespace', 'NS'], /is not a valid namespace name/],
+    [['--node-name', 'n', '--metrics-addr', 'bogus'], /--metrics-addr: listen address "bogus" is not host:port/],
+    [['--node-name', 'n', '--bgp-listen-port', '70000'], /--bgp-listen-port must be 0\.\.65535/],
   ] as const) {
     it(`refuses ${argv.join(' ') || 'no node name'} with a message`, () => {
       const r = parseSpeakerArgs(argv, {});
@@ -87,8 +96,8 @@ describe('herald speaker as a command', () => {
     assert.match(stdout, /never adds a VIP to an interface/);
   });
 
-  it('a bad flag exits 2 with the reason on stderr', async () => {
-    await assert.rejects(run(process.execPath, [CLI, 'speaker', '--node-name', 'n', '--heartbeat-port', 'x']), (err: { code?: number; stderr?: string }) => err.code === 2 && /heartbeat-port/.test(err.stderr ?? ''));
+  it('a bad flag exits 2 with one line on stderr (test/cli/first-contact.test.ts has every case)', async () => {
+    await assert.rejects(run(process.execPath, [CLI, 'speaker', '--node-name', 'n', '--heartbeat-port', 'x']), (err: { code?: number; stderr?: string }) => err.code === 2 && err.stderr === `herald speaker: --heartbeat-port must be 1..65535, not "x"; see 'herald speaker --help'\n`);
   });
 
   it('the top-level help lists the speaker', async () => {
