@@ -14,8 +14,8 @@ function must(reg: Registry, group: string, plural: string): NonNullable<ReturnT
   return rt;
 }
 
-function systemMeta(name: string, labels: Record<string, string>): JsonObject {
-  return { name, namespace: 'default', uid: randomUUID(), creationTimestamp: nowTime(), generation: 1, labels };
+function systemMeta(name: string, labels: Record<string, string>, generation?: number): JsonObject {
+  return { name, namespace: 'default', uid: randomUUID(), creationTimestamp: nowTime(), ...(generation === undefined ? {} : { generation }), labels };
 }
 
 export function bootstrap(ctx: ApiContext, advertiseAddress: string, port: number): void {
@@ -45,7 +45,7 @@ export function bootstrap(ctx: ApiContext, advertiseAddress: string, port: numbe
   ctx.store.create('endpointslices.discovery.k8s.io', {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
-    metadata: systemMeta('kubernetes', { 'kubernetes.io/service-name': 'kubernetes' }),
+    metadata: systemMeta('kubernetes', { 'kubernetes.io/service-name': 'kubernetes' }, 1),
     addressType: isIPv6(advertiseAddress) ? 'IPv6' : 'IPv4',
     endpoints: [{ addresses: [advertiseAddress], conditions: { ready: true } }],
     ports: [{ name: 'https', port, protocol: 'TCP' }],

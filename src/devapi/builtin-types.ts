@@ -25,6 +25,7 @@ function define(d: Def): ResourceType {
     categories: [],
     statusSubresource: false,
     keepStatusOnCreate: false,
+    generation: false,
     storage: d.group ? `${d.plural}.${d.group}` : d.plural,
     counterKey: d.plural,
     allowCreateOnUpdate: false,
@@ -85,7 +86,7 @@ export function builtinTypes(): ResourceType[] {
     }),
     define({
       group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', kind: 'EndpointSlice', namespaced: true,
-      schema: schemas.endpointSliceSchema, strategy: endpointSliceStrategy,
+      generation: true, schema: schemas.endpointSliceSchema, strategy: endpointSliceStrategy,
     }),
     define({
       group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true, allowCreateOnUpdate: true,
@@ -98,7 +99,7 @@ export function builtinTypes(): ResourceType[] {
     }),
     define({
       group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false,
-      shortNames: ['crd', 'crds'], statusSubresource: true, allowUnconditionalUpdate: false, schema: schemas.crdSchema, smp: smp.crdSmp,
+      shortNames: ['crd', 'crds'], statusSubresource: true, allowUnconditionalUpdate: false, generation: true, schema: schemas.crdSchema, smp: smp.crdSmp,
       strategy: crdStrategy,
     }),
   ];

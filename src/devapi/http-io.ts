@@ -47,7 +47,9 @@ export function parseBody(body: Buffer, contentType: string, allowYaml: boolean)
 }
 
 export function sendJson(res: ServerResponse, code: number, body: JsonObject, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
+  // Go's json.Encoder ends every document with a newline; kube-apiserver's bodies do too
+  // (docs/devapi.md, differences, 8).
+  const text = `${JSON.stringify(body)}\n`;
   res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private', ...headers });
   res.end(text);
 }

@@ -44,6 +44,13 @@ export interface ResourceType {
   statusSubresource: boolean;
   /** Create through the main resource keeps the given status (Nodes) instead of dropping it. */
   keepStatusOnCreate: boolean;
+  /**
+   * Its registry maintains metadata.generation (1 on create, +1 when the spec changes): custom
+   * resources, CRDs and EndpointSlices. Services, Nodes, Leases and the other built-ins here have
+   * none; a generation a client sends on create is kept and never moves (docs/devapi.md,
+   * differences, 11).
+   */
+  generation: boolean;
   /** Store bucket: versions of one resource (and events/events.k8s.io) share storage. */
   storage: string;
   /** Key in request counters: `services`, `leases`, `ippools.herald.dev`. */

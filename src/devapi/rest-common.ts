@@ -6,7 +6,7 @@ import type { FieldError } from './field-errors.ts';
 import { child, isObject, nameOf, namespaceOf, objAt, stringMap, type Json, type JsonObject } from './json.ts';
 import type { Registry } from './registry.ts';
 import { apiVersionOf, type ResourceType, type StoreView } from './resource-type.ts';
-import { applyDefaults, prune } from './schema-prune.ts';
+import { applyDefaults, microTimeDecodeError, prune } from './schema-prune.ts';
 import { validateValue } from './schema-validate.ts';
 import { matchesFields, parseFieldSelector, type FieldRequirement } from './selectors.ts';
 import type { ObjectStore } from './store.ts';
@@ -49,6 +49,10 @@ export function decode(rt: ResourceType, raw: Json): { obj: JsonObject; schemaEr
     throw badRequest(`${kind} in version "${rt.version}" cannot be handled as a ${rt.kind}: the object provided is unrecognized (wrong kind)`);
   }
   const defaulted = applyDefaults({ ...raw, apiVersion: apiVersionOf(rt), kind: rt.kind }, rt.schema);
+  if (rt.builtin) {
+    const micro = microTimeDecodeError(defaulted, rt.schema);
+    if (micro !== undefined) throw badRequest(`${rt.kind} in version "${rt.version}" cannot be handled as a ${rt.kind}: ${micro}`);
+  }
   const pruned = prune(defaulted, rt.schema);
   if (!isObject(pruned)) throw badRequest('body must be a JSON object');
   const errors = validateValue(pruned, rt.schema, '');

@@ -32,6 +32,9 @@ export function deleteStored(ctx: ApiContext, rt: ResourceType, storedOld: JsonO
     const m = child(marked, 'metadata');
     m['deletionTimestamp'] = nowTime();
     m['deletionGracePeriodSeconds'] = 0;
+    // rest.BeforeDelete bumps a generation that is set, whatever the type (differences, 12).
+    const gen = m['generation'];
+    if (typeof gen === 'number' && gen > 0) m['generation'] = gen + 1;
     if (dryRun) return marked;
     return external(rt, ctx.store.update(rt.storage, rt.toStorage(marked), storedOld));
   }

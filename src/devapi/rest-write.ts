@@ -101,7 +101,7 @@ export function create(ctx: ApiContext, rt: ResourceType, obj: JsonObject, dryRu
   if (allocErrors.length > 0) throw invalidError(rt, name, allocErrors);
   meta['uid'] = randomUUID();
   meta['creationTimestamp'] = nowTime();
-  meta['generation'] = 1;
+  if (rt.generation) meta['generation'] = 1;
   if (dryRun) return { code: 201, body: obj };
   const stored = ctx.store.create(rt.storage, rt.toStorage(obj));
   afterStore(ctx, rt, stored, name);
@@ -210,7 +210,7 @@ export function update(
   }
   const meta = child(obj, 'metadata');
   const oldGen = typeof old['metadata'] === 'object' ? child(clone(old), 'metadata')['generation'] : undefined;
-  if (!deepEqual(specPart(rt, obj), specPart(rt, old))) meta['generation'] = (typeof oldGen === 'number' ? oldGen : 0) + 1;
+  if (rt.generation && !deepEqual(specPart(rt, obj), specPart(rt, old))) meta['generation'] = (typeof oldGen === 'number' ? oldGen : 0) + 1;
   if (deepEqual(withoutVolatile(obj), withoutVolatile(old))) return { code: 200, body: old };
   if (dryRun) return { code: 200, body: obj };
   if (meta['deletionTimestamp'] !== undefined && (arrAt(meta, 'finalizers')?.length ?? 0) === 0) {

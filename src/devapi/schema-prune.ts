@@ -3,6 +3,7 @@
 // are filled in, then fields the schema does not know are pruned
 // (https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/#field-pruning).
 import { clone, isObject, type Json, type JsonObject } from './json.ts';
+import { microTimeError } from './go-time.ts';
 import { normaliseTime } from './schema-format.ts';
 
 function props(s: JsonObject): JsonObject | undefined {
@@ -37,6 +38,31 @@ export function applyDefaults(v: Json, s: JsonObject): Json {
     return isObject(items) ? v.map((x) => (x === null ? x : applyDefaults(x, items))) : v;
   }
   return v;
+}
+
+/**
+ * The first MicroTime field (`x-herald-time: micro`) that Go would not decode, as Go's parse
+ * error; undefined when every one decodes. Built-in types only: their time fields are typed.
+ */
+export function microTimeDecodeError(v: Json, s: JsonObject): string | undefined {
+  if (typeof v === 'string') return s['x-herald-time'] === 'micro' ? (microTimeError(v) ?? undefined) : undefined;
+  const items = s['items'];
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      const e = isObject(items) ? microTimeDecodeError(x, items) : undefined;
+      if (e !== undefined) return e;
+    }
+    return undefined;
+  }
+  if (!isObject(v)) return undefined;
+  const p = props(s);
+  const add = s['additionalProperties'];
+  for (const [k, x] of Object.entries(v)) {
+    const sub = p?.[k] ?? (isObject(add) ? add : undefined);
+    const e = isObject(sub) ? microTimeDecodeError(x, sub) : undefined;
+    if (e !== undefined) return e;
+  }
+  return undefined;
 }
 
 /**

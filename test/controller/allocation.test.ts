@@ -1,4 +1,5 @@
-// The controller against the API-server stand-in: basic allocation, status, Events, classes.
+// api-suite: runs against the stand-in and the real kube-apiserver (HERALD_APISERVER)
+// The controller against an API server: basic allocation, status, Events, classes.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { conditionOf, createPool, createService, eventsFor, eventually, getPool, getService, ipsOf, lbService, node, pool, serviceWithReason, startCluster } from './harness.ts';

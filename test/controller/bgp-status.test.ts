@@ -1,5 +1,6 @@
+// api-suite: runs against the stand-in and the real kube-apiserver (HERALD_APISERVER)
 // The Valid condition of BGPPeers and BGPAnnouncementPolicies, written by the controller leader
-// against the API server stand-in: what the schema accepts but parsePeer / parseBgpPolicy refuse
+// against the API server: what the schema accepts but parsePeer / parseBgpPolicy refuse
 // is False with the field named, one bad object leaves the others alone, fixing it flips it back.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,3 +1,4 @@
+// api-suite: runs against the stand-in and the real kube-apiserver (HERALD_APISERVER)
 // --accept-annotations=metallb,cilium: the legacy MetalLB names (metallb.universe.tf/*), Cilium's
 // cross-namespace sharing, and Herald's own annotation winning over a foreign one on every kind.
 import { after, before, describe, it } from 'node:test';

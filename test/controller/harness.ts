@@ -1,24 +1,28 @@
-// A cluster for controller integration tests: the API-server stand-in on loopback, real
-// @kubernetes/client-node clients, and the controller started in-process exactly as
-// `herald controller` starts it. Every helper polls with a generous deadline instead of
-// asserting on time.
+// A cluster for controller integration tests: one API server per suite (the stand-in or a real
+// kube-apiserver, HERALD_APISERVER; test/support/api-suite.ts), real @kubernetes/client-node
+// clients, and the controller started in-process exactly as `herald controller` starts it — on
+// the real server as herald-system/herald-controller with the RBAC of deploy/. The test's own
+// set-up and reads (`clients`) act as an admin. Every helper polls with a generous deadline
+// instead of asserting on time.
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { CoreV1Event, V1Node, V1Service } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { startDevApiServer } from '../../src/devapi/server.ts';
-import type { DevApiServer } from '../../src/devapi/server.ts';
-import { PooledKubeConfig, makeClients } from '../../src/kube/client.ts';
+import type { ApiServerKind } from '../../src/controlplane/control-plane.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
 import { startController } from '../../src/controller/command.ts';
 import type { ControllerConfig, RunningController } from '../../src/controller/command.ts';
 import { CONDITION_IPAM } from '../../src/controller/service-status.ts';
 import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL, isIPPool } from '../../src/kube/ippool-types.ts';
 import type { IPPool } from '../../src/kube/ippool-types.ts';
+import { HERALD_NS, startApiSuite } from '../support/api-suite.ts';
+import type { ApiSuite } from '../support/api-suite.ts';
 
 export const NS = 'apps';
 
 export interface Cluster {
-  server: DevApiServer;
+  suite: ApiSuite;
+  kind: ApiServerKind;
+  /** An admin: creating pools, Services, Nodes, and reading what the controller wrote. */
   clients: KubeClients;
   controllers: RunningController[];
   startController(over?: Partial<ControllerConfig>): Promise<RunningController>;
@@ -28,27 +32,17 @@ export interface Cluster {
 const FAST_ELECTION = { leaseDurationMs: 2_000, renewDeadlineMs: 1_500, retryPeriodMs: 200 };
 
 export async function startCluster(opts: { advertiseAddress?: string } = {}): Promise<Cluster> {
-  const server = await startDevApiServer({ host: '127.0.0.1', port: 0, crdDirs: [], advertiseAddress: opts.advertiseAddress ?? '203.0.113.250' });
-  const kc = new PooledKubeConfig();
-  kc.loadFromString(server.kubeconfigYaml());
-  const clients = makeClients(kc);
-  try {
-    await clients.core.createNamespace({ body: { metadata: { name: NS } } });
-    await clients.core.createNamespace({ body: { metadata: { name: 'herald-system' } } });
-  } catch (err) {
-    // Never leave a listening server behind a failed set-up: the test process would hang.
-    await server.close();
-    throw err;
-  }
+  const suite = await startApiSuite({ advertiseAddress: opts.advertiseAddress ?? '203.0.113.250', namespaces: [NS] });
   const controllers: RunningController[] = [];
   let n = 0;
   return {
-    server,
-    clients,
+    suite,
+    kind: suite.kind,
+    clients: suite.admin,
     controllers,
     async startController(over = {}) {
       const config: ControllerConfig = {
-        namespace: 'herald-system',
+        namespace: HERALD_NS,
         identity: `controller-${n++}`,
         defaultServiceIpam: 'pool',
         acceptAnnotations: new Set(),
@@ -56,13 +50,16 @@ export async function startCluster(opts: { advertiseAddress?: string } = {}): Pr
         electionTimings: FAST_ELECTION,
         ...over,
       };
-      const c = await startController(config, pino({ level: process.env['HERALD_TEST_LOG'] ?? 'silent' }), clients);
+      const c = await startController(config, pino({ level: process.env['HERALD_TEST_LOG'] ?? 'silent' }), suite.controller);
       controllers.push(c);
       return c;
     },
     async close() {
-      await Promise.all(controllers.map((c) => c.stop()));
-      await server.close();
+      try {
+        await Promise.all(controllers.map((c) => c.stop()));
+      } finally {
+        await suite.close();
+      }
     },
   };
 }

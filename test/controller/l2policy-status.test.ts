@@ -1,5 +1,6 @@
+// api-suite: runs against the stand-in and the real kube-apiserver (HERALD_APISERVER)
 // The L2AnnouncementPolicy Valid condition, written by the controller leader against the API
-// server stand-in: valid policies are True, an interface pattern only parsePolicy can reject is
+// server: valid policies are True, an interface pattern only parsePolicy can reject is
 // False with the field named, fixing it flips it back, and one bad policy leaves the others alone.
 // The pure part (desiredPolicyStatus) is checked first, without a server.
 import { after, before, describe, it } from 'node:test';

@@ -1,3 +1,4 @@
+// api-suite: runs against the stand-in and the real kube-apiserver (HERALD_APISERVER)
 // Node IPAM leaves out nodes the cluster autoscaler is removing (taint
 // ToBeDeletedByClusterAutoscaler) and nodes being deleted (deletionTimestamp set; a finalizer keeps
 // such a Node in the API server meanwhile, as on a real cluster).

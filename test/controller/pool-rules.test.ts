@@ -1,3 +1,4 @@
+// api-suite: runs against the stand-in and the real kube-apiserver (HERALD_APISERVER)
 // Pool rules through the real controller: a serviceSelector that selects nobody
 // (PoolSelectorMismatch) and spec.allowFirstLastIPs: No.
 import { after, before, describe, it } from 'node:test';

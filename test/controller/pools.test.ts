@@ -1,3 +1,4 @@
+// api-suite: runs against the stand-in and the real kube-apiserver (HERALD_APISERVER)
 // Pool lifecycle through the real controller: disabled, conflicts, invalid blocks, shrink, widen, selector edits.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

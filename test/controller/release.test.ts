@@ -1,3 +1,4 @@
+// api-suite: runs against the stand-in and the real kube-apiserver (HERALD_APISERVER)
 // Addresses come back: a deleted Service frees its address (pool status and the next Service see
 // it), and a Service that became another controller's loses what Herald wrote on it.
 import { after, before, describe, it } from 'node:test';

@@ -1,3 +1,4 @@
+// api-suite: runs against the stand-in and the real kube-apiserver (HERALD_APISERVER)
 // Sharing an address between Services (herald.dev/sharing-key) through the real controller.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

@@ -13,6 +13,7 @@ import {
   makeInformer,
   PatchStrategy,
   setHeaderOptions,
+  V1MicroTime,
   type V1Service,
 } from '@kubernetes/client-node';
 import type { DevApiServer } from '../../src/devapi/server.ts';
@@ -91,7 +92,7 @@ describe('devapi with @kubernetes/client-node', () => {
       (e: unknown) => e instanceof ApiException && e.code === 422,
     );
     const coord = kc.makeApiClient(CoordinationV1Api);
-    const lease = await coord.createNamespacedLease({ namespace: 'default', body: { metadata: { name: 'cl' }, spec: { holderIdentity: 'me', leaseDurationSeconds: 15, renewTime: new Date('2024-01-01T00:00:00.123Z') } } });
+    const lease = await coord.createNamespacedLease({ namespace: 'default', body: { metadata: { name: 'cl' }, spec: { holderIdentity: 'me', leaseDurationSeconds: 15, renewTime: new V1MicroTime('2024-01-01T00:00:00.123Z') } } });
     assert.equal(lease.spec?.holderIdentity, 'me');
     assert.equal(String(lease.spec?.renewTime), '2024-01-01T00:00:00.123000Z', 'MicroTime keeps six fraction digits');
     const events = kc.makeApiClient(EventsV1Api);
@@ -99,7 +100,7 @@ describe('devapi with @kubernetes/client-node', () => {
       namespace: 'default',
       body: {
         metadata: { name: 'ce' },
-        eventTime: new Date('2024-01-01T00:00:00Z'),
+        eventTime: new V1MicroTime('2024-01-01T00:00:00Z'),
         reportingController: 'herald.dev/controller',
         reportingInstance: 'c-0',
         action: 'Allocate',

@@ -10,14 +10,16 @@ describe('devapi create/update/delete semantics', () => {
   });
   after(() => s.close());
 
-  it('create answers 201 with uid, creationTimestamp, generation 1 and a new global resourceVersion', async () => {
+  it('create answers 201 with uid, creationTimestamp, a new global resourceVersion, and generation 1 where the type keeps one', async () => {
     const before = await call(s, 'GET', '/api/v1/namespaces');
     const r = await call(s, 'POST', SERVICES, svc('c1'));
     assert.equal(r.status, 201);
     const meta = r.body['metadata'];
     assert.match(String(get(meta, 'uid')), /^[0-9a-f-]{36}$/);
     assert.match(String(get(meta, 'creationTimestamp')), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
-    assert.equal(get(meta, 'generation'), 1);
+    // Services have no generation on kube-apiserver; custom resources do (docs/devapi.md, differences, 11).
+    assert.equal(get(meta, 'generation'), undefined);
+    assert.equal(get((await call(s, 'POST', WIDGETS, widget('c1'))).body, 'metadata', 'generation'), 1);
     assert.ok(Number(get(meta, 'resourceVersion')) > Number(get(before.body, 'metadata', 'resourceVersion')));
     const lease = await call(s, 'POST', '/apis/coordination.k8s.io/v1/namespaces/default/leases', { metadata: { name: 'l1' }, spec: {} });
     assert.ok(Number(get(lease.body, 'metadata', 'resourceVersion')) > Number(get(meta, 'resourceVersion')), 'one counter across resources');
@@ -110,16 +112,23 @@ describe('devapi create/update/delete semantics', () => {
     assert.equal(node.status, 404);
   });
 
-  it('generation moves only when spec changes; no-op writes keep the resourceVersion and emit nothing', async () => {
-    const c = await call(s, 'POST', SERVICES, svc('gen'));
-    const rv0 = get(c.body, 'metadata', 'resourceVersion');
-    const labelled = await call(s, 'PATCH', `${SERVICES}/gen`, { metadata: { labels: { a: 'b' } } }, 'application/merge-patch+json');
+  it('generation moves only when spec changes, and only where the type keeps one; no-op writes keep the resourceVersion and emit nothing', async () => {
+    await call(s, 'POST', WIDGETS, widget('gen'));
+    const labelled = await call(s, 'PATCH', `${WIDGETS}/gen`, { metadata: { labels: { a: 'b' } } }, 'application/merge-patch+json');
     assert.equal(get(labelled.body, 'metadata', 'generation'), 1);
-    assert.notEqual(get(labelled.body, 'metadata', 'resourceVersion'), rv0);
-    const spec = await call(s, 'PATCH', `${SERVICES}/gen`, { spec: { sessionAffinity: 'ClientIP' } }, 'application/merge-patch+json');
-    assert.equal(get(spec.body, 'metadata', 'generation'), 2);
+    const changed = await call(s, 'PATCH', `${WIDGETS}/gen`, { spec: { size: 5 } }, 'application/merge-patch+json');
+    assert.equal(get(changed.body, 'metadata', 'generation'), 2);
+    const widgetStatus = await call(s, 'PATCH', `${WIDGETS}/gen/status`, { status: { count: 1 } }, 'application/merge-patch+json');
+    assert.equal(get(widgetStatus.body, 'metadata', 'generation'), 2, 'status writes never bump generation');
+    // A Service has none, and a generation sent on create is kept and never moves (differences, 11).
+    const c = await call(s, 'POST', SERVICES, svc('gen', {}, { generation: 7 }));
+    const rv0 = get(c.body, 'metadata', 'resourceVersion');
+    assert.equal(get(c.body, 'metadata', 'generation'), 7);
+    const labelledSvc = await call(s, 'PATCH', `${SERVICES}/gen`, { metadata: { labels: { a: 'b' } } }, 'application/merge-patch+json');
+    assert.notEqual(get(labelledSvc.body, 'metadata', 'resourceVersion'), rv0);
+    const spec = await call(s, 'PATCH', `${SERVICES}/gen`, { metadata: { generation: 9 }, spec: { sessionAffinity: 'ClientIP' } }, 'application/merge-patch+json');
+    assert.equal(get(spec.body, 'metadata', 'generation'), 7);
     const status = await call(s, 'PATCH', `${SERVICES}/gen/status`, { status: { conditions: [] } }, 'application/merge-patch+json');
-    assert.equal(get(status.body, 'metadata', 'generation'), 2, 'status writes never bump generation');
     const rvBefore = get(status.body, 'metadata', 'resourceVersion');
     const noop = await call(s, 'PATCH', `${SERVICES}/gen`, { metadata: { labels: { a: 'b' } } }, 'application/merge-patch+json');
     assert.equal(noop.status, 200);

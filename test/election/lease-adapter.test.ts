@@ -1,13 +1,14 @@
-// The election's Lease adapter against the API-server stand-in (src/devapi), through the real
-// @kubernetes/client-node: creates, optimistic-concurrency writes and races, node Lease stamps
-// seen by a peer's watch, list syncs, and failures reported as values.
+// api-suite: runs against the stand-in and the real kube-apiserver (HERALD_APISERVER)
+// The election's Lease adapter against an API server, through the real @kubernetes/client-node:
+// creates, optimistic-concurrency writes and races, node Lease stamps seen by a peer's watch,
+// list syncs, and failures reported as values. Each adapter is a speaker of its own (on the real
+// server herald-system/herald-speaker with the RBAC of deploy/); the test reads as an admin.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { Socket } from 'node:net';
 import { pino } from 'pino';
 import { startDevApiServer } from '../../src/devapi/server.ts';
-import type { DevApiServer } from '../../src/devapi/server.ts';
 import { PooledKubeConfig, makeClients } from '../../src/kube/client.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
 import { LeaseAdapter } from '../../src/election/lease-adapter.ts';
@@ -16,22 +17,18 @@ import { formatEndpoints, parseEndpoints, vipLeaseOf } from '../../src/election/
 import { ANN_LEASE_IP, NODE_LEASE_LABELS, VIP_LEASE_LABELS, nodeLeaseName, vipLeaseName } from '../../src/election/lease-names.ts';
 import type { NodeStamp } from '../../src/election/peers.ts';
 import type { LeaseRecord, LeaseView, WriterStamp } from '../../src/election/vip-machine.ts';
+import { HERALD_NS, standInOnly, startApiSuite } from '../support/api-suite.ts';
+import type { ApiSuite } from '../support/api-suite.ts';
 
-const NS = 'herald-system';
+const NS = HERALD_NS;
 const log = pino({ level: process.env['HERALD_TEST_LOG'] ?? 'silent' });
-let server: DevApiServer;
+let suite: ApiSuite;
+/** An admin, for reading what the adapters wrote. */
 let clients: KubeClients;
 
 before(async () => {
-  server = await startDevApiServer({ host: '127.0.0.1', port: 0, crdDirs: [] });
-  const kc = new PooledKubeConfig();
-  kc.loadFromString(server.kubeconfigYaml());
-  clients = makeClients(kc);
-  await clients.core.createNamespace({ body: { metadata: { name: NS } } });
-});
-
-after(async () => {
-  await server.close();
+  suite = await startApiSuite();
+  clients = suite.admin;
 });
 
 interface Seen {
@@ -44,7 +41,7 @@ interface Seen {
 const running: LeaseAdapter[] = [];
 
 function adapter(node: string, over: { kc?: PooledKubeConfig; requestTimeoutMs?: number } = {}): Seen {
-  const c = over.kc === undefined ? clients : makeClients(over.kc);
+  const c = over.kc === undefined ? suite.speakerClients() : makeClients(over.kc);
   const seen: Omit<Seen, 'adapter'> = { vip: [], node: [], syncs: [] };
   const a = new LeaseAdapter({
     kc: c.kc,
@@ -63,7 +60,11 @@ function adapter(node: string, over: { kc?: PooledKubeConfig; requestTimeoutMs?:
 }
 
 after(async () => {
-  await Promise.all(running.map((a) => a.stop()));
+  try {
+    await Promise.all(running.map((a) => a.stop()));
+  } finally {
+    await suite.close();
+  }
 });
 
 async function eventually<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
@@ -250,18 +251,18 @@ test('readVipLease reads one Lease by GET: present with its record, absent when 
   assert.deepEqual(await a.adapter.readVipLease('192.0.2.42'), { kind: 'absent' });
 });
 
-test('a closed watch resumes from its resourceVersion: events, and no new sync', async () => {
+test('a closed watch resumes from its resourceVersion: events, and no new sync', standInOnly('fault hook closeWatches'), async () => {
   const a = adapter('s1');
   await a.adapter.synced;
   await eventually('the first sync', () => a.syncs[0]);
-  server.faults.closeWatches();
+  suite.cp.dev?.faults.closeWatches();
   const r = await a.adapter.write(take('192.0.2.50', 's1', 1, null));
   assert.ok(r.ok);
   await eventually('the event after the re-watch', () => (lastView(a, '192.0.2.50')?.kind === 'present' ? true : undefined));
   assert.equal(a.syncs.length, 1);
 });
 
-test('a relist after the watch history expired (410 Gone) is reported as a sync', async () => {
+test('a relist after the watch history expired (410 Gone) is reported as a sync', standInOnly('historyLimit and fault hook closeWatches'), async () => {
   const small = await startDevApiServer({ host: '127.0.0.1', port: 0, crdDirs: [], historyLimit: 3, bookmarkIntervalMs: 60_000 });
   try {
     const kc = new PooledKubeConfig();
@@ -290,22 +291,32 @@ test('a relist after the watch history expired (410 Gone) is reported as a sync'
   }
 });
 
-test('server errors and an unreachable server are errors, not conflicts', async () => {
+test('server errors are errors, not conflicts', standInOnly('fault hook failNext'), async () => {
+  const faults = suite.cp.dev?.faults;
+  assert.ok(faults !== undefined);
   const a = adapter('e1');
   await a.adapter.synced;
-  server.faults.failNext(1, 500);
+  faults.failNext(1, 500);
   assert.deepEqual(await a.adapter.write(take('192.0.2.60', 'e1', 1, null)), { ok: false, conflict: false });
-  server.faults.failNext(1, 429);
+  faults.failNext(1, 429);
   assert.equal(await a.adapter.renewNodeLease({ incarnation: 1, seq: 1, heard: [], probing: false }, []), false);
-  server.faults.failNext(1, 500);
+  faults.failNext(1, 500);
   await assert.rejects(a.adapter.relistVipLeases());
-  server.faults.unreachable(1);
-  assert.deepEqual(await a.adapter.write(take('192.0.2.60', 'e1', 1, null)), { ok: false, conflict: false });
-  assert.deepEqual(await a.adapter.write({ kind: 'write', ip: '192.0.2.60', op: 'delete', holder: '', epoch: 1, expect: { version: '1' } }), { ok: false, conflict: false });
-  assert.equal(await a.adapter.deleteNodeLease(), false);
-  // Once the server is back (after 1 s), the same write goes through.
-  await new Promise((res) => setTimeout(res, 1_100));
-  assert.equal((await a.adapter.write(take('192.0.2.60', 'e1', 1, null))).ok, true);
+});
+
+test('an unreachable server is an error, not a conflict; once it is back the same write goes through', async () => {
+  const a = adapter('e2');
+  await a.adapter.synced;
+  await suite.stopServing();
+  try {
+    assert.deepEqual(await a.adapter.write(take('192.0.2.61', 'e2', 1, null)), { ok: false, conflict: false });
+    assert.deepEqual(await a.adapter.write({ kind: 'write', ip: '192.0.2.61', op: 'delete', holder: '', epoch: 1, expect: { version: '1' } }), { ok: false, conflict: false });
+    assert.equal(await a.adapter.renewNodeLease({ incarnation: 1, seq: 1, heard: [], probing: false }, []), false);
+    assert.equal(await a.adapter.deleteNodeLease(), false);
+  } finally {
+    await suite.resumeServing();
+  }
+  assert.equal((await a.adapter.write(take('192.0.2.61', 'e2', 1, null))).ok, true);
 });
 
 test('a request without an answer times out as an error (docs/l2.md: 10 s by default)', async () => {
@@ -319,7 +330,8 @@ test('a request without an answer times out as an error (docs/l2.md: 10 s by def
   const address = silent.address();
   assert.ok(address !== null && typeof address === 'object');
   const kc = new PooledKubeConfig();
-  kc.loadFromString(server.kubeconfigYaml().replace(server.url, `http://127.0.0.1:${address.port}`));
+  // The same kubeconfig (TLS and token on the real server), pointed at the silent port.
+  kc.loadFromString(suite.cp.kubeconfigYaml().replace(suite.cp.url, `${new URL(suite.cp.url).protocol}//127.0.0.1:${address.port}`));
   const a = adapter('t1', { kc, requestTimeoutMs: 200 });
   try {
     const started = Date.now();

@@ -1,7 +1,12 @@
-import { describe, it } from 'node:test';
+// api-suite: runs against the stand-in and the real kube-apiserver (HERALD_APISERVER)
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { CoreV1Event } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { EventRecorder } from '../../src/kube/events.ts';
+import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL } from '../../src/kube/ippool-types.ts';
+import { startApiSuite } from '../support/api-suite.ts';
+import type { ApiSuite } from '../support/api-suite.ts';
 
 /** A CoreV1Api stand-in that records calls and resolves them when told to. */
 function fakeCore() {
@@ -70,5 +75,47 @@ describe('EventRecorder', () => {
     await done;
     assert.equal(f.created.length, 1);
     assert.deepEqual(Object.keys(f.patched[0] as object).sort(), ['count', 'lastTimestamp']);
+  });
+});
+
+describe('EventRecorder against an API server (as herald-system/herald-controller on the real server)', () => {
+  let suite: ApiSuite;
+  before(async () => {
+    suite = await startApiSuite({ namespaces: ['apps'] });
+  });
+  after(async () => suite.close());
+
+  async function eventsOf(namespace: string, name: string): Promise<CoreV1Event[]> {
+    return (await suite.admin.core.listNamespacedEvent({ namespace })).items.filter((e) => e.involvedObject.name === name);
+  }
+
+  it('creates an Event for a Service in its namespace, and a repeat bumps its count', async () => {
+    const svc = await suite.admin.core.createNamespacedService({ namespace: 'apps', body: { metadata: { name: 'web' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } } });
+    const rec = new EventRecorder({ core: suite.controller.core, component: 'herald-controller', instance: 'controller-0', log: pino({ level: 'silent' }) });
+    const target = { kind: 'Service', apiVersion: 'v1', namespace: 'apps', name: 'web', uid: svc.metadata?.uid };
+    rec.emit(target, 'Normal', 'IPAllocated', 'allocated 192.0.2.1 from pool "p"');
+    await rec.flush();
+    const [first, ...more] = await eventsOf('apps', 'web');
+    assert.ok(first !== undefined);
+    assert.deepEqual(more, []);
+    assert.deepEqual([first.type, first.reason, first.message, first.count], ['Normal', 'IPAllocated', 'allocated 192.0.2.1 from pool "p"', 1]);
+    assert.deepEqual({ ...first.involvedObject }, { kind: 'Service', apiVersion: 'v1', namespace: 'apps', name: 'web', uid: svc.metadata?.uid });
+    assert.equal(first.source?.component, 'herald-controller');
+    assert.deepEqual([first.reportingComponent, first.reportingInstance], ['herald-controller', 'controller-0']);
+    rec.emit(target, 'Normal', 'IPAllocated', 'allocated 192.0.2.1 from pool "p"');
+    await rec.flush();
+    const [again, ...none] = await eventsOf('apps', 'web');
+    assert.deepEqual(none, []);
+    assert.equal(again?.metadata.name, first.metadata.name);
+    assert.equal(again?.count, 2);
+  });
+
+  it('an Event for a cluster-scoped IPPool lands in the namespace "default"', async () => {
+    const rec = new EventRecorder({ core: suite.controller.core, component: 'herald-controller', instance: 'controller-0', log: pino({ level: 'silent' }) });
+    const p = await suite.admin.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: IPPOOL_PLURAL, body: { apiVersion: `${HERALD_GROUP}/${HERALD_VERSION}`, kind: 'IPPool', metadata: { name: 'p' }, spec: { blocks: [{ cidr: '192.0.2.0/30' }] } } }) as { metadata: { uid: string } };
+    rec.emit({ kind: 'IPPool', apiVersion: `${HERALD_GROUP}/${HERALD_VERSION}`, name: 'p', uid: p.metadata.uid }, 'Warning', 'PoolConflict', 'overlaps pool "q"');
+    await rec.flush();
+    const [e] = await eventsOf('default', 'p');
+    assert.deepEqual([e?.type, e?.reason, e?.involvedObject.kind, e?.involvedObject.namespace], ['Warning', 'PoolConflict', 'IPPool', undefined]);
   });
 });

@@ -1,4 +1,6 @@
-// The BGP side of `herald speaker`, in-process against the API-server stand-in.
+// api-suite: runs against the stand-in and the real kube-apiserver (HERALD_APISERVER)
+// The BGP side of `herald speaker`, in-process against an API server (on the real server as
+// herald-system/herald-speaker with the RBAC of deploy/).
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import { pino } from 'pino';
@@ -26,8 +28,9 @@ class CountingSpeaker extends BgpSpeaker {
 
 test('regression: bench/bgp Finding 1 — a burst of watch events costs one reconcile pass, not one per event', async () => {
   const log = pino({ level: 'silent' });
-  const inputs = new KubeInputs({ clients: cluster.clients, log, onChange: () => undefined });
-  const speaker = new CountingSpeaker({ node: 'node-a', namespace: 'herald-system', adapter: { defaultServiceIpam: 'pool', acceptAnnotations: new Set() }, listenPort: 0 }, { clients: cluster.clients, inputs, log, metrics: createSpeakerMetrics({ defaultMetrics: false }) }, () => undefined);
+  const clients = cluster.suite.speaker;
+  const inputs = new KubeInputs({ clients, log, onChange: () => undefined });
+  const speaker = new CountingSpeaker({ node: 'node-a', namespace: 'herald-system', adapter: { defaultServiceIpam: 'pool', acceptAnnotations: new Set() }, listenPort: 0 }, { clients, inputs, log, metrics: createSpeakerMetrics({ defaultMetrics: false }) }, () => undefined);
   try {
     await Promise.all([inputs.synced, speaker.synced]);
     // 1,000 Services created in a row arrive as 1,000 watch events.

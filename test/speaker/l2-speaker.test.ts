@@ -1,6 +1,8 @@
-// `herald speaker` (L2) in-process against the API-server stand-in, with the controller
-// allocating and fake raw sockets on one fake segment: the whole journey from a Service to an
-// ARP reply, the Lease, the Event, a failover and a drain, without network namespaces.
+// api-suite: runs against the stand-in and the real kube-apiserver (HERALD_APISERVER)
+// `herald speaker` (L2) in-process against an API server, with the controller allocating and
+// fake raw sockets on one fake segment: the whole journey from a Service to an ARP reply, the
+// Lease, the Event, a failover and a drain, without network namespaces. Each speaker has clients
+// of its own (on the real server herald-system/herald-speaker with the RBAC of deploy/).
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
@@ -42,7 +44,7 @@ async function startNode(n: (typeof NODES)[number], port: number): Promise<Runni
   const log = pino({ level: process.env['HERALD_TEST_LOG'] ?? 'silent' });
   const addresses = { eth0: [{ address: `192.0.2.${n.loopback.split('.')[3] ?? ''}` }], lo: [{ address: n.loopback }] };
   const s = await startSpeaker(parsed.flags, log, {
-    clients: cluster.clients,
+    clients: cluster.suite.speakerClients(),
     net: host,
     interfaces: () => ({ ok: true, value: [eth0(n.mac), LO] }),
     interfaceAddresses: () => addresses,
