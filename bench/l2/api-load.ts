@@ -15,23 +15,20 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { startController } from '../../src/controller/command.ts';
-import type { RunningController } from '../../src/controller/command.ts';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { RequestCounters } from '../../src/devapi/faults.ts';
 import { PooledKubeConfig, makeClients } from '../../src/kube/client.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
-import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL } from '../../src/kube/ippool-types.ts';
 import { FakeHost, FakeSegment } from '../../src/net/fake.ts';
 import type { NetInterface } from '../../src/net/interfaces.ts';
 import { SPEAKER_HELP, parseSpeakerArgs, startSpeaker } from '../../src/speaker/command.ts';
+import { heartbeatKeyFlags } from './heartbeat-key.ts';
 import type { RunningSpeaker } from '../../src/speaker/command.ts';
-import { L2POLICY_GROUP, L2POLICY_PLURAL, L2POLICY_VERSION } from '../../src/speaker/policy.ts';
-import { cleanup as cleanupChildren, cpuSecondsOf, describeExit, makeTempDir, spawnChild, waitForLine } from '../ipam/children.ts';
+import { cleanup as cleanupChildren, cpuSecondsOf, describeExit, spawnChild, waitForLine } from '../ipam/children.ts';
 import type { Child } from '../ipam/children.ts';
 import { loadAverage, machineLines } from '../machine.ts';
-import { counterDelta, describeError, fmt, forEachLimit, ratio, sleep, waitFor } from './report.ts';
+import { addressedServices, benchNodes, NODE_BIN, ROOT, seedCluster, SPEAKER_NS, startStandIn, VIP_SELECTOR } from './bench-cluster.ts';
+import { counterDelta, describeError, fmt, ratio, sleep, waitFor } from './report.ts';
 
 const { values: args } = parseArgs({ options: { vips: { type: 'string', default: '1000' }, nodes: { type: 'string', default: '10' }, window: { type: 'string', default: '60' }, 'in-process': { type: 'boolean', default: false }, together: { type: 'boolean', default: false } } });
 /** Start all speakers at once (a cold start) instead of one after another, each join settled first. */
@@ -45,11 +42,6 @@ if (!(Number.isInteger(VIPS) && VIPS > 0 && VIPS <= 4000 && Number.isInteger(NOD
   process.exit(2);
 }
 const TARGET_PER_S = 20;
-const ROOT = resolve(import.meta.dirname, '../..');
-const NODE = existsSync(join(ROOT, 'node_modules/.bin/node')) ? join(ROOT, 'node_modules/.bin/node') : process.execPath;
-const APPS = 'apps';
-const SPEAKER_NS = 'herald-system';
-const VIP_SELECTOR = 'herald.dev/lease=l2-vip';
 
 // Cilium's L2 announcements, as its documentation sizes the API load ("Sizing client rate limit",
 // Documentation/network/l2-announcements.rst): QPS = #services × (1 / leaseRenewDeadline).
@@ -70,19 +62,8 @@ function eth0(mac: string): NetInterface {
 }
 const LO: NetInterface = { name: 'lo', ifindex: 1, mac: '', flags: 0x9, up: true, broadcast: false, loopback: true, noArp: true, multicast: false, operState: 'unknown', mtu: 65536, kind: '' };
 
-interface BenchNode {
-  name: string;
-  loopback: string;
-  mac: string;
-  eth0Address: string;
-}
+const nodes = benchNodes(NODES);
 
-const nodes: BenchNode[] = Array.from({ length: NODES }, (_, i) => {
-  const h = 11 + i;
-  return { name: `node-${String(i + 1).padStart(2, '0')}`, loopback: `127.0.0.${h}`, mac: `02:00:00:00:00:${h.toString(16).padStart(2, '0')}`, eth0Address: `192.0.2.${h}` };
-});
-
-let controller: RunningController | undefined;
 const speakers: RunningSpeaker[] = [];
 /** Out-of-process speakers: their last report. */
 const reports = new Map<string, { held: number; fenced: number }>();
@@ -91,48 +72,14 @@ const SPEAKER_SCRIPT = join(ROOT, 'bench/l2/api-speaker.ts');
 
 /** In-process parts first (a speaker's drain needs the API), then the stand-in and the temp dir. */
 async function cleanup(): Promise<void> {
-  await controller?.stop().catch(() => undefined);
   await Promise.all(speakers.map((s) => s.stop().catch(() => undefined)));
   await cleanupChildren();
-}
-
-/**
- * The stand-in runs as its own process (`herald dev apiserver`), as kube-apiserver would: sharing
- * this event loop with 10 speakers starved it (10 s request timeouts at the cold start).
- * children.ts kills it and removes the temp dir on SIGINT/SIGTERM/SIGHUP and on exit.
- */
-async function startStandIn(): Promise<{ child: Child; url: string; kubeconfig: string }> {
-  const dir = makeTempDir('herald-bench-l2-api-');
-  const kubeconfig = join(dir, 'kubeconfig');
-  // HERALD_BENCH_STANDIN_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": Node flags for the
-  // stand-in only (a profile is written when it exits on the bench's SIGTERM).
-  const nodeArgs = (process.env['HERALD_BENCH_STANDIN_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
-  const child = spawnChild('herald dev apiserver', NODE, [...nodeArgs, 'src/cli.ts', 'dev', 'apiserver', '--listen', '127.0.0.1:0', '--kubeconfig-out', kubeconfig], ROOT);
-  const ready = await waitForLine(child, /\bready\b/i, 30_000);
-  const url = /url=(\S+)/.exec(ready)?.[1];
-  if (url === undefined) throw new Error(`no url in the stand-in's ready line: ${ready}`);
-  return { child, url, kubeconfig };
 }
 
 async function counters(url: string): Promise<RequestCounters> {
   const res = await fetch(`${url}/herald-dev/counters`);
   if (res.status !== 200) throw new Error(`GET /herald-dev/counters: HTTP ${res.status}`);
   return (await res.json()) as RequestCounters;
-}
-
-async function seed(clients: KubeClients): Promise<void> {
-  for (const name of [APPS, SPEAKER_NS]) await clients.core.createNamespace({ body: { metadata: { name } } });
-  for (const n of nodes) {
-    await clients.core.createNode({ body: { metadata: { name: n.name, labels: { 'kubernetes.io/hostname': n.name } }, status: { addresses: [{ type: 'InternalIP', address: n.loopback }], conditions: [{ type: 'Ready', status: 'True' }] } } });
-  }
-  // 198.19.0.0/20: 4,096 documentation addresses (RFC 2544), far from the stand-in's cluster IPs.
-  await clients.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: IPPOOL_PLURAL, body: { apiVersion: `${HERALD_GROUP}/${HERALD_VERSION}`, kind: 'IPPool', metadata: { name: 'bench-l2' }, spec: { blocks: [{ cidr: '198.19.0.0/20' }] } } });
-  await clients.custom.createClusterCustomObject({ group: L2POLICY_GROUP, version: L2POLICY_VERSION, plural: L2POLICY_PLURAL, body: { apiVersion: `${L2POLICY_GROUP}/${L2POLICY_VERSION}`, kind: 'L2AnnouncementPolicy', metadata: { name: 'all' }, spec: { interfaces: ['eth0'] } } });
-}
-
-async function countWithIngress(clients: KubeClients): Promise<number> {
-  const list = await clients.core.listNamespacedService({ namespace: APPS });
-  return list.items.filter((s) => (s.status?.loadBalancer?.ingress ?? []).some((i) => i.ip !== undefined)).length;
 }
 
 /** holder per VIP Lease name (only held ones). */
@@ -166,32 +113,13 @@ function sameMap(a: Map<string, string>, b: Map<string, string>): boolean {
 async function main(): Promise<void> {
   for (const l of machineLines()) console.log(l);
   console.log(`L2 API load: ${VIPS} VIPs on ${NODES} speakers (${IN_PROCESS ? 'all in this process, one fake segment' : `one process each, fake segments, ${TOGETHER ? 'started together' : 'rolling start'}`}; UDP heartbeats on loopback), window ${WINDOW_S} s`);
-  const standIn = await startStandIn();
-  const kc = new PooledKubeConfig();
-  kc.loadFromFile(standIn.kubeconfig);
-  const clients = makeClients(kc);
-  await seed(clients);
-  controller = await startController(
-    { namespace: SPEAKER_NS, identity: 'bench-controller', defaultServiceIpam: 'pool', acceptAnnotations: new Set(), logLevel: 'silent', electionTimings: { leaseDurationMs: 2_000, renewDeadlineMs: 1_500, retryPeriodMs: 200 } },
-    log,
-    clients,
-  );
+  const standIn = await startStandIn('herald-bench-l2-api-');
+  const clients = standIn.clients;
+  await seedCluster(clients, nodes);
   let t = performance.now();
-  await forEachLimit(
-    Array.from({ length: VIPS }, (_, i) => i),
-    16,
-    async (i) => {
-      await clients.core.createNamespacedService({ namespace: APPS, body: { metadata: { name: `svc-${String(i).padStart(4, '0')}`, namespace: APPS }, spec: { type: 'LoadBalancer', selector: { app: `a${i}` }, ports: [{ port: 80, protocol: 'TCP' }], allocateLoadBalancerNodePorts: false } } });
-    },
-  );
-  await waitFor(`${VIPS} Services with an ingress IP`, async () => {
-    const n = await countWithIngress(clients);
-    return n >= VIPS ? { done: true, value: n } : { done: false, seen: `${n} with an address` };
-  }, 120_000, 1000);
+  // The controller is stopped once they are addressed: its leader Lease renewals stay out of the count.
+  await addressedServices(clients, VIPS, log);
   console.log(`setup: ${VIPS} Services created and given addresses by the controller in ${fmt((performance.now() - t) / 1000, 1)} s`);
-  // The controller is done; stopping it keeps its leader-election Lease renewals out of the count.
-  await controller.stop();
-  controller = undefined;
 
   t = performance.now();
   const port = 19425 + (process.pid % 500);
@@ -201,7 +129,7 @@ async function main(): Promise<void> {
       nodes.map(async (n) => {
         const host = new FakeHost(n.name);
         host.attach(segment, { ifindex: 2, mac: n.mac, name: 'eth0' });
-        const parsed = parseSpeakerArgs(['--node-name', n.name, '--namespace', SPEAKER_NS, '--heartbeat-port', String(port), '--drain-timeout', '1s', '--log-level', 'silent', ...(SPEAKER_HELP.includes('--bgp-listen-port') ? ['--bgp-listen-port', '0'] : [])], {});
+        const parsed = parseSpeakerArgs(['--node-name', n.name, '--namespace', SPEAKER_NS, '--heartbeat-port', String(port), '--drain-timeout', '1s', '--log-level', 'silent', ...(SPEAKER_HELP.includes('--bgp-listen-port') ? ['--bgp-listen-port', '0'] : []), ...heartbeatKeyFlags(standIn.kubeconfig)], {});
         if (parsed.ok !== true) throw new Error(`speaker flags: ${parsed.ok === false ? parsed.error : 'help'}`);
         const own = new PooledKubeConfig();
         own.loadFromFile(standIn.kubeconfig);
@@ -212,7 +140,7 @@ async function main(): Promise<void> {
   } else {
     for (const n of nodes) {
       const tn = performance.now();
-      const child = spawnChild(`speaker ${n.name}`, NODE, [SPEAKER_SCRIPT, n.name, standIn.kubeconfig, n.loopback, n.eth0Address, n.mac, String(port)], ROOT, (line) => {
+      const child = spawnChild(`speaker ${n.name}`, NODE_BIN, [SPEAKER_SCRIPT, n.name, standIn.kubeconfig, n.loopback, n.eth0Address, n.mac, String(port)], ROOT, (line) => {
         if (!line.startsWith('{"held"')) return;
         try {
           const r = JSON.parse(line) as { held: number; fenced: number };

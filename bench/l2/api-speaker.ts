@@ -3,13 +3,25 @@
 // loopback heartbeat address, so ten of them fit on one machine. Each has a private fake
 // segment: the API load does not depend on the wire, and frames need not cross processes.
 // Prints {"ready": true} once started, then {"held": N, "fenced": 0|1} every second; SIGTERM
-// stops it (a short drain) and exits.
+// stops it (a short drain) and exits. With HERALD_BENCH_PROBE_FILE=FILE (for dark-vips.ts), each
+// SIGUSR2 asks ARP, as a client on the segment would, for every address listed in FILE (a JSON
+// array), and prints {"probe": n, "answered": [...], "fenced": 0|1, "repairs": N}. With
+// HERALD_BENCH_STALL="EVERY_MS,MIN_MS,MAX_MS" it blocks its own event loop for MIN..MAX ms at random
+// moments, on average every EVERY_MS, until its first probe: the stalls a loaded machine causes
+// (GC, CPU starvation), made on purpose so that a run sees fences and re-lists whatever else the
+// machine runs.
 // Usage: node api-speaker.ts NODE KUBECONFIG LOOPBACK ETH0_ADDRESS MAC PORT
+import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
+import { decodeArpFrame, encodeArpFrame } from '../../src/l2/arp.ts';
+import { BROADCAST_MAC, ETHERTYPE_ARP, ZERO_MAC } from '../../src/l2/ethernet.ts';
+import type { Mac } from '../../src/l2/ethernet.ts';
+import type { Ipv4 } from '../../src/l2/ip.ts';
 import { PooledKubeConfig, makeClients } from '../../src/kube/client.ts';
 import { FakeHost, FakeSegment } from '../../src/net/fake.ts';
 import type { NetInterface } from '../../src/net/interfaces.ts';
 import { SPEAKER_HELP, parseSpeakerArgs, startSpeaker } from '../../src/speaker/command.ts';
+import { heartbeatKeyFlags } from './heartbeat-key.ts';
 
 const [node, kubeconfig, loopback, address, mac, port] = process.argv.slice(2);
 if (node === undefined || kubeconfig === undefined || loopback === undefined || address === undefined || mac === undefined || port === undefined) {
@@ -27,19 +39,37 @@ const noBgpListener = SPEAKER_HELP.includes('--bgp-listen-port') ? ['--bgp-liste
 // the node name's number); HERALD_BENCH_LOG_DIR=DIR writes this speaker's log to DIR/NODE.log.
 const metricsBase = Number(process.env['HERALD_BENCH_METRICS_BASE'] ?? '');
 const metricsFlag = Number.isInteger(metricsBase) && metricsBase > 0 ? ['--metrics-addr', `127.0.0.1:${metricsBase + Number(/\d+$/.exec(node)?.[0] ?? '0')}`] : [];
-const parsed = parseSpeakerArgs(['--node-name', node, '--namespace', 'herald-system', '--heartbeat-port', port, '--drain-timeout', '1s', ...noBgpListener, ...metricsFlag], {});
+// HERALD_BENCH_INSECURE_HEARTBEATS=1 (dark-vips.ts): no key, so a heartbeat note can only stop an
+// answer, never start one: only the API can (the speakers of issue #10 ran so).
+const insecure = process.env['HERALD_BENCH_INSECURE_HEARTBEATS'] === '1' && SPEAKER_HELP.includes('--insecure-heartbeats');
+const keyFlags = insecure ? ['--insecure-heartbeats'] : heartbeatKeyFlags(kubeconfig);
+const parsed = parseSpeakerArgs(['--node-name', node, '--namespace', 'herald-system', '--heartbeat-port', port, '--drain-timeout', '1s', ...noBgpListener, ...metricsFlag, ...keyFlags], {});
 if (parsed.ok !== true) {
   process.stderr.write(`flags: ${parsed.ok === false ? parsed.error : 'help'}\n`);
   process.exit(2);
 }
 const host = new FakeHost(node);
-host.attach(new FakeSegment(), { ifindex: 2, mac, name: 'eth0' });
+const segment = new FakeSegment();
+host.attach(segment, { ifindex: 2, mac, name: 'eth0' });
 const kc = new PooledKubeConfig();
 kc.loadFromFile(kubeconfig);
 const addresses = { eth0: [{ address }], lo: [{ address: loopback }] };
 const logDir = process.env['HERALD_BENCH_LOG_DIR'];
 const log = pino({ level: process.env['HERALD_BENCH_LOG'] ?? 'silent' }, pino.destination(logDir === undefined ? 2 : `${logDir}/${node}.log`));
-const running = await startSpeaker(parsed.flags, log, { clients: makeClients(kc), net: host, interfaces: () => ({ ok: true, value: [eth0, lo] }), interfaceAddresses: () => addresses });
+const clients = makeClients(kc);
+// HERALD_BENCH_SLOW_LISTS_MS=N (dark-vips.ts --slow-lists): every list of the VIP Leases reaches
+// the speaker N ms after the server answered it, as a large body from a loaded server does, while
+// its watch goes on. The race of issue #10, made wide on purpose.
+const slowLists = Number(process.env['HERALD_BENCH_SLOW_LISTS_MS'] ?? '0');
+if (slowLists > 0) {
+  const list = clients.coordination.listNamespacedLease.bind(clients.coordination);
+  clients.coordination.listNamespacedLease = async (param, options) => {
+    const answer = await list(param, options);
+    if (param.labelSelector?.includes('l2-vip') === true) await new Promise((r) => setTimeout(r, slowLists));
+    return answer;
+  };
+}
+const running = await startSpeaker(parsed.flags, log, { clients, net: host, interfaces: () => ({ ok: true, value: [eth0, lo] }), interfaceAddresses: () => addresses });
 process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
 const report = setInterval(() => {
   void (async () => {
@@ -49,6 +79,60 @@ const report = setInterval(() => {
     process.stdout.write(`${JSON.stringify({ held, fenced })}\n`);
   })();
 }, 1000);
+// The ARP probe (dark-vips.ts): who answers is decided by the responder's table and its fence
+// check at reply time, exactly as for a real client.
+const CLIENT_MAC = '02:00:00:00:fe:01' as Mac;
+const probeFile = process.env['HERALD_BENCH_PROBE_FILE'];
+let probes = 0;
+let probing = false;
+async function probe(file: string): Promise<void> {
+  const ips = JSON.parse(readFileSync(file, 'utf8')) as string[];
+  probing = true;
+  segment.frames.length = 0;
+  for (const ip of ips) {
+    segment.inject(encodeArpFrame({ eth: { dst: BROADCAST_MAC, src: CLIENT_MAC, ethertype: ETHERTYPE_ARP }, arp: { op: 'request', senderMac: CLIENT_MAC, senderIp: '192.0.2.254' as Ipv4, targetMac: ZERO_MAC, targetIp: ip as Ipv4 } }));
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  const answered = new Set<string>();
+  for (const f of segment.frames) {
+    const d = decodeArpFrame(f.data);
+    if (d.ok && d.value.arp.op === 'reply' && d.value.eth.dst === CLIENT_MAC) answered.add(d.value.arp.senderIp);
+  }
+  segment.frames.length = 0;
+  probing = false;
+  const fenced = (await running.metrics.fenced.get()).values[0]?.value ?? 0;
+  // Absent before issue #10's self-check existed: 0.
+  const repairs = running.metrics.registry.getSingleMetric('herald_l2_self_check_repairs_total');
+  let repaired = 0;
+  if (repairs !== undefined) for (const v of (await repairs.get()).values) repaired += v.value;
+  process.stdout.write(`${JSON.stringify({ probe: ++probes, answered: [...answered], fenced, repairs: repaired })}\n`);
+}
+let stalling = true;
+if (probeFile !== undefined) {
+  process.on('SIGUSR2', () => {
+    stalling = false;
+    probe(probeFile).catch((err: unknown) => process.stderr.write(`probe failed: ${String(err)}\n`));
+  });
+}
+const stall = (process.env['HERALD_BENCH_STALL'] ?? '').split(',').map(Number);
+const [stallEvery = 0, stallMin = 0, stallMax = 0] = stall;
+if (stall.length === 3 && stallEvery > 0 && stallMax >= stallMin) {
+  const next = (): void => {
+    setTimeout(() => {
+      if (!stalling) return;
+      const until = performance.now() + stallMin + Math.random() * (stallMax - stallMin);
+      while (performance.now() < until) {
+        // busy: nothing else runs in this process meanwhile
+      }
+      next();
+    }, Math.random() * 2 * stallEvery).unref();
+  };
+  next();
+}
+// The segment keeps every frame for tests; a long run needs only the probe's.
+setInterval(() => {
+  if (!probing && segment.frames.length > 10_000) segment.frames.length = 0;
+}, 10_000).unref();
 process.once('SIGTERM', () => {
   clearInterval(report);
   void running.stop().finally(() => process.exit(0));

@@ -18,7 +18,7 @@ import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL } from '../../src/kube/ippo
 import { labNode, labPolicy } from '../../src/lab/l2-objects.ts';
 import { buildLabNetwork } from '../../src/lab/netns.ts';
 import type { LabHost, LabNetwork } from '../../src/lab/netns.ts';
-import { SPEAKER_HEALTH_PORT, Speakers, hostPort, speakerFlags } from '../../src/lab/speakers.ts';
+import { SPEAKER_HEALTH_PORT, Speakers, hostPort, speakerFlags, writeHeartbeatKey } from '../../src/lab/speakers.ts';
 import { L2POLICY_PLURAL } from '../../src/speaker/policy.ts';
 import { forEachLimit, ipv4Plus, sleep, waitFor } from './report.ts';
 
@@ -91,11 +91,12 @@ export async function startHeraldLab(opts: { vips: number; onStep?: (s: string) 
       60_000,
       500,
     );
+    const heartbeatKey = writeHeartbeatKey(dir);
     const speakers = new Speakers(
       network,
       network.nodes.map((node) => ({
         node,
-        argv: [process.execPath, CLI, 'speaker', ...speakerFlags(node, kubeconfig, SPEAKER_NS, 'info')],
+        argv: [process.execPath, CLI, 'speaker', ...speakerFlags(node, kubeconfig, SPEAKER_NS, 'info', heartbeatKey)],
         logFile: join(dir, `speaker-${node.name}.log`),
         health: hostPort(node.mgmt?.ipv4 ?? '', SPEAKER_HEALTH_PORT),
       })),

@@ -158,7 +158,8 @@ export function parsePeer(obj: unknown): Parsed<PeerView> {
     const peerASN = int(spec, 'peerASN', 'spec', 1, 0xffffffff, null);
     const localASN = int(spec, 'localASN', 'spec', 1, 0xffffffff, null);
     if (peerASN === null || localASN === null) throw new Invalid('InvalidSpec', 'spec.peerASN and spec.localASN are required');
-    if (peerASN === AS_TRANS || localASN === AS_TRANS) throw new Invalid('InvalidSpec', `spec: AS ${AS_TRANS} is AS_TRANS (RFC 6793 §9), never a real autonomous system`);
+    // The field named, as for every other value (issue #14).
+    if (peerASN === AS_TRANS || localASN === AS_TRANS) throw new Invalid('InvalidSpec', `spec.${peerASN === AS_TRANS ? 'peerASN' : 'localASN'}: AS ${AS_TRANS} is AS_TRANS (RFC 6793 §9), never a real autonomous system`);
     const ibgp = peerASN === localASN;
     const holdTimeSeconds = int(spec, 'holdTimeSeconds', 'spec', 0, 65535, 90);
     if (holdTimeSeconds === 1 || holdTimeSeconds === 2) throw new Invalid('InvalidSpec', `spec.holdTimeSeconds: must be 0 or at least 3 (RFC 4271 §4.2), got ${holdTimeSeconds}`);

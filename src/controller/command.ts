@@ -7,7 +7,7 @@ import { ApiHealth } from '../kube/api-health.ts';
 import { loadKubeConfig, makeClients } from '../kube/client.ts';
 import type { KubeClients } from '../kube/client.ts';
 import { loadKubeconfig } from '../kube/kubeconfig.ts';
-import { namespaceProblem } from '../kube/names.ts';
+import { namespaceProblem, secretNameProblem } from '../kube/names.ts';
 import { EventRecorder } from '../kube/events.ts';
 import { LeaderElector } from '../kube/leader-election.ts';
 import type { ElectionTimings } from '../kube/leader-election.ts';
@@ -22,6 +22,7 @@ import { parseAdapterFlags, startServers, stopSignal } from '../cli-support.ts';
 import { IpamController } from './controller.ts';
 import { L2PolicyStatusController } from './l2policy-status.ts';
 import { BgpStatusController } from './bgp-status.ts';
+import { HEARTBEAT_SECRET, HeartbeatSecretKeeper } from './heartbeat-secret.ts';
 
 export const CONTROLLER_HELP = `herald controller — LB IPAM: gives Services of type LoadBalancer addresses from IPPools
 
@@ -34,6 +35,9 @@ Usage: herald controller [flags]
   --accept-annotations LIST         also read metallb and/or cilium annotations, e.g. metallb,cilium (default: none)
   --metrics-addr ADDR               serve /metrics on ADDR, e.g. :9420 (default: off)
   --health-addr ADDR                serve /healthz and /readyz on ADDR, e.g. :9421 (default: off)
+  --heartbeat-secret NAME           the Secret of the speakers' heartbeat key in --namespace, made by the
+                                    leader with 32 random bytes when missing, never overwritten
+                                    (default: herald-heartbeat-key; none: never make one)
   --log-level LEVEL                 trace | debug | info | warn | error (default: info)
   -h, --help                        this text
 `;
@@ -48,6 +52,8 @@ export interface ControllerConfig {
   healthAddr?: string;
   logLevel: string;
   electionTimings?: ElectionTimings;
+  /** The heartbeat key Secret to make when missing (issue #14); null: never. Default HEARTBEAT_SECRET. */
+  heartbeatSecret?: string | null;
 }
 
 export type ParsedConfig = { ok: true; config: ControllerConfig } | { ok: false; error: string } | { ok: 'help' };
@@ -67,6 +73,7 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
         'metrics-addr': { type: 'string' },
         'health-addr': { type: 'string' },
         'log-level': { type: 'string', default: 'info' },
+        'heartbeat-secret': { type: 'string', default: HEARTBEAT_SECRET },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -85,6 +92,9 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
   const namespace = values.namespace ?? env['POD_NAMESPACE'] ?? 'herald-system';
   const nsProblem = namespaceProblem(namespace);
   if (nsProblem !== null) return { ok: false, error: `${values.namespace === undefined ? '$POD_NAMESPACE' : '--namespace'} "${namespace}" ${nsProblem}` };
+  const secret = values['heartbeat-secret'];
+  const secretProblem = secret === 'none' ? null : secretNameProblem(secret);
+  if (secretProblem !== null) return { ok: false, error: `--heartbeat-secret "${secret}" ${secretProblem}` };
   const identity = values.identity ?? env['POD_NAME'] ?? hostname();
   if (identity.trim() === '') return { ok: false, error: `${values.identity === undefined ? '$POD_NAME' : '--identity'} is empty: give each replica a name of its own` };
   return {
@@ -98,6 +108,7 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
       metricsAddr: values['metrics-addr'],
       healthAddr: values['health-addr'],
       logLevel: level,
+      heartbeatSecret: secret === 'none' ? null : secret,
     },
   };
 }
@@ -111,7 +122,7 @@ export interface RunningController {
   controller: () => IpamController | undefined;
   elector: LeaderElector;
   metrics: HeraldMetrics;
-  /** Resolves when leadership is lost (the process should exit so a fresh start re-syncs). */
+  /** Resolves when leadership is first lost; the process carries on as a standby and campaigns again. */
   lost: Promise<void>;
   /** Ports of the metrics/health servers, in flag order (useful with port 0). */
   ports: number[];
@@ -125,7 +136,11 @@ export async function startController(config: ControllerConfig, log: Logger, cli
   let controller: IpamController | undefined;
   let policies: L2PolicyStatusController | undefined;
   let bgpStatus: BgpStatusController | undefined;
+  let heartbeatKey: HeartbeatSecretKeeper | undefined;
+  const secretName = config.heartbeatSecret === undefined ? HEARTBEAT_SECRET : config.heartbeatSecret;
   const events = new EventRecorder({ core: clients.core, component: 'herald-controller', instance: config.identity, log, onError: () => metrics.kubeRequestErrors.inc({ verb: 'create', resource: 'events' }), onDrop: () => metrics.eventsDropped.inc() });
+  let term = 0;
+  let stopping: Promise<unknown> = Promise.resolve();
   let markLost: () => void = () => {};
   const lost = new Promise<void>((resolve) => {
     markLost = resolve;
@@ -140,32 +155,51 @@ export async function startController(config: ControllerConfig, log: Logger, cli
     ...(health === undefined ? {} : { problems: { ...health.context, watched: true } }),
     onStartedLeading: () => {
       metrics.isLeader.set(1);
-      controller = new IpamController({
-        clients,
-        log,
-        events,
-        adapter: { defaultServiceIpam: config.defaultServiceIpam, acceptAnnotations: config.acceptAnnotations },
-        hooks: {
-          onPass: (r, seconds) => metrics.recordPass(r, seconds),
-          onWriteError: (verb, resource) => metrics.kubeRequestErrors.inc({ verb, resource }),
-        },
+      const mine = ++term;
+      // A leader that lost its Lease (an API outage longer than the renew deadline) stays a
+      // standby and campaigns again (issue #8 point 5): the next term starts only once the last
+      // term's controllers have stopped, so an old one never writes after a new one has begun.
+      void stopping.then(() => {
+        if (mine === term) startTerm();
       });
-      controller.start().catch((err: unknown) => log.error({ err }, 'controller failed to start'));
-      // The speakers' policies get their Valid condition from the leader alone (docs/l2.md).
-      policies = new L2PolicyStatusController({ clients, log, events, onWriteError: (verb, resource) => metrics.kubeRequestErrors.inc({ verb, resource }) });
-      policies.start();
-      // Likewise BGPPeers and BGPAnnouncementPolicies (docs/bgp.md).
-      bgpStatus = new BgpStatusController({ clients, log, events, onWriteError: (verb, resource) => metrics.kubeRequestErrors.inc({ verb, resource }) });
-      bgpStatus.start();
     },
     onStoppedLeading: () => {
+      term++;
       metrics.isLeader.set(0);
-      void controller?.stop();
-      void policies?.stop();
-      void bgpStatus?.stop();
+      const [c, p, b] = [controller, policies, bgpStatus];
+      controller = undefined;
+      policies = undefined;
+      bgpStatus = undefined;
+      heartbeatKey?.stop();
+      heartbeatKey = undefined;
+      stopping = Promise.all([c?.stop(), p?.stop(), b?.stop()]).catch((err: unknown) => log.error({ err }, 'stopping the last term failed'));
       markLost();
     },
   });
+  function startTerm(): void {
+    controller = new IpamController({
+      clients,
+      log,
+      events,
+      adapter: { defaultServiceIpam: config.defaultServiceIpam, acceptAnnotations: config.acceptAnnotations },
+      hooks: {
+        onPass: (r, seconds) => metrics.recordPass(r, seconds),
+        onWriteError: (verb, resource) => metrics.kubeRequestErrors.inc({ verb, resource }),
+      },
+    });
+    controller.start().catch((err: unknown) => log.error({ err }, 'controller failed to start'));
+    // The speakers' policies get their Valid condition from the leader alone (docs/l2.md).
+    policies = new L2PolicyStatusController({ clients, log, events, onWriteError: (verb, resource) => metrics.kubeRequestErrors.inc({ verb, resource }) });
+    policies.start();
+    // Likewise BGPPeers and BGPAnnouncementPolicies (docs/bgp.md).
+    bgpStatus = new BgpStatusController({ clients, log, events, onWriteError: (verb, resource) => metrics.kubeRequestErrors.inc({ verb, resource }) });
+    bgpStatus.start();
+    // The speakers' heartbeat key, made once when missing (issue #14; docs/l2.md).
+    if (secretName !== null) {
+      heartbeatKey = new HeartbeatSecretKeeper({ api: clients.core, namespace: config.namespace, name: secretName, log, events });
+      heartbeatKey.start();
+    }
+  }
   const servers = await startServers([config.metricsAddr, config.healthAddr], metrics.registry, {
     liveness: () => ({ ok: true, reason: 'running' }),
     // An API problem (no namespace, no CRDs, no permission, no server) is the reason, said the
@@ -184,7 +218,8 @@ export async function startController(config: ControllerConfig, log: Logger, cli
       // The elector first: once it has stopped, no new controller can start behind our back.
       versionCheck?.stop();
       await elector.stop();
-      await Promise.all([controller?.stop(), policies?.stop(), bgpStatus?.stop()]);
+      heartbeatKey?.stop();
+      await Promise.all([stopping, controller?.stop(), policies?.stop(), bgpStatus?.stop()]);
       await Promise.all(servers.map((s) => s.close()));
     },
   };
@@ -210,8 +245,10 @@ export async function runControllerCommand(argv: readonly string[]): Promise<Com
     return observabilityListenFailure(err, { metrics: config.metricsAddr, health: config.healthAddr }) ?? unexpectedFailure(err);
   }
   log.info({ server: loaded.server, namespace: config.namespace, identity: config.identity }, 'controller started');
-  const why = await Promise.race([stopSignal(), running.lost.then(() => 'lost leadership')]);
+  // A lost Lease is not a reason to exit: the elector campaigns again, and a new term re-syncs
+  // from fresh caches (issue #8 point 5: carry on without a restart when the API returns).
+  const why = await stopSignal();
   log.info({ why }, 'shutting down');
   await running.stop();
-  return why === 'lost leadership' ? 1 : 0;
+  return 0;
 }

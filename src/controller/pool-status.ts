@@ -14,6 +14,11 @@ function condition(prev: Condition[] | undefined, type: string, status: 'True' |
   } as Condition;
 }
 
+/** The reason of Valid=False: the first problem named is the selector's, or a block's. */
+function invalidReason(parseError: string): 'InvalidSelector' | 'InvalidBlock' {
+  return /^(spec\.)?serviceSelector\b/.test(parseError) ? 'InvalidSelector' : 'InvalidBlock';
+}
+
 /** Desired status for one pool, or null when the object already says it. `parseError` = the pool is invalid. */
 export function desiredPoolStatus(pool: IPPool, view: PoolStatusView | undefined, parseError: string | undefined, now: Date): IPPoolStatus | null {
   const gen = pool.metadata.generation;
@@ -24,7 +29,7 @@ export function desiredPoolStatus(pool: IPPool, view: PoolStatusView | undefined
       ? condition(prev, 'Conflict', 'True', 'Overlap', conflict.message, gen, now)
       : condition(prev, 'Conflict', 'False', 'Resolved', 'no overlap with another pool or within this pool', gen, now),
     parseError !== undefined
-      ? condition(prev, 'Valid', 'False', 'InvalidBlock', `${parseError}; the pool gives no addresses until this is fixed`, gen, now)
+      ? condition(prev, 'Valid', 'False', invalidReason(parseError), `${parseError}; the pool gives no addresses until this is fixed`, gen, now)
       : condition(prev, 'Valid', 'True', 'Valid', 'every block is valid', gen, now),
   ];
   const next: IPPoolStatus = {

@@ -9,7 +9,7 @@ import { NodeGuard } from './guard.ts';
 import { NodeLeaseCadence } from './node-lease.ts';
 import { rankNodes } from './hash.ts';
 import { PeerTable } from './peers.ts';
-import { initialVip, observeApi, observeNote, stepVip, writeFinished } from './vip-machine.ts';
+import { behind, initialVip, observeApi, observeNote, stepVip, writeFinished } from './vip-machine.ts';
 
 /** One VIP of the desired state, as the election needs it (src/speaker computes it). */
 export interface DesiredVip {
@@ -52,6 +52,8 @@ export class Election {
   #wake = new Map<string, number>();
   /** Recent API round trip (ms): rises at once with a slow answer, falls by a quarter of the gap per answer. */
   #apiRttMs = 0;
+  /** The API refused us (401) since the last list: see onLeaseSync. */
+  #storeReplaced = false;
   /** Per probing peer: the nodes missing from its heard list when we last looked (see #owesProbeAnswer). */
   readonly #probeAnswered = new Map<string, ReadonlySet<string>>();
 
@@ -151,13 +153,23 @@ export class Election {
     return this.#evaluate(ip, this.#pass(now));
   }
 
-  /** A full list of the VIP Leases, sent at `startedAt`: Leases not in it are absent. */
-  onLeaseSync(leases: ReadonlyMap<string, LeaseRecord>, startedAt: number, now: number): VipAction[] {
+  /**
+   * A full list of the VIP Leases, sent at `startedAt`: Leases not in it are absent as of the
+   * list's resourceVersion `listVersion`, when given. An entry older than what the watch showed meanwhile changes nothing
+   * (issue #10, `isNews` in vip-machine.ts). After the API refused us (401), the store may have
+   * been replaced, with versions that start over: that list is taken as it is.
+   */
+  onLeaseSync(leases: ReadonlyMap<string, LeaseRecord>, startedAt: number, now: number, listVersion: string | null = null): VipAction[] {
     this.#enter(now);
-    for (const [ip, s] of this.#vips) {
+    const version = listVersion;
+    const fresh = this.#storeReplaced;
+    this.#storeReplaced = false;
+    for (const [ip, s0] of this.#vips) {
+      const s = fresh ? { ...s0, apiVersion: null } : s0;
       const rec = leases.get(ip);
       if (rec !== undefined) this.#peers.know(rec.holder, now);
-      this.#setVip(observeApi(s, rec === undefined ? { kind: 'absent' } : { kind: 'present', record: rec }, this.#o.me), now);
+      const view: LeaseView = rec !== undefined ? { kind: 'present', record: rec } : version === null ? { kind: 'absent' } : { kind: 'absent', asOf: version };
+      this.#setVip(observeApi(s, view, this.#o.me), now);
     }
     this.#synced = true;
     this.#syncInFlight = false;
@@ -173,6 +185,7 @@ export class Election {
     const { op, sentAt } = s.pending;
     // A stamped write that succeeded is API contact as good as a node Lease renewal.
     if (result.ok) this.#guard.apiOk(sentAt);
+    else if (result.refused === true) this.#refused(sentAt);
     // A conflict is an answer too: the round trip counts.
     if (result.ok || result.conflict) this.#sampleApiRtt(now - sentAt);
     const next = writeFinished(s, result, this.#o.me, now, this.#t.writeRetryMs);
@@ -184,6 +197,23 @@ export class Election {
       actions.push({ kind: 'notify', ip, note, to: op === 'handover' ? note.holder : null });
     }
     return actions;
+  }
+
+  /**
+   * The API refused a request sent at `startedAt` with 401 Unauthorized: fenced until a later
+   * request succeeds and the Leases are re-listed (NodeGuard.refused; docs/l2.md, "Refused
+   * credentials").
+   */
+  onApiRefused(startedAt: number, now: number): void {
+    this.#enter(now);
+    this.#refused(startedAt);
+  }
+
+  #refused(startedAt: number): void {
+    this.#guard.refused(startedAt);
+    // The store may have been replaced (etcd restored or wiped): its resourceVersions may start
+    // over, so the next list is not ordered against what we saw before (issue #10).
+    this.#storeReplaced = true;
   }
 
   /** The node Lease write sent at `startedAt` finished. */
@@ -224,6 +254,30 @@ export class Election {
     return this.#evaluateAll(now);
   }
 
+  /**
+   * The self-check (issue #10; docs/l2.md, "Observations are ordered"): the shell's cache of the
+   * VIP Leases, kept by its watch, against this node's view. Every observation in the cache
+   * should have reached the view; a VIP whose view is behind it (`behind` in vip-machine.ts) lost
+   * one on the way, and it is applied now. With the ordering rule this finds nothing: a repair is
+   * a bug to report, and the VIPs repaired are returned for that.
+   */
+  checkLeases(cache: ReadonlyMap<string, LeaseRecord>, now: number): { actions: VipAction[]; repaired: string[] } {
+    this.#enter(now);
+    if (!this.#synced) return { actions: [], repaired: [] };
+    const pass = this.#pass(now);
+    const actions: VipAction[] = [];
+    const repaired: string[] = [];
+    for (const [ip, s] of [...this.#vips]) {
+      const rec = cache.get(ip);
+      if (!behind(s, rec)) continue;
+      repaired.push(ip);
+      if (rec !== undefined) this.#peers.know(rec.holder, now);
+      this.#setVip(observeApi(s, rec === undefined ? { kind: 'absent' } : { kind: 'present', record: rec }, this.#o.me), now);
+      actions.push(...this.#evaluate(ip, pass));
+    }
+    return { actions, repaired };
+  }
+
   /** SIGTERM: hand everything over (or release it), then stop. */
   drain(now: number): VipAction[] {
     this.#enter(now);
@@ -231,8 +285,12 @@ export class Election {
     return this.#evaluateAll(now);
   }
 
-  /** Nothing held or being written: the process may exit. */
+  /**
+   * Nothing held or being written: the process may exit. A node whose credentials are refused
+   * (401) answers nothing and can write nothing, so there is nothing to wait for.
+   */
   drained(): boolean {
+    if (this.#guard.refusedAt !== null) return true;
     for (const s of this.#vips.values()) if (s.answering || s.pending !== null || (s.lease.kind === 'present' && s.lease.record.holder === this.#o.me && s.lease.record.version !== null)) return false;
     return true;
   }
@@ -318,6 +376,11 @@ export class Election {
     for (const n of this.#peers.nodes()) peers[n] = this.#peers.state(n, now);
     const answering = [...this.#vips.values()].filter((s) => s.answering).map((s) => s.ip);
     return { fenced: this.#guard.fencedAt(now), revalidating: this.#guard.revalidating, leaving: this.#leaving(now), answering, peers };
+  }
+
+  /** The API refused us (401) since the last list: the next one is not ordered against older views (onLeaseSync). */
+  get storeReplaced(): boolean {
+    return this.#storeReplaced;
   }
 
   /** The holder this node believes a VIP has (null: unknown or absent). */

@@ -8,6 +8,10 @@ export class NodeGuard {
   readonly #peers: PeerTable;
   readonly #startedAt: number;
   #apiOkAt: number | null = null;
+  /** Send time of the request the API refused (401), while no later one succeeded. */
+  #refusedAt: number | null = null;
+  /** A refusal ended the last fence: only a re-list revalidates, peers cannot vouch (see refused). */
+  #relistOnly = false;
   /** Start of the current fence, and whether the Lease view must be confirmed before answering. */
   #fencedSince: number | null = null;
   #lastConnectedAtFence: number | null = null;
@@ -26,6 +30,29 @@ export class NodeGuard {
   /** A stamped write (node Lease or VIP Lease) sent at `startedAt` succeeded. */
   apiOk(startedAt: number): void {
     if (this.#apiOkAt === null || startedAt > this.#apiOkAt) this.#apiOkAt = startedAt;
+    if (this.#refusedAt !== null && startedAt > this.#refusedAt) this.#refusedAt = null;
+  }
+
+  /**
+   * The API refused a request sent at `startedAt` (401 Unauthorized): this node's credentials are
+   * not valid in the cluster any more — its ServiceAccount is gone (etcd lost everything and was
+   * restored from manifests; Herald was uninstalled) or its token was revoked. The Leases it
+   * holds belong to a store it can no longer see, while a speaker with valid credentials may
+   * take the same VIPs in the new one at epoch 0, which no epoch of ours can order against: a
+   * split brain seen in the e2e lab (issue #8, the etcd wipe). So it fences at once, peers or
+   * not, and says so in its heartbeats; it answers again only after a request succeeds and the
+   * Leases are re-listed. A request sent before our last success does not count.
+   */
+  refused(startedAt: number): void {
+    if (this.#apiOkAt !== null && startedAt <= this.#apiOkAt) return;
+    if (this.#refusedAt === null || startedAt > this.#refusedAt) this.#refusedAt = startedAt;
+    // Peers vouch that *they* wrote nothing while we were out of touch; a replaced store was
+    // written by others (or by nobody), so after a refusal only a re-list revalidates.
+    this.#relistOnly = true;
+  }
+
+  get refusedAt(): number | null {
+    return this.#refusedAt;
   }
 
   get apiOkAt(): number | null {
@@ -43,7 +70,7 @@ export class NodeGuard {
    * at reply time, so a late timer or a stalled process never answers from stale state.
    */
   fencedAt(now: number): boolean {
-    return now - this.lastConnected() > this.#t.fenceAfterMs && this.hasPeers();
+    return this.#refusedAt !== null || (now - this.lastConnected() > this.#t.fenceAfterMs && this.hasPeers());
   }
 
   /**
@@ -74,7 +101,7 @@ export class NodeGuard {
   update(now: number): void {
     const fenced = this.fencedAt(now);
     if (fenced && this.#fencedSince === null) {
-      this.#fencedSince = this.lastConnected() + this.#t.fenceAfterMs;
+      this.#fencedSince = this.#refusedAt ?? this.lastConnected() + this.#t.fenceAfterMs;
       this.#lastConnectedAtFence = this.lastConnected();
       this.#knownAtFence = this.#peers.knownPeers(this.lastConnected());
       this.#unfencedAt = null;
@@ -87,7 +114,10 @@ export class NodeGuard {
 
   /** The shell re-listed the VIP Leases, starting at `startedAt`. */
   synced(startedAt: number): void {
-    if (this.#revalidate && this.#unfencedAt !== null && startedAt >= this.#unfencedAt) this.#revalidate = false;
+    if (this.#revalidate && this.#unfencedAt !== null && startedAt >= this.#unfencedAt) {
+      this.#revalidate = false;
+      this.#relistOnly = false;
+    }
   }
 
   /**
@@ -112,7 +142,7 @@ export class NodeGuard {
   /** May this node answer at all now (per VIP, the Lease must also name it)? */
   mayAnswer(now: number): boolean {
     if (this.fencedAt(now)) return false;
-    if (this.#revalidate && this.#vouched()) this.#revalidate = false;
+    if (this.#revalidate && !this.#relistOnly && this.#vouched()) this.#revalidate = false;
     return !this.#revalidate;
   }
 

@@ -79,10 +79,37 @@ export type HeartbeatResult<T> = { ok: true; value: T } | { ok: false; error: He
 
 const fail = <T>(code: HeartbeatErrorCode, message: string): HeartbeatResult<T> => ({ ok: false, error: { code, message } });
 const utf8 = new TextEncoder();
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of the name, not stripped (else two spellings decode alike; fuzz finding).
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function tag(key: Uint8Array, body: Uint8Array): Buffer {
   return createHmac('sha256', key).update(body).digest().subarray(0, TAG_BYTES);
+}
+
+/**
+ * A node's keys during a rotation (issue #14; docs/l2.md, "Rotating the heartbeat key"): it
+ * signs with `sign` and accepts a heartbeat signed with `sign` or with `also` (the key before the
+ * rotation, or the next one while every node learns it). Read at every call, so a holder whose
+ * fields change (src/speaker/heartbeat-keys.ts reloads the mounted Secret) rotates in place.
+ */
+export interface HeartbeatKeys {
+  readonly sign: Uint8Array;
+  readonly also: Uint8Array | null;
+}
+
+/** One key (signs and verifies), or a rotation's pair. */
+export type HeartbeatKey = Uint8Array | HeartbeatKeys;
+
+function signingKey(key: HeartbeatKey): Uint8Array {
+  return key instanceof Uint8Array ? key : key.sign;
+}
+
+/** Checks the tag against every accepted key (both are always computed: no timing tells which). */
+function verified(key: HeartbeatKey, body: Uint8Array, got: Uint8Array): boolean {
+  const keys = key instanceof Uint8Array ? [key] : key.also === null ? [key.sign] : [key.sign, key.also];
+  let ok = false;
+  for (const k of keys) if (timingSafeEqual(tag(k, body), got)) ok = true;
+  return ok;
 }
 
 class Writer {
@@ -154,8 +181,8 @@ function str8(w: Writer, s: string, what: string): HeartbeatError | null {
   return null;
 }
 
-/** Encodes a heartbeat; signs it when a key is given. Fails rather than truncate. */
-export function encodeHeartbeat(m: Heartbeat, key?: Uint8Array, maxBytes = HEARTBEAT_MAX_BYTES): HeartbeatResult<Uint8Array> {
+/** Encodes a heartbeat; signs it when a key is given (a rotation's signing key). Fails rather than truncate. */
+export function encodeHeartbeat(m: Heartbeat, key?: HeartbeatKey, maxBytes = HEARTBEAT_MAX_BYTES): HeartbeatResult<Uint8Array> {
   const problem = checkFields(m);
   if (problem !== null) return { ok: false, error: problem };
   const w = new Writer();
@@ -197,7 +224,7 @@ export function encodeHeartbeat(m: Heartbeat, key?: Uint8Array, maxBytes = HEART
   if (key === undefined) return { ok: true, value: body };
   const out = new Uint8Array(body.length + TAG_BYTES);
   out.set(body);
-  out.set(tag(key, body), body.length);
+  out.set(tag(signingKey(key), body), body.length);
   return { ok: true, value: out };
 }
 
@@ -271,10 +298,10 @@ function readIncarnation(r: Reader, what: string): number {
 }
 
 /**
- * Decodes and checks a heartbeat. With a key, only a correctly signed heartbeat is accepted;
- * without one, a signature is skipped (this node cannot check it).
+ * Decodes and checks a heartbeat. With a key, only a heartbeat signed with it (or with either
+ * key of a rotation) is accepted; without one, a signature is skipped (this node cannot check it).
  */
-export function decodeHeartbeat(buf: Uint8Array, key?: Uint8Array): HeartbeatResult<Heartbeat> {
+export function decodeHeartbeat(buf: Uint8Array, key?: HeartbeatKey): HeartbeatResult<Heartbeat> {
   if (buf.length < 4) return fail('Truncated', `${buf.length} bytes; a heartbeat has at least 21`);
   if (buf[0] !== MAGIC_0 || buf[1] !== MAGIC_1) return fail('BadMagic', 'not a Herald heartbeat (magic is not "HL")');
   if (buf[2] !== HEARTBEAT_VERSION) return fail('BadVersion', `version ${String(buf[2])}; this speaker reads version ${HEARTBEAT_VERSION}`);
@@ -284,10 +311,7 @@ export function decodeHeartbeat(buf: Uint8Array, key?: Uint8Array): HeartbeatRes
   if (key !== undefined && !signed) return fail('Unsigned', 'heartbeat is not signed, and this speaker requires a signature');
   const end = signed ? buf.length - TAG_BYTES : buf.length;
   if (end < 4) return fail('Truncated', 'too short for its signature');
-  if (key !== undefined) {
-    const want = tag(key, buf.subarray(0, end));
-    if (!timingSafeEqual(want, buf.subarray(end))) return fail('BadSignature', 'signature does not match (wrong key, or the datagram was altered)');
-  }
+  if (key !== undefined && !verified(key, buf.subarray(0, end), buf.subarray(end))) return fail('BadSignature', 'signature does not match (wrong key, or the datagram was altered)');
   const r = new Reader(buf, end);
   r.at = 4;
   try {
@@ -333,7 +357,7 @@ export function decodeHeartbeat(buf: Uint8Array, key?: Uint8Array): HeartbeatRes
  * are most recent first), then the heard entries with the largest ages. Fails only when even
  * the bare heartbeat does not fit or a field is invalid.
  */
-export function fitHeartbeat(m: Heartbeat, key?: Uint8Array, maxBytes = HEARTBEAT_MAX_BYTES): HeartbeatResult<Uint8Array> {
+export function fitHeartbeat(m: Heartbeat, key?: HeartbeatKey, maxBytes = HEARTBEAT_MAX_BYTES): HeartbeatResult<Uint8Array> {
   let notes = [...m.notes];
   let heard = [...m.heard].sort((a, b) => a.ageMs - b.ageMs);
   for (;;) {

@@ -6,7 +6,7 @@ import { Observable, PatchStrategy, setHeaderOptions } from '@kubernetes/client-
 import type { ConfigurationOptions, KubeConfig, CoordinationV1Api, ObservableMiddleware, V1Lease, V1LeaseList } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { NodeStamp } from './peers.ts';
-import type { LeaseRecord, LeaseView, WriteResult } from './vip-machine.ts';
+import type { LeaseList, LeaseRecord, LeaseView, WriteResult } from './vip-machine.ts';
 import type { HeartbeatEndpoint, WriteAction } from './lease-objects.ts';
 import { apiStatus, errorMessage } from '../kube/client.ts';
 import { watchResource } from '../kube/informer.ts';
@@ -39,8 +39,11 @@ export interface LeaseAdapterOptions {
   onVipLease: (ip: string, view: LeaseView) => void;
   /** A node Lease appeared or changed; stamp null and no addresses when deleted (or no valid stamp). */
   onNodeLease: (node: string, stamp: NodeStamp | null, addresses: HeartbeatEndpoint[]) => void;
-  /** A full list of the VIP Leases (start-up, or a relist after 410 Gone), sent at `startedAt`. */
-  onVipLeaseSync: (leases: Map<string, LeaseRecord>, startedAt: number) => void;
+  /**
+   * A full list of the VIP Leases (start-up, or a relist after 410 Gone), sent at `startedAt`, as
+   * of the list's resourceVersion `version` (null if the server gave none).
+   */
+  onVipLeaseSync: (leases: Map<string, LeaseRecord>, startedAt: number, version: string | null) => void;
 }
 
 class RequestTimeout extends Error {
@@ -96,7 +99,10 @@ export class LeaseAdapter {
       onEvent: (event, lease) => {
         const v = vipLeaseOf(lease);
         if (v === null || this.#stopped) return;
-        this.#o.onVipLease(v.ip, event === 'delete' ? { kind: 'absent' } : { kind: 'present', record: v.record });
+        // A DELETED event carries the deletion's resourceVersion: the Lease is absent as of it
+        // (a deletion found by a re-list carries the last one seen; see isNews in vip-machine.ts).
+        const gone: LeaseView = v.record.version === null ? { kind: 'absent' } : { kind: 'absent', asOf: v.record.version };
+        this.#o.onVipLease(v.ip, event === 'delete' ? gone : { kind: 'present', record: v.record });
       },
     });
     const nodeSelector = labelSelector(NODE_LEASE_LABELS);
@@ -127,10 +133,29 @@ export class LeaseAdapter {
     return this.#vipCache.isSynced() && this.#nodeCache.isSynced();
   }
 
-  /** The VIP Leases now, from the API (the election's revalidation after a fence); rejects on error. */
-  async relistVipLeases(): Promise<Map<string, LeaseRecord>> {
+  /**
+   * The VIP Leases now, from the API (the election's revalidation after a fence), with the list's
+   * resourceVersion: the watch goes on meanwhile, and the election orders the two by it (issue
+   * #10). Rejects on error.
+   */
+  async listVipLeases(): Promise<LeaseList> {
     const list = await this.#request('list', (opts) => this.#o.coordination.listNamespacedLease({ namespace: this.namespace, labelSelector: labelSelector(VIP_LEASE_LABELS) }, opts));
-    return recordsOf(list);
+    return { leases: recordsOf(list), version: list.metadata?.resourceVersion ?? null };
+  }
+
+  /** The records of `listVipLeases` alone. */
+  async relistVipLeases(): Promise<Map<string, LeaseRecord>> {
+    return new Map((await this.listVipLeases()).leases);
+  }
+
+  /** The VIP Leases in the watch's cache (no request): what the election's self-check compares with. */
+  cachedVipLeases(): Map<string, LeaseRecord> {
+    const out = new Map<string, LeaseRecord>();
+    for (const lease of this.#vipCache.list()) {
+      const v = vipLeaseOf(lease);
+      if (v !== null) out.set(v.ip, v.record);
+    }
+    return out;
   }
 
   /** The VIP Lease as the API has it now (a GET, not the watch): absent when there is none. */
@@ -178,16 +203,18 @@ export class LeaseAdapter {
       // 409: AlreadyExists on create, Conflict on a stale resourceVersion; 404: gone meanwhile.
       const conflict = code === 409 || (code === 404 && a.expect !== null);
       this.#o.log[conflict ? 'debug' : 'warn']({ ip: a.ip, op: a.op, code, err: errorMessage(err) }, conflict ? 'VIP Lease write lost a race' : 'VIP Lease write failed');
-      return { ok: false, conflict };
+      return { ok: false, conflict, ...(code === 401 ? { refused: true } : {}) };
     }
   }
 
   /**
    * Writes this node's Lease (renewTime now, the stamp and the heartbeat addresses): a PUT with
    * the version of our last write, a create when there is none. Only this node writes it, so a
-   * conflict means a previous incarnation wrote last: read it and write once more.
+   * conflict means a previous incarnation wrote last: read it and write once more. Resolves
+   * true when written, 'refused' on 401 Unauthorized (our credentials are not valid any more:
+   * docs/l2.md, "When the API server or etcd goes away"), false on any other failure.
    */
-  async renewNodeLease(stamp: NodeStamp, addresses: readonly HeartbeatEndpoint[], extra: Readonly<Record<string, string>> = {}): Promise<boolean> {
+  async renewNodeLease(stamp: NodeStamp, addresses: readonly HeartbeatEndpoint[], extra: Readonly<Record<string, string>> = {}): Promise<boolean | 'refused'> {
     const { coordination: api, node } = this.#o;
     const name = nodeLeaseName(node);
     const namespace = this.namespace;
@@ -216,7 +243,7 @@ export class LeaseAdapter {
     } catch (err) {
       this.#nodeVersion = null;
       this.#o.log.warn({ node, err: errorMessage(err), code: apiStatus(err) }, 'node Lease renewal failed');
-      return false;
+      return apiStatus(err) === 401 ? 'refused' : false;
     }
   }
 
@@ -246,7 +273,7 @@ export class LeaseAdapter {
     // ListWatch applies the list synchronously after this promise settles (its add/delete
     // events); report the sync after that, so that it is the newest word.
     setImmediate(() => {
-      if (!this.#stopped) this.#o.onVipLeaseSync(recordsOf(list), startedAt);
+      if (!this.#stopped) this.#o.onVipLeaseSync(recordsOf(list), startedAt, list.metadata?.resourceVersion ?? null);
     });
     return list;
   }

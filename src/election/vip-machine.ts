@@ -21,7 +21,11 @@ export interface WriterStamp {
   seq: number;
 }
 
-export type LeaseView = { kind: 'unknown' } | { kind: 'absent' } | { kind: 'present'; record: LeaseRecord };
+/**
+ * What this node knows of one VIP Lease. `absent.asOf` is the resourceVersion at which the API
+ * showed it absent (the deletion's, or the list's), when known: it orders the observation.
+ */
+export type LeaseView = { kind: 'unknown' } | { kind: 'absent'; asOf?: string } | { kind: 'present'; record: LeaseRecord };
 
 export type WriteOp = 'take' | 'handover' | 'release' | 'delete';
 
@@ -30,6 +34,8 @@ export interface PendingWrite {
   holder: string;
   epoch: number;
   sentAt: number;
+  /** `apiVersion` when the write was decided: the view it was based on (see `writeFinished`). */
+  basis: string | null;
 }
 
 export type StartCause = 'take' | 'handover' | 'resume';
@@ -38,7 +44,10 @@ export type StopReason = 'lost' | 'handedOver' | 'released' | 'fenced' | 'gone';
 export interface VipState {
   ip: string;
   lease: LeaseView;
-  /** resourceVersion of the last observation from the API (duplicates and relists are ignored). */
+  /**
+   * resourceVersion of the newest observation from the API (a Lease's own; an absent one's
+   * `asOf`): observations that are not newer are ignored (see `observeApi`).
+   */
   apiVersion: string | null;
   answering: boolean;
   pending: PendingWrite | null;
@@ -65,7 +74,8 @@ export type VipAction =
   /** Tell peers now (a heartbeat); `to` is the successor of a handover. */
   | { kind: 'notify'; ip: string; note: LeaseNote; to: string | null };
 
-export type WriteResult = { ok: true; version: string } | { ok: false; conflict: boolean };
+/** `refused`: the API answered 401 Unauthorized (docs/l2.md, "When the API server or etcd goes away"). */
+export type WriteResult = { ok: true; version: string } | { ok: false; conflict: boolean; refused?: boolean };
 
 export interface VipContext {
   now: number;
@@ -108,10 +118,63 @@ function withLease(s: VipState, lease: LeaseView, me: string, byMe: boolean): Vi
   return next;
 }
 
-/** An observation from the API (watch event, list, or a read after a conflict). */
+const DECIMAL = /^[1-9][0-9]*$/;
+
+/**
+ * The order of two resourceVersions of one resource: -1, 0 or 1, or null when either is not a
+ * positive decimal integer. Kubernetes v1.35 made them comparable this way (KEP-5504, "Comparable
+ * Resource Version", client-go's `CompareResourceVersion`); before that they were etcd revisions
+ * already. A server whose versions are not such numbers gets no order: every observation counts.
+ */
+export function compareVersions(a: string, b: string): -1 | 0 | 1 | null {
+  if (!DECIMAL.test(a) || !DECIMAL.test(b)) return null;
+  if (a.length !== b.length) return a.length < b.length ? -1 : 1;
+  return a === b ? 0 : a < b ? -1 : 1;
+}
+
+/** The resourceVersion an API observation is as of, when it says. */
+export function versionOf(view: LeaseView): string | null {
+  return view.kind === 'present' ? view.record.version : view.kind === 'absent' ? (view.asOf ?? null) : null;
+}
+
+/** The last API observation of a Lease: its kind and the resourceVersion it is as of. */
+export interface Known {
+  kind: LeaseView['kind'];
+  version: string | null;
+}
+
+/**
+ * Is the API observation `next` news after `known`? Not when it is the same version again, or
+ * an older one. Issue #10: a list or a read answers with the Lease as it was when the server
+ * handled the request, while the watch goes on, so the answer can reach the node after the watch
+ * events of later writes (a write's own response too). Applied last, it took the node back to an
+ * older holder for good: a VIP handed over to a node whose re-list after a short fence came back
+ * later was left with a Lease naming that node, the node believing in the previous holder, and
+ * the previous holder believing in the node. Nobody answered, and no later event came.
+ * Without versions on both sides, everything is news (as before). A Lease absent as of the very
+ * version it was last seen present is news: the informer's re-list reports a deletion that way.
+ */
+export function isNews(next: LeaseView, known: Known): boolean {
+  if (known.kind === 'unknown') return true;
+  const v = versionOf(next);
+  if (v === null || known.version === null) return true;
+  const c = compareVersions(v, known.version);
+  if (c === null) return v !== known.version;
+  if (c === 0) return next.kind === 'absent' && known.kind === 'present';
+  return c === 1;
+}
+
+function knownOf(s: VipState): Known {
+  return { kind: s.lease.kind, version: s.apiVersion };
+}
+
+/**
+ * An observation from the API (watch event, list, a read after a conflict, the Lease cache in a
+ * self-check) is applied only if it is news (issue #10, see `isNews`).
+ */
 export function observeApi(s: VipState, view: LeaseView, me: string): VipState {
-  const version = view.kind === 'present' ? view.record.version : null;
-  if (view.kind === 'present' && version !== null && version === s.apiVersion && s.lease.kind !== 'unknown') return s;
+  const version = versionOf(view);
+  if (!isNews(view, knownOf(s))) return s;
   const next = withLease(s, view, me, false);
   return { ...next, apiVersion: version, staleVersion: s.staleVersion !== null && s.staleVersion !== version ? null : s.staleVersion };
 }
@@ -129,15 +192,36 @@ export function writeFinished(s: VipState, result: WriteResult, me: string, now:
   const p = s.pending;
   if (p === null) return s;
   if (result.ok) {
-    const lease: LeaseView = p.op === 'delete' ? { kind: 'absent' } : { kind: 'present', record: { holder: p.holder, epoch: p.epoch, version: result.version } };
+    const version = result.version === '' ? null : result.version;
+    const lease: LeaseView = p.op === 'delete' ? (version === null ? { kind: 'absent' } : { kind: 'absent', asOf: version }) : { kind: 'present', record: { holder: p.holder, epoch: p.epoch, version: result.version } };
+    const gave = p.op === 'handover' ? 'handedOver' : p.op === 'release' ? 'released' : null;
+    // The watch may have shown a later write before our response came (issue #10): keep that.
+    if (!isNews(lease, knownOf(s))) return { ...s, pending: null, gaveBy: gave ?? s.gaveBy };
     const next = withLease({ ...s, pending: null }, lease, me, true);
-    const gaveBy = p.op === 'handover' ? 'handedOver' : p.op === 'release' ? 'released' : next.gaveBy;
-    return { ...next, apiVersion: p.op === 'delete' ? null : result.version, gaveBy };
+    return { ...next, apiVersion: version, gaveBy: gave ?? next.gaveBy };
   }
-  // A conflict means the Lease changed under us: wait to see the new version. Anything else
-  // (API unreachable, 5xx) is retried after a pause.
-  if (result.conflict) return { ...s, pending: null, staleVersion: s.apiVersion ?? '' };
+  // A conflict means the Lease changed under us: wait to see a version other than the one the
+  // write was based on. If a newer one came while the write was out, the view is current already:
+  // waiting for yet another version would block this VIP's writes until some unrelated change.
+  if (result.conflict) return { ...s, pending: null, staleVersion: s.apiVersion === p.basis ? (p.basis ?? '') : null };
+  // Anything else (API unreachable, 5xx) is retried after a pause.
   return { ...s, pending: null, retryAt: now + retryMs };
+}
+
+/**
+ * The self-check (issue #10): is this node's view behind the Lease `cached` in the shell's
+ * watch cache? Yes when the view is still unknown, or when the cache holds a later version: an
+ * observation was lost on the way. A view ahead of the cache (a write's response, a read) is not.
+ */
+export function behind(s: VipState, cached: LeaseRecord | undefined): boolean {
+  if (s.lease.kind === 'unknown') return true;
+  return cached !== undefined && cached.version !== null && s.apiVersion !== null && compareVersions(cached.version, s.apiVersion) === 1;
+}
+
+/** A full list of the VIP Leases and the resourceVersion it is as of (null when not given). */
+export interface LeaseList {
+  leases: ReadonlyMap<string, LeaseRecord>;
+  version: string | null;
 }
 
 export interface VipStep {
@@ -156,7 +240,7 @@ function write(s: VipState, ctx: VipContext, op: WriteOp, holder: string): VipSt
   if (record !== null && record.version === null) return { state: s, actions: [], wakeAt: null }; // wait for the API to confirm the note
   const epoch = record === null ? 0 : op === 'delete' ? record.epoch : record.epoch + 1;
   const expect = record === null || record.version === null ? null : { version: record.version };
-  const pending: PendingWrite = { op, holder, epoch, sentAt: ctx.now };
+  const pending: PendingWrite = { op, holder, epoch, sentAt: ctx.now, basis: s.apiVersion };
   return { state: { ...s, pending }, actions: [{ kind: 'write', ip: s.ip, op, holder, epoch, expect }], wakeAt: null };
 }
 

@@ -3,6 +3,7 @@
 // guard keeps a hand-edited or older object from crashing the controller).
 
 import type { V1ObjectMeta } from '@kubernetes/client-node';
+import { selectorLabelProblem } from './label-selector.ts';
 
 export const HERALD_GROUP = 'herald.dev';
 export const HERALD_VERSION = 'v1alpha1';
@@ -67,7 +68,8 @@ export function isIPPool(v: unknown): v is IPPool {
 
 /**
  * A block the schema's oneOf lets through but the CEL rule forbids (the stand-in and old API
- * servers skip CEL): both cidr and start, or stop without start. Returns why, or undefined.
+ * servers skip CEL): both cidr and start, or stop without start; or a selector key or value no
+ * Kubernetes selector allows. Returns why, naming the field, or undefined.
  */
 export function poolShapeError(pool: IPPool): string | undefined {
   for (const [i, b] of pool.spec.blocks.entries()) {
@@ -78,7 +80,8 @@ export function poolShapeError(pool: IPPool): string | undefined {
   for (const [i, e] of (pool.spec.serviceSelector?.matchExpressions ?? []).entries()) {
     if (!isSelectorOperator(e.operator)) return `spec.serviceSelector.matchExpressions[${i}].operator: "${e.operator}" is not In, NotIn, Exists or DoesNotExist`;
   }
-  return undefined;
+  // Keys and values the schema lets through but a Kubernetes selector refuses (issue #14).
+  return selectorLabelProblem(pool.spec.serviceSelector, 'spec.serviceSelector') ?? undefined;
 }
 
 export type SelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';

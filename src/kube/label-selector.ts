@@ -72,6 +72,32 @@ function valueProblems(value: string): string[] {
   return out;
 }
 
+/**
+ * Why the keys or values of a structured selector (matchLabels, matchExpressions) are not what
+ * the API server allows in a metav1.LabelSelector (ValidateLabelSelector), the field named under
+ * `path` (e.g. "spec.nodeSelector"); null when they are. The CRD schemas cannot say this (issue
+ * #14: every invalid field value gets Valid=False naming the field). Operators and the values
+ * they need are checked by the callers.
+ */
+export function selectorLabelProblem(sel: { matchLabels?: Readonly<Record<string, unknown>>; matchExpressions?: readonly { key?: unknown; values?: readonly unknown[] }[] } | null | undefined, path: string): string | null {
+  if (sel === null || sel === undefined) return null;
+  for (const [key, value] of Object.entries(sel.matchLabels ?? {})) {
+    const k = keyProblems(key);
+    if (k.length > 0) return `${path}.matchLabels: key ${JSON.stringify(key)}: ${k.join('; ')}`;
+    const v = typeof value === 'string' ? valueProblems(value) : ['must be a string'];
+    if (v.length > 0) return `${path}.matchLabels[${JSON.stringify(key)}]: value ${JSON.stringify(value)}: ${v.join('; ')}`;
+  }
+  for (const [i, e] of (sel.matchExpressions ?? []).entries()) {
+    const k = typeof e.key === 'string' ? keyProblems(e.key) : ['must be a string'];
+    if (k.length > 0) return `${path}.matchExpressions[${i}].key ${JSON.stringify(e.key)}: ${k.join('; ')}`;
+    for (const [j, value] of (e.values ?? []).entries()) {
+      const v = typeof value === 'string' ? valueProblems(value) : ['must be a string'];
+      if (v.length > 0) return `${path}.matchExpressions[${i}].values[${j}] ${JSON.stringify(value)}: ${v.join('; ')}`;
+    }
+  }
+  return null;
+}
+
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 

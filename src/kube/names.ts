@@ -18,3 +18,10 @@ export function nodeNameProblem(name: string): string | null {
   if (!SUBDOMAIN.test(name)) return 'is not a valid Node name (lower-case letters, digits, "-" and ".")';
   return null;
 }
+
+/** Why `name` is not a Secret name (a DNS-1123 subdomain), or null. */
+export function secretNameProblem(name: string): string | null {
+  if (name.length > 253) return 'is longer than 253 characters';
+  if (!SUBDOMAIN.test(name)) return 'is not a valid Secret name (lower-case letters, digits, "-" and "."), or none';
+  return null;
+}

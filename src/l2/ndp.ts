@@ -165,7 +165,8 @@ function decodeOptions(bytes: Uint8Array): L2Result<DecodedOptions> {
       if (!linkLayer.has(type)) linkLayer.set(type, macFromBytes(bytes, at + 2));
     } else {
       // Unknown options are ignored (§4.6); a link-layer option of another size is not Ethernet's.
-      other.push({ type, data: bytes.slice(at + 2, at + size) });
+      // A copy as a plain Uint8Array: on a Buffer, slice() is a view (fuzz finding, test/l2/fuzz-findings.test.ts).
+      other.push({ type, data: new Uint8Array(bytes.subarray(at + 2, at + size)) });
     }
     at += size;
   }

@@ -3,6 +3,7 @@
 // next hop, so the router's kernel table holds one route per VIP with a next hop per node (ECMP).
 // Then a drain (cordon + SIGTERM) withdraws one node's paths at once.
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { ApiServerKind } from '../controlplane/control-plane.ts';
 import { isLabError, messageOf } from './errors.ts';
 import { l2Unavailable } from './l2-demo.ts';
 import { startL2Lab } from './l2-lab.ts';
@@ -25,7 +26,7 @@ async function routeLine(lab: L2Lab, prefix: string, hops: number): Promise<stri
   return r.stdout.trimEnd().split('\n').map((l) => `    ${l.trim()}`).join('\n');
 }
 
-export async function runBgpDemo(print: Print, opts: { keepDir?: boolean } = {}): Promise<void> {
+export async function runBgpDemo(print: Print, opts: { keepDir?: boolean; apiserver?: ApiServerKind } = {}): Promise<void> {
   const why = l2Unavailable();
   if (why !== null) {
     print(`\nBGP: skipped, ${why}.`);
@@ -34,7 +35,7 @@ export async function runBgpDemo(print: Print, opts: { keepDir?: boolean } = {})
   print('\nBGP in a network of namespaces: three nodes, and BIRD 2 as the ToR router (AS 65000) at 192.0.2.1.');
   let lab: L2Lab;
   try {
-    lab = await startL2Lab({ bgp: true, keepDir: opts.keepDir, onStep: (s) => print(`  ${s}`) });
+    lab = await startL2Lab({ bgp: true, apiserver: opts.apiserver ?? 'dev', keepDir: opts.keepDir, onStep: (s) => print(`  ${s}`) });
   } catch (err) {
     if (isLabError(err, 'CommandNotFound')) {
       print(`BGP: skipped, ${messageOf(err)}.`);

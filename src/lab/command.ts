@@ -1,13 +1,17 @@
-// `herald lab`: the demo. First LB IPAM end to end in one process: the API-server stand-in, the
-// controller, example nodes/pools/Services, what each Service got and why, a sharing edit story,
-// and a controller restart that moves nothing. Then, as root, L2 announcements in a network of
-// namespaces with one speaker per node, and a failover (l2-demo.ts).
+// `herald lab`: the demo. First LB IPAM end to end in one process: the API-server stand-in (or,
+// with --apiserver real, kube-apiserver and etcd: issue #8), the controller, example
+// nodes/pools/Services, what each Service got and why, a sharing edit story, and a controller
+// restart that moves nothing. Then, as root, L2 announcements in a network of namespaces with one
+// speaker per node, and a failover (l2-demo.ts), and BGP (bgp-demo.ts) on the same kind of server.
 import { parseArgs } from 'node:util';
 import { PooledKubeConfig, makeClients } from '../kube/client.ts';
 import type { KubeClients } from '../kube/client.ts';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { V1Service } from '@kubernetes/client-node';
-import { startDevApiServer } from '../devapi/server.ts';
+import { findBinaries } from '../controlplane/binaries.ts';
+import { ControlPlaneError } from '../controlplane/real-apiserver.ts';
+import { startControlPlane } from '../controlplane/control-plane.ts';
+import type { ApiServerKind } from '../controlplane/control-plane.ts';
 import { createLogger } from '../observability/logger.ts';
 import { startController } from '../controller/command.ts';
 import type { RunningController } from '../controller/command.ts';
@@ -19,7 +23,7 @@ import { runL2Demo } from './l2-demo.ts';
 
 const HELP = `herald lab — run the demo
 
-Usage: herald lab [--log-level LEVEL] [--skip-l2] [--skip-bgp] [--keep-logs]
+Usage: herald lab [--apiserver dev|real] [--log-level LEVEL] [--skip-l2] [--skip-bgp] [--keep-logs]
 
 Part 1, LB IPAM: starts the in-memory API server stand-in and the controller in this process,
 creates example nodes, IPPools and Services (documentation addresses only), prints what each
@@ -34,6 +38,10 @@ Part 3, BGP (root only): the same nodes with BIRD 2 as the top-of-rack router in
 its own; shows the router's ECMP route for each VIP (one next hop per node) and a drain that
 withdraws one node's paths at once.
 
+  --apiserver KIND    dev: the in-memory stand-in, up in well under a second (default);
+                      real: kube-apiserver and etcd on this machine (built once by
+                      scripts/cluster-binaries.sh), with the speakers as the herald-speaker
+                      ServiceAccount under deploy/speaker-rbac.yaml
   --log-level LEVEL   the controller's log level (default warn)
   --skip-l2           skip part 2
   --skip-bgp          skip part 3
@@ -79,8 +87,8 @@ async function patchService(clients: KubeClients, name: string, body: object): P
   await clients.core.patchNamespacedService({ name, namespace: LAB_NAMESPACE, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
 }
 
-export async function runLab(print: Print, logLevel = 'warn'): Promise<void> {
-  const server = await startDevApiServer({ host: '127.0.0.1', port: 0, crdDirs: [] });
+export async function runLab(print: Print, logLevel = 'warn', apiserver: ApiServerKind = 'dev'): Promise<void> {
+  const server = await startControlPlane({ kind: apiserver });
   const kc = new PooledKubeConfig();
   kc.loadFromString(server.kubeconfigYaml());
   const clients = makeClients(kc);
@@ -88,7 +96,7 @@ export async function runLab(print: Print, logLevel = 'warn'): Promise<void> {
   const config = { namespace: 'herald-system', identity: 'lab-controller', defaultServiceIpam: 'pool' as const, acceptAnnotations: new Set<never>(), logLevel };
   let running: RunningController | undefined;
   try {
-    print(`API server stand-in at ${server.url}`);
+    print(server.real === undefined ? `API server stand-in at ${server.url}` : `kube-apiserver ${server.real.binaries.kubeVersion} with etcd ${server.real.binaries.etcdVersion} at ${server.url}`);
     for (const ns of [LAB_NAMESPACE, 'herald-system']) await clients.core.createNamespace({ body: { metadata: { name: ns } } });
     for (const node of labNodes()) await clients.core.createNode({ body: node });
     for (const pool of labPools()) await clients.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: IPPOOL_PLURAL, body: pool });
@@ -126,7 +134,7 @@ export async function runLabCommand(argv: readonly string[]): Promise<number> {
     ({ values } = parseArgs({
       args: [...argv],
       strict: true,
-      options: { 'log-level': { type: 'string', default: 'warn' }, 'skip-l2': { type: 'boolean' }, 'skip-bgp': { type: 'boolean' }, 'keep-logs': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { apiserver: { type: 'string', default: 'dev' }, 'log-level': { type: 'string', default: 'warn' }, 'skip-l2': { type: 'boolean' }, 'skip-bgp': { type: 'boolean' }, 'keep-logs': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     }));
   } catch (err) {
     process.stderr.write(`herald lab: ${err instanceof Error ? err.message : String(err)}\n\n${HELP}`);
@@ -136,9 +144,31 @@ export async function runLabCommand(argv: readonly string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  const apiserver = values.apiserver;
+  if (apiserver !== 'dev' && apiserver !== 'real') {
+    process.stderr.write(`herald lab: --apiserver must be dev or real, not "${apiserver}"\n\n${HELP}`);
+    return 2;
+  }
+  if (apiserver === 'real') {
+    // Before anything starts: a missing build is one line saying what to run (issue #8).
+    const found = findBinaries();
+    if (!found.ok) {
+      process.stderr.write(`herald lab: ${found.message}\n`);
+      return 1;
+    }
+  }
   const print = (l: string) => process.stdout.write(`${l}\n`);
-  await runLab(print, values['log-level']);
-  if (values['skip-l2'] !== true) await runL2Demo(print, { keepDir: values['keep-logs'] === true });
-  if (values['skip-bgp'] !== true) await runBgpDemo(print, { keepDir: values['keep-logs'] === true });
+  try {
+    await runLab(print, values['log-level'], apiserver);
+    if (values['skip-l2'] !== true) await runL2Demo(print, { keepDir: values['keep-logs'] === true, apiserver });
+    if (values['skip-bgp'] !== true) await runBgpDemo(print, { keepDir: values['keep-logs'] === true, apiserver });
+  } catch (err) {
+    // A real control plane that does not come up says why (and where its log is) in one line.
+    if (err instanceof ControlPlaneError) {
+      process.stderr.write(`herald lab: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
   return 0;
 }

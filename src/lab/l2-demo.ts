@@ -1,6 +1,7 @@
 // `herald lab`, the L2 part: real namespaces, one speaker per node, a client that asks who has
 // each VIP (arping, ndisc6), then a crash of a holder and how long the client waited.
 import { isIP } from 'node:net';
+import type { ApiServerKind } from '../controlplane/control-plane.ts';
 import { desiredOwner, rankNodes } from '../election/hash.ts';
 import { vipLeaseName } from '../election/lease-names.ts';
 import { isLabError, messageOf } from './errors.ts';
@@ -14,6 +15,8 @@ type Print = (line: string) => void;
 export interface L2DemoOptions {
   readonly speakerLogLevel?: string;
   readonly keepDir?: boolean;
+  /** The control plane (default: the stand-in). */
+  readonly apiserver?: ApiServerKind;
 }
 
 const SERVICES: readonly [string, ServiceOptions, string][] = [
@@ -55,7 +58,7 @@ export async function runL2Demo(print: Print, opts: L2DemoOptions = {}): Promise
   print('\nL2 announcements in a network of namespaces: three nodes, a client, one segment.');
   let lab: L2Lab;
   try {
-    lab = await startL2Lab({ speakerLogLevel: opts.speakerLogLevel ?? 'info', keepDir: opts.keepDir, onStep: (s) => print(`  ${s}`) });
+    lab = await startL2Lab({ apiserver: opts.apiserver ?? 'dev', speakerLogLevel: opts.speakerLogLevel ?? 'info', keepDir: opts.keepDir, onStep: (s) => print(`  ${s}`) });
   } catch (err) {
     if (isLabError(err, 'CommandNotFound')) {
       print(`L2 announcements: skipped, ${messageOf(err)}.`);

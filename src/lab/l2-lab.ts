@@ -1,23 +1,24 @@
 // The L2 lab (issue #3, "The lab"): three node namespaces on one segment, each running its own
-// `herald speaker`, a client namespace that asks who answers (arping, ndisc6), and, in this
-// process, the API-server stand-in and the controller, reachable from the nodes over the host
-// link. Nothing but this file's helpers creates EndpointSlices: the lab is its own
-// kube-controller-manager. close() tears everything down, also after a failed start.
+// `herald speaker`, a client namespace that asks who answers (arping, ndisc6), the control plane
+// and the controller, reachable from the nodes over the host link. The control plane is the
+// API-server stand-in (in this process) or a real kube-apiserver with etcd (issue #8), chosen by
+// `apiserver` or HERALD_APISERVER. Nothing but this file's helpers creates EndpointSlices: the
+// lab is its own kube-controller-manager. close() tears everything down, also after a failed
+// start; the exit hooks remove its directories on Ctrl-C too.
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { V1Service } from '@kubernetes/client-node';
-import { startController } from '../controller/command.ts';
-import type { RunningController } from '../controller/command.ts';
-import { startDevApiServer } from '../devapi/server.ts';
-import type { DevApiServer } from '../devapi/server.ts';
+import { apiServerKind, installCrds, startControlPlane } from '../controlplane/control-plane.ts';
+import type { ApiServerKind, ControlPlane } from '../controlplane/control-plane.ts';
+import { DEPLOY_CRDS } from '../devapi/server.ts';
 import { vipLeaseName } from '../election/lease-names.ts';
 import { PooledKubeConfig, apiStatus, makeClients } from '../kube/client.ts';
 import type { KubeClients } from '../kube/client.ts';
 import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL } from '../kube/ippool-types.ts';
-import { createLogger } from '../observability/logger.ts';
 import { L2POLICY_PLURAL } from '../speaker/policy.ts';
 import type { L2AnnouncementPolicy } from '../speaker/policy.ts';
 import { LabError, messageOf } from './errors.ts';
@@ -28,24 +29,34 @@ import { BGP_GROUP, BGP_VERSION, BGPPEER_PLURAL, BGPPOLICY_PLURAL } from '../bgp
 import type { BGPAnnouncementPolicy } from '../bgp/crd-types.ts';
 import { LAB_PASSWORD_SECRET, LAB_PEER, labBgpPeers, labBgpPolicy, startRouter } from './bgp-router.ts';
 import type { LabRouter, RouterKind } from './bgp-router.ts';
+import { closeAtExit } from './exit-hooks.ts';
+import { forbiddenLines } from './log-scan.ts';
+import { labController } from './lab-controller.ts';
+import type { LabController } from './lab-controller.ts';
+import { labCredentials } from './lab-credentials.ts';
+import type { LabCredentials } from './lab-credentials.ts';
 import { buildLabNetwork } from './netns.ts';
 import type { LabHost, LabNetwork } from './netns.ts';
 import { pollUntil } from './poll.ts';
 import type { PollOptions } from './poll.ts';
-import { SPEAKER_HEALTH_PORT, Speakers, hostPort, speakerFlags } from './speakers.ts';
+import { SPEAKER_HEALTH_PORT, Speakers, hostPort, speakerFlags, writeHeartbeatKey } from './speakers.ts';
 import type { Exit } from './speakers.ts';
 
 /** `src/cli.ts` under type stripping, `dist/cli.js` after a build: the CLI beside this module. */
 const CLI = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../cli.ts' : '../cli.js', import.meta.url));
 
 export interface L2LabOptions {
+  /** The control plane: the stand-in or a real kube-apiserver with etcd (default: HERALD_APISERVER, else the stand-in). */
+  readonly apiserver?: ApiServerKind;
+  /** Run the controller as a `herald controller` process (its own ServiceAccount on a real server) rather than in this process. */
+  readonly controllerProcess?: boolean;
   /** The speakers' --log-level (default info: their logs go to files, see `dir`). */
   readonly speakerLogLevel?: string;
-  /** The in-process controller's log level (default silent). */
+  /** The controller's log level (default silent in this process, info as a process: its log is `controller.log` in `dir`). */
   readonly controllerLogLevel?: string;
   /** The speaker's command line from its flags (default: this Node, the CLI beside this module, `speaker`). */
   readonly speakerCommand?: (flags: readonly string[]) => readonly string[];
-  /** Keep the temp dir (kubeconfig, speaker logs) after close (default false). */
+  /** Keep the temp dir (kubeconfig, speaker logs) and a real server's (its logs) after close (default false). */
   readonly keepDir?: boolean;
   /** Progress lines while starting. */
   readonly onStep?: (step: string) => void;
@@ -62,11 +73,16 @@ export interface L2LabOptions {
 export interface L2Lab {
   readonly network: LabNetwork;
   readonly nodes: readonly LabHost[];
-  readonly api: DevApiServer;
+  readonly controlPlane: ControlPlane;
+  /** Admin clients. */
   readonly clients: KubeClients;
-  /** Temp dir with the kubeconfig and one `speaker-<node>.log` per node. */
+  /** Temp dir with the kubeconfigs and one `speaker-<node>.log` per node. */
   readonly dir: string;
+  /** An admin kubeconfig (for `herald status`, kubectl). */
   readonly kubeconfig: string;
+  /** How the speakers and a controller process authenticate: their ServiceAccounts on a real server. */
+  readonly credentials: LabCredentials;
+  readonly controller: LabController;
   /** The router, when started with `bgp: true`. */
   readonly router: LabRouter | null;
   /** The names of the BGPPeers the lab created ([] without `bgp`). */
@@ -92,10 +108,23 @@ export interface L2Lab {
   /** Starts the node's speaker again (stopping it first if it runs) and waits until it is healthy. */
   restartSpeaker(node: string): Promise<void>;
   speakerRunning(node: string): boolean;
+  /** The pid of the node's speaker process (undefined before its first start). */
+  speakerPid(node: string): number | undefined;
+  /**
+   * Creates again what the lab set up — Herald's CRDs, the namespaces, Nodes, pool, default
+   * policy, BGP objects, RBAC and fresh ServiceAccount tokens in the kubeconfig files — where
+   * missing: the cluster restored from its manifests after etcd lost everything. Processes that
+   * run keep their old tokens until restarted.
+   */
+  reseed(): Promise<void>;
   /** Merges labels into the Node; null removes one. */
   labelNode(node: string, labels: Readonly<Record<string, string | null>>): Promise<void>;
   /** The speakers' log tails, for failure messages. */
   logTails(lines?: number): string;
+  /** The last `lines` (default 200) lines of one speaker's log. */
+  speakerLog(node: string, lines?: number): string;
+  /** Log lines of the speakers and a controller process that show a request refused (HTTP 403), prefixed by the file name. */
+  forbidden(): string[];
   close(): Promise<void>;
 }
 
@@ -128,50 +157,63 @@ export async function startL2Lab(opts: L2LabOptions = {}): Promise<L2Lab> {
     undo.push(() => network.close());
     const host = network.host;
     if (host === null) throw new LabError('InvalidOptions', 'the lab network has no host link');
-    const api = await startDevApiServer({ host: host.ipv4, port: 0, crdDirs: [] });
-    undo.push(() => api.close());
+    const kind = opts.apiserver ?? apiServerKind();
+    const plane = await startControlPlane({ kind, host: host.ipv4, ...(opts.keepDir === true ? { keepDir: true } : {}) });
+    undo.push(() => plane.close());
+    const unregister = closeAtExit({ closeSync: () => removeDirs([opts.keepDir === true ? null : dir, plane.real !== undefined && opts.keepDir !== true ? plane.real.dir : null]) });
+    undo.push(async () => unregister());
     const kubeconfig = join(dir, 'kubeconfig');
-    await api.writeKubeconfig(kubeconfig);
-    step(`API server stand-in at ${api.url}`);
+    await plane.writeKubeconfig(kubeconfig);
+    step(plane.real !== undefined ? `control plane: kube-apiserver ${plane.real.binaries.kubeVersion} and etcd ${plane.real.binaries.etcdVersion} at ${plane.url}` : `control plane: the API server stand-in at ${plane.url}`);
     const kc = new PooledKubeConfig();
-    kc.loadFromString(api.kubeconfigYaml());
+    kc.loadFromString(plane.kubeconfigYaml());
     const clients = makeClients(kc);
+    const bgpSeed = opts.bgp === true && network.router !== null ? { kind: opts.router ?? 'bird', router: network.router, nodes: network.nodes, password: opts.bgpPassword, policy: opts.bgpPolicy } : null;
     await seed(clients, network.nodes);
+    const credentials = await labCredentials(plane, dir, SPEAKER_NAMESPACE);
     let router: LabRouter | null = null;
     const bgpPeers: string[] = [];
-    if (opts.bgp === true && network.router !== null) {
-      const kind = opts.router ?? 'bird';
+    if (bgpSeed !== null) {
+      const kind = bgpSeed.kind;
       step(`router: ${kind === 'frr' ? "FRR's bgpd" : 'BIRD 2'} in its own namespace, peering with every node`);
-      const password = opts.bgpPassword;
+      const password = bgpSeed.password;
       router = await startRouter(network, join(dir, kind), { kind, ...(password === undefined ? {} : { passwords: Object.fromEntries(network.nodes.map((n) => [n.name, password])) }) });
-      if (password !== undefined) {
-        await clients.core.createNamespacedSecret({ namespace: SPEAKER_NAMESPACE, body: { metadata: { name: LAB_PASSWORD_SECRET }, stringData: { [LAB_PEER]: password } } });
-      }
-      for (const peer of labBgpPeers(kind, network.router, network.nodes, password === undefined ? {} : { passwordSecretRef: { name: LAB_PASSWORD_SECRET, key: LAB_PEER } })) {
-        await clients.custom.createClusterCustomObject({ group: BGP_GROUP, version: BGP_VERSION, plural: BGPPEER_PLURAL, body: peer });
-        bgpPeers.push(peer.metadata.name ?? '');
-      }
-      await clients.custom.createClusterCustomObject({ group: BGP_GROUP, version: BGP_VERSION, plural: BGPPOLICY_PLURAL, body: labBgpPolicy(opts.bgpPolicy) });
+      bgpPeers.push(...(await seedBgp(clients, bgpSeed)));
     }
-    const level = opts.controllerLogLevel ?? 'silent';
-    const config = { namespace: SPEAKER_NAMESPACE, identity: 'lab-controller', defaultServiceIpam: 'pool' as const, acceptAnnotations: new Set<never>(), logLevel: level };
-    const controller: RunningController = await startController(config, createLogger({ name: 'herald-lab-controller', level }), clients);
+    const controllerProcess = opts.controllerProcess === true;
+    const controller = labController({
+      mode: controllerProcess ? 'process' : 'in-process',
+      clients,
+      namespace: SPEAKER_NAMESPACE,
+      kubeconfig: credentials.controllerKubeconfig,
+      logFile: join(dir, 'controller.log'),
+      logLevel: opts.controllerLogLevel ?? (controllerProcess ? 'info' : 'silent'),
+    });
     undo.push(() => controller.stop());
+    step(controllerProcess ? `controller: a \`herald controller\` process (${credentials.speakers === 'serviceaccount' ? 'ServiceAccount herald-controller' : 'admin'})` : 'controller: in this process');
+    await controller.start();
     const command = opts.speakerCommand ?? ((flags) => [process.execPath, CLI, 'speaker', ...flags]);
+    const heartbeatKey = writeHeartbeatKey(dir);
     const speakers = new Speakers(
       network,
       network.nodes.map((node) => ({
         node,
-        argv: command(speakerFlags(node, kubeconfig, SPEAKER_NAMESPACE, opts.speakerLogLevel ?? 'info')),
+        argv: command(speakerFlags(node, credentials.speakerKubeconfig, SPEAKER_NAMESPACE, opts.speakerLogLevel ?? 'info', heartbeatKey)),
         logFile: join(dir, `speaker-${node.name}.log`),
         health: hostPort(node.mgmt?.ipv4 ?? '', SPEAKER_HEALTH_PORT),
       })),
     );
     // Stopped before the API server: a speaker's SIGTERM handover needs the API while it drains.
     undo.push(() => speakers.stopAll('SIGTERM', 3000));
-    step('speakers: one per node namespace');
+    step(`speakers: one per node namespace (${credentials.speakers === 'serviceaccount' ? 'ServiceAccount herald-speaker, deploy/speaker-rbac.yaml' : 'admin: the stand-in has no authorization'})`);
     await Promise.all(network.nodes.map((n) => speakers.start(n.name)));
-    return makeLab({ network, api, clients, dir, kubeconfig, speakers, router, bgpPeers, close: teardown });
+    const reseed = async (): Promise<void> => {
+      if (plane.real !== undefined) await installCrds(plane.real.admin, DEPLOY_CRDS);
+      await seed(clients, network.nodes);
+      if (bgpSeed !== null) await seedBgp(clients, bgpSeed);
+      await credentials.refresh();
+    };
+    return makeLab({ network, plane, clients, dir, kubeconfig, credentials, controller, speakers, router, bgpPeers, reseed, close: teardown });
   } catch (err) {
     try {
       await teardown();
@@ -182,21 +224,60 @@ export async function startL2Lab(opts: L2LabOptions = {}): Promise<L2Lab> {
   }
 }
 
+function removeDirs(dirs: readonly (string | null)[]): void {
+  for (const d of dirs) if (d !== null) rmSync(d, { recursive: true, force: true });
+}
+
+/** Creates an object unless it exists (409): seeding twice, as after an etcd wipe, is harmless. */
+async function createIfMissing(create: () => Promise<unknown>): Promise<void> {
+  try {
+    await create();
+  } catch (err) {
+    if (apiStatus(err) !== 409) throw err;
+  }
+}
+
 /** Namespaces, Nodes, the pool and the default policy. */
 async function seed(clients: KubeClients, nodes: readonly LabHost[]): Promise<void> {
-  for (const name of [SPEAKER_NAMESPACE, L2_LAB_NAMESPACE]) await clients.core.createNamespace({ body: { metadata: { name } } });
-  for (const n of nodes) await clients.core.createNode({ body: labNode(n) });
-  await clients.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: IPPOOL_PLURAL, body: labPool() });
-  await clients.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: L2POLICY_PLURAL, body: defaultPolicy() });
+  for (const name of [SPEAKER_NAMESPACE, L2_LAB_NAMESPACE]) await createIfMissing(() => clients.core.createNamespace({ body: { metadata: { name } } }));
+  for (const n of nodes) await createIfMissing(() => clients.core.createNode({ body: labNode(n) }));
+  await createIfMissing(() => clients.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: IPPOOL_PLURAL, body: labPool() }));
+  await createIfMissing(() => clients.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: L2POLICY_PLURAL, body: defaultPolicy() }));
+}
+
+interface BgpSeed {
+  kind: RouterKind;
+  router: LabHost;
+  nodes: readonly LabHost[];
+  password: string | undefined;
+  policy: Partial<BGPAnnouncementPolicy['spec']> | undefined;
+}
+
+/** The password Secret, the BGPPeers and the BGPAnnouncementPolicy; returns the peers' names. */
+async function seedBgp(clients: KubeClients, b: BgpSeed): Promise<string[]> {
+  const password = b.password;
+  if (password !== undefined) {
+    await createIfMissing(() => clients.core.createNamespacedSecret({ namespace: SPEAKER_NAMESPACE, body: { metadata: { name: LAB_PASSWORD_SECRET }, stringData: { [LAB_PEER]: password } } }));
+  }
+  const names: string[] = [];
+  for (const peer of labBgpPeers(b.kind, b.router, b.nodes, password === undefined ? {} : { passwordSecretRef: { name: LAB_PASSWORD_SECRET, key: LAB_PEER } })) {
+    await createIfMissing(() => clients.custom.createClusterCustomObject({ group: BGP_GROUP, version: BGP_VERSION, plural: BGPPEER_PLURAL, body: peer }));
+    names.push(peer.metadata.name ?? '');
+  }
+  await createIfMissing(() => clients.custom.createClusterCustomObject({ group: BGP_GROUP, version: BGP_VERSION, plural: BGPPOLICY_PLURAL, body: labBgpPolicy(b.policy) }));
+  return names;
 }
 
 interface Parts {
   network: LabNetwork;
-  api: DevApiServer;
+  plane: ControlPlane;
   clients: KubeClients;
   dir: string;
   kubeconfig: string;
+  credentials: LabCredentials;
+  controller: LabController;
   speakers: Speakers;
+  reseed: () => Promise<void>;
   router: LabRouter | null;
   bgpPeers: readonly string[];
   close: () => Promise<void>;
@@ -214,10 +295,12 @@ function makeLab(p: Parts): L2Lab {
   return {
     network,
     nodes: network.nodes,
-    api: p.api,
+    controlPlane: p.plane,
     clients,
     dir: p.dir,
     kubeconfig: p.kubeconfig,
+    credentials: p.credentials,
+    controller: p.controller,
     router: p.router,
     bgpPeers: p.bgpPeers,
     createService: (name, opts) => clients.core.createNamespacedService({ namespace, body: labService(name, opts) }),
@@ -273,10 +356,14 @@ function makeLab(p: Parts): L2Lab {
     killSpeaker: (node, signal) => speakers.kill(node, signal),
     restartSpeaker: (node) => speakers.restart(node),
     speakerRunning: (node) => speakers.isRunning(node),
+    speakerPid: (node) => speakers.pid(node),
+    reseed: p.reseed,
     async labelNode(node, labels) {
       await clients.core.patchNode({ name: node, body: { metadata: { labels } } }, merge);
     },
-    logTails: (lines) => [speakers.logTails(lines), p.router?.logTail(lines) ?? ''].filter((t) => t !== '').join('\n'),
+    logTails: (lines) => [speakers.logTails(lines), p.controller.logTail(lines), p.router?.logTail(lines) ?? ''].filter((t) => t !== '').join('\n'),
+    speakerLog: (node, lines = 200) => speakers.logTail(node, lines),
+    forbidden: () => forbiddenLines([...network.nodes.map((n) => join(p.dir, `speaker-${n.name}.log`)), join(p.dir, 'controller.log')]),
     close() {
       closing ??= p.close();
       return closing;

@@ -2,7 +2,9 @@
 // file, started, signalled and restarted by node name. The network (netns.ts) owns the
 // processes for cleanup: whatever is spawned here dies with the lab, even on a failed start.
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LabError, messageOf } from './errors.ts';
@@ -21,11 +23,22 @@ export interface SpeakerSpec {
   readonly health: string;
 }
 
-/** `herald speaker`'s flags for one lab node (the contract in issue #3 and docs/l2.md). */
-export function speakerFlags(node: LabHost, kubeconfig: string, namespace: string, logLevel: string): string[] {
+/**
+ * `herald speaker`'s flags for one lab node (the contract in issue #3 and docs/l2.md). The
+ * heartbeats are signed with `heartbeatKeyFile`, as in a cluster (issue #14: the speaker refuses
+ * to start without a key unless told --insecure-heartbeats); writeHeartbeatKey makes one.
+ */
+export function speakerFlags(node: LabHost, kubeconfig: string, namespace: string, logLevel: string, heartbeatKeyFile: string): string[] {
   const mgmt = node.mgmt?.ipv4;
   if (mgmt === undefined) throw new LabError('InvalidOptions', `node ${node.name} has no management address: build the lab with hostLink: true`);
-  return ['--node-name', node.name, '--kubeconfig', kubeconfig, '--namespace', namespace, '--metrics-addr', `${mgmt}:${SPEAKER_METRICS_PORT}`, '--health-addr', `${mgmt}:${SPEAKER_HEALTH_PORT}`, '--heartbeat-port', String(HEARTBEAT_PORT), '--log-level', logLevel];
+  return ['--node-name', node.name, '--kubeconfig', kubeconfig, '--namespace', namespace, '--metrics-addr', `${mgmt}:${SPEAKER_METRICS_PORT}`, '--health-addr', `${mgmt}:${SPEAKER_HEALTH_PORT}`, '--heartbeat-port', String(HEARTBEAT_PORT), '--heartbeat-key-file', heartbeatKeyFile, '--log-level', logLevel];
+}
+
+/** A fresh 32-byte heartbeat key in `dir` (mode 0600), shared by the lab's speakers; returns its path. */
+export function writeHeartbeatKey(dir: string): string {
+  const file = join(dir, 'heartbeat.key');
+  writeFileSync(file, randomBytes(32), { mode: 0o600 });
+  return file;
 }
 
 export function hostPort(host: string, port: number): string {
@@ -61,6 +74,11 @@ export class Speakers {
   isRunning(node: string): boolean {
     const r = this.#running.get(node);
     return r !== undefined && r.child.exitCode === null && r.child.signalCode === null;
+  }
+
+  /** The pid of the node's speaker (the last one started), or undefined. */
+  pid(node: string): number | undefined {
+    return this.#running.get(node)?.child.pid;
   }
 
   /** Starts the node's speaker and waits (up to `timeoutMs`) until its /healthz answers 200. */

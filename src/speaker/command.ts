@@ -1,5 +1,4 @@
 // `herald speaker`: flags, observability and signals around the L2 speaker (l2-speaker.ts).
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { VersionApi } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -25,6 +24,7 @@ import { addonFailure, addonLoadMessage, bgpPortFailure, capabilityFailure, hear
 import { readLocalInterfaces } from './local-interfaces.ts';
 import { nodeProblem } from './nodes.ts';
 import type { L2SpeakerConfig, L2SpeakerDeps } from './l2-speaker.ts';
+import { KEY_RELOAD_MS, LiveHeartbeatKeys } from './heartbeat-keys.ts';
 import { createSpeakerMetrics } from './metrics.ts';
 import type { SpeakerMetrics } from './metrics.ts';
 
@@ -38,7 +38,14 @@ Usage: herald speaker [flags]
   --metrics-addr ADDR           serve /metrics on ADDR, e.g. :9423 (default: off)
   --health-addr ADDR            serve /healthz and /readyz on ADDR, e.g. :9424 (default: off)
   --heartbeat-port PORT         UDP port of the heartbeats between speakers (default: 9425)
-  --heartbeat-key-file FILE     shared key that authenticates heartbeats (HMAC-SHA256; default: none)
+  --heartbeat-key-file FILE     the key that signs and checks heartbeats (HMAC-SHA256), the same on every
+                                node: the Secret herald-system/herald-heartbeat-key that herald controller
+                                creates (deploy/speaker.yaml mounts it); read again every 10 s
+  --heartbeat-accept-key-file FILE
+                                a second key accepted while the file exists: the previous or the next key
+                                during a rotation (docs/l2.md, "Rotating the heartbeat key")
+  --insecure-heartbeats         run without a key: heartbeats are not authenticated, and any host on the
+                                segment can keep a dead node "alive" (not for production)
   --heartbeat-interval DUR      h (default 100ms); the timings below are checked together and an
   --peer-dead-after DUR         D (default 600ms)  invalid one falls back to its default with a warning
   --fence-after DUR             F (default 350ms)  (docs/l2.md, "Timings and flags")
@@ -70,6 +77,8 @@ export interface SpeakerFlags {
   speaker: L2SpeakerConfig;
   /** Why some timings were replaced by their defaults. */
   warnings: string[];
+  /** The heartbeat keys, reloaded from their files; null with --insecure-heartbeats (issue #14). */
+  heartbeatKeys: LiveHeartbeatKeys | null;
 }
 
 const DURATION = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m)$/;
@@ -111,6 +120,8 @@ export function parseSpeakerArgs(argv: readonly string[], env: NodeJS.ProcessEnv
         'health-addr': { type: 'string' },
         'heartbeat-port': { type: 'string', default: '9425' },
         'heartbeat-key-file': { type: 'string' },
+        'heartbeat-accept-key-file': { type: 'string' },
+        'insecure-heartbeats': { type: 'boolean', default: false },
         'gratuitous-count': { type: 'string', default: String(DEFAULT_GRATUITOUS.count) },
         'gratuitous-interval': { type: 'string', default: `${DEFAULT_GRATUITOUS.intervalMs}ms` },
         'drain-timeout': { type: 'string', default: '8s' },
@@ -158,21 +169,11 @@ export function parseSpeakerArgs(argv: readonly string[], env: NodeJS.ProcessEnv
   }
   const count = Number(values['gratuitous-count']);
   if (!Number.isInteger(count) || count < 0 || count > 10) return { ok: false, error: `--gratuitous-count must be 0..10, not "${values['gratuitous-count']}"` };
-  let heartbeatKey: Uint8Array | undefined;
-  const keyFile = values['heartbeat-key-file'];
-  if (keyFile !== undefined) {
-    if (keyFile === '') return { ok: false, error: '--heartbeat-key-file is empty: give the path of the key file (the same on every node)' };
-    try {
-      heartbeatKey = new Uint8Array(readFileSync(keyFile));
-    } catch (err) {
-      const code = typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : '';
-      const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'is not readable (permission denied)' : `cannot be read (${err instanceof Error ? err.message : String(err)})`;
-      return { ok: false, environment: 'HERALD_KEY_FILE', error: `--heartbeat-key-file "${keyFile}" ${why}; mount the Secret with the heartbeat key there (docs/l2.md), or leave the flag out` };
-    }
-    if (heartbeatKey.length < 16) return { ok: false, environment: 'HERALD_KEY_FILE', error: `--heartbeat-key-file "${keyFile}" holds ${heartbeatKey.length} bytes; a heartbeat key must hold at least 16 bytes (e.g. \`head -c 32 /dev/urandom\`)` };
-  }
   const bgpPort = Number(values['bgp-listen-port']);
   if (!Number.isInteger(bgpPort) || bgpPort < 0 || bgpPort > 65535) return { ok: false, error: `--bgp-listen-port must be 0..65535, not "${values['bgp-listen-port']}"` };
+  // Last: every mistake in a flag's form (exit 2) is said before what a file holds (exit 1).
+  const keys = heartbeatKeyFlags(values['heartbeat-key-file'], values['heartbeat-accept-key-file'], values['insecure-heartbeats']);
+  if (!keys.ok) return keys;
   const checked = checkTimings(overrides);
   return {
     ok: true,
@@ -184,18 +185,80 @@ export function parseSpeakerArgs(argv: readonly string[], env: NodeJS.ProcessEnv
       drainMs: durations['drain-timeout'] ?? 8000,
       bgpListenPort: bgpPort,
       warnings: checked.problems,
+      heartbeatKeys: keys.keys,
       speaker: {
         node,
         namespace,
         adapter: adapter.value,
         timings: checked.timings,
         heartbeatPort: port,
-        ...(heartbeatKey === undefined ? {} : { heartbeatKey }),
+        ...(keys.keys === null ? {} : { heartbeatKey: keys.keys }),
         gratuitous: { count, intervalMs: durations['gratuitous-interval'] ?? DEFAULT_GRATUITOUS.intervalMs },
         resyncMs: 5000,
       },
     },
   };
+}
+
+/**
+ * The heartbeat key flags (issue #14): a key, or an explicit --insecure-heartbeats. No key at all
+ * is an environment error (exit 1): the Secret is not mounted.
+ */
+function heartbeatKeyFlags(keyFile: string | undefined, acceptFile: string | undefined, insecure: boolean): { ok: true; keys: LiveHeartbeatKeys | null } | { ok: false; error: string; environment?: string } {
+  if (keyFile === '') return { ok: false, error: '--heartbeat-key-file is empty: give the path of the key file (the same on every node)' };
+  if (acceptFile === '') return { ok: false, error: '--heartbeat-accept-key-file is empty: give the path of the second key file, or leave the flag out' };
+  if (insecure && (keyFile !== undefined || acceptFile !== undefined)) return { ok: false, error: '--insecure-heartbeats contradicts --heartbeat-key-file and --heartbeat-accept-key-file: keep the key, or drop it' };
+  if (insecure) return { ok: true, keys: null };
+  if (keyFile === undefined) {
+    if (acceptFile !== undefined) return { ok: false, error: '--heartbeat-accept-key-file needs --heartbeat-key-file: the second key is only accepted, never used to sign' };
+    return { ok: false, environment: 'HERALD_NO_HEARTBEAT_KEY', error: 'no heartbeat key: pass --heartbeat-key-file with the Secret herald-system/herald-heartbeat-key mounted (herald controller creates it; deploy/speaker.yaml mounts it), or --insecure-heartbeats to run unauthenticated (docs/l2.md)' };
+  }
+  const opened = LiveHeartbeatKeys.open(acceptFile === undefined ? { key: keyFile } : { key: keyFile, accept: acceptFile });
+  return opened.ok ? { ok: true, keys: opened.keys } : { ok: false, environment: 'HERALD_KEY_FILE', error: opened.error };
+}
+
+/**
+ * Reads the key files again every KEY_RELOAD_MS: a safe step of a rotation is taken at once, an
+ * unsafe change or an unreadable file keeps the keys in use and is said once (issue #14). Key
+ * ids only, never key bytes.
+ */
+function watchHeartbeatKeys(keys: LiveHeartbeatKeys | null, metrics: SpeakerMetrics, log: Logger, everyMs = KEY_RELOAD_MS): () => void {
+  const show = (sign: string, also: string): void => {
+    metrics.heartbeatKeyInfo.reset();
+    metrics.heartbeatKeyInfo.set({ sign, also }, 1);
+  };
+  if (keys === null) {
+    show('none', 'none');
+    log.warn({ code: 'HERALD_INSECURE_HEARTBEATS' }, 'heartbeats are not authenticated (--insecure-heartbeats): any host on the segment can forge them and keep a dead node\'s VIPs dark; mount the heartbeat key instead (docs/l2.md)');
+    return () => undefined;
+  }
+  const first = keys.ids();
+  show(first.sign, first.also);
+  log.info({ signKey: first.sign, alsoKey: first.also }, 'heartbeats are signed');
+  let told = '';
+  const timer = setInterval(() => {
+    const r = keys.reload();
+    if (r.kind === 'same') {
+      told = '';
+      return;
+    }
+    if (r.kind === 'rotated') {
+      told = '';
+      show(r.to.sign, r.to.also);
+      log.info({ signKey: r.to.sign, alsoKey: r.to.also, wasSignKey: r.from.sign, wasAlsoKey: r.from.also }, 'heartbeat keys changed');
+      return;
+    }
+    const said = r.kind === 'unsafe' ? `${r.found.sign}/${r.found.also}` : r.error;
+    if (said === told) return;
+    told = said;
+    if (r.kind === 'unsafe') {
+      log.warn({ code: 'HERALD_HEARTBEAT_KEY_UNSAFE_CHANGE', signKey: r.kept.sign, alsoKey: r.kept.also, foundSignKey: r.found.sign, foundAlsoKey: r.found.also }, 'the heartbeat key files changed in one step that nodes not yet reloaded could not follow; keeping the keys in use. Rotate in three steps (docs/l2.md, "Rotating the heartbeat key")');
+    } else {
+      log.warn({ code: 'HERALD_KEY_FILE', signKey: r.kept.sign, alsoKey: r.kept.also }, `heartbeat keys not reloaded: ${r.error}; keeping the keys in use`);
+    }
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 export interface RunningSpeaker {
@@ -244,6 +307,7 @@ export async function startSpeaker(flags: SpeakerFlags, log: Logger, deps: Parti
     // An API problem is the reason, said the way the log says it (issue #8 point 6).
     readiness: () => health?.readiness() ?? (l2.ready && b.isSynced() ? { ok: true, reason: 'caches and Leases synced' } : { ok: false, reason: 'caches or Leases not synced yet' }),
   }, log);
+  const stopKeyWatch = watchHeartbeatKeys(flags.heartbeatKeys, metrics, log);
   const versionCheck = health?.checkVersion(() => clients.kc.makeApiClient(VersionApi).getCode());
   const checkPolicies = policyInterfaceCheck(flags.speaker.node, inputs, deps, log);
   const periodic = setInterval(() => {
@@ -252,6 +316,7 @@ export async function startSpeaker(flags: SpeakerFlags, log: Logger, deps: Parti
   }, flags.speaker.resyncMs);
   const stopAll = async (drainMs: number): Promise<void> => {
     clearInterval(periodic);
+    stopKeyWatch();
     versionCheck?.stop();
     const mode = bgpStopMode(inputs.node(flags.speaker.node));
     await Promise.all([l2.stop({ drainMs }), b.stop(mode, mode === 'shutdown' ? `node ${flags.speaker.node} is leaving` : `herald speaker on ${flags.speaker.node} restarting`)]);

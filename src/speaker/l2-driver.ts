@@ -3,10 +3,12 @@
 // heartbeat and node-Lease cadence, and hands the L2 backend the table of VIPs to answer for.
 // I/O goes through three small ports so the same code runs against fakes in virtual time.
 import type { Election } from '../election/election.ts';
-import type { Heartbeat } from '../election/heartbeat.ts';
+import type { Heartbeat, HeartbeatKey } from '../election/heartbeat.ts';
 import { decodeHeartbeat, fitHeartbeat } from '../election/heartbeat.ts';
+import { ReplayGuard } from '../election/heartbeat-replay.ts';
 import type { NodeStamp } from '../election/peers.ts';
-import type { LeaseRecord, LeaseView, StartCause, StopReason, VipAction, WriteResult } from '../election/vip-machine.ts';
+import type { LeaseList, LeaseRecord, LeaseView, StartCause, StopReason, VipAction, WriteResult } from '../election/vip-machine.ts';
+import { isNews, versionOf } from '../election/vip-machine.ts';
 import type { DesiredState } from './desired.ts';
 import { electionInput } from './desired.ts';
 
@@ -21,10 +23,13 @@ export interface Endpoint {
 /** The Kubernetes side: VIP Lease writes, the own node Lease, a fresh list of VIP Leases. */
 export interface LeasePort {
   write(action: WriteAction): Promise<WriteResult>;
-  renewNodeLease(stamp: NodeStamp): Promise<boolean>;
-  listVipLeases(): Promise<Map<string, LeaseRecord>>;
+  /** true: written; 'refused': 401 Unauthorized; false: any other failure. */
+  renewNodeLease(stamp: NodeStamp): Promise<boolean | 'refused'>;
+  listVipLeases(): Promise<LeaseList>;
   /** One VIP Lease as the API has it now. */
   readVipLease(ip: string): Promise<LeaseView>;
+  /** The VIP Leases in the watch's cache now (no request): what the self-check compares with. */
+  cachedVipLeases(): ReadonlyMap<string, LeaseRecord>;
 }
 
 export interface HeartbeatPort {
@@ -50,6 +55,11 @@ export interface DriverHooks {
   onHeartbeat?(): void;
   /** A take from a dead holder: ms from its last heartbeat heard here to answering. */
   onFailover?(ms: number): void;
+  /**
+   * The self-check repaired something (issue #10): `lease`, VIPs whose view was behind the watch's
+   * cache; `table`, VIPs the announcer's table had wrong. Either is a bug to report.
+   */
+  onRepair?(what: 'lease' | 'table', ips: readonly string[]): void;
   onError?(what: string, err: unknown): void;
 }
 
@@ -59,11 +69,15 @@ export interface L2DriverOptions {
   heartbeats: HeartbeatPort;
   announcer: AnnouncerPort;
   clock: Clock;
-  /** HMAC key for heartbeats (docs/l2.md); none = unauthenticated. */
-  key?: Uint8Array;
+  /** HMAC key for heartbeats, or a rotation's two (docs/l2.md; issue #14); none = unauthenticated. */
+  key?: HeartbeatKey;
   heartbeatIntervalMs: number;
+  /** How often the self-check runs (issue #10; default 5 s). */
+  selfCheckMs?: number;
   hooks?: DriverHooks;
 }
+
+const SELF_CHECK_MS = 5_000;
 
 const NO_INTERFACES: readonly string[] = [];
 
@@ -76,10 +90,13 @@ export class L2Driver {
   readonly #nodeAddresses = new Map<string, Set<string>>();
   readonly #answering = new Set<string>();
   readonly #lastHeard = new Map<string, number>();
+  /** Issue #14: a captured signed heartbeat, sent again, must not keep a dead node alive. */
+  readonly #replays = new ReplayGuard();
   /** The last view of every VIP Lease seen, desired or not: a VIP that becomes desired later
    *  starts from it (the election knows only desired VIPs, and an `unknown` one never moves). */
   readonly #leaseViews = new Map<string, LeaseView>();
   #leasesSynced = false;
+  #nextCheckAt = -Infinity;
   #tickTimer: unknown = null;
   #wakeTimer: unknown = null;
   #wakeAt: number | null = null;
@@ -121,23 +138,38 @@ export class L2Driver {
 
   onNodeLease(node: string, stamp: NodeStamp | null, endpoints: readonly Endpoint[]): void {
     if (node === this.#e.me) return;
+    this.#replays.onStamp(node, stamp?.incarnation ?? null);
     if (stamp === null) this.#peerEndpoints.delete(node);
     else this.#peerEndpoints.set(node, [...endpoints]);
     this.#apply(this.#e.onNodeLease(node, stamp, this.#now()));
   }
 
+  /** A watch event, or a read: `isNews` decides, here as in the election (issue #10). */
   onVipLease(ip: string, view: LeaseView): void {
-    if (view.kind === 'absent') this.#leaseViews.delete(ip);
-    else this.#leaseViews.set(ip, view);
+    this.#remember(ip, view);
     this.#apply(this.#e.onLease(ip, view, this.#now()));
   }
 
-  /** A full list of the VIP Leases whose request was sent at `startedAt`. */
-  onLeaseSync(leases: ReadonlyMap<string, LeaseRecord>, startedAt: number): void {
-    this.#leaseViews.clear();
-    for (const [ip, record] of leases) this.#leaseViews.set(ip, { kind: 'present', record });
+  #remember(ip: string, view: LeaseView): void {
+    const known = this.#leaseViews.get(ip);
+    if (known !== undefined && !isNews(view, { kind: known.kind, version: versionOf(known) })) return;
+    if (view.kind === 'absent') this.#leaseViews.delete(ip);
+    else this.#leaseViews.set(ip, view);
+  }
+
+  /**
+   * A full list of the VIP Leases whose request was sent at `startedAt`, as of the resourceVersion
+   * `version` (when known). The watch goes on while a list is out, so an entry can be older than
+   * what it showed meanwhile: that entry changes nothing (issue #10).
+   */
+  onLeaseSync(leases: ReadonlyMap<string, LeaseRecord>, startedAt: number, version: string | null = null): void {
+    const absent: LeaseView = version === null ? { kind: 'absent' } : { kind: 'absent', asOf: version };
+    // After a 401 the store may have been replaced, its versions started over (Election.onLeaseSync).
+    if (this.#e.storeReplaced) this.#leaseViews.clear();
+    for (const ip of [...this.#leaseViews.keys()]) if (!leases.has(ip)) this.#remember(ip, absent);
+    for (const [ip, record] of leases) this.#remember(ip, { kind: 'present', record });
     this.#leasesSynced = true;
-    this.#apply(this.#e.onLeaseSync(leases, startedAt, this.#now()));
+    this.#apply(this.#e.onLeaseSync(leases, startedAt, this.#now(), version));
   }
 
   onDatagram(bytes: Uint8Array, from: Endpoint): void {
@@ -152,6 +184,11 @@ export class L2Driver {
     // the segment could otherwise keep a dead holder "alive".
     if (!this.#fromNode(m, from.address)) {
       this.#o.hooks?.onHeartbeatError?.('WrongSource');
+      return;
+    }
+    const replay = this.#replays.judge(m.node, m.incarnation, m.seq);
+    if (replay !== 'fresh') {
+      if (replay === 'stale') this.#o.hooks?.onHeartbeatError?.('Stale');
       return;
     }
     this.#lastHeard.set(m.node, this.#now());
@@ -191,6 +228,10 @@ export class L2Driver {
     this.#sendHeartbeat();
     this.#maybeRenewNodeLease();
     this.#maybeRelist();
+    if (now >= this.#nextCheckAt) {
+      this.#nextCheckAt = now + (this.#o.selfCheckMs ?? SELF_CHECK_MS);
+      this.#selfCheck();
+    }
     this.#tickTimer = this.#o.clock.setTimeout(() => this.#tick(), this.#o.heartbeatIntervalMs);
     this.#scheduleWake();
   }
@@ -226,7 +267,7 @@ export class L2Driver {
     this.#nodeLeaseInFlight = true;
     const stamp = this.#e.nodeLeaseWriteStarted(now);
     this.#o.leases.renewNodeLease(stamp).then(
-      (ok) => this.#nodeLeaseDone(ok, now),
+      (r) => this.#nodeLeaseDone(r, now),
       (err: unknown) => {
         this.#o.hooks?.onError?.('node lease renewal', err);
         this.#nodeLeaseDone(false, now);
@@ -234,9 +275,11 @@ export class L2Driver {
     );
   }
 
-  #nodeLeaseDone(ok: boolean, startedAt: number): void {
+  #nodeLeaseDone(result: boolean | 'refused', startedAt: number): void {
     this.#nodeLeaseInFlight = false;
-    this.#e.onApiResult(ok, startedAt, this.#now());
+    const now = this.#now();
+    this.#e.onApiResult(result === true, startedAt, now);
+    if (result === 'refused') this.#e.onApiRefused(startedAt, now);
   }
 
   #maybeRelist(): void {
@@ -244,14 +287,34 @@ export class L2Driver {
     if (!this.#e.wantsLeaseSync(startedAt)) return;
     this.#e.leaseSyncStarted();
     this.#o.leases.listVipLeases().then(
-      (leases) => {
-        if (!this.#stopped) this.onLeaseSync(leases, startedAt);
+      (list) => {
+        if (!this.#stopped) this.onLeaseSync(list.leases, startedAt, list.version);
       },
       (err: unknown) => {
         this.#o.hooks?.onError?.('lease relist', err);
         this.#e.leaseSyncFailed();
       },
     );
+  }
+
+  /**
+   * The self-check (issue #10): the election's view of every VIP Lease against the watch's cache,
+   * and the announcer's table against what the election answers. Both agree by construction once
+   * observations are ordered; a difference is repaired here, so that a VIP is never left dark for
+   * good by a bug, and reported (`onRepair`, herald_l2_self_check_repairs_total).
+   */
+  #selfCheck(): void {
+    if (!this.#leasesSynced) return;
+    const { actions, repaired } = this.#e.checkLeases(this.#o.leases.cachedVipLeases(), this.#now());
+    if (repaired.length > 0) this.#o.hooks?.onRepair?.('lease', repaired);
+    this.#apply(actions);
+    const want = new Set(this.#e.view(this.#now()).answering);
+    const wrong = [...new Set([...want, ...this.#answering])].filter((ip) => want.has(ip) !== this.#answering.has(ip));
+    if (wrong.length === 0) return;
+    this.#o.hooks?.onRepair?.('table', wrong);
+    this.#answering.clear();
+    for (const ip of want) this.#answering.add(ip);
+    this.#pushTable();
   }
 
   // ---- actions ------------------------------------------------------------------------------

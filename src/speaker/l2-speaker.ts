@@ -9,6 +9,7 @@ import type { AdapterOptions } from '../ipam/k8s-adapter.ts';
 import { Election } from '../election/election.ts';
 import { openHeartbeatTransport, unmapAddress } from '../election/heartbeat-udp.ts';
 import type { HeartbeatTransport } from '../election/heartbeat-udp.ts';
+import type { HeartbeatKey } from '../election/heartbeat.ts';
 import { LeaseAdapter } from '../election/lease-adapter.ts';
 import type { L2Timings } from '../election/timings.ts';
 import { L2Backend } from '../l2/backend.ts';
@@ -31,7 +32,8 @@ export interface L2SpeakerConfig {
   adapter: AdapterOptions;
   timings: L2Timings;
   heartbeatPort: number;
-  heartbeatKey?: Uint8Array;
+  /** Signs and checks heartbeats; a rotation's pair reloads in place (src/speaker/heartbeat-keys.ts, issue #14). */
+  heartbeatKey?: HeartbeatKey;
   gratuitous: GratuitousOptions;
   /** How often the interfaces are re-read and the backend fully reconciled. */
   resyncMs: number;
@@ -119,7 +121,7 @@ export class L2Speaker {
       now: CLOCK.now,
       onVipLease: (ip, view) => this.#driver.onVipLease(ip, view),
       onNodeLease: (node, stamp, addresses) => this.#driver.onNodeLease(node, stamp, addresses),
-      onVipLeaseSync: (leases, startedAt) => this.#driver.onLeaseSync(leases, startedAt),
+      onVipLeaseSync: (leases, startedAt, version) => this.#driver.onLeaseSync(leases, startedAt, version),
     });
     this.#driver = new L2Driver({
       election,
@@ -129,8 +131,9 @@ export class L2Speaker {
       leases: {
         write: (a) => this.#leases.write(a),
         renewNodeLease: (stamp) => this.#leases.renewNodeLease(stamp, this.#heartbeatEndpoints(), this.#d.nodeStatus?.() ?? {}),
-        listVipLeases: () => this.#leases.relistVipLeases(),
+        listVipLeases: () => this.#leases.listVipLeases(),
         readVipLease: (ip) => this.#leases.readVipLease(ip),
+        cachedVipLeases: () => this.#leases.cachedVipLeases(),
       },
       heartbeats: { send: (bytes, to) => this.#udp?.send(bytes, to) },
       announcer: this.#backend,
@@ -149,6 +152,10 @@ export class L2Speaker {
         onHeartbeat: () => metrics.heartbeatsReceived.inc(),
         onHeartbeatError: (code) => metrics.heartbeatErrors.inc({ code }),
         onFailover: (ms) => metrics.failoverSeconds.observe(ms / 1000),
+        onRepair: (what, ips) => {
+          metrics.selfCheckRepairs.inc({ what }, ips.length);
+          log.warn({ node: c.node, what, ips: ips.slice(0, 10), count: ips.length }, 'self-check repaired VIPs (issue #10: a bug, please report)');
+        },
         onError: (what, err) => log.warn({ err: err instanceof Error ? err.message : String(err) }, `${what} failed`),
       },
     });

@@ -5,6 +5,7 @@ import type { V1ObjectMeta } from '@kubernetes/client-node';
 import type { LabelSelector } from '../ipam/types.ts';
 import type { Condition } from '../kube/ippool-types.ts';
 import { isSelectorOperator } from '../kube/ippool-types.ts';
+import { selectorLabelProblem } from '../kube/label-selector.ts';
 import { validateSelector } from '../ipam/selector.ts';
 
 export const L2POLICY_GROUP = 'herald.dev';
@@ -85,7 +86,10 @@ export function parseSelector(v: unknown, field: string): Sel {
   const selector: LabelSelector = { matchLabels: labels, matchExpressions };
   const problem = validateSelector(selector);
   // validateSelector names the field serviceSelector; say which one it really is.
-  return problem === null ? { ok: true, value: selector } : bad(problem.message.replace(/^serviceSelector\./, ''));
+  if (problem !== null) return bad(problem.message.replace(/^serviceSelector\./, ''));
+  // Keys and values a Kubernetes selector refuses; the schema cannot say (issue #14).
+  const labelProblem = selectorLabelProblem(selector, `spec.${field}`);
+  return labelProblem === null ? { ok: true, value: selector } : { ok: false, error: { code: 'InvalidSelector', message: labelProblem } };
 }
 
 /**

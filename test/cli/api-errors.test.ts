@@ -97,7 +97,9 @@ describe(`herald against a cluster it was not installed on (${KIND})`, () => {
     const health = await freeTcpPort();
     const heartbeat = await freeUdpPort();
     const kubeconfig = write('bare-admin-speaker', bare.kubeconfigYaml());
-    const s = new Running(['speaker', '--node-name', 'node-a', '--kubeconfig', kubeconfig, '--health-addr', `127.0.0.1:${health}`, '--heartbeat-port', String(heartbeat), '--bgp-listen-port', '0']);
+    // A key, as deploy/ gives it (issue #14): --insecure-heartbeats would add a warning of its own.
+    const key = write('heartbeat-key', 'k'.repeat(32));
+    const s = new Running(['speaker', '--node-name', 'node-a', '--heartbeat-key-file', key, '--kubeconfig', kubeconfig, '--health-addr', `127.0.0.1:${health}`, '--heartbeat-port', String(heartbeat), '--bgp-listen-port', '0']);
     try {
       const crd = await s.waitFor((l) => l.code === 'API_CRD_MISSING', 15_000, 'the missing CRDs');
       assert.match(crd.msg, /does not serve \w+\.herald\.dev \(herald\.dev\/v1alpha1\): Herald's CRDs are not installed; install them with `kubectl apply -k deploy\/`$/);
@@ -129,7 +131,7 @@ describe(`herald against a cluster it was not installed on (${KIND})`, () => {
     const health = await freeTcpPort();
     const heartbeat = await freeUdpPort();
     const kubeconfig = write('no-rbac-speaker', await bare.serviceAccountKubeconfig(NS, 'herald-speaker'));
-    const s = new Running(['speaker', '--node-name', 'node-a', '--kubeconfig', kubeconfig, '--health-addr', `127.0.0.1:${health}`, '--heartbeat-port', String(heartbeat), '--bgp-listen-port', '0']);
+    const s = new Running(['speaker', '--node-name', 'node-a', '--insecure-heartbeats', '--kubeconfig', kubeconfig, '--health-addr', `127.0.0.1:${health}`, '--heartbeat-port', String(heartbeat), '--bgp-listen-port', '0']);
     try {
       const first = await s.waitFor((l) => l.code === 'API_FORBIDDEN', 15_000, 'a 403');
       assert.match(first.msg, new RegExp(`^forbidden: system:serviceaccount:${NS}:herald-speaker may not (list|watch) [\\w.]+ (at the cluster scope|in namespace "${NS}") on the API server ${escape(bare.url)}; grant it with Herald's RBAC: \`kubectl apply -k deploy/\` \\(deploy/speaker-rbac\\.yaml\\)$`));
@@ -195,7 +197,7 @@ describe(`herald where it is installed (${KIND})`, () => {
     await fullAdmin.custom.createClusterCustomObject({ group: 'herald.dev', version: 'v1alpha1', plural: 'l2announcementpolicies', body: { apiVersion: 'herald.dev/v1alpha1', kind: 'L2AnnouncementPolicy', metadata: { name: 'edge' }, spec: { interfaces: ['nomatch0', 'bond0\\.[0-9]+'] } } });
     const health = await freeTcpPort();
     const heartbeat = await freeUdpPort();
-    const s = new Running(['speaker', '--node-name', 'node-a', '--kubeconfig', write('full-admin-speaker', full.kubeconfigYaml()), '--health-addr', `127.0.0.1:${health}`, '--heartbeat-port', String(heartbeat), '--bgp-listen-port', '0', '--heartbeat-interval', '100ms']);
+    const s = new Running(['speaker', '--node-name', 'node-a', '--insecure-heartbeats', '--kubeconfig', write('full-admin-speaker', full.kubeconfigYaml()), '--health-addr', `127.0.0.1:${health}`, '--heartbeat-port', String(heartbeat), '--bgp-listen-port', '0', '--heartbeat-interval', '100ms']);
     try {
       const line = await s.waitFor((l) => l.code === 'HERALD_NO_MATCHING_INTERFACE', 20_000, 'the unserved policy');
       assert.match(line.msg, /^L2AnnouncementPolicy "edge" selects node node-a, but none of its interfaces \([^)]*\blo\b[^)]*\) matches spec\.interfaces \["nomatch0","bond0\\\\\.\[0-9\]\+"\] \(whole names; up, ARP-enabled, not loopback\), so this node answers for none of its addresses; fix spec\.interfaces or the policy's nodeSelector$/);

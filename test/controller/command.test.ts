@@ -19,11 +19,20 @@ describe('parseControllerArgs', () => {
   });
 
   it('reads every flag', () => {
-    const r = parseControllerArgs(['--kubeconfig', '/k', '--namespace', 'x', '--default-service-ipam', 'node-ipam', '--accept-annotations', 'metallb, cilium', '--metrics-addr', ':9420', '--health-addr', '127.0.0.1:9421', '--log-level', 'debug'], {});
+    const r = parseControllerArgs(['--kubeconfig', '/k', '--namespace', 'x', '--default-service-ipam', 'node-ipam', '--accept-annotations', 'metallb, cilium', '--metrics-addr', ':9420', '--health-addr', '127.0.0.1:9421', '--log-level', 'debug', '--heartbeat-secret', 'my-key'], {});
     assert.ok(r.ok === true);
     assert.deepEqual({ ...r.config, acceptAnnotations: [...r.config.acceptAnnotations] }, {
-      kubeconfig: '/k', namespace: 'x', identity: r.config.identity, defaultServiceIpam: 'node-ipam', acceptAnnotations: ['metallb', 'cilium'], metricsAddr: ':9420', healthAddr: '127.0.0.1:9421', logLevel: 'debug',
+      kubeconfig: '/k', namespace: 'x', identity: r.config.identity, defaultServiceIpam: 'node-ipam', acceptAnnotations: ['metallb', 'cilium'], metricsAddr: ':9420', healthAddr: '127.0.0.1:9421', logLevel: 'debug', heartbeatSecret: 'my-key',
     });
+  });
+
+  it('makes the heartbeat key Secret herald-heartbeat-key by default; none turns it off (issue #14)', () => {
+    const dflt = parseControllerArgs([], {});
+    assert.ok(dflt.ok === true);
+    assert.equal(dflt.config.heartbeatSecret, 'herald-heartbeat-key');
+    const none = parseControllerArgs(['--heartbeat-secret', 'none'], {});
+    assert.ok(none.ok === true);
+    assert.equal(none.config.heartbeatSecret, null);
   });
 
   for (const [argv, message] of [
@@ -36,6 +45,7 @@ describe('parseControllerArgs', () => {
     [['--namespace', 'Herald'], /^--namespace "Herald" is not a valid namespace name/],
     [['--identity', ' '], /^--identity is empty/],
     [['--kubeconfig', ''], /^--kubeconfig is empty/],
+    [['--heartbeat-secret', 'Not_A_Name'], /^--heartbeat-secret "Not_A_Name" is not a valid Secret name/],
   ] as const) {
     it(`refuses ${argv.join(' ')} with a message`, () => {
       const r = parseControllerArgs(argv, {});

@@ -126,7 +126,7 @@ test('condition type and reason patterns accept what Herald writes', () => {
   const typeRe = new RegExp(str(schemaAt('status', 'conditions', '[]', 'type')['pattern'], 'type pattern'));
   const reasonRe = new RegExp(str(schemaAt('status', 'conditions', '[]', 'reason')['pattern'], 'reason pattern'));
   for (const t of ['Conflict', 'Valid', 'herald.dev/Conflict']) assert.ok(typeRe.test(t), t);
-  for (const r of ['Overlap', 'Resolved', 'InvalidBlock', 'Valid']) assert.ok(reasonRe.test(r), r);
+  for (const r of ['Overlap', 'Resolved', 'InvalidBlock', 'InvalidSelector', 'Valid']) assert.ok(reasonRe.test(r), r);
   assert.ok(!reasonRe.test('has spaces'));
   assert.ok(isObj(schemaAt('status', 'conditions')) && schemaAt('status', 'conditions')['x-kubernetes-list-type'] === 'map');
 });

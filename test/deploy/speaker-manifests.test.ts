@@ -37,7 +37,7 @@ test('the speaker is a host-network DaemonSet running `herald speaker` with the 
   for (const k of ['hostPID', 'hostIPC']) assert.notEqual(pod[k], true, k);
   assert.equal(pod['serviceAccountName'], 'herald-speaker');
   assert.equal(c['image'], 'herald:dev');
-  assert.deepEqual(args, ['speaker', '--namespace=herald-system', '--metrics-addr=:9423', '--health-addr=:9424', '--heartbeat-port=9425', '--bgp-listen-port=179', '--log-level=info']);
+  assert.deepEqual(args, ['speaker', '--namespace=herald-system', '--metrics-addr=:9423', '--health-addr=:9424', '--heartbeat-port=9425', '--bgp-listen-port=179', '--log-level=info', '--heartbeat-key-file=/etc/herald/heartbeat/key', '--heartbeat-accept-key-file=/etc/herald/heartbeat/accept-key']);
   const env = arr(c['env'], 'env').map((e) => obj(e, 'env'));
   assert.deepEqual(env.find((e) => e['name'] === 'NODE_NAME')?.['valueFrom'], { fieldRef: { apiVersion: 'v1', fieldPath: 'spec.nodeName' } });
 });
@@ -55,8 +55,21 @@ test('the speaker holds NET_RAW and NET_BIND_SERVICE and no other capability (no
   // Belt and braces: NET_ADMIN (or SYS_ADMIN) nowhere in the file, not even in a second container.
   const text = JSON.stringify(ds);
   for (const cap of ['NET_ADMIN', 'SYS_ADMIN']) assert.ok(!text.includes(cap), cap);
-  // No hostPath: a node's filesystem is not needed to answer ARP.
-  for (const v of arr(pod['volumes'] ?? [], 'volumes').map((x) => obj(x, 'volume'))) assert.ok('emptyDir' in v, `unexpected volume ${JSON.stringify(v)}`);
+  // No hostPath: a node's filesystem is not needed to answer ARP. The one Secret is the heartbeat key.
+  for (const v of arr(pod['volumes'] ?? [], 'volumes').map((x) => obj(x, 'volume'))) assert.ok('emptyDir' in v || v['name'] === 'heartbeat-key', `unexpected volume ${JSON.stringify(v)}`);
+});
+
+test('heartbeats are authenticated out of the box (issue #14): the key Secret is mounted whole, read-only, and the flags name its files', () => {
+  assert.ok(c !== undefined);
+  const volume = arr(pod['volumes'], 'volumes').map((x) => obj(x, 'volume')).find((v) => v['name'] === 'heartbeat-key');
+  // Not optional: without it the pod waits for the controller to make the Secret, then starts.
+  assert.deepEqual(volume, { name: 'heartbeat-key', secret: { secretName: 'herald-heartbeat-key', defaultMode: 0o400 } });
+  const mount = arr(c['volumeMounts'], 'volumeMounts').map((m) => obj(m, 'mount')).find((m) => m['name'] === 'heartbeat-key');
+  // A whole-volume mount (no subPath), so the kubelet applies a rotation's edits in place.
+  assert.deepEqual(mount, { name: 'heartbeat-key', mountPath: '/etc/herald/heartbeat', readOnly: true });
+  assert.equal(flag('heartbeat-key-file'), '/etc/herald/heartbeat/key');
+  assert.equal(flag('heartbeat-accept-key-file'), '/etc/herald/heartbeat/accept-key');
+  assert.ok(!args.includes('--insecure-heartbeats'));
 });
 
 test('ports match the flags, the heartbeat port is UDP on the host, and probes use the health port', () => {

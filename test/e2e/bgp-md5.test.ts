@@ -1,3 +1,4 @@
+// api-suite: TCP MD5 from the Secret the speaker may read by name (deploy/speaker-rbac.yaml), on HERALD_APISERVER's control plane
 // BGP with TCP MD5 (RFC 2385) and route attributes, end to end against BIRD 2: the sessions come
 // up with the right key and not with a wrong one; communities and large communities from the
 // BGPAnnouncementPolicy arrive at the router as set. Skipped without root, `ip` or `bird`.

@@ -30,11 +30,17 @@ export function missingTools(tools: readonly string[]): string | null {
   return null;
 }
 
-/** Closes the lab and checks that none of its namespaces is left. */
+/**
+ * Closes the lab, then checks that none of its namespaces is left and that Herald was refused
+ * nothing (403) on the way: on the real kube-apiserver the speakers run with exactly
+ * deploy/speaker-rbac.yaml (issue #8).
+ */
 export async function closeLab(lab: L2Lab | undefined): Promise<void> {
+  const forbidden = lab?.forbidden() ?? [];
   await lab?.close();
   const left = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
   assert.ok(lab === undefined || !left.includes(lab.network.prefix), `namespaces left: ${left}`);
+  assert.deepEqual(forbidden, [], 'Herald was refused a request (403): deploy/speaker-rbac.yaml lacks a permission');
 }
 
 /**

@@ -1,10 +1,12 @@
+// api-suite: the L2 e2e set on the control plane HERALD_APISERVER names (issue #8, point 4)
 // L2 announcements end to end (issue #3, "The lab"): three node namespaces, each with its own
 // `herald speaker`, asked by a client on the same segment with arping and ndisc6, as a host on
 // the LAN would. One lab for the whole file. Polls are bounded and assert outcomes, not timings
-// (the targets are measured in bench/l2). Needs root, iproute2, arping and ndisc6.
+// (the targets are measured in bench/l2). Needs root, iproute2, arping and ndisc6. On the real
+// kube-apiserver the speakers run as herald-speaker with deploy/speaker-rbac.yaml, and a 403 in
+// their logs fails the file (closeL2Lab).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import ipaddr from 'ipaddr.js';
 import { desiredOwner, rankNodes } from '../../src/election/hash.ts';
@@ -12,39 +14,21 @@ import { startL2Lab } from '../../src/lab/l2-lab.ts';
 import type { L2Lab } from '../../src/lab/l2-lab.ts';
 import { LABEL_EXCLUDE, LABEL_OWN_POLICY, LAB_POOL } from '../../src/lab/l2-objects.ts';
 import { pollUntil } from '../../src/lab/poll.ts';
-import { listNamespaces } from '../../src/lab/teardown.ts';
+import { closeL2Lab, l2SkipReason } from './l2-support.ts';
 
-function missing(program: string, arg: string): boolean {
-  const r = spawnSync(program, [arg], { stdio: 'ignore' });
-  return r.error !== undefined && 'code' in r.error && r.error.code === 'ENOENT';
-}
-
-function skipReason(): string | false {
-  if (process.getuid?.() !== 0) return 'needs root: ip netns, veth pairs, a bridge and raw ARP/NDP from the client (run as root, as CI does)';
-  for (const [program, arg, pkg] of [['ip', '-V', 'iproute2'], ['arping', '--help', 'arping or iputils-arping'], ['ndisc6', '-V', 'ndisc6']] as const) {
-    if (missing(program, arg)) return `needs ${program} (Debian: apt-get install -y ${pkg})`;
-  }
-  return false;
-}
-
-const SKIP = skipReason();
+const SKIP = l2SkipReason();
 /** Long enough for a speaker to notice, decide and write; the polls below stop as soon as they can. */
 const SETTLE_MS = 2500;
 
 describe('L2 lab: who answers for a VIP', { skip: SKIP, timeout: 300_000 }, () => {
   let lab: L2Lab;
-  let prefix = '';
   const vips = new Set<string>();
 
   before(async () => {
     lab = await startL2Lab({ speakerLogLevel: 'debug' });
-    prefix = lab.network.prefix;
   }, { timeout: 90_000 });
 
-  after(async () => {
-    await lab?.close();
-    if (prefix !== '') assert.deepEqual((await listNamespaces()).filter((ns) => ns.startsWith(`${prefix}-`)), [], 'the lab left namespaces behind');
-  });
+  after(() => closeL2Lab(lab));
 
   const who = async (ip: string) => lab.nodeOfMac(await lab.resolve(ip));
   const context = () => lab.logTails();

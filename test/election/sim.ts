@@ -16,12 +16,23 @@ export interface SimOptions {
   timings?: L2Timings;
   /** One-way latency of an API request and of its response. */
   apiLatencyMs?: number;
+  /**
+   * Latency of a list's response (default apiLatencyMs): a list of 1,000 Leases is a large
+   * body to send, read and decode. The snapshot is taken when the server handles the request,
+   * so watch events of later writes can reach the node before the list does (issue #10).
+   */
+  listLatencyMs?: number;
   /** Delay of a watch event after the write. */
   watchDelayMs?: number;
   /** Extra watch delay for some nodes (a process whose event loop lags, bench/l2 Finding 3). */
   watchLagMs?: Readonly<Record<string, number>>;
   udpDelayMs?: number;
   stepMs?: number;
+  /**
+   * Heartbeats carry an HMAC, so notes may start an answer (default true). Without a key (the
+   * default of `herald speaker`) a note can only stop one.
+   */
+  authenticated?: boolean;
 }
 
 interface StoredLease {
@@ -70,7 +81,8 @@ export interface Overlap {
 export class Sim {
   now = 0;
   readonly t: L2Timings;
-  readonly #o: Required<Omit<SimOptions, 'timings' | 'watchLagMs'>>;
+  readonly #o: Required<Omit<SimOptions, 'timings' | 'watchLagMs' | 'authenticated'>>;
+  readonly #trustNotes: boolean;
   readonly #lag: Readonly<Record<string, number>>;
   readonly nodes = new Map<string, SimNode>();
   readonly leases = new Map<string, StoredLease>();
@@ -95,8 +107,9 @@ export class Sim {
 
   constructor(o: SimOptions) {
     this.t = o.timings ?? DEFAULT_L2_TIMINGS;
-    this.#o = { nodes: o.nodes, vips: o.vips, apiLatencyMs: o.apiLatencyMs ?? 3, watchDelayMs: o.watchDelayMs ?? 5, udpDelayMs: o.udpDelayMs ?? 1, stepMs: o.stepMs ?? 10 };
+    this.#o = { nodes: o.nodes, vips: o.vips, apiLatencyMs: o.apiLatencyMs ?? 3, listLatencyMs: o.listLatencyMs ?? o.apiLatencyMs ?? 3, watchDelayMs: o.watchDelayMs ?? 5, udpDelayMs: o.udpDelayMs ?? 1, stepMs: o.stepMs ?? 10 };
     this.#lag = o.watchLagMs ?? {};
+    this.#trustNotes = o.authenticated ?? true;
     for (const n of o.nodes) this.nodes.set(n, { name: n, election: null, stalledUntil: 0, apiCut: false, nextHeartbeatAt: 0, nextTickAt: 0, needsRelist: false, draining: false, eligible: true, servable: true });
     for (const n of o.nodes) this.start(n);
   }
@@ -105,14 +118,16 @@ export class Sim {
 
   start(name: string): void {
     const n = this.#node(name);
-    n.election = new Election({ me: name, incarnation: 1_000_000 + this.now * 10 + this.#order++, timings: this.t, startedAt: this.now, trustNotes: true });
+    n.election = new Election({ me: name, incarnation: 1_000_000 + this.now * 10 + this.#order++, timings: this.t, startedAt: this.now, trustNotes: this.#trustNotes });
     n.nextHeartbeatAt = this.now;
     n.nextTickAt = this.now;
     n.draining = false;
     this.#handle(n, n.election.setDesired(this.#desired(), n.servable ? ['p'] : [], this.now));
+    // The informer's first list, then its watch from the list's version: no event is older.
+    const sentAt = this.now;
     this.#api(name, () => true, (e, now) => {
       for (const [node, stamp] of this.nodeLeases) this.#handle(n, e.onNodeLease(node, stamp, now));
-      this.#handle(n, e.onLeaseSync(this.#snapshot(), now - this.#o.apiLatencyMs * 2, now));
+      this.#handle(n, e.onLeaseSync(this.#snapshot(), sentAt, now));
     });
   }
 
@@ -274,15 +289,15 @@ export class Sim {
     return !n.apiCut && !this.apiDown;
   }
 
-  /** A request: applied at the server after the latency if reachable; the reply comes back after the latency. */
-  #api(name: string, apply: () => boolean, reply: (e: Election, now: number, ok: boolean) => void): void {
+  /** A request: applied at the server after the latency if reachable; the reply comes back after the latency (or `replyMs`). */
+  #api(name: string, apply: () => boolean, reply: (e: Election, now: number, ok: boolean) => void, replyMs = this.#o.apiLatencyMs): void {
     const lat = this.#o.apiLatencyMs;
     const n = this.#node(name);
     // The server side runs regardless of the client's state (a crashed client's request still lands).
     this.#serverAt(this.now + lat, () => {
       const ok = this.#apiReachable(n) && apply();
       // A reply lost on the way back is an error to the client, though the write happened.
-      this.#enqueue(this.now + lat, name, (e, now) => reply(e, now, this.#apiReachable(n) && ok));
+      this.#enqueue(this.now + replyMs, name, (e, now) => reply(e, now, this.#apiReachable(n) && ok));
     });
   }
 
@@ -291,19 +306,40 @@ export class Sim {
     this.#server.push({ at, order: this.#order++, run });
   }
 
+  /**
+   * The shell's re-list (after a fence, or the API back for this node). The server takes the
+   * snapshot when it handles the request; the watch goes on meanwhile, so events of writes after
+   * the snapshot may reach the node before the list does (issue #10).
+   */
   #relist(n: SimNode): void {
     n.needsRelist = false;
     n.election?.leaseSyncStarted();
-    this.#api(n.name, () => true, (e, now, ok) => {
-      if (!ok) {
-        n.needsRelist = true;
-        e.leaseSyncFailed();
-        return;
-      }
-      for (const [node, stamp] of this.nodeLeases) this.#handle(n, e.onNodeLease(node, stamp, now));
-      this.#handle(n, e.onLeaseSync(this.#snapshot(), now - this.#o.apiLatencyMs * 2, now));
-    });
+    const sentAt = this.now;
+    let snapshot = new Map<string, LeaseRecord>();
+    let listVersion = '';
+    this.relists++;
+    this.#api(
+      n.name,
+      () => {
+        snapshot = this.#snapshot();
+        listVersion = String(this.#version);
+        return true;
+      },
+      (e, now, ok) => {
+        if (!ok) {
+          n.needsRelist = true;
+          e.leaseSyncFailed();
+          return;
+        }
+        for (const [node, stamp] of this.nodeLeases) this.#handle(n, e.onNodeLease(node, stamp, now));
+        this.#handle(n, e.onLeaseSync(snapshot, sentAt, now, listVersion));
+      },
+      this.#o.listLatencyMs,
+    );
   }
+
+  /** Re-lists sent (after fences and API cuts). */
+  relists = 0;
 
   #watch(fn: (e: Election, now: number, n: SimNode) => void): void {
     for (const n of this.nodes.values()) {

@@ -2,7 +2,7 @@
 // (docs/l2.md, "Ownership: the per-VIP state machine").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initialVip, observeApi, observeNote, stepVip, writeFinished } from '../../src/election/vip-machine.ts';
+import { behind, compareVersions, initialVip, isNews, observeApi, observeNote, stepVip, writeFinished } from '../../src/election/vip-machine.ts';
 import type { LeaseView, VipAction, VipContext, VipState } from '../../src/election/vip-machine.ts';
 
 const IP = '192.0.2.10';
@@ -56,7 +56,7 @@ const DECISIONS: [string, VipState, VipContext, string[], number | null][] = [
   ['ours but fenced: stop, and write nothing', vip(present('a'), { answering: true }), ctx({ mayAnswer: false, mayWrite: false }), ['stop fenced'], null],
   ['no longer wanted and ours: stop and delete the Lease', vip(present('a'), { answering: true }), ctx({ wanted: false }), ['stop gone', 'write delete \'\' 4 @77'], null],
   ['no longer wanted, not ours: nothing', vip(present('b')), ctx({ wanted: false }), [], null],
-  ['a write in flight: no second one', vip(present('a'), { answering: false, pending: { op: 'handover', holder: 'b', epoch: 5, sentAt: NOW - 5 } }), ctx({ ranked: ['b'] }), [], null],
+  ['a write in flight: no second one', vip(present('a'), { answering: false, pending: { op: 'handover', holder: 'b', epoch: 5, sentAt: NOW - 5, basis: '77' } }), ctx({ ranked: ['b'] }), [], null],
   ['after a failed write: wait for the retry time', vip({ kind: 'absent' }, { retryAt: NOW + 300 }), ctx(), [], NOW + 300],
   ['after a conflict: wait for a new version', vip({ kind: 'absent' }, { staleVersion: '' }), ctx(), [], null],
   ['another holder took it: stop at once', vip(present('b', 5, '78'), { answering: true }), ctx(), ['stop lost'], null],
@@ -75,7 +75,7 @@ test('a take: pending, then the result makes us the holder and we answer with th
   const c = ctx({ takeable: () => true });
   const step = stepVip(s, c);
   s = step.state;
-  assert.deepEqual(s.pending, { op: 'take', holder: 'a', epoch: 5, sentAt: NOW });
+  assert.deepEqual(s.pending, { op: 'take', holder: 'a', epoch: 5, sentAt: NOW, basis: '77' });
   s = writeFinished(s, { ok: true, version: '78' }, 'a', NOW + 5, 500);
   assert.deepEqual(s.lease, present('a', 5, '78'));
   const next = stepVip(s, ctx({ now: NOW + 5 }));
@@ -106,7 +106,7 @@ test('the successor starts on the observation naming it, with the cause handover
 });
 
 test('write failures: a conflict waits for a newer version; an error retries after the pause', () => {
-  const pending = vip(present('b'), { pending: { op: 'take', holder: 'a', epoch: 5, sentAt: NOW } });
+  const pending = vip(present('b'), { pending: { op: 'take', holder: 'a', epoch: 5, sentAt: NOW, basis: '77' } });
   const conflicted = writeFinished(pending, { ok: false, conflict: true }, 'a', NOW, 500);
   assert.equal(conflicted.staleVersion, '77');
   assert.equal(observeApi(conflicted, present('b', 4, '77'), 'a').staleVersion, '77', 'the same version: still stale');
@@ -127,4 +127,55 @@ test('notes: only a newer epoch counts, and it carries no version', () => {
   assert.equal(observeNote(initialVip(IP), { ip: IP, holder: 'b', epoch: 5 }, 'a').lease.kind, 'unknown');
   // The API's next version replaces whatever a note said (a lying note cannot stick).
   assert.deepEqual(observeApi(moved, present('a', 4, '80'), 'a').lease, present('a', 4, '80'));
+});
+
+test('issue #10 — resourceVersions compare as numbers (KEP-5504); anything else has no order', () => {
+  assert.equal(compareVersions('9', '10'), -1);
+  assert.equal(compareVersions('10', '10'), 0);
+  assert.equal(compareVersions('123457', '123456'), 1);
+  for (const odd of ['010', '0', '', 'abc', '1e3', '-1']) assert.equal(compareVersions(odd, '10'), null, odd);
+});
+
+test('issue #10 — observations are ordered: a list entry or a read older than what the watch showed changes nothing', () => {
+  const b77 = vip(present('b', 4, '77'));
+  const a80 = observeApi(b77, present('a', 5, '80'), 'a');
+  assert.deepEqual(a80.lease, present('a', 5, '80'));
+  // The re-list whose snapshot was taken before the handover to us comes back last.
+  assert.equal(observeApi(a80, present('b', 4, '77'), 'a'), a80, 'an older entry');
+  assert.equal(observeApi(a80, { kind: 'absent', asOf: '79' }, 'a'), a80, 'absent as of an older version');
+  assert.deepEqual(observeApi(a80, { kind: 'absent', asOf: '81' }, 'a').lease, { kind: 'absent', asOf: '81' }, 'deleted after');
+  // The informer's re-list reports a deletion with the Lease's last version: still news.
+  assert.equal(observeApi(a80, { kind: 'absent', asOf: '80' }, 'a').lease.kind, 'absent');
+  const gone = observeApi(a80, { kind: 'absent', asOf: '81' }, 'a');
+  assert.equal(observeApi(gone, present('a', 5, '80'), 'a'), gone, 'present before it was deleted');
+  assert.deepEqual(observeApi(gone, present('c', 0, '85'), 'a').lease, present('c', 0, '85'), 'created again');
+  // Without versions, or with versions that are not numbers, everything is news (as before).
+  assert.equal(isNews({ kind: 'absent' }, { kind: 'present', version: '80' }), true);
+  assert.equal(isNews(present('b', 4, 'x1'), { kind: 'present', version: 'x2' }), true);
+  assert.equal(isNews(present('b', 4, 'x1'), { kind: 'present', version: 'x1' }), false);
+});
+
+test('issue #10 — a write\'s response older than the watch keeps the watch\'s view; a conflict already overtaken does not block writes', () => {
+  const s = vip(present('b'), { pending: { op: 'take', holder: 'a', epoch: 5, sentAt: NOW, basis: '77' } });
+  // Our take landed at 78, then c took it from us at 79; the watch showed 79 before our response.
+  const watched = observeApi(s, present('c', 6, '79'), 'a');
+  const done = writeFinished(watched, { ok: true, version: '78' }, 'a', NOW + 5, 500);
+  assert.deepEqual(done.lease, present('c', 6, '79'));
+  assert.equal(done.pending, null);
+  assert.deepEqual(brief(stepVip(done, ctx({ now: NOW + 5 })).actions), []);
+  // A conflict whose newer version the watch showed first: the view is current, writes may go on.
+  const raced = writeFinished(watched, { ok: false, conflict: true }, 'a', NOW + 5, 500);
+  assert.equal(raced.staleVersion, null);
+  const plain = writeFinished(s, { ok: false, conflict: true }, 'a', NOW + 5, 500);
+  assert.equal(plain.staleVersion, '77', 'not yet overtaken: wait for a new version');
+});
+
+test('issue #10 — the self-check\'s test: a view is behind the watch cache when unknown or older, never when ahead', () => {
+  const s = vip(present('b', 4, '77'));
+  assert.equal(behind(initialVip(IP), undefined), true);
+  assert.equal(behind(s, { holder: 'a', epoch: 5, version: '78' }), true);
+  assert.equal(behind(s, { holder: 'b', epoch: 4, version: '77' }), false);
+  assert.equal(behind(observeApi(s, present('a', 5, '79'), 'a'), { holder: 'a', epoch: 5, version: '78' }), false, 'ahead of the cache (a read)');
+  assert.equal(behind(s, undefined), false, 'not in the cache: nothing to compare');
+  assert.equal(behind(vip({ kind: 'absent' }), { holder: 'a', epoch: 0, version: '78' }), false, 'no version to compare');
 });

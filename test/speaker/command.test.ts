@@ -11,11 +11,13 @@ import { DEFAULT_L2_TIMINGS } from '../../src/election/timings.ts';
 import { parseDuration, parseSpeakerArgs } from '../../src/speaker/command.ts';
 
 const run = promisify(execFile);
+/** Flags that are not about the heartbeat key: run unauthenticated, said explicitly (issue #14). */
+const INSECURE = '--insecure-heartbeats';
 const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
 
 describe('parseSpeakerArgs', () => {
   it('defaults: node from NODE_NAME, namespace from POD_NAMESPACE, default timings, port 9425', () => {
-    const r = parseSpeakerArgs([], { NODE_NAME: 'n1', POD_NAMESPACE: 'lb' });
+    const r = parseSpeakerArgs([INSECURE], { NODE_NAME: 'n1', POD_NAMESPACE: 'lb' });
     assert.ok(r.ok === true);
     assert.equal(r.flags.speaker.node, 'n1');
     assert.equal(r.flags.speaker.namespace, 'lb');
@@ -24,29 +26,45 @@ describe('parseSpeakerArgs', () => {
     assert.deepEqual(r.flags.speaker.gratuitous, { count: 3, intervalMs: 200 });
     assert.equal(r.flags.drainMs, 8000);
     assert.equal(r.flags.speaker.heartbeatKey, undefined);
+    assert.equal(r.flags.heartbeatKeys, null);
     assert.deepEqual(r.flags.warnings, []);
   });
 
   it('reads timings as durations; an unsafe combination falls back to the default with the rule it broke', () => {
-    const ok = parseSpeakerArgs(['--node-name', 'n', '--heartbeat-interval', '50ms', '--peer-dead-after', '0.5s'], {});
+    const ok = parseSpeakerArgs(['--node-name', 'n', INSECURE, '--heartbeat-interval', '50ms', '--peer-dead-after', '0.5s'], {});
     assert.ok(ok.ok === true);
     assert.equal(ok.flags.speaker.timings.heartbeatIntervalMs, 50);
     assert.equal(ok.flags.speaker.timings.peerDeadAfterMs, 500);
     // F + 2h ≤ D is broken by a fence time above D: the fence time goes back to its default.
-    const bad = parseSpeakerArgs(['--node-name', 'n', '--fence-after', '5s'], {});
+    const bad = parseSpeakerArgs(['--node-name', 'n', INSECURE, '--fence-after', '5s'], {});
     assert.ok(bad.ok === true);
     assert.equal(bad.flags.speaker.timings.fenceAfterMs, DEFAULT_L2_TIMINGS.fenceAfterMs);
     assert.equal(bad.flags.warnings.length, 1);
     assert.match(bad.flags.warnings[0] ?? '', /fence/);
   });
 
-  it('reads a heartbeat key of at least 16 bytes', () => {
+  it('reads a heartbeat key of at least 16 bytes, and a second one while its file exists', () => {
     const dir = mkdtempSync(join(tmpdir(), 'herald-key-'));
     writeFileSync(join(dir, 'k'), 'a-key-of-more-than-16-bytes');
+    writeFileSync(join(dir, 'k2'), 'the-next-key-of-32-bytes-exactly');
     writeFileSync(join(dir, 'short'), 'tiny');
     const r = parseSpeakerArgs(['--node-name', 'n', '--heartbeat-key-file', join(dir, 'k')], {});
     assert.ok(r.ok === true);
-    assert.equal(r.flags.speaker.heartbeatKey?.length, 27);
+    assert.equal(r.flags.heartbeatKeys?.sign.length, 27);
+    assert.equal(r.flags.heartbeatKeys?.also, null);
+    // The L2 speaker gets the live keys themselves: a reload reaches it without a restart.
+    assert.equal(r.flags.speaker.heartbeatKey, r.flags.heartbeatKeys);
+    const both = parseSpeakerArgs(['--node-name', 'n', '--heartbeat-key-file', join(dir, 'k'), '--heartbeat-accept-key-file', join(dir, 'k2')], {});
+    assert.ok(both.ok === true);
+    assert.equal(both.flags.heartbeatKeys?.also?.length, 32);
+    // The accept file is absent outside a rotation (the Secret has no such item): no second key.
+    const absent = parseSpeakerArgs(['--node-name', 'n', '--heartbeat-key-file', join(dir, 'k'), '--heartbeat-accept-key-file', join(dir, 'none')], {});
+    assert.ok(absent.ok === true);
+    assert.equal(absent.flags.heartbeatKeys?.also, null);
+    const shortAccept = parseSpeakerArgs(['--node-name', 'n', '--heartbeat-key-file', join(dir, 'k'), '--heartbeat-accept-key-file', join(dir, 'short')], {});
+    assert.ok(shortAccept.ok === false);
+    assert.equal(shortAccept.environment, 'HERALD_KEY_FILE');
+    assert.match(shortAccept.error, /^--heartbeat-accept-key-file ".*short" holds 4 bytes/);
     const s = parseSpeakerArgs(['--node-name', 'n', '--heartbeat-key-file', join(dir, 'short')], {});
     assert.ok(s.ok === false);
     assert.match(s.error, /16 bytes/);
@@ -55,6 +73,16 @@ describe('parseSpeakerArgs', () => {
     const missing = parseSpeakerArgs(['--node-name', 'n', '--heartbeat-key-file', join(dir, 'none')], {});
     assert.ok(missing.ok === false);
     assert.equal(missing.environment, 'HERALD_KEY_FILE');
+  });
+
+  it('refuses to start without a key unless told --insecure-heartbeats (issue #14): exit 1, naming the fix', () => {
+    const r = parseSpeakerArgs(['--node-name', 'n'], {});
+    assert.ok(r.ok === false);
+    assert.equal(r.environment, 'HERALD_NO_HEARTBEAT_KEY');
+    assert.match(r.error, /^no heartbeat key: pass --heartbeat-key-file with the Secret herald-system\/herald-heartbeat-key mounted .*, or --insecure-heartbeats to run unauthenticated \(docs\/l2\.md\)$/);
+    const insecure = parseSpeakerArgs(['--node-name', 'n', INSECURE], {});
+    assert.ok(insecure.ok === true);
+    assert.equal(insecure.flags.heartbeatKeys, null);
   });
 
   for (const [argv, message] of [
@@ -66,6 +94,9 @@ describe('parseSpeakerArgs', () => {
     [['--node-name', 'n', '--accept-annotations', 'kube-vip'], /metallb and\/or cilium/],
     [['--node-name', 'n', '--log-level', 'loud'], /--log-level/],
     [['--node-name', 'n', '--heartbeat-key-file', '/nonexistent/key'], /heartbeat-key-file/],
+    [['--node-name', 'n', INSECURE, '--heartbeat-key-file', '/k'], /^--insecure-heartbeats contradicts --heartbeat-key-file/],
+    [['--node-name', 'n', '--heartbeat-accept-key-file', '/k'], /^--heartbeat-accept-key-file needs --heartbeat-key-file/],
+    [['--node-name', 'n', '--heartbeat-key-file', '/k', '--heartbeat-accept-key-file', ''], /^--heartbeat-accept-key-file is empty/],
     [['--no-such-flag'], /^unknown flag --no-such-flag$/],
     [['--node-name', 'Node_A'], /is not a valid Node name/],
     [['--node-name', 'n', '--namespace', 'NS'], /is not a valid namespace name/],
@@ -97,7 +128,7 @@ describe('herald speaker as a command', () => {
   });
 
   it('a bad flag exits 2 with one line on stderr (test/cli/first-contact.test.ts has every case)', async () => {
-    await assert.rejects(run(process.execPath, [CLI, 'speaker', '--node-name', 'n', '--heartbeat-port', 'x']), (err: { code?: number; stderr?: string }) => err.code === 2 && err.stderr === `herald speaker: --heartbeat-port must be 1..65535, not "x"; see 'herald speaker --help'\n`);
+    await assert.rejects(run(process.execPath, [CLI, 'speaker', '--node-name', 'n', INSECURE, '--heartbeat-port', 'x']), (err: { code?: number; stderr?: string }) => err.code === 2 && err.stderr === `herald speaker: --heartbeat-port must be 1..65535, not "x"; see 'herald speaker --help'\n`);
   });
 
   it('the top-level help lists the speaker', async () => {

@@ -5,7 +5,7 @@
 import { Election } from '../../src/election/election.ts';
 import type { NodeStamp } from '../../src/election/peers.ts';
 import { DEFAULT_L2_TIMINGS } from '../../src/election/timings.ts';
-import type { LeaseRecord, LeaseView, WriteResult } from '../../src/election/vip-machine.ts';
+import type { LeaseList, LeaseRecord, LeaseView, WriteResult } from '../../src/election/vip-machine.ts';
 import type { DesiredState } from '../../src/speaker/desired.ts';
 import { L2Driver } from '../../src/speaker/l2-driver.ts';
 import type { Clock, Endpoint, WriteAction } from '../../src/speaker/l2-driver.ts';
@@ -65,6 +65,10 @@ export interface WorldNode {
   tables: string[][];
   alive: boolean;
   apiDown: boolean;
+  /** The node's watch cache (what its informer holds): the Leases as its watch delivered them. */
+  cache: Map<string, LeaseRecord>;
+  /** VIPs whose next watch event this node's election does not get, though its cache does (a lost callback). */
+  hideNext: Set<string>;
 }
 
 const API_MS = 3;
@@ -77,6 +81,13 @@ export class DriverWorld {
   readonly cut = new Set<string>();
   writes: { node: string; op: string; ip: string; ok: boolean }[] = [];
   #version = 0;
+  /**
+   * Extra time a list's response takes after the server took its snapshot (a list of 1,000
+   * Leases is a large body): the watch goes on meanwhile (issue #10).
+   */
+  listReplyMs = 0;
+  /** Self-check repairs reported by each node (DriverHooks.onRepair). */
+  readonly repairs: { node: string; what: string; ips: readonly string[] }[] = [];
 
   constructor(names: readonly string[]) {
     names.forEach((name, i) => this.#add(name, `192.0.2.${11 + i}`));
@@ -101,13 +112,16 @@ export class DriverWorld {
             return { ok: false, conflict: false }; // applied, but the reply was lost (a client timeout)
           }),
         renewNodeLease: (stamp: NodeStamp) => api(() => this.#renew(name, stamp)),
-        listVipLeases: () => api(() => this.#records()),
+        // The server takes the snapshot when the request arrives; the body arrives later.
+        listVipLeases: () => api(() => this.#list()).then((list) => new Promise<LeaseList>((resolve) => clock.setTimeout(() => resolve(list), this.listReplyMs))),
         readVipLease: (ip: string) => api(() => this.#view(ip)),
+        cachedVipLeases: () => node.cache,
       },
       heartbeats: { send: (bytes: Uint8Array, to: readonly Endpoint[]) => this.#send(node, bytes, to) },
       announcer: { set: (entries) => node.tables.push(entries.map((e) => `${e.ip}@${e.interfaces.join('+')}`)) },
+      hooks: { onRepair: (what, ips) => this.repairs.push({ node: name, what, ips }) },
     });
-    node = { name, address, tables: [], alive: true, apiDown: false, driver };
+    node = { name, address, tables: [], alive: true, apiDown: false, driver, cache: new Map(), hideNext: new Set() };
     this.nodes.set(name, node);
   }
 
@@ -125,6 +139,17 @@ export class DriverWorld {
     return new Map([...this.leases].map(([ip, l]) => [ip, { holder: l.holder, epoch: l.epoch, version: String(l.version) }]));
   }
 
+  #list(): LeaseList {
+    return { leases: this.#records(), version: String(this.#version) };
+  }
+
+  /** The informer's list at start-up, then its watch from that version: the cache and the election agree. */
+  #sync(n: WorldNode): void {
+    const list = this.#list();
+    n.cache = new Map(list.leases);
+    n.driver.onLeaseSync(list.leases, this.clock.now(), list.version);
+  }
+
   #write(node: string, a: WriteAction): WriteResult {
     const cur = this.leases.get(a.ip);
     const matches = a.expect === null ? cur === undefined : cur !== undefined && String(cur.version) === a.expect.version;
@@ -132,8 +157,9 @@ export class DriverWorld {
     if (!matches) return { ok: false, conflict: true };
     if (a.op === 'delete') {
       this.leases.delete(a.ip);
-      this.#watch(a.ip);
-      return { ok: true, version: String(++this.#version) };
+      const version = String(++this.#version);
+      this.#watch(a.ip, version);
+      return { ok: true, version };
     }
     const next = { holder: a.holder, epoch: a.epoch, version: ++this.#version };
     this.leases.set(a.ip, next);
@@ -141,17 +167,21 @@ export class DriverWorld {
     return { ok: true, version: String(next.version) };
   }
 
-  /** Watch events reach every live node a little after the write. */
-  #watch(ip: string): void {
+  /** Watch events reach every live node a little after the write (a deletion carries its own version). */
+  #watch(ip: string, deletedAt?: string): void {
     if (this.dropWatchEvents > 0) {
       this.dropWatchEvents--;
       return;
     }
     const l = this.leases.get(ip);
+    const view: LeaseView = l === undefined ? { kind: 'absent', asOf: deletedAt ?? String(this.#version) } : { kind: 'present', record: { holder: l.holder, epoch: l.epoch, version: String(l.version) } };
     this.clock.setTimeout(() => {
       for (const n of this.nodes.values()) {
         if (!n.alive || n.apiDown) continue;
-        n.driver.onVipLease(ip, l === undefined ? { kind: 'absent' } : { kind: 'present', record: { holder: l.holder, epoch: l.epoch, version: String(l.version) } });
+        if (view.kind === 'present') n.cache.set(ip, view.record);
+        else n.cache.delete(ip);
+        if (n.hideNext.delete(ip)) continue;
+        n.driver.onVipLease(ip, view);
       }
     }, API_MS);
   }
@@ -182,7 +212,7 @@ export class DriverWorld {
     for (const n of this.nodes.values()) {
       n.driver.setNodeAddresses(addresses);
       n.driver.setDesired(desired);
-      n.driver.onLeaseSync(this.#records(), this.clock.now());
+      this.#sync(n);
       n.driver.start();
     }
     await this.clock.advance(0);
@@ -198,7 +228,7 @@ export class DriverWorld {
     n.driver.setNodeAddresses(new Map([...this.nodes.values()].map((x) => [x.name, [x.address]])));
     for (const x of this.nodes.values()) if (x !== n && x.alive) x.driver.setNodeAddresses(new Map([...this.nodes.values()].map((y) => [y.name, [y.address]])));
     n.driver.setDesired(desired);
-    n.driver.onLeaseSync(this.#records(), this.clock.now());
+    this.#sync(n);
     n.driver.start();
     await this.clock.advance(0);
   }

@@ -5,6 +5,10 @@
 // of its own (on the real server herald-system/herald-speaker with the RBAC of deploy/).
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { decodeArpFrame, encodeArpFrame } from '../../src/l2/arp.ts';
@@ -26,6 +30,9 @@ const NODES = [
   { name: 'node-c', loopback: '127.0.0.13', mac: '02:00:00:00:00:13' },
 ];
 
+const KEY_FILE = join(mkdtempSync(join(tmpdir(), 'herald-l2-speaker-')), 'heartbeat-key');
+writeFileSync(KEY_FILE, randomBytes(32));
+
 let cluster: Cluster;
 const segment = new FakeSegment();
 const speakers = new Map<string, RunningSpeaker>();
@@ -39,7 +46,8 @@ const LO: NetInterface = { name: 'lo', ifindex: 1, mac: '', flags: 0x9, up: true
 async function startNode(n: (typeof NODES)[number], port: number): Promise<RunningSpeaker> {
   const host = new FakeHost(n.name);
   host.attach(segment, { ifindex: 2, mac: n.mac, name: 'eth0' });
-  const parsed = parseSpeakerArgs(['--node-name', n.name, '--heartbeat-port', String(port), '--drain-timeout', '3s', '--bgp-listen-port', '0'], {});
+  // Signed heartbeats, as deploy/ runs them (issue #14): one key file shared by every node.
+  const parsed = parseSpeakerArgs(['--node-name', n.name, '--heartbeat-port', String(port), '--drain-timeout', '3s', '--bgp-listen-port', '0', '--heartbeat-key-file', KEY_FILE], {});
   assert.ok(parsed.ok === true);
   const log = pino({ level: process.env['HERALD_TEST_LOG'] ?? 'silent' });
   const addresses = { eth0: [{ address: `192.0.2.${n.loopback.split('.')[3] ?? ''}` }], lo: [{ address: n.loopback }] };

@@ -9,7 +9,7 @@
 //   ATOMIC_AGGREGATE §7.6, AGGREGATOR §7.7, AS4_PATH/AS4_AGGREGATOR (RFC 6793 §6),
 //   LOCAL_PREF from an external peer §7.5                         attribute-discard
 //   MP_REACH/MP_UNREACH §7.11, RFC 4760 §7   optional attribute error   session-reset
-import { u16, u32, u8 } from './bytes.ts';
+import { copy, u16, u32, u8 } from './bytes.ts';
 import { decodeAsPath } from './aspath.ts';
 import {
   ATTR_AGGREGATOR, ATTR_AS4_AGGREGATOR, ATTR_AS4_PATH, ATTR_AS_PATH, ATTR_ATOMIC_AGGREGATE, ATTR_COMMUNITIES,
@@ -121,7 +121,7 @@ function decodeKnown(type: number, v: Uint8Array, out: Mutable<PathAttributes>, 
 
 /** MP attributes: decoded into `out`, kept raw (another AFI/SAFI), or an error reason. */
 function decodeMp(type: number, flags: number, v: Uint8Array, out: Mutable<PathAttributes>, other: RawAttribute[]): string | null {
-  const keepRaw = () => other.push({ flags: flags & 0xe0, type, value: v.slice() });
+  const keepRaw = () => other.push({ flags: flags & 0xe0, type, value: copy(v) });
   if (type === ATTR_MP_REACH) {
     const d = decodeMpReach(v);
     if (d.kind === 'malformed') return d.reason;
@@ -160,7 +160,7 @@ export function decodeAttributes(b: Uint8Array, from: number, to: number, ctx: D
     const start = o;
     const v = b.subarray(o + hdr, o + hdr + n);
     o += hdr + n;
-    const data = () => b.slice(start, o); // §6.3: the erroneous attribute (type, length, value)
+    const data = () => copy(b, start, o); // §6.3: the erroneous attribute (type, length, value)
     if (seen.has(type)) {
       const mp = type === ATTR_MP_REACH || type === ATTR_MP_UNREACH;
       errors.push(bgpError('malformed-attribute-list', `attribute ${type} appears twice (RFC 7606 §3g)`, undefined, mp ? 'session-reset' : 'attribute-discard'));
@@ -170,7 +170,7 @@ export function decodeAttributes(b: Uint8Array, from: number, to: number, ctx: D
     const want = KNOWN_FLAGS[type];
     if (want === undefined) {
       if ((flags & FLAG_OPTIONAL) === 0) errors.push(bgpError('unrecognized-well-known-attribute', `well-known attribute ${type} unknown`, data()));
-      else other.push({ flags: flags & 0xe0, type, value: v.slice() });
+      else other.push({ flags: flags & 0xe0, type, value: copy(v) });
       continue;
     }
     const malformedAction = MALFORMED_ACTION[type] ?? 'treat-as-withdraw';

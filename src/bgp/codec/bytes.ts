@@ -38,7 +38,11 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** A copy that owns its bytes (decoded values must not pin the peer's receive buffer). */
-export function copy(b: Uint8Array, from: number, to: number): Uint8Array {
-  return b.slice(from, to);
+/**
+ * A copy that owns its bytes (decoded values must not pin the peer's receive buffer), always a
+ * plain Uint8Array: on a Buffer (what a socket delivers) `slice` is a view, not a copy
+ * (test/bgp/codec/fuzz-findings.test.ts).
+ */
+export function copy(b: Uint8Array, from: number = 0, to: number = b.length): Uint8Array {
+  return new Uint8Array(b.subarray(from, to));
 }

@@ -2,7 +2,7 @@
 // Known: multiprotocol (RFC 4760 §8), route refresh (RFC 2918 §3), extended message (RFC 8654
 // §3), graceful restart (RFC 4724 §3), 4-octet AS (RFC 6793 §3), enhanced route refresh (RFC 7313
 // §3). Anything else is kept as raw bytes, so it round-trips and can be logged.
-import { put16, put32, u16, u32, u8 } from './bytes.ts';
+import { copy, put16, put32, u16, u32, u8 } from './bytes.ts';
 import { fail, ok, type BgpResult } from './errors.ts';
 import type { AfiSafi } from './prefix.ts';
 
@@ -121,7 +121,7 @@ function decodeValue(code: number, b: Uint8Array, v: number, n: number): BgpResu
       return ok({ kind: 'graceful-restart', restarting: (word & GR_R) !== 0, notification: (word & GR_N) !== 0, time: word & 0xfff, families });
     }
     default:
-      return ok({ kind: 'unknown', code, value: b.slice(v, v + n) });
+      return ok({ kind: 'unknown', code, value: copy(b, v, v + n) });
   }
 }
 

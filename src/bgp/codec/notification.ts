@@ -3,7 +3,7 @@
 // Communication: length(1) then that many octets of UTF-8, at most 255. A malformed one is not an
 // error of the NOTIFICATION (RFC 9003 §4: log it); it decodes with `communication: null` and the
 // raw data kept. Cease subcodes are RFC 4486 §4.
-import { u8 } from './bytes.ts';
+import { copy, u8 } from './bytes.ts';
 import { ERR_CEASE, fail, ok, u16Data, type BgpResult, type Notification } from './errors.ts';
 import { HEADER_LEN, MSG_NOTIFICATION, withHeader } from './header.ts';
 
@@ -35,13 +35,13 @@ function carriesCommunication(code: number, subcode: number): boolean {
   return code === ERR_CEASE && (subcode === CEASE_ADMIN_SHUTDOWN || subcode === CEASE_ADMIN_RESET);
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }); // a leading U+FEFF is text (RFC 9003 §2)
 
 export function decodeNotification(body: Uint8Array): BgpResult<DecodedNotification> {
   if (body.length < 2) return fail('bad-message-length', `NOTIFICATION body of ${body.length} octets`, u16Data(HEADER_LEN + body.length));
   const code = u8(body, 0);
   const subcode = u8(body, 1);
-  const data = body.slice(2);
+  const data = copy(body, 2);
   let communication: string | null = null;
   if (carriesCommunication(code, subcode) && data.length > 0) {
     const n = u8(data, 0);

@@ -2,7 +2,7 @@
 // "Length, Prefix": only the significant octets, trailing bits zero) so that packing 100,000 of
 // them is a byte copy each; text is for people (parsePrefix / formatPrefix) and for next hops.
 import { formatIP, parseIP } from '../../ipam/addr.ts';
-import { u8 } from './bytes.ts';
+import { copy, u8 } from './bytes.ts';
 import { fail, ok, type BgpResult } from './errors.ts';
 
 export type Family = 'ipv4' | 'ipv6';
@@ -125,7 +125,7 @@ export function decodePrefixes(b: Uint8Array, from: number, to: number, family: 
     if (length > max) return fail('invalid-network-field', `${family} prefix length ${length} > ${max}`);
     const n = (length + 7) >> 3;
     if (o + 1 + n > to) return fail('invalid-network-field', `${family} prefix /${length} needs ${n} octets, ${to - o - 1} left`);
-    const bytes = b.slice(o + 1, o + 1 + n);
+    const bytes = copy(b, o + 1, o + 1 + n); // a copy: the masking below must not write into `b`
     if (length & 7) bytes[n - 1] = u8(bytes, n - 1) & (0xff << (8 - (length & 7)));
     out.push({ family, length, bytes });
     o += 1 + n;

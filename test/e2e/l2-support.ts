@@ -1,0 +1,61 @@
+// What the L2 e2e files share: why they cannot run here, and bounded waits on "who answers".
+import { spawnSync } from 'node:child_process';
+import assert from 'node:assert/strict';
+import type { L2Lab } from '../../src/lab/l2-lab.ts';
+import { pollUntil } from '../../src/lab/poll.ts';
+import { listNamespaces } from '../../src/lab/teardown.ts';
+
+export const NODES = ['node-a', 'node-b', 'node-c'];
+
+function missing(program: string, arg: string): boolean {
+  const r = spawnSync(program, [arg], { stdio: 'ignore' });
+  return r.error !== undefined && 'code' in r.error && r.error.code === 'ENOENT';
+}
+
+/** Why the L2 lab cannot run here (not root, a tool missing), or false. */
+export function l2SkipReason(): string | false {
+  if (process.getuid?.() !== 0) return 'needs root: ip netns, veth pairs, a bridge and raw ARP/NDP from the client (run as root, as CI does)';
+  for (const [program, arg, pkg] of [['ip', '-V', 'iproute2'], ['arping', '--help', 'arping or iputils-arping'], ['ndisc6', '-V', 'ndisc6']] as const) {
+    if (missing(program, arg)) return `needs ${program} (Debian: apt-get install -y ${pkg})`;
+  }
+  return false;
+}
+
+/**
+ * Closes the lab, then fails if it left namespaces behind or if Herald was refused anything
+ * (HTTP 403) on the way: on a real server the speakers and a controller process run with exactly
+ * the RBAC of deploy/ (issue #8, point 3), and a permission they lack must not pass unnoticed.
+ */
+export async function closeL2Lab(lab: L2Lab | undefined): Promise<void> {
+  if (lab === undefined) return;
+  const forbidden = lab.forbidden();
+  const prefix = lab.network.prefix;
+  await lab.close();
+  assert.deepEqual((await listNamespaces()).filter((ns) => ns.startsWith(`${prefix}-`)), [], 'the lab left namespaces behind');
+  assert.deepEqual(forbidden, [], 'Herald was refused a request (403): deploy/*-rbac.yaml lacks a permission');
+}
+
+/** Waits until `node` holds the VIP's Lease and answers the client for it. */
+export async function answeredBy(lab: L2Lab, ip: string, node: string, timeoutMs = 15_000): Promise<void> {
+  await pollUntil(
+    `${ip} answered by ${node}`,
+    async () => {
+      const [holder, answer] = [await lab.holderOf(ip), lab.nodeOfMac(await lab.resolve(ip))];
+      return holder === node && answer === node ? { done: true, value: node } : { done: false, seen: `holder ${holder}, answered by ${answer}` };
+    },
+    { timeoutMs, context: () => lab.logTails() },
+  );
+}
+
+/** Waits until the Lease names a holder and the client's request is answered with its MAC; returns the holder. */
+export async function heldAndAnswered(lab: L2Lab, ip: string, timeoutMs = 15_000): Promise<string> {
+  const r = await pollUntil(
+    `${ip} answered by its Lease holder`,
+    async () => {
+      const [holder, answer] = [await lab.holderOf(ip), lab.nodeOfMac(await lab.resolve(ip))];
+      return holder !== null && answer === holder ? { done: true, value: holder } : { done: false, seen: `holder ${holder}, answered by ${answer}` };
+    },
+    { timeoutMs, context: () => lab.logTails() },
+  );
+  return r.value;
+}
