@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { makeClients } from '../../src/kube/client.ts';
-import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL } from '../../src/kube/ippool-types.ts';
+import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL } from '../../src/api/names.ts';
 import { loadAverage, machineLines } from '../machine.ts';
 import { forEachLimit } from '../l2/report.ts';
 import { ensureIPPoolCrd, startBenchApiServer, usableKubeconfig } from './api-servers.ts';
@@ -216,7 +216,7 @@ async function measure(kind: ApiKind, o: RunOptions, s: { api: Awaited<ReturnTyp
   let requests: number | undefined;
   if (countersBefore.ok && countersAfter.ok) {
     const diff = [...countersAfter.counters].map(([k, c]) => [k, c - (countersBefore.counters.get(k) ?? 0)] as const).filter(([, d]) => d !== 0).sort((a, b) => b[1] - a[1]);
-    requests = sum(diff.filter(([k]) => kind === 'real' || k.startsWith('requests.')).map(([, d]) => d));
+    requests = sum(diff.filter(([k]) => kind === 'real' || /^(get|list|watch|create|update|patch|delete|deletecollection)\./.test(k)).map(([, d]) => d));
     console.log(`\nAPI requests from spawn to +1 s after settle (${kind === 'real' ? 'apiserver_request_total' : '/herald-dev/counters'}, after − before; includes this bench's watch and list):`);
     for (const [k, d] of diff.slice(0, 25)) console.log(`  ${k.padEnd(48)} ${n(d)}`);
     if (diff.length > 25) console.log(`  … ${diff.length - 25} more counters`);
