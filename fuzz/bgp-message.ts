@@ -5,11 +5,13 @@
 // with the table; UPDATE framing (RFC 7606 §4, §5.3) re-derived without the codec; whatever
 // decodes re-encodes and decodes to the same value.
 import { isDeepStrictEqual } from 'node:util';
-import { decodeMessage, encodeOpen, encodeUpdate, type BgpMessage, type BgpResult, type SessionContext } from '../src/bgp/codec/index.ts';
+import { decodeMessage, encodeOpen, encodeUpdate, type BgpMessage, type SessionContext } from '../src/bgp/codec/index.ts';
 import { UTF8_EDGES } from './engine/mutate.ts';
 import { check, type FuzzTarget } from './engine/target.ts';
 import { checkNotification, checkUpdateError, expectedHeaderError, FLAGS, repairMessage, updateFraming } from './oracles/bgp-rfc.ts';
 import { bgpMessageSeeds, spliceAttribute } from './oracles/bgp-seeds.ts';
+import type { Result } from '../src/api/result.ts';
+import type { BgpError } from '../src/bgp/codec/errors.ts';
 
 const OLD: SessionContext = { fourOctetAs: false, maxLength: 4096 };
 const NEW: SessionContext = { fourOctetAs: true, maxLength: 4096 };
@@ -18,7 +20,7 @@ const EXTENDED: SessionContext = { fourOctetAs: true, maxLength: 65535 };
 const TYPES = ['', 'open', 'update', 'notification', 'keepalive', 'route-refresh'];
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
-export function checkDecoded(frame: Uint8Array, ctx: SessionContext, r: BgpResult<BgpMessage>): void {
+export function checkDecoded(frame: Uint8Array, ctx: SessionContext, r: Result<BgpMessage, BgpError>): void {
   const header = expectedHeaderError(frame, ctx.maxLength);
   if (header !== null) {
     check(!r.ok, () => `header error ${header.join('/')} expected, the message decoded`);

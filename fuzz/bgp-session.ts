@@ -10,7 +10,7 @@
 // RFC 7606 handles by treat-as-withdraw or attribute-discard never take the session down.
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import { BgpFramer, decodeMessage, findCapability, INITIAL_CONTEXT, type BgpResult, type BgpMessage } from '../src/bgp/codec/index.ts';
+import { BgpFramer, decodeMessage, findCapability, INITIAL_CONTEXT, type BgpMessage } from '../src/bgp/codec/index.ts';
 import type { FsmState, LocalConfig } from '../src/bgp/fsm-types.ts';
 import { NO_ATTRS } from '../src/bgp/rib-out.ts';
 import { BgpSession, type Clock } from '../src/bgp/session.ts';
@@ -18,6 +18,8 @@ import { Rng } from './engine/mutate.ts';
 import { check, type FuzzTarget } from './engine/target.ts';
 import { checkNotification, repairMessage } from './oracles/bgp-rfc.ts';
 import { bgpMessageSeeds, FIXTURES, spliceAttribute } from './oracles/bgp-seeds.ts';
+import type { Result } from '../src/api/result.ts';
+import type { BgpError } from '../src/bgp/codec/errors.ts';
 
 /** A socket as far as the session uses one: writes are recorded, `end` and `destroy` close it. */
 class MemorySocket extends EventEmitter {
@@ -110,7 +112,7 @@ export function runSession(data: Uint8Array): SessionRun {
   const sent: BgpMessage[] = [];
   const out = new BgpFramer(65535);
   let seen = 0;
-  const drainSent = (before: FsmState, firstFrame: BgpResult<BgpMessage> | null): void => {
+  const drainSent = (before: FsmState, firstFrame: Result<BgpMessage, BgpError> | null): void => {
     for (; seen < socket.written.length; seen++) {
       const got = out.push(socket.written[seen] ?? new Uint8Array(0));
       check(got.error === null, 'the session wrote a badly framed message');
@@ -141,7 +143,7 @@ export function runSession(data: Uint8Array): SessionRun {
   // The stream in chunks: whole, or cut at random points from the configuration byte's seed.
   const rng = new Rng(cfg >> 5);
   const ref = new BgpFramer();
-  let first: BgpResult<BgpMessage> | null = null;
+  let first: Result<BgpMessage, BgpError> | null = null;
   let openSeen = false;
   let keepaliveAfterOpen = false;
   for (let at = 0; at < stream.length && !socket.ended && !socket.destroyed;) {

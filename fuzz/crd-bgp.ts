@@ -6,8 +6,8 @@
 // communities, aggregation lengths in range and selectors that pass validateSelector.
 import type { V1Node } from '@kubernetes/client-node';
 import { bgpValidCondition, localConfigFor, parseBgpPolicy, parsePeer } from '../src/bgp/config.ts';
-import { validateSelector } from '../src/ipam/selector.ts';
-import { canonicalIP } from '../src/ipam/k8s-adapter.ts';
+import { validateSelector } from '../src/api/selector.ts';
+import { canonicalIP } from '../src/api/addr.ts';
 import { check, type FuzzTarget } from './engine/target.ts';
 import { exampleObjects, jsonInput, mutateJson } from './oracles/json.ts';
 
@@ -18,7 +18,7 @@ const sorted = (xs: readonly number[]): boolean => xs.every((x, i) => i === 0 ||
 export const target: FuzzTarget = {
   name: 'crd-bgp',
   description: 'JSON object → parsePeer, parseBgpPolicy; invariants of the valid views, LocalConfig',
-  covers: ['/src/bgp/config.ts', '/src/speaker/policy.ts'],
+  covers: ['/src/bgp/config.ts', '/src/api/selector.ts'],
   maxLen: 4096,
   customOneIn: 1,
   seeds: () => [...exampleObjects('BGPPeer'), ...exampleObjects('BGPAnnouncementPolicy')],

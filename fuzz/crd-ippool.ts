@@ -1,14 +1,14 @@
 // Fuzz target: a JSON object → the IPPool path of the controller: isIPPool, poolShapeError
-// (src/kube/ippool-types.ts), poolView (src/ipam/k8s-adapter.ts) and a PoolSet with a valid
+// (src/api/ippool.ts), poolView (src/ipam/k8s-adapter.ts) and a PoolSet with a valid
 // neighbour pool (src/ipam/pool-set.ts, blocks.ts, selector.ts). Oracle: nothing throws (the guard
 // exists so that a hand-edited or older object cannot crash the controller); what passes the guard
 // and the shape check becomes a well-typed PoolView; a valid pool's ranges lie in one family each
 // with first ≤ last; selection by the pool's selector does not throw.
 import { poolView } from '../src/ipam/k8s-adapter.ts';
 import { PoolSet } from '../src/ipam/pool-set.ts';
-import { matchesSelector } from '../src/ipam/selector.ts';
+import { matchesSelector } from '../src/api/selector.ts';
 import type { PoolView } from '../src/ipam/types.ts';
-import { isIPPool, poolShapeError } from '../src/kube/ippool-types.ts';
+import { isIPPool, poolShapeError } from '../src/api/ippool.ts';
 import { check, type FuzzTarget } from './engine/target.ts';
 import { exampleObjects, jsonInput, mutateJson } from './oracles/json.ts';
 
@@ -29,12 +29,12 @@ function wellTyped(v: PoolView): string | null {
 export const target: FuzzTarget = {
   name: 'crd-ippool',
   description: 'JSON object → isIPPool, poolShapeError, poolView, PoolSet; no throw, well-typed views',
-  covers: ['/src/kube/ippool-types.ts', '/src/ipam/k8s-adapter.ts', '/src/ipam/pool-set.ts', '/src/ipam/blocks.ts', '/src/ipam/addr.ts', '/src/ipam/selector.ts'],
+  covers: ['/src/api/ippool.ts', '/src/ipam/k8s-adapter.ts', '/src/ipam/pool-set.ts', '/src/ipam/blocks.ts', '/src/api/addr.ts', '/src/api/selector.ts'],
   maxLen: 4096,
   customOneIn: 1,
   seeds: () => exampleObjects('IPPool'),
   mutate: mutateJson,
-  // Found by this target, to be fixed in src/kube/ippool-types.ts / src/ipam/k8s-adapter.ts: see test/fuzz/findings.test.ts.
+  // Found by this target, to be fixed in src/api/ippool.ts / src/ipam/k8s-adapter.ts: see test/fuzz/findings.test.ts.
   known: [
     { pattern: /is not a function|Cannot convert object to primitive value/, test: 'regression: an IPPool whose serviceSelector.matchExpressions is not a list does not throw; … block whose stop is not a string …' },
     { pattern: /Cannot read properties of null/, test: 'regression: an IPPool with serviceSelector null or a null matchExpressions entry does not throw' },

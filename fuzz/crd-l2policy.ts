@@ -1,9 +1,9 @@
-// Fuzz target: a JSON object → parsePolicy (src/speaker/policy.ts), the L2AnnouncementPolicy.
+// Fuzz target: a JSON object → parsePolicy (src/api/l2-policy.ts), the L2AnnouncementPolicy.
 // Oracle: nothing throws; a valid policy's selectors pass validateSelector, its interface patterns
 // match whole names only and run over interface names (at most 15 bytes, IFNAMSIZ) without a
 // catastrophic backtrack (the loop's slow-input limit turns one into a finding).
-import { validateSelector } from '../src/ipam/selector.ts';
-import { parsePolicy, validCondition } from '../src/speaker/policy.ts';
+import { validateSelector } from '../src/api/selector.ts';
+import { parsePolicy, validCondition } from '../src/api/l2-policy.ts';
 import { check, type FuzzTarget } from './engine/target.ts';
 import { exampleObjects, jsonInput, mutateJson } from './oracles/json.ts';
 
@@ -12,7 +12,7 @@ const NAMES = ['eth0', 'veth0a1b2c3d', 'bond0.100', 'enp0s31f6', 'aaaaaaaaaaaaaa
 export const target: FuzzTarget = {
   name: 'crd-l2policy',
   description: 'JSON object → parsePolicy; selectors valid, interface patterns anchored and quick on interface names',
-  covers: ['/src/speaker/policy.ts'],
+  covers: ['/src/api/l2-policy.ts', '/src/api/selector.ts'],
   maxLen: 4096,
   customOneIn: 1,
   seeds: () => exampleObjects('L2AnnouncementPolicy'),

@@ -1,11 +1,11 @@
-// Fuzz target: text → parseLabelRequirements and toLabelSelector (src/kube/label-selector.ts).
+// Fuzz target: text → parseLabelRequirements and toLabelSelector (src/api/label-selector.ts).
 // Oracle: nothing throws; what parses prints back (in the apimachinery syntax) to text that parses
 // to the same requirements; the metav1.LabelSelector form selects exactly what the requirements
 // select (src/ipam/selector.ts matchesSelector against matchesLabelRequirements) on label sets
 // built from the selector's own keys and values, prototype names among them.
 import { isDeepStrictEqual } from 'node:util';
-import { matchesSelector } from '../src/ipam/selector.ts';
-import { matchesLabelRequirements, parseLabelRequirements, toLabelSelector, type LabelRequirement } from '../src/kube/label-selector.ts';
+import { matchesSelector } from '../src/api/selector.ts';
+import { matchesLabelRequirements, parseLabelRequirements, toLabelSelector, type LabelRequirement } from '../src/api/label-selector.ts';
 import { UTF8_EDGES } from './engine/mutate.ts';
 import { check, type FuzzTarget } from './engine/target.ts';
 
@@ -55,7 +55,7 @@ const SEEDS = [
 export const target: FuzzTarget = {
   name: 'label-selector',
   description: 'text → parseLabelRequirements, toLabelSelector; print-parse round trip, same selection as metav1 form',
-  covers: ['/src/kube/label-selector.ts', '/src/ipam/selector.ts'],
+  covers: ['/src/api/label-selector.ts', '/src/api/k8s-names.ts', '/src/api/selector.ts'],
   maxLen: 512,
   seeds: () => SEEDS.map((s) => enc.encode(s)),
   dictionary: ['in', 'notin', '!=', '==', '(', ')', ',', '!', '=', '>', '<', ' ', 'example.com/', 'app', '-1', '9223372036854775808'].map((s): Uint8Array => enc.encode(s)).concat(UTF8_EDGES),

@@ -12,7 +12,7 @@
 // speakers' watch, node-a's reconcile, the UPDATE, BIRD's import and its kernel export.
 // Usage: node bench/bgp/endpoint-latency.ts [--services 1000] [--no-withdraw]
 import { parseArgs } from 'node:util';
-import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL } from '../../src/kube/ippool-types.ts';
+import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL } from '../../src/api/names.ts';
 import { startL2Lab } from '../../src/lab/l2-lab.ts';
 import type { L2Lab } from '../../src/lab/l2-lab.ts';
 import { L2_LAB_NAMESPACE, labService } from '../../src/lab/l2-objects.ts';

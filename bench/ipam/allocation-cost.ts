@@ -18,9 +18,10 @@
 //  - Dead-code elimination: every Decision is checked (satisfied, address count) after the clock.
 // Usage: node --expose-gc bench/ipam/allocation-cost.ts [--quick]
 import { parseArgs } from 'node:util';
-import { parseIP } from '../../src/ipam/addr.ts';
+import { parseIP } from '../../src/api/addr.ts';
 import { Allocator } from '../../src/ipam/allocator.ts';
-import type { PoolView, ServiceView } from '../../src/ipam/types.ts';
+import type { PoolView } from '../../src/ipam/types.ts';
+import type { ServiceView } from '../../src/api/service.ts';
 import { formatSummary, loadAverage, machineLines, summarize } from '../machine.ts';
 import type { Summary } from '../machine.ts';
 

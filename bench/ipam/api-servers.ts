@@ -9,7 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { startControlPlane } from '../../src/controlplane/control-plane.ts';
 import { apiStatus } from '../../src/kube/client.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
-import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL } from '../../src/kube/ippool-types.ts';
+import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL } from '../../src/api/names.ts';
 import { freePort, spawnChild, waitForLine } from './children.ts';
 import type { Child } from './children.ts';
 import { httpGet, numericLeaves } from './observer.ts';

@@ -7,10 +7,10 @@
 // pool serves Services and no two pools compete for one. Sharing pairs are two Services with the
 // same key, namespace, shard and families, on different ports (docs/ipam.md, Sharing).
 import type { V1Service } from '@kubernetes/client-node';
-import type { IPPool } from '../../src/kube/ippool-types.ts';
-import { HERALD_GROUP, HERALD_VERSION } from '../../src/kube/ippool-types.ts';
-import { ANN_SHARING_KEY } from '../../src/ipam/k8s-adapter.ts';
-import { CONDITION_IPAM } from '../../src/controller/service-status.ts';
+import type { IPPool } from '../../src/api/generated/ippools.ts';
+import { HERALD_GROUP, HERALD_VERSION } from '../../src/api/names.ts';
+import { ANN_SHARING_KEY } from '../../src/api/names.ts';
+import { CONDITION_IPAM } from '../../src/api/names.ts';
 
 export const SHARDS = 80;
 export const SHARD_LABEL = 'bench.herald.dev/shard';

@@ -9,7 +9,7 @@ import { request as httpsRequest } from 'node:https';
 import type { RequestOptions } from 'node:https';
 import { Watch } from '@kubernetes/client-node';
 import type { CoreV1Api, KubeConfig, V1Service } from '@kubernetes/client-node';
-import { CONDITION_IPAM } from '../../src/controller/service-status.ts';
+import { CONDITION_IPAM } from '../../src/api/names.ts';
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import type { RequestCounters } from '../../src/devapi/faults.ts';
 import { PooledKubeConfig, makeClients } from '../../src/kube/client.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
-import { FakeHost, FakeSegment } from '../../src/net/fake.ts';
+import { FakeHost, FakeSegment } from '../../test/support/fake-net.ts';
 import type { NetInterface } from '../../src/net/interfaces.ts';
 import { SPEAKER_HELP, parseSpeakerArgs, startSpeaker } from '../../src/speaker/command.ts';
 import { heartbeatKeyFlags } from './heartbeat-key.ts';

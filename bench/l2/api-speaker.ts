@@ -18,7 +18,7 @@ import { BROADCAST_MAC, ETHERTYPE_ARP, ZERO_MAC } from '../../src/l2/ethernet.ts
 import type { Mac } from '../../src/l2/ethernet.ts';
 import type { Ipv4 } from '../../src/l2/ip.ts';
 import { PooledKubeConfig, makeClients } from '../../src/kube/client.ts';
-import { FakeHost, FakeSegment } from '../../src/net/fake.ts';
+import { FakeHost, FakeSegment } from '../../test/support/fake-net.ts';
 import type { NetInterface } from '../../src/net/interfaces.ts';
 import { SPEAKER_HELP, parseSpeakerArgs, startSpeaker } from '../../src/speaker/command.ts';
 import { heartbeatKeyFlags } from './heartbeat-key.ts';

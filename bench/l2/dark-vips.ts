@@ -27,7 +27,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { cleanup as cleanupChildren, cpuSecondsOf, makeTempDir, spawnChild, waitForLine } from '../ipam/children.ts';
+import { cleanup as cleanupChildren, cpuSecondsOf, describeExit, makeTempDir, spawnChild, waitForLine } from '../ipam/children.ts';
 import type { Child } from '../ipam/children.ts';
 import { loadAverage, machineLines } from '../machine.ts';
 import { addressedServices, benchNodes, NODE_BIN, ROOT, seedCluster, SPEAKER_NS, startStandIn, vipLeases } from './bench-cluster.ts';
@@ -74,6 +74,8 @@ interface Probe {
 
 /** What a speaker last printed: its {"held"} report every second, its last probe. */
 interface Status {
+  /** Printed {"ready": true}: its SIGUSR2 handler is in place (before, the signal would kill it). */
+  ready: boolean;
   held: number;
   fenced: number;
   probe: Probe;
@@ -93,6 +95,8 @@ interface Sample {
 interface RunResult {
   joins: { node: string; seconds: number | null }[];
   dark: string[];
+  /** Dark in the second sample alone (the Lease may have been written between the samples). */
+  darkLast: number;
   /** VIPs answered by two speakers or more in the second sample. */
   doubled: number;
   /** Unanswered VIPs whose holder is fenced, in the second sample. */
@@ -107,8 +111,9 @@ interface RunResult {
 }
 
 function spawnSpeaker(n: BenchNode, kubeconfig: string, port: number): Speaker {
-  const status: Status = { held: 0, fenced: 0, probe: { n: 0, answered: new Set(), fenced: 0, repairs: 0 } };
+  const status: Status = { ready: false, held: 0, fenced: 0, probe: { n: 0, answered: new Set(), fenced: 0, repairs: 0 } };
   const child = spawnChild(`speaker ${n.name}`, NODE_BIN, [SPEAKER_SCRIPT, n.name, kubeconfig, n.loopback, n.eth0Address, n.mac, String(port)], ROOT, (line) => {
+    if (line.startsWith('{"ready":true')) status.ready = true;
     if (!line.startsWith('{"held"') && !line.startsWith('{"probe"')) return;
     try {
       const r = JSON.parse(line) as { held?: number; fenced: number; probe?: number; answered?: string[]; repairs?: number };
@@ -124,13 +129,30 @@ function spawnSpeaker(n: BenchNode, kubeconfig: string, port: number): Speaker {
   return { node: n, child, status };
 }
 
+/** A request of the bench's own, asked again while the stand-in is too busy to answer (10 speakers starting at once). */
+async function again<T>(request: () => Promise<T>): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await request();
+    } catch (err) {
+      if (i >= 10) throw err;
+      await sleep(1000);
+    }
+  }
+}
+
+function leasesNow(standIn: StandIn): Promise<Map<string, { holder: string; version: string }>> {
+  return again(() => vipLeases(standIn.clients));
+}
+
 /** Asks every running speaker by ARP for every VIP, and reads every VIP Lease, at about the same time. */
 async function sample(standIn: StandIn, speakers: readonly Speaker[]): Promise<Sample> {
   const before = new Map(speakers.map((s) => [s.node.name, s.status.probe.n]));
-  for (const s of speakers) if (s.child.exit === undefined) process.kill(s.child.pid, 'SIGUSR2');
-  const leases = await vipLeases(standIn.clients);
+  const asked = speakers.filter((s) => s.child.exit === undefined && s.status.ready);
+  for (const s of asked) process.kill(s.child.pid, 'SIGUSR2');
+  const leases = await leasesNow(standIn);
   const deadline = performance.now() + 60_000;
-  while (speakers.some((s) => s.child.exit === undefined && s.status.probe.n <= (before.get(s.node.name) ?? 0)) && performance.now() < deadline) await sleep(50);
+  while (asked.some((s) => s.child.exit === undefined && s.status.probe.n <= (before.get(s.node.name) ?? 0)) && performance.now() < deadline) await sleep(50);
   const probes = new Map<string, Probe>();
   for (const s of speakers) if (s.child.exit === undefined && s.status.probe.n > (before.get(s.node.name) ?? 0)) probes.set(s.node.name, s.status.probe);
   return { leases, probes };
@@ -174,11 +196,18 @@ async function oneRun(size: number, run: number, standIn: StandIn, nodes: readon
       const s = spawnSpeaker(n, standIn.kubeconfig, port);
       speakers.push(s);
       if (args.together) continue;
-      await waitForLine(s.child, /"ready":true/, 60_000);
+      // A starved machine may take long to sync a speaker's caches: that join just does not settle.
+      const ready = await waitForLine(s.child, /"ready":true/, JOIN_TIMEOUT_MS).then(
+        () => true,
+        (err: unknown) => {
+          if (s.child.exit !== undefined) throw err;
+          return false;
+        },
+      );
       let seconds: number | null = null;
-      while (performance.now() - tj < JOIN_TIMEOUT_MS) {
+      while (ready && performance.now() - tj < JOIN_TIMEOUT_MS) {
         await sleep(500);
-        if (settledNow(speakers, await vipLeases(standIn.clients), n.name)) {
+        if (settledNow(speakers, await leasesNow(standIn), n.name)) {
           seconds = (performance.now() - tj) / 1000;
           break;
         }
@@ -186,12 +215,14 @@ async function oneRun(size: number, run: number, standIn: StandIn, nodes: readon
       joins.push({ node: n.name, seconds });
     }
     if (args.together) {
-      await Promise.all(speakers.map((s) => waitForLine(s.child, /"ready":true/, 60_000)));
+      await Promise.all(speakers.map((s) => waitForLine(s.child, /"ready":true/, JOIN_TIMEOUT_MS).catch((err: unknown) => {
+        if (s.child.exit !== undefined) throw err;
+      })));
       const tj = performance.now();
       let seconds: number | null = null;
       while (performance.now() - tj < JOIN_TIMEOUT_MS) {
         await sleep(500);
-        const leases = await vipLeases(standIn.clients);
+        const leases = await leasesNow(standIn);
         if (settledNow(speakers, leases, speakers[0]?.node.name ?? '')) {
           seconds = (performance.now() - tj) / 1000;
           break;
@@ -203,7 +234,8 @@ async function oneRun(size: number, run: number, standIn: StandIn, nodes: readon
     await sleep(CONFIRM_MS);
     const b = await sample(standIn, speakers);
     const darkA = darkIn(a);
-    const dark = [...darkIn(b)].filter(([ip, version]) => darkA.get(ip) === version && a.leases.get(ip)?.holder === b.leases.get(ip)?.holder).map(([ip]) => ip);
+    const darkB = darkIn(b);
+    const dark = [...darkB].filter(([ip, version]) => darkA.get(ip) === version && a.leases.get(ip)?.holder === b.leases.get(ip)?.holder).map(([ip]) => ip);
     let doubled = 0;
     let fencedHolder = 0;
     let unheld = 0;
@@ -225,16 +257,19 @@ async function oneRun(size: number, run: number, standIn: StandIn, nodes: readon
         console.log(`      ${s.node.name}: ${named} Leases name it, it answers ${p?.answered.size ?? '?'}, fenced ${p?.fenced ?? '?'}; dark: ${dark.filter((ip) => b.leases.get(ip)?.holder === s.node.name).slice(0, 5).join(' ')}`);
       }
     }
-    return { joins, dark, doubled, fencedHolder, unheld, answered, probed: b.probes.size, repairs, seconds: (performance.now() - t0) / 1000 };
+    return { joins, dark, darkLast: darkB.size, doubled, fencedHolder, unheld, answered, probed: b.probes.size, repairs, seconds: (performance.now() - t0) / 1000 };
+  } catch (err) {
+    for (const s of speakers) if (s.child.exit !== undefined) console.log(`    --- ${s.node.name} exited (${describeExit(s.child.exit)}):\n${s.child.tail.slice(-8).join('\n')}`);
+    throw err;
   } finally {
     for (const s of speakers) if (s.child.exit === undefined) s.child.proc.kill('SIGKILL');
     await Promise.all(speakers.map((s) => s.child.exited));
     // The next run starts from nothing: no VIP Lease, no node Lease.
-    await standIn.clients.coordination.deleteCollectionNamespacedLease({ namespace: SPEAKER_NS });
+    await again(() => standIn.clients.coordination.deleteCollectionNamespacedLease({ namespace: SPEAKER_NS }));
   }
 }
 
-async function configuration(size: number): Promise<{ size: number; results: RunResult[]; cpu: number }> {
+async function configuration(size: number): Promise<{ size: number; results: RunResult[]; cpu: number; failed: number }> {
   const nodes = benchNodes(size);
   const standIn = await startStandIn('herald-bench-l2-dark-');
   await seedCluster(standIn.clients, nodes);
@@ -247,34 +282,45 @@ async function configuration(size: number): Promise<{ size: number; results: Run
   const stalls = `${STALL_EVERY_MS > 0 ? `, each speaker stalled 400–600 ms every ~${STALL_EVERY_MS / 1000} s until the first sample` : ''}${SLOW_LISTS_MS > 0 ? `, VIP Lease lists ${SLOW_LISTS_MS} ms late` : ''}`;
   console.log(`\n${size} speakers: ${VIPS} Services addressed in ${fmt((performance.now() - t) / 1000, 1)} s; ${RUNS} runs, ${args.together ? 'started together' : 'rolling start'}, join timeout ${JOIN_TIMEOUT_MS / 1000} s, samples ${CONFIRM_MS / 1000} s apart${stalls}, heartbeats ${args.keyed ? 'with a key' : 'without a key'}`);
   const results: RunResult[] = [];
+  let failed = 0;
   const cpu0 = cpuSecondsOf(standIn.child.pid) ?? Number.NaN;
   for (let run = 1; run <= RUNS; run++) {
-    const r = await oneRun(size, run, standIn, nodes, ips);
+    let r: RunResult;
+    try {
+      r = await oneRun(size, run, standIn, nodes, ips);
+    } catch (err) {
+      // A run that breaks (a speaker that does not start) is reported and not counted.
+      console.log(`  run ${String(run).padStart(2)}: FAILED, not counted: ${describeError(err)}`);
+      failed++;
+      continue;
+    }
     results.push(r);
     const joins = r.joins.map((j) => (j.seconds === null ? 'no' : fmt(j.seconds, 1))).join('/');
-    console.log(`  run ${String(run).padStart(2)}: dark ${r.dark.length}${r.dark.length > 0 ? ` (${r.dark.slice(0, 5).join(' ')}…)` : ''}; joins settled in ${joins} s; answered ${r.answered}/${VIPS} by ${r.probed}/${size} speakers probed; doubled ${r.doubled}, unanswered under a fenced holder ${r.fencedHolder}, unheld ${r.unheld}; self-check repairs ${r.repairs}; ${fmt(r.seconds, 0)} s; load ${loadAverage()}`);
+    console.log(`  run ${String(run).padStart(2)}: dark ${r.dark.length}${r.dark.length > 0 ? ` (${r.dark.slice(0, 5).join(' ')}…)` : ''} (in the last sample alone ${r.darkLast}); joins settled in ${joins} s; answered ${r.answered}/${VIPS} by ${r.probed}/${size} speakers probed; doubled ${r.doubled}, unanswered under a fenced holder ${r.fencedHolder}, unheld ${r.unheld}; self-check repairs ${r.repairs}; ${fmt(r.seconds, 0)} s; load ${loadAverage()}`);
   }
   const cpu = (cpuSecondsOf(standIn.child.pid) ?? Number.NaN) - cpu0;
   standIn.child.proc.kill('SIGTERM');
   await standIn.child.exited;
-  return { size, results, cpu };
+  return { size, results, cpu, failed };
 }
 
 async function main(): Promise<void> {
   for (const l of machineLines()) console.log(l);
   console.log(`dark VIPs (issue #10): ${VIPS} VIPs on ${SIZES.join(' and on ')} speakers, ${RUNS} runs each`);
-  const all: { size: number; results: RunResult[]; cpu: number }[] = [];
+  const all: { size: number; results: RunResult[]; cpu: number; failed: number }[] = [];
   for (const size of SIZES) all.push(await configuration(size));
   console.log(`\nload average after: ${loadAverage()}`);
-  for (const { size, results } of all) {
+  for (const { size, results, failed } of all) {
     const dark = results.reduce((a, r) => a + r.dark.length, 0);
     const runsDark = results.filter((r) => r.dark.length > 0).length;
+    const darkLast = results.reduce((a, r) => a + r.darkLast, 0);
+    const allFenced = results.filter((r) => r.fencedHolder === VIPS).length;
     const joins = results.flatMap((r) => r.joins);
     const settled = joins.filter((j) => j.seconds !== null);
     const worst = Math.max(...settled.map((j) => j.seconds ?? 0));
     const repairs = results.reduce((a, r) => a + r.repairs, 0);
     const doubled = results.reduce((a, r) => a + r.doubled, 0);
-    console.log(`${size} speakers: dark VIPs ${dark} over ${results.length} runs of ${VIPS} VIPs (${runsDark} runs with any); target 0: ${dark === 0 ? 'met' : 'MISSED'}. Joins settled ${settled.length}/${joins.length} (slowest ${fmt(worst, 1)} s); doubled at the end ${doubled}; self-check repairs ${repairs}`);
+    console.log(`${size} speakers: dark VIPs ${dark} over ${results.length} runs of ${VIPS} VIPs (${runsDark} runs with any; ${darkLast} in the last samples alone); target 0: ${results.length === 0 ? 'no run to judge' : dark === 0 && darkLast === 0 ? 'met' : 'MISSED'}. Runs that ended with every VIP under a fenced holder (nothing to judge): ${allFenced}. Joins settled ${settled.length}/${joins.length} (slowest ${fmt(worst, 1)} s); doubled at the end ${doubled}; self-check repairs ${repairs}${failed > 0 ? `; ${failed} runs failed to start (not counted)` : ''}`);
   }
 }
 

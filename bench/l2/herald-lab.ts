@@ -14,12 +14,12 @@ import { startDevApiServer } from '../../src/devapi/server.ts';
 import type { DevApiServer } from '../../src/devapi/server.ts';
 import { PooledKubeConfig, makeClients } from '../../src/kube/client.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
-import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL } from '../../src/kube/ippool-types.ts';
+import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL } from '../../src/api/names.ts';
 import { labNode, labPolicy } from '../../src/lab/l2-objects.ts';
 import { buildLabNetwork } from '../../src/lab/netns.ts';
 import type { LabHost, LabNetwork } from '../../src/lab/netns.ts';
 import { SPEAKER_HEALTH_PORT, Speakers, hostPort, speakerFlags, writeHeartbeatKey } from '../../src/lab/speakers.ts';
-import { L2POLICY_PLURAL } from '../../src/speaker/policy.ts';
+import { L2POLICY_PLURAL } from '../../src/api/names.ts';
 import { forEachLimit, ipv4Plus, sleep, waitFor } from './report.ts';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));

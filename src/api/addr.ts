@@ -4,7 +4,15 @@
 // (apimachinery validation, KEP-4858 strict IP parsing); we accept only the four-part
 // decimal form for IPv4, and no zone index for IPv6.
 import ipaddr from 'ipaddr.js';
-import type { Family, IpamError, IpamResult } from './types.ts';
+import type { Result } from './result.ts';
+
+export type Family = 'IPv4' | 'IPv6';
+
+/** A malformed address or CIDR; the allocator's IpamError admits these codes too. */
+export interface AddrError {
+  code: 'InvalidIP' | 'InvalidCIDR';
+  message: string;
+}
 
 export interface Addr {
   readonly family: Family;
@@ -17,12 +25,12 @@ export function otherFamily(family: Family): Family {
   return family === 'IPv4' ? 'IPv6' : 'IPv4';
 }
 
-function fail<T>(code: IpamError['code'], message: string): IpamResult<T> {
+function fail<T>(code: AddrError['code'], message: string): Result<T, AddrError> {
   return { ok: false, error: { code, message } };
 }
 
 /** Parses one address. Accepts any valid IPv6 spelling; IPv4 only as dotted four-part decimal. */
-export function parseIP(text: string): IpamResult<Addr> {
+export function parseIP(text: string): Result<Addr, AddrError> {
   // Branch on ':' first: ipaddr.js's IPv4 check throws and catches internally on IPv6 text,
   // which was half of each allocation's cost (bench/README.md finding 2).
   if (!text.includes(':')) {
@@ -55,7 +63,7 @@ function formatV4(value: bigint): string {
 }
 
 /** Canonical text of an address, or the parse error. */
-export function normalizeIP(text: string): IpamResult<string> {
+export function normalizeIP(text: string): Result<string, AddrError> {
   const parsed = parseIP(text);
   return parsed.ok ? { ok: true, value: formatIP(parsed.value) } : parsed;
 }
@@ -68,7 +76,7 @@ export interface Cidr {
 }
 
 /** Parses `address/prefix`. Host bits must be zero: "192.0.2.1/24" is an error, not 192.0.2.0/24. */
-export function parseCIDR(text: string): IpamResult<Cidr> {
+export function parseCIDR(text: string): Result<Cidr, AddrError> {
   const slash = text.indexOf('/');
   if (slash < 0 || slash !== text.lastIndexOf('/')) {
     return fail('InvalidCIDR', `"${text}" is not in address/prefix form`);
@@ -101,4 +109,22 @@ export function formatRange(family: Family, first: bigint, last: bigint): string
 export function compareAddr(a: Addr, b: Addr): number {
   if (a.family !== b.family) return a.family === 'IPv4' ? -1 : 1;
   return a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
+}
+
+/** Canonical text of an address from an object field, or null when it is not one. */
+export function canonicalIP(text: string): string | null {
+  const r = normalizeIP(text);
+  return r.ok ? r.value : null;
+}
+
+/** Family of an address already in canonical text. */
+export function familyOf(ip: string): Family {
+  return ip.includes(':') ? 'IPv6' : 'IPv4';
+}
+
+/** Numeric order of canonical addresses (IPv4 before IPv6). */
+export function compareIPs(a: string, b: string): number {
+  const pa = parseIP(a);
+  const pb = parseIP(b);
+  return pa.ok && pb.ok ? compareAddr(pa.value, pb.value) : a < b ? -1 : a > b ? 1 : 0;
 }

@@ -2,57 +2,14 @@
 // shape the controller relies on (the schema in deploy/crds/ validates it on the server; this
 // guard keeps a hand-edited or older object from crashing the controller).
 
-import type { V1ObjectMeta } from '@kubernetes/client-node';
-import { selectorLabelProblem } from './label-selector.ts';
+import type { IPPool } from './generated/ippools.ts';
+import { selectorLabelProblem } from './k8s-names.ts';
+import { isSelectorOperator } from './selector.ts';
 
-export const HERALD_GROUP = 'herald.dev';
-export const HERALD_VERSION = 'v1alpha1';
-export const IPPOOL_PLURAL = 'ippools';
-
-/** Note: objects from a watch carry creationTimestamp as the JSON string, typed lists as a Date. */
-export type ObjectMeta = V1ObjectMeta;
-
-export interface Condition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  reason: string;
-  message: string;
-  lastTransitionTime: string;
-  observedGeneration?: number;
-}
-
-export interface IPPoolBlock {
-  cidr?: string;
-  start?: string;
-  stop?: string;
-}
-
-export interface IPPoolSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: { key: string; operator: string; values?: string[] }[];
-}
-
-export interface IPPool {
-  apiVersion?: string;
-  kind?: string;
-  metadata: ObjectMeta;
-  spec: {
-    blocks: IPPoolBlock[];
-    allowFirstLastIPs?: 'Yes' | 'No';
-    disabled?: boolean;
-    serviceSelector?: IPPoolSelector;
-  };
-  status?: IPPoolStatus;
-}
-
-export interface IPPoolStatus {
-  ipsTotal?: string;
-  ipsUsed?: string;
-  ipsAvailable?: string;
-  ipsReserved?: string;
-  observedGeneration?: number;
-  conditions?: Condition[];
-}
+// The IPPool object's type is generated from its CRD (src/api/generated/ippools.ts, issue #9).
+export type IPPoolStatus = NonNullable<IPPool['status']>;
+export type IPPoolBlock = IPPool['spec']['blocks'][number];
+export type IPPoolSelector = NonNullable<IPPool['spec']['serviceSelector']>;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -84,8 +41,16 @@ export function poolShapeError(pool: IPPool): string | undefined {
   return selectorLabelProblem(pool.spec.serviceSelector, 'spec.serviceSelector') ?? undefined;
 }
 
-export type SelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+/** An IPPool's address counts and overlap, as the allocator reports them for its status and metrics. */
+export type PoolConflict = { conflicting: false } | { conflicting: true; message: string };
 
-export function isSelectorOperator(op: string): op is SelectorOperator {
-  return op === 'In' || op === 'NotIn' || op === 'Exists' || op === 'DoesNotExist';
+/** Counts are bigints: an IPv6 /48 is larger than any JS number. The adapter writes them as decimal strings. */
+export interface PoolStatusView {
+  name: string;
+  total: bigint;
+  used: bigint;
+  /** Node and API-server addresses inside the pool: never allocated. */
+  reserved: bigint;
+  available: bigint;
+  conflict: PoolConflict;
 }

@@ -1,37 +1,11 @@
-// The L2AnnouncementPolicy custom resource (deploy/crds/herald.dev_l2announcementpolicies.yaml)
-// and its parsing into what the desired-state computation uses. An invalid selector or regex
-// is an error value for that policy alone (a condition on it); other policies are unaffected.
-import type { V1ObjectMeta } from '@kubernetes/client-node';
-import type { LabelSelector } from '../ipam/types.ts';
-import type { Condition } from '../kube/ippool-types.ts';
-import { isSelectorOperator } from '../kube/ippool-types.ts';
-import { selectorLabelProblem } from '../kube/label-selector.ts';
-import { validateSelector } from '../ipam/selector.ts';
-
-export const L2POLICY_GROUP = 'herald.dev';
-export const L2POLICY_VERSION = 'v1alpha1';
-export const L2POLICY_PLURAL = 'l2announcementpolicies';
-export const L2POLICY_KIND = 'L2AnnouncementPolicy';
-export const CONDITION_VALID = 'Valid';
-
-export interface SelectorSpec {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: { key: string; operator: string; values?: string[] }[];
-}
-
-export interface L2AnnouncementPolicy {
-  apiVersion?: string;
-  kind?: string;
-  metadata: V1ObjectMeta;
-  spec: {
-    serviceSelector?: SelectorSpec;
-    nodeSelector?: SelectorSpec;
-    interfaces?: string[];
-    loadBalancerIPs?: boolean;
-    externalIPs?: boolean;
-  };
-  status?: { observedGeneration?: number; conditions?: Condition[] };
-}
+// Parsing an L2AnnouncementPolicy (deploy/crds/herald.dev_l2announcementpolicies.yaml; its type
+// is generated, src/api/generated/) into what the desired-state computation uses. An invalid
+// selector or regex is an error value for that policy alone (a condition on it); other policies
+// are unaffected.
+import type { LabelSelector } from './selector.ts';
+import type { Condition } from './conditions.ts';
+import { parseSelector } from './selector.ts';
+import { CONDITION_VALID } from './names.ts';
 
 /** A valid policy, as the desired-state computation sees it. */
 export interface PolicyView {
@@ -63,33 +37,6 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 function isStringRecord(v: unknown): v is Record<string, string> {
   return isRecord(v) && Object.values(v).every((x) => typeof x === 'string');
-}
-
-export type Sel = { ok: true; value: LabelSelector | null } | { ok: false; error: PolicyError };
-
-export function parseSelector(v: unknown, field: string): Sel {
-  if (v === undefined) return { ok: true, value: null };
-  const bad = (message: string): Sel => ({ ok: false, error: { code: 'InvalidSelector', message: `spec.${field}: ${message}` } });
-  if (!isRecord(v)) return bad('must be an object with matchLabels and/or matchExpressions');
-  const labels = v['matchLabels'] ?? {};
-  if (!isStringRecord(labels)) return bad('matchLabels must map label keys to string values');
-  const exprs = v['matchExpressions'] ?? [];
-  if (!Array.isArray(exprs)) return bad('matchExpressions must be a list');
-  const matchExpressions: LabelSelector['matchExpressions'][number][] = [];
-  for (const [i, e] of exprs.entries()) {
-    if (!isRecord(e) || typeof e['key'] !== 'string' || typeof e['operator'] !== 'string') return bad(`matchExpressions[${i}] needs a key and an operator`);
-    const values = e['values'] ?? [];
-    if (!Array.isArray(values) || !values.every((x) => typeof x === 'string')) return bad(`matchExpressions[${i}].values must be a list of strings`);
-    if (!isSelectorOperator(e['operator'])) return bad(`matchExpressions[${i}] (key "${e['key']}"): unknown operator "${e['operator']}"; use In, NotIn, Exists or DoesNotExist`);
-    matchExpressions.push({ key: e['key'], operator: e['operator'], values });
-  }
-  const selector: LabelSelector = { matchLabels: labels, matchExpressions };
-  const problem = validateSelector(selector);
-  // validateSelector names the field serviceSelector; say which one it really is.
-  if (problem !== null) return bad(problem.message.replace(/^serviceSelector\./, ''));
-  // Keys and values a Kubernetes selector refuses; the schema cannot say (issue #14).
-  const labelProblem = selectorLabelProblem(selector, `spec.${field}`);
-  return labelProblem === null ? { ok: true, value: selector } : { ok: false, error: { code: 'InvalidSelector', message: labelProblem } };
 }
 
 /**

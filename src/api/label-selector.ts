@@ -5,7 +5,8 @@
 // The result is a requirement list, because `gt`/`lt` are valid in a list request but have no
 // metav1.LabelSelector form; toLabelSelector converts when the structured form is needed.
 // Errors are values with stable codes; nothing here throws on user input.
-import type { LabelSelector, SelectorRequirement } from '../ipam/types.ts';
+import type { LabelSelector, SelectorRequirement } from './selector.ts';
+import { labelValue, qualifiedName } from './k8s-names.ts';
 
 /** selection.Operator; `==` is parsed as Equals (DoubleEquals differs from it only when printed). */
 export type LabelOperator = 'Equals' | 'NotEquals' | 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'GreaterThan' | 'LessThan';
@@ -36,67 +37,6 @@ export interface LabelSelectorError {
 
 export type ParsedRequirements = { ok: true; requirements: LabelRequirement[] } | { ok: false; error: LabelSelectorError };
 export type ParsedSelector = { ok: true; selector: LabelSelector } | { ok: false; error: LabelSelectorError };
-
-// ---- validation (k8s.io/apimachinery/pkg/util/validation: IsQualifiedName, IsValidLabelValue)
-
-const DNS_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
-const SUBDOMAIN_RE = new RegExp(`^${DNS_LABEL}(\\.${DNS_LABEL})*$`);
-const QUALIFIED_RE = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const NAME_CHARS = "consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-
-function keyProblems(key: string): string[] {
-  const parts = key.split('/');
-  if (parts.length > 2) return [`a qualified name must ${NAME_CHARS}, with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`];
-  const out: string[] = [];
-  const name = parts.length === 2 ? (parts[1] ?? '') : key;
-  if (parts.length === 2) {
-    const prefix = parts[0] ?? '';
-    if (prefix === '') out.push('prefix part must be non-empty');
-    else {
-      if (prefix.length > 253) out.push('prefix part must be no more than 253 characters');
-      if (!SUBDOMAIN_RE.test(prefix)) out.push("prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character");
-    }
-  }
-  if (name === '') out.push('name part must be non-empty');
-  else {
-    if (name.length > 63) out.push('name part must be no more than 63 characters');
-    if (!QUALIFIED_RE.test(name)) out.push(`name part must ${NAME_CHARS}`);
-  }
-  return out;
-}
-
-function valueProblems(value: string): string[] {
-  const out: string[] = [];
-  if (value.length > 63) out.push('must be no more than 63 characters');
-  if (value !== '' && !QUALIFIED_RE.test(value)) out.push(`a valid label must be an empty string or ${NAME_CHARS}`);
-  return out;
-}
-
-/**
- * Why the keys or values of a structured selector (matchLabels, matchExpressions) are not what
- * the API server allows in a metav1.LabelSelector (ValidateLabelSelector), the field named under
- * `path` (e.g. "spec.nodeSelector"); null when they are. The CRD schemas cannot say this (issue
- * #14: every invalid field value gets Valid=False naming the field). Operators and the values
- * they need are checked by the callers.
- */
-export function selectorLabelProblem(sel: { matchLabels?: Readonly<Record<string, unknown>>; matchExpressions?: readonly { key?: unknown; values?: readonly unknown[] }[] } | null | undefined, path: string): string | null {
-  if (sel === null || sel === undefined) return null;
-  for (const [key, value] of Object.entries(sel.matchLabels ?? {})) {
-    const k = keyProblems(key);
-    if (k.length > 0) return `${path}.matchLabels: key ${JSON.stringify(key)}: ${k.join('; ')}`;
-    const v = typeof value === 'string' ? valueProblems(value) : ['must be a string'];
-    if (v.length > 0) return `${path}.matchLabels[${JSON.stringify(key)}]: value ${JSON.stringify(value)}: ${v.join('; ')}`;
-  }
-  for (const [i, e] of (sel.matchExpressions ?? []).entries()) {
-    const k = typeof e.key === 'string' ? keyProblems(e.key) : ['must be a string'];
-    if (k.length > 0) return `${path}.matchExpressions[${i}].key ${JSON.stringify(e.key)}: ${k.join('; ')}`;
-    for (const [j, value] of (e.values ?? []).entries()) {
-      const v = typeof value === 'string' ? valueProblems(value) : ['must be a string'];
-      if (v.length > 0) return `${path}.matchExpressions[${i}].values[${j}] ${JSON.stringify(value)}: ${v.join('; ')}`;
-    }
-  }
-  return null;
-}
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -249,7 +189,7 @@ function requirement(key: string, operator: LabelOperator, raw: readonly string[
   }
   // Also for gt/lt: "-1" is an int64 but not a label value, so the API server rejects `n>-1`.
   for (const [i, v] of values.entries()) {
-    const problems = valueProblems(v);
+    const problems = labelValue(v);
     if (problems.length > 0) return { code: 'InvalidValue', message: `values[${i}][${key}]: Invalid value: ${JSON.stringify(v)}: ${problems.join('; ')}` };
   }
   return { key, operator, values };
@@ -261,7 +201,7 @@ function parseRequirement(c: Cursor): LabelRequirement | LabelSelectorError {
   if (negated) t = c.next();
   if (t.kind !== 'id') return syntax(`found '${t.text}', expected: identifier`);
   const key = t.text;
-  const problems = keyProblems(key);
+  const problems = qualifiedName(key);
   if (problems.length > 0) return { code: 'InvalidKey', message: `key: Invalid value: ${JSON.stringify(key)}: ${problems.join('; ')}` };
   // `!key` takes nothing more: "!a=b" then fails at the separator, as in Go.
   if (negated) return { key, operator: 'DoesNotExist', values: [] };

@@ -1,23 +1,49 @@
-// Turns Kubernetes objects into allocator terms (MetalLB's k8salloc.go plays this part): which
-// Services are Herald's, what they ask for, and which addresses are never to be handed out.
-// Pure: type-only imports of the Kubernetes models, no client.
-import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
-import type { BlockSpec, Family, IPFamilyPolicy, LabelSelector, PoolView, PortView, ServiceView, SharingView } from './types.ts';
-import type { IPPool } from '../kube/ippool-types.ts';
-import { isSelectorOperator } from '../kube/ippool-types.ts';
-import { compareAddr, normalizeIP, parseIP } from './addr.ts';
-import { parseLabelSelector } from '../kube/label-selector.ts';
+// What a Service asks of Herald (issue #9: one interpreter that the allocator, the speaker and
+// the BGP desired state share): whether it is Herald's (class), its families, the addresses it
+// requests, sharing and traffic policy. Pure: type-only imports of the Kubernetes models.
+import type { V1Service } from '@kubernetes/client-node';
+import type { LabelSelector } from './selector.ts';
+import type { Family } from './addr.ts';
+import { canonicalIP, familyOf } from './addr.ts';
+import { parseLabelSelector } from './label-selector.ts';
+import { ANN_IPS, ANN_NODE_IPAM_MATCH_LABELS, ANN_SHARING_CROSS_NS, ANN_SHARING_KEY, CLASS_BGP, CLASS_L2, CLASS_NODE_IPAM } from './names.ts';
 
-export const CLASS_L2 = 'herald.dev/l2';
-export const CLASS_BGP = 'herald.dev/bgp';
-export const CLASS_NODE_IPAM = 'herald.dev/node-ipam';
+export type IPFamilyPolicy = 'SingleStack' | 'PreferDualStack' | 'RequireDualStack';
+export type TrafficPolicy = 'Cluster' | 'Local';
 
-export const ANN_IPS = 'herald.dev/ips';
-export const ANN_SHARING_KEY = 'herald.dev/sharing-key';
-export const ANN_SHARING_CROSS_NS = 'herald.dev/sharing-cross-namespace';
-export const ANN_NODE_IPAM_MATCH_LABELS = 'herald.dev/node-ipam-match-labels';
-export const LABEL_EXCLUDE_FROM_LB = 'node.kubernetes.io/exclude-from-external-load-balancers';
-export const TAINT_TO_BE_DELETED = 'ToBeDeletedByClusterAutoscaler';
+export interface PortView {
+  protocol: string; // TCP | UDP | SCTP
+  port: number;
+}
+
+export interface SharingView {
+  key: string;
+  /** Namespaces this Service accepts sharing with besides its own; '*' = any. */
+  crossNamespaces: readonly string[];
+}
+
+/** What the allocator needs to know about one Service (pool IPAM only). */
+export interface ServiceView {
+  /** `namespace/name`: the allocator's identity for the Service. */
+  key: string;
+  namespace: string;
+  name: string;
+  /** creationTimestamp in ms; older Services import first after a restart. */
+  createdAt: number;
+  labels: Readonly<Record<string, string>>;
+  /** From `spec.ipFamilies` (at least one entry; the adapter defaults to ['IPv4']). */
+  ipFamilies: readonly Family[];
+  ipFamilyPolicy: IPFamilyPolicy;
+  /** Requested addresses (annotation herald.dev/ips or spec.loadBalancerIP), normalised text. */
+  requestedIPs: readonly string[];
+  sharing: SharingView | null;
+  ports: readonly PortView[];
+  externalTrafficPolicy: TrafficPolicy;
+  /** `spec.selector`; compared for Local sharing. */
+  selector: Readonly<Record<string, string>>;
+  /** Addresses in `status.loadBalancer.ingress` now: imported when the allocator does not know the Service yet. */
+  currentIPs: readonly string[];
+}
 
 export type DefaultServiceIpam = 'pool' | 'node-ipam' | 'none';
 export type ForeignAnnotations = 'metallb' | 'cilium';
@@ -56,24 +82,6 @@ export interface NodeIpamServiceView {
   ipFamilyPolicy: IPFamilyPolicy;
   externalTrafficPolicy: 'Cluster' | 'Local';
   nodeSelector: LabelSelector | null;
-}
-
-/** Canonical text of an address from an object field, or null when it is not one. */
-export function canonicalIP(text: string): string | null {
-  const r = normalizeIP(text);
-  return r.ok ? r.value : null;
-}
-
-/** Family of an address already in canonical text. */
-export function familyOf(ip: string): Family {
-  return ip.includes(':') ? 'IPv6' : 'IPv4';
-}
-
-/** Numeric order of canonical addresses (IPv4 before IPv6). */
-export function compareIPs(a: string, b: string): number {
-  const pa = parseIP(a);
-  const pb = parseIP(b);
-  return pa.ok && pb.ok ? compareAddr(pa.value, pb.value) : a < b ? -1 : a > b ? 1 : 0;
 }
 
 export function serviceKey(svc: V1Service): string {
@@ -211,45 +219,3 @@ function sharingOf(annotations: Record<string, string>, opts: AdapterOptions): S
   return { key: key.value.trim(), crossNamespaces: cross === undefined ? [] : splitList(cross.value) };
 }
 
-/** IPPool → allocator's PoolView. Shape errors are caught by isIPPool before this is called. */
-export function poolView(pool: IPPool): PoolView {
-  const blocks: BlockSpec[] = pool.spec.blocks.map((b) => (b.cidr !== undefined ? { cidr: b.cidr } : b.stop !== undefined ? { start: b.start ?? '', stop: b.stop } : { start: b.start ?? '' }));
-  const sel = pool.spec.serviceSelector;
-  const serviceSelector: LabelSelector | null =
-    sel === undefined
-      ? null
-      : {
-          matchLabels: sel.matchLabels ?? {},
-          // poolShapeError has already refused unknown operators (the controller calls it first).
-          matchExpressions: (sel.matchExpressions ?? []).flatMap((e) => (isSelectorOperator(e.operator) ? [{ key: e.key, operator: e.operator, values: e.values ?? [] }] : [])),
-        };
-  return {
-    name: pool.metadata.name ?? '',
-    createdAt: timestampMs(pool.metadata.creationTimestamp),
-    blocks,
-    allowFirstLastIPs: pool.spec.allowFirstLastIPs !== 'No',
-    disabled: pool.spec.disabled === true,
-    serviceSelector,
-  };
-}
-
-/** Addresses that are never VIPs: every Node's InternalIP/ExternalIP and the API server's endpoints. */
-export function reservedAddresses(nodes: readonly V1Node[], apiServerSlices: readonly V1EndpointSlice[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const node of nodes) {
-    for (const a of node.status?.addresses ?? []) {
-      if (a.type !== 'InternalIP' && a.type !== 'ExternalIP') continue;
-      const ip = canonicalIP(a.address);
-      if (ip !== null && !out.has(ip)) out.set(ip, `${a.type} of node ${node.metadata?.name ?? '?'}`);
-    }
-  }
-  for (const slice of apiServerSlices) {
-    for (const ep of slice.endpoints ?? []) {
-      for (const text of ep.addresses) {
-        const ip = canonicalIP(text);
-        if (ip !== null && !out.has(ip)) out.set(ip, 'the API server (endpoints of default/kubernetes)');
-      }
-    }
-  }
-  return out;
-}

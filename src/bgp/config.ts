@@ -7,17 +7,16 @@
 import type { V1Node } from '@kubernetes/client-node';
 import type { LocalConfig } from './fsm-types.ts';
 import type { LargeCommunity } from './codec/attributes.ts';
-import type { Family, LabelSelector } from '../ipam/types.ts';
-import type { Condition } from '../kube/ippool-types.ts';
-import type { BgpFamily } from './crd-types.ts';
-import { AS_TRANS, BGP_FAMILIES } from './crd-types.ts';
+import type { LabelSelector } from '../api/selector.ts';
+import type { Family } from '../api/addr.ts';
+import type { Condition } from '../api/conditions.ts';
+import type { BgpFamily } from '../api/bgp.ts';
+import { AS_TRANS, BGP_FAMILIES } from '../api/bgp.ts';
 import { parseCommunity, parseLargeCommunity } from './codec/attributes.ts';
-import { parseIP } from '../ipam/addr.ts';
-import { canonicalIP } from '../ipam/k8s-adapter.ts';
-import { CONDITION_VALID, parseSelector } from '../speaker/policy.ts';
-
-export { AS_TRANS, BGP_FAMILIES, BGP_GROUP, BGP_VERSION, BGPPEER_KIND, BGPPEER_PLURAL, BGPPOLICY_KIND, BGPPOLICY_PLURAL } from './crd-types.ts';
-export type { BGPAnnouncementPolicy, BGPPeer, BgpFamily } from './crd-types.ts';
+import { parseIP } from '../api/addr.ts';
+import { canonicalIP } from '../api/addr.ts';
+import { CONDITION_VALID } from '../api/names.ts';
+import { parseSelector } from '../api/selector.ts';
 
 /** A valid BGPPeer, numbers ready for the FSM. */
 export interface PeerView {

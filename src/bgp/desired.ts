@@ -4,16 +4,16 @@
 // sessions diff it against what they sent (STYLE.md lesson 5).
 import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
 import type { LargeCommunity } from './codec/attributes.ts';
-import type { Family } from '../ipam/types.ts';
-import type { AdapterOptions } from '../ipam/k8s-adapter.ts';
-import type { NodeProblem } from '../speaker/nodes.ts';
-import type { BgpFamily, BgpPolicyView, PeerView } from './config.ts';
-import { FAMILY_BITS, formatIP, parseIP } from '../ipam/addr.ts';
-import { CLASS_BGP, canonicalIP, classifyService, compareIPs, familyOf, ingressIPs, reservedAddresses, serviceKey } from '../ipam/k8s-adapter.ts';
-import { nodesWithReadyEndpoints } from '../ipam/node-ipam.ts';
-import { matchesSelector, selectorLabels, selectorMatches } from '../ipam/selector.ts';
-import { LABEL_SERVICE_NAME } from '../speaker/desired.ts';
-import { nodeProblem } from '../speaker/nodes.ts';
+import type { Family } from '../api/addr.ts';
+import type { AdapterOptions } from '../api/service.ts';
+import type { NodeProblem } from '../api/nodes.ts';
+import type { BgpPolicyView, PeerView } from './config.ts';
+import type { BgpFamily } from '../api/bgp.ts';
+import { FAMILY_BITS, formatIP, parseIP, canonicalIP, compareIPs, familyOf } from '../api/addr.ts';
+import { classifyService, ingressIPs, serviceKey } from '../api/service.ts';
+import { reservedAddresses, nodesWithReadyEndpoints, nodeProblem } from '../api/nodes.ts';
+import { CLASS_BGP, LABEL_SERVICE_NAME } from '../api/names.ts';
+import { matchesSelector, selectorLabels } from '../api/selector.ts';
 
 export interface BgpDesiredInput {
   /** This node's name. */
@@ -105,13 +105,13 @@ function mergeInto(attrs: RouteAttrs | undefined, p: BgpPolicyView, peer: PeerVi
 export function desiredRoutes(input: BgpDesiredInput): BgpDesiredState {
   const meNode = input.nodes.find((n) => n.metadata?.name === input.me);
   const myLabels = meNode?.metadata?.labels ?? {};
-  const sessions = meNode === undefined ? [] : input.peers.filter((p) => selectorMatches(p.nodeSelector, myLabels)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const sessions = meNode === undefined ? [] : input.peers.filter((p) => matchesSelector(p.nodeSelector, myLabels)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const routes = new Map(sessions.map((p) => [p.name, new Map<string, RouteAttrs>()]));
   const problem = meNode === undefined ? 'NodeUnknown' : nodeProblem(meNode);
   const state: BgpDesiredState = { sessions, routes, services: new Map(), nodeProblem: problem, skipped: [] };
   if (problem !== null || sessions.length === 0) return state;
 
-  const mine = input.policies.filter((p) => selectorMatches(p.nodeSelector, myLabels));
+  const mine = input.policies.filter((p) => matchesSelector(p.nodeSelector, myLabels));
   const byIP = new Map<string, PerAddress>();
   for (const svc of input.services) {
     const addrs = addressesOf(svc, input.adapter);
@@ -159,7 +159,7 @@ export function desiredRoutes(input: BgpDesiredInput): BgpDesiredState {
       const length = local ? FAMILY_BITS[family] : family === 'IPv4' ? p.aggregationLengthIPv4 : p.aggregationLengthIPv6;
       const prefix = aggregate(ip, length);
       for (const peer of sessions) {
-        if (!peer.families.includes(BGP_FAMILY[family]) || !selectorMatches(p.peerSelector, peer.labels)) continue;
+        if (!peer.families.includes(BGP_FAMILY[family]) || !matchesSelector(p.peerSelector, peer.labels)) continue;
         const table = routes.get(peer.name);
         table?.set(prefix, mergeInto(table.get(prefix), p, peer));
         services.set(prefix, new Set([...(services.get(prefix) ?? []), ...svcs]));

@@ -5,7 +5,7 @@
 // End-of-RIB. Received UPDATEs are checked for framing and attributes (RFC 7606) and dropped:
 // Herald installs no routes, so memory stays bounded whatever a peer sends.
 import type { Socket } from 'node:net';
-import { BgpFramer, INITIAL_CONTEXT, buildOpen, checkOpen, decodeMessage, encodeMessage, endOfRibOf, findCapability, formatAddress, negotiate as negotiateWire, openAsn } from './codec/index.ts';
+import { BgpFramer, INITIAL_CONTEXT, buildOpen, checkFourOctetAs, decodeMessage, encodeMessage, endOfRibOf, findCapability, formatAddress, openAsn, wireContext } from './codec/index.ts';
 import type { BgpMessage, Capability, Family, Open, SessionContext } from './codec/index.ts';
 import { BgpFsm } from './fsm.ts';
 import type { DownReason, FsmAction, FsmEvent, FsmState, LocalConfig, Negotiated, Notification, PeerOpen, TimerName } from './fsm-types.ts';
@@ -258,7 +258,7 @@ export class BgpSession {
     const socket = this.#socket;
     if (peer === null || socket === null) return;
     // The wire context (4-octet AS_PATHs, RFC 8654 message size) from both OPENs.
-    const wire = negotiateWire(localOpen(this.#o.local, this.#restarted), peer);
+    const wire = wireContext(localOpen(this.#o.local, this.#restarted), peer);
     this.#ctx = { fourOctetAs: wire.fourOctetAs, maxLength: wire.maxLength, external: n.peerAsn !== this.#o.local.asn };
     this.#framer.setMaxLength(this.#ctx.maxLength);
     const hops = this.#o.nextHops(socket.localAddress ?? '');
@@ -404,11 +404,12 @@ export class BgpSession {
   }
 
   /**
-   * A received OPEN: the codec's wire checks first (My AS against the 4-octet AS capability,
-   * RFC 6793 §4.1), then the FSM's (version, peer AS, identifier, hold time, RFC 4271 §6.2).
+   * A received OPEN: the codec's wire check first (My AS against the 4-octet AS capability,
+   * RFC 6793 §4.1), then the FSM's, the one check of RFC 4271 §6.2 (version, peer AS, BGP
+   * Identifier, hold time) and the one negotiation (issue #9).
    */
   #open(open: Open): void {
-    const wire = checkOpen(open, { localAsn: this.#o.local.asn, localBgpId: dotted(this.#o.local.routerId) });
+    const wire = checkFourOctetAs(open);
     if (wire !== null) {
       this.#feed({ kind: 'Error', error: { notification: wire.notification, action: 'session-reset' } });
       return;

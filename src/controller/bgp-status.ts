@@ -1,15 +1,17 @@
 // The Valid condition of every BGPPeer and BGPAnnouncementPolicy, written by the controller
 // leader only (docs/bgp.md). The verdict is the speakers' own: parsePeer / parseBgpPolicy and
 // bgpValidCondition from src/bgp/config.ts; the machinery is src/controller/valid-status.ts.
-import type { Condition } from '../kube/ippool-types.ts';
-import { BGP_GROUP, BGP_VERSION, BGPPEER_KIND, BGPPEER_PLURAL, BGPPOLICY_KIND, BGPPOLICY_PLURAL, bgpValidCondition, parseBgpPolicy, parsePeer } from '../bgp/config.ts';
-import type { BGPAnnouncementPolicy, BGPPeer } from '../bgp/config.ts';
+import type { Condition } from '../api/conditions.ts';
+import { bgpValidCondition, parseBgpPolicy, parsePeer } from '../bgp/config.ts';
+import { HERALD_GROUP, HERALD_VERSION, BGPPEER_KIND, BGPPEER_PLURAL, BGPPOLICY_KIND, BGPPOLICY_PLURAL } from '../api/names.ts';
+import type { BGPAnnouncementPolicy } from '../api/generated/bgpannouncementpolicies.ts';
+import type { BGPPeer } from '../api/generated/bgppeers.ts';
 import { ValidStatusController, desiredValidStatus } from './valid-status.ts';
 import type { ValidatedKind, ValidStatusOptions, ValidStatusWrite } from './valid-status.ts';
 
 export const BGPPEER_STATUS_KIND: ValidatedKind<BGPPeer> = {
-  group: BGP_GROUP,
-  version: BGP_VERSION,
+  group: HERALD_GROUP,
+  version: HERALD_VERSION,
   plural: BGPPEER_PLURAL,
   kind: BGPPEER_KIND,
   logKey: 'peer',
@@ -20,8 +22,8 @@ export const BGPPEER_STATUS_KIND: ValidatedKind<BGPPeer> = {
 };
 
 export const BGPPOLICY_STATUS_KIND: ValidatedKind<BGPAnnouncementPolicy> = {
-  group: BGP_GROUP,
-  version: BGP_VERSION,
+  group: HERALD_GROUP,
+  version: HERALD_VERSION,
   plural: BGPPOLICY_PLURAL,
   kind: BGPPOLICY_KIND,
   logKey: 'policy',

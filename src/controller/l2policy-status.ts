@@ -2,9 +2,10 @@
 // policy has one status writer however many speakers validate it (docs/l2.md). The verdict is
 // the speakers' own: parsePolicy and validCondition from src/speaker/policy.ts. The watching and
 // writing are shared with the BGP kinds (src/controller/valid-status.ts).
-import { L2POLICY_GROUP, L2POLICY_KIND, L2POLICY_PLURAL, L2POLICY_VERSION, parsePolicy, validCondition } from '../speaker/policy.ts';
-import type { L2AnnouncementPolicy } from '../speaker/policy.ts';
-import type { Condition } from '../kube/ippool-types.ts';
+import { parsePolicy, validCondition } from '../api/l2-policy.ts';
+import { HERALD_GROUP, L2POLICY_KIND, L2POLICY_PLURAL, HERALD_VERSION } from '../api/names.ts';
+import type { L2AnnouncementPolicy } from '../api/generated/l2announcementpolicies.ts';
+import type { Condition } from '../api/conditions.ts';
 import { ValidStatusController, desiredValidStatus } from './valid-status.ts';
 import type { ValidatedKind, ValidStatus, ValidStatusOptions, ValidStatusWrite } from './valid-status.ts';
 
@@ -18,8 +19,8 @@ function l2Condition(policy: L2AnnouncementPolicy, now: Date): Condition {
 }
 
 export const L2POLICY_STATUS_KIND: ValidatedKind<L2AnnouncementPolicy> = {
-  group: L2POLICY_GROUP,
-  version: L2POLICY_VERSION,
+  group: HERALD_GROUP,
+  version: HERALD_VERSION,
   plural: L2POLICY_PLURAL,
   kind: L2POLICY_KIND,
   logKey: 'policy',

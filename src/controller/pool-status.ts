@@ -1,6 +1,8 @@
 // IPPool status from the allocator's view: decimal-string counts and Conflict / Valid conditions.
-import type { Condition, IPPool, IPPoolStatus } from '../kube/ippool-types.ts';
-import type { PoolStatusView } from '../ipam/types.ts';
+import type { IPPoolStatus } from '../api/ippool.ts';
+import type { Condition } from '../api/conditions.ts';
+import type { IPPool } from '../api/generated/ippools.ts';
+import type { PoolStatusView } from '../api/ippool.ts';
 
 function condition(prev: Condition[] | undefined, type: string, status: 'True' | 'False', reason: string, message: string, generation: number | undefined, now: Date): Condition {
   const old = prev?.find((c) => c.type === type);

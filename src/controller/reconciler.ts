@@ -2,11 +2,16 @@
 // the API server agree with the allocator. No I/O here: the controller applies the result.
 import type { V1EndpointSlice, V1Node, V1Service, V1ServiceStatus } from '@kubernetes/client-node';
 import { Allocator } from '../ipam/allocator.ts';
-import type { AdapterOptions, ServiceIntent } from '../ipam/k8s-adapter.ts';
-import { classifyService, ingressIPs, poolView, reservedAddresses } from '../ipam/k8s-adapter.ts';
+import type { AdapterOptions, ServiceIntent } from '../api/service.ts';
+import { classifyService, ingressIPs } from '../api/service.ts';
+import { poolView } from '../ipam/k8s-adapter.ts';
+import { reservedAddresses } from '../api/nodes.ts';
 import { nodeIpamAddresses } from '../ipam/node-ipam.ts';
-import type { Decision, PoolStatusView, PoolView, ServiceView } from '../ipam/types.ts';
-import type { IPPool, IPPoolStatus } from '../kube/ippool-types.ts';
+import type { Decision, PoolView } from '../ipam/types.ts';
+import type { PoolStatusView } from '../api/ippool.ts';
+import type { ServiceView } from '../api/service.ts';
+import type { IPPoolStatus } from '../api/ippool.ts';
+import type { IPPool } from '../api/generated/ippools.ts';
 import type { EventType } from '../kube/events.ts';
 import { clearedServiceStatus, desiredServiceStatus, heraldCondition, withoutHeraldCondition } from './service-status.ts';
 import type { Outcome } from './service-status.ts';

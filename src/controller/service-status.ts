@@ -2,9 +2,8 @@
 // herald.dev/IPAMRequestSatisfied condition. Other controllers' conditions are left as they are.
 import type { V1Condition, V1Service, V1ServiceStatus } from '@kubernetes/client-node';
 import type { ConditionReason } from '../ipam/types.ts';
-import { ingressIPs } from '../ipam/k8s-adapter.ts';
-
-export const CONDITION_IPAM = 'herald.dev/IPAMRequestSatisfied';
+import { ingressIPs } from '../api/service.ts';
+import { CONDITION_IPAM } from '../api/names.ts';
 
 export interface Outcome {
   ips: readonly string[];

@@ -5,7 +5,7 @@ import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { KubeClients } from '../kube/client.ts';
 import { apiStatus, errorMessage } from '../kube/client.ts';
-import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL } from '../kube/ippool-types.ts';
+import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL } from '../api/names.ts';
 import type { PoolWrite, ServiceWrite } from './reconciler.ts';
 
 export interface StatusWriterOptions {

@@ -12,8 +12,8 @@ import { apiStatus, errorMessage } from '../kube/client.ts';
 import type { EventSink } from '../kube/events.ts';
 import { watchResource } from '../kube/informer.ts';
 import type { WatchedCache } from '../kube/informer.ts';
-import type { Condition } from '../kube/ippool-types.ts';
-import { CONDITION_VALID } from '../speaker/policy.ts';
+import type { Condition } from '../api/conditions.ts';
+import { CONDITION_VALID } from '../api/names.ts';
 
 /** An object of a validated kind, as read from the API. */
 export interface ValidatedObject {

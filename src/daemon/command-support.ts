@@ -3,14 +3,13 @@
 // and the wait for a stop signal.
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { AdapterOptions, ForeignAnnotations } from './ipam/k8s-adapter.ts';
-import { startObservabilityServer } from './observability/http.ts';
-import type { ObservabilityServer, ProbeResult } from './observability/http.ts';
-
-export type FlagResult<T> = { ok: true; value: T } | { ok: false; error: string };
+import type { AdapterOptions, ForeignAnnotations } from '../api/service.ts';
+import type { Result } from '../api/result.ts';
+import { startObservabilityServer } from '../observability/http.ts';
+import type { ObservabilityServer, ProbeResult } from '../observability/http.ts';
 
 /** `--default-service-ipam` and `--accept-annotations`, as both commands take them. */
-export function parseAdapterFlags(ipam: string, accept: string): FlagResult<AdapterOptions> {
+export function parseAdapterFlags(ipam: string, accept: string): Result<AdapterOptions, string> {
   if (ipam !== 'pool' && ipam !== 'node-ipam' && ipam !== 'none') return { ok: false, error: `--default-service-ipam must be pool, node-ipam or none, not "${ipam}"` };
   const acceptAnnotations = new Set<ForeignAnnotations>();
   for (const a of accept.split(',').map((s) => s.trim()).filter((s) => s !== '')) {

@@ -5,7 +5,7 @@ import { coreEventStrategy, endpointsStrategy, namespaceStrategy, nodeStrategy, 
 import { crdStrategy } from './crd.ts';
 import { endpointSliceStrategy, eventFromCore, eventsV1Strategy, eventToCore, leaseStrategy } from './group-strategies.ts';
 import { objAt, strAt, type Json, type JsonObject } from './json.ts';
-import { dns1035Label, dns1123Label, dns1123Subdomain } from './names.ts';
+import { dns1035Label, dns1123Label, dns1123Subdomain } from '../api/k8s-names.ts';
 import type { ResourceType } from './resource-type.ts';
 import { serviceStrategy } from './service-strategy.ts';
 import * as smp from './strategic-merge.ts';

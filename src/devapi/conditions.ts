@@ -2,7 +2,7 @@
 // used by Service status.conditions: the IPAM controller writes these.
 import * as fe from './field-errors.ts';
 import { isObject, type Json } from './json.ts';
-import { qualifiedName } from './names.ts';
+import { qualifiedName } from '../api/k8s-names.ts';
 
 const REASON_FMT = '[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?';
 const REASON_RE = new RegExp(`^${REASON_FMT}$`);

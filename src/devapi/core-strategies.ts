@@ -3,7 +3,7 @@
 import { isIP } from 'node:net';
 import * as fe from './field-errors.ts';
 import { arrAt, child, isObject, type JsonObject } from './json.ts';
-import { dns1123Label, dns1123Subdomain, labelValue, qualifiedName, type NameCheck } from './names.ts';
+import { dns1123Label, dns1123Subdomain, labelValue, qualifiedName, type NameCheck } from '../api/k8s-names.ts';
 import type { Strategy } from './resource-type.ts';
 import { isCidr } from './schema-format.ts';
 

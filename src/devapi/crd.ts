@@ -3,7 +3,7 @@
 // types a CRD serves, one per served version, all sharing one storage bucket.
 import * as fe from './field-errors.ts';
 import { arrAt, child, deepEqual, isObject, objAt, strAt, type Json, type JsonObject } from './json.ts';
-import { dns1035Label, dns1123Label, dns1123Subdomain } from './names.ts';
+import { dns1035Label, dns1123Label, dns1123Subdomain } from '../api/k8s-names.ts';
 import type { ResourceType, Strategy } from './resource-type.ts';
 import { applyDefaults, withObjectRoot } from './schema-prune.ts';
 

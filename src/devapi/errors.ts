@@ -155,10 +155,6 @@ export function internalError(message: string): ApiError {
   });
 }
 
-export function serviceUnavailable(message: string): ApiError {
-  return new ApiError(503, 'ServiceUnavailable', message);
-}
-
 export function entityTooLarge(limit: number): ApiError {
   return new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
 }

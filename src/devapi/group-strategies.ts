@@ -5,7 +5,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { legacyEventErrors, nonSpecialIP } from './core-strategies.ts';
 import * as fe from './field-errors.ts';
 import { arrAt, isObject, type JsonObject } from './json.ts';
-import { dns1123Label, dns1123Subdomain, qualifiedName } from './names.ts';
+import { dns1123Label, dns1123Subdomain, qualifiedName } from '../api/k8s-names.ts';
 import type { Strategy } from './resource-type.ts';
 
 export const leaseStrategy: Strategy = {

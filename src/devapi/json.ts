@@ -73,10 +73,6 @@ export function arrAt(obj: JsonObject, ...path: string[]): Json[] | undefined {
   return Array.isArray(v) ? v : undefined;
 }
 
-export function metadataOf(obj: JsonObject): JsonObject {
-  return child(obj, 'metadata');
-}
-
 export function nameOf(obj: JsonObject): string {
   return strAt(obj, 'metadata', 'name') ?? '';
 }

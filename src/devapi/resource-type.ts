@@ -2,7 +2,7 @@
 // types and custom resources are both described this way; the REST handlers are generic.
 import type { FieldError } from './field-errors.ts';
 import type { Json, JsonObject } from './json.ts';
-import type { NameCheck } from './names.ts';
+import type { NameCheck } from '../api/k8s-names.ts';
 import type { SmpSchema } from './strategic-merge.ts';
 
 /** Read access to stored objects (external form of their own type), for cross-object rules. */

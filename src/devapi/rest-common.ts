@@ -1,6 +1,6 @@
 // What the REST handlers share: the API context, decoding a body into a typed object, and the
 // filters (namespace, label and field selectors) lists and watches apply.
-import { matchesLabelRequirements, parseLabelRequirements, type LabelRequirement } from '../kube/label-selector.ts';
+import { matchesLabelRequirements, parseLabelRequirements, type LabelRequirement } from '../api/label-selector.ts';
 import { ApiError, badRequest, invalid } from './errors.ts';
 import type { FieldError } from './field-errors.ts';
 import { child, isObject, nameOf, namespaceOf, objAt, stringMap, type Json, type JsonObject } from './json.ts';

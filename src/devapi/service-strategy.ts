@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import { validateConditions } from './conditions.ts';
 import * as fe from './field-errors.ts';
 import { arrAt, child, deepEqual, isObject, type Json, type JsonObject } from './json.ts';
-import { dns1123Label, dns1123Subdomain, qualifiedName } from './names.ts';
+import { dns1123Label, dns1123Subdomain, qualifiedName } from '../api/k8s-names.ts';
 import type { Strategy } from './resource-type.ts';
 import { allocateService, familyOf, needsNodePorts } from './service-alloc.ts';
 

@@ -11,7 +11,8 @@
 //      [16 bytes HMAC-SHA256 of everything before, when flag 4]
 // str8 = u8 byte length + UTF-8 bytes.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { formatIP, parseIP } from '../ipam/addr.ts';
+import { formatIP, parseIP } from '../api/addr.ts';
+import type { Result } from '../api/result.ts';
 
 export const HEARTBEAT_VERSION = 1;
 /** Below the common 1,500-byte MTU with room for IPv6 and UDP headers. */
@@ -75,9 +76,7 @@ export interface HeartbeatError {
   message: string;
 }
 
-export type HeartbeatResult<T> = { ok: true; value: T } | { ok: false; error: HeartbeatError };
-
-const fail = <T>(code: HeartbeatErrorCode, message: string): HeartbeatResult<T> => ({ ok: false, error: { code, message } });
+const fail = <T>(code: HeartbeatErrorCode, message: string): Result<T, HeartbeatError> => ({ ok: false, error: { code, message } });
 const utf8 = new TextEncoder();
 // ignoreBOM: a leading U+FEFF is part of the name, not stripped (else two spellings decode alike; fuzz finding).
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -182,7 +181,7 @@ function str8(w: Writer, s: string, what: string): HeartbeatError | null {
 }
 
 /** Encodes a heartbeat; signs it when a key is given (a rotation's signing key). Fails rather than truncate. */
-export function encodeHeartbeat(m: Heartbeat, key?: HeartbeatKey, maxBytes = HEARTBEAT_MAX_BYTES): HeartbeatResult<Uint8Array> {
+export function encodeHeartbeat(m: Heartbeat, key?: HeartbeatKey, maxBytes = HEARTBEAT_MAX_BYTES): Result<Uint8Array, HeartbeatError> {
   const problem = checkFields(m);
   if (problem !== null) return { ok: false, error: problem };
   const w = new Writer();
@@ -301,7 +300,7 @@ function readIncarnation(r: Reader, what: string): number {
  * Decodes and checks a heartbeat. With a key, only a heartbeat signed with it (or with either
  * key of a rotation) is accepted; without one, a signature is skipped (this node cannot check it).
  */
-export function decodeHeartbeat(buf: Uint8Array, key?: HeartbeatKey): HeartbeatResult<Heartbeat> {
+export function decodeHeartbeat(buf: Uint8Array, key?: HeartbeatKey): Result<Heartbeat, HeartbeatError> {
   if (buf.length < 4) return fail('Truncated', `${buf.length} bytes; a heartbeat has at least 21`);
   if (buf[0] !== MAGIC_0 || buf[1] !== MAGIC_1) return fail('BadMagic', 'not a Herald heartbeat (magic is not "HL")');
   if (buf[2] !== HEARTBEAT_VERSION) return fail('BadVersion', `version ${String(buf[2])}; this speaker reads version ${HEARTBEAT_VERSION}`);
@@ -357,7 +356,7 @@ export function decodeHeartbeat(buf: Uint8Array, key?: HeartbeatKey): HeartbeatR
  * are most recent first), then the heard entries with the largest ages. Fails only when even
  * the bare heartbeat does not fit or a field is invalid.
  */
-export function fitHeartbeat(m: Heartbeat, key?: HeartbeatKey, maxBytes = HEARTBEAT_MAX_BYTES): HeartbeatResult<Uint8Array> {
+export function fitHeartbeat(m: Heartbeat, key?: HeartbeatKey, maxBytes = HEARTBEAT_MAX_BYTES): Result<Uint8Array, HeartbeatError> {
   let notes = [...m.notes];
   let heard = [...m.heard].sort((a, b) => a.ageMs - b.ageMs);
   for (;;) {

@@ -3,7 +3,7 @@
 // with an alphanumeric), so addresses are spelt with '-' for '.' and ':'.
 import { createHash } from 'node:crypto';
 import ipaddr from 'ipaddr.js';
-import { parseIP } from '../ipam/addr.ts';
+import { parseIP } from '../api/addr.ts';
 
 export const VIP_LEASE_PREFIX = 'herald-l2-';
 export const NODE_LEASE_PREFIX = 'herald-node-';

@@ -2,9 +2,9 @@
 // per-family index of taken addresses (held or reserved) used to find the lowest free one.
 // Because there is one map for all pools, overlapping pools can never hand one address to two
 // Services that may not share it.
-import { formatIP, parseIP, type Addr } from './addr.ts';
+import { formatIP, parseIP, type Addr } from '../api/addr.ts';
 import { IntervalSet } from './interval-set.ts';
-import type { Family } from './types.ts';
+import type { Family } from '../api/addr.ts';
 
 export interface Holding {
   readonly addr: Addr;

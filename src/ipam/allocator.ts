@@ -2,15 +2,18 @@
 // internal/allocator and Cilium's lbipam). The controller feeds it pools, reserved addresses and
 // Service views, and turns the Decisions it returns into status, conditions and Events.
 // The rules it implements are written out in docs/ipam.md ("Allocation rules", "Sharing").
-import { formatIP, parseIP } from './addr.ts';
+import { formatIP, parseIP } from '../api/addr.ts';
 import { AddressBook } from './address-book.ts';
 import { PoolSet, type Pool } from './pool-set.ts';
 import { checkRequested, chooseAddress, type ChoiceContext, type Problem } from './choice.ts';
-import { selectorLabels } from './selector.ts';
+import { selectorLabels } from '../api/selector.ts';
 import { parseRequest, wantedFamilies, type HeldAddr } from './service-wants.ts';
 import { keyMismatch, sharingConflict } from './sharing.ts';
 import { computeStatuses } from './pool-status.ts';
-import type { Decision, Family, PoolErrors, PoolStatusView, PoolView, Release, ServiceView } from './types.ts';
+import type { Decision, PoolErrors, PoolView, Release } from './types.ts';
+import type { PoolStatusView } from '../api/ippool.ts';
+import type { ServiceView } from '../api/service.ts';
+import type { Family } from '../api/addr.ts';
 
 interface ServiceRecord {
   view: ServiceView;

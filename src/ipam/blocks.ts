@@ -1,7 +1,9 @@
 // An IPPool's `spec.blocks` → validated address ranges. Ranges are [first, last] bigints per
 // family; nothing here ever enumerates addresses, so a /48 costs what a /30 costs.
-import { formatIP, formatRange, parseCIDR, parseIP } from './addr.ts';
-import type { BlockSpec, Family, IpamError, IpamResult } from './types.ts';
+import { formatIP, formatRange, parseCIDR, parseIP } from '../api/addr.ts';
+import type { BlockSpec, IpamError } from './types.ts';
+import type { Family } from '../api/addr.ts';
+import type { Result } from '../api/result.ts';
 
 export interface BlockRange {
   readonly family: Family;
@@ -17,7 +19,7 @@ export interface BlockRange {
   readonly reservesEnds: boolean;
 }
 
-function fail<T>(code: IpamError['code'], message: string): IpamResult<T> {
+function fail<T>(code: IpamError['code'], message: string): Result<T, IpamError> {
   return { ok: false, error: { code, message } };
 }
 
@@ -26,7 +28,7 @@ function fail<T>(code: IpamError['code'], message: string): IpamResult<T> {
  * CIDR blocks with more than 2 addresses (a /31 or /127 is a point-to-point link, RFC 3021 and
  * RFC 6164, where both addresses are usable); start/stop blocks are taken literally.
  */
-export function parseBlock(spec: BlockSpec, allowFirstLastIPs: boolean): IpamResult<BlockRange> {
+export function parseBlock(spec: BlockSpec, allowFirstLastIPs: boolean): Result<BlockRange, IpamError> {
   const hasCidr = 'cidr' in spec && typeof spec.cidr === 'string';
   const hasStart = 'start' in spec && typeof spec.start === 'string';
   if (hasCidr === hasStart) return fail('InvalidBlock', 'a block needs exactly one of cidr or start');

@@ -2,12 +2,14 @@
 // requests, if it may have it; else one its sharing-key group already holds and it may join;
 // else the lowest free address of the first eligible pool. Reads the allocator's state, changes
 // nothing: the allocator attaches what is chosen.
-import { formatIP, type Addr } from './addr.ts';
+import { formatIP, type Addr } from '../api/addr.ts';
 import type { AddressBook } from './address-book.ts';
 import { PoolSet, type Pool } from './pool-set.ts';
 import type { HeldAddr } from './service-wants.ts';
 import { sharingConflict } from './sharing.ts';
-import type { ConditionReason, Family, ServiceView } from './types.ts';
+import type { ConditionReason } from './types.ts';
+import type { ServiceView } from '../api/service.ts';
+import type { Family } from '../api/addr.ts';
 
 export interface Problem {
   reason: ConditionReason;

@@ -2,10 +2,13 @@
 // carry its traffic instead of pool addresses (what Cilium's node-ipam and klipper-lb do).
 // Pure: nodes and EndpointSlices in, addresses out.
 import type { V1EndpointSlice, V1Node } from '@kubernetes/client-node';
-import type { ConditionReason, Family } from './types.ts';
-import type { NodeIpamServiceView } from './k8s-adapter.ts';
-import { LABEL_EXCLUDE_FROM_LB, TAINT_TO_BE_DELETED, canonicalIP, compareIPs, familyOf } from './k8s-adapter.ts';
-import { selectorMatches } from './selector.ts';
+import type { ConditionReason } from './types.ts';
+import type { Family } from '../api/addr.ts';
+import type { NodeIpamServiceView } from '../api/service.ts';
+import { canonicalIP, compareIPs, familyOf } from '../api/addr.ts';
+import { LABEL_EXCLUDE_FROM_LB, TAINT_TO_BE_DELETED } from '../api/names.ts';
+import { matchesSelector } from '../api/selector.ts';
+import { nodesWithReadyEndpoints } from '../api/nodes.ts';
 
 export interface NodeIpamResult {
   ips: string[];
@@ -20,18 +23,6 @@ function nodeEligible(node: V1Node): boolean {
   return !(node.spec?.taints ?? []).some((t) => t.key === TAINT_TO_BE_DELETED);
 }
 
-/** Nodes with a ready endpoint of the Service, for externalTrafficPolicy: Local. */
-export function nodesWithReadyEndpoints(slices: readonly V1EndpointSlice[]): Set<string> {
-  const out = new Set<string>();
-  for (const slice of slices) {
-    for (const ep of slice.endpoints ?? []) {
-      // EndpointSlice API: a nil ready condition means ready (discovery.k8s.io/v1 EndpointConditions).
-      if (ep.conditions?.ready !== false && ep.nodeName !== undefined) out.add(ep.nodeName);
-    }
-  }
-  return out;
-}
-
 function wantedFamilies(svc: NodeIpamServiceView): Family[] {
   if (svc.ipFamilyPolicy === 'SingleStack') return [svc.ipFamilies[0] ?? 'IPv4'];
   const first = svc.ipFamilies[0] ?? 'IPv4';
@@ -42,7 +33,7 @@ export function nodeIpamAddresses(svc: NodeIpamServiceView, nodes: readonly V1No
   const withEndpoints = svc.externalTrafficPolicy === 'Local' ? nodesWithReadyEndpoints(slices) : null;
   const eligible = nodes.filter((n) => {
     if (!nodeEligible(n)) return false;
-    if (svc.nodeSelector !== null && !selectorMatches(svc.nodeSelector, n.metadata?.labels ?? {})) return false;
+    if (svc.nodeSelector !== null && !matchesSelector(svc.nodeSelector, n.metadata?.labels ?? {})) return false;
     return withEndpoints === null || withEndpoints.has(n.metadata?.name ?? '');
   });
   const ips: string[] = [];

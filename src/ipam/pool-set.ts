@@ -1,11 +1,13 @@
 // The pool set as the allocator uses it: every IPPool parsed once per `setPools`, in allocation
 // order (by name), with its validity and conflict, and the questions the allocator asks of it:
 // which pool holds this address, which pools may give this Service an address, and why not.
-import { formatIP, type Addr } from './addr.ts';
+import { formatIP, type Addr } from '../api/addr.ts';
 import { locate, parseBlocks, usableCount, type BlockRange } from './blocks.ts';
 import { findPoolConflicts } from './pool-conflicts.ts';
-import { matchesSelector, SERVICE_NAME_KEY, SERVICE_NAMESPACE_KEY, validateSelector } from './selector.ts';
-import type { Family, PoolErrors, PoolView, Release } from './types.ts';
+import { matchesSelector, validateSelector } from '../api/selector.ts';
+import { SERVICE_NAME_KEY, SERVICE_NAMESPACE_KEY } from '../api/names.ts';
+import type { PoolErrors, PoolView, Release } from './types.ts';
+import type { Family } from '../api/addr.ts';
 
 export interface Pool {
   readonly name: string;

@@ -3,7 +3,7 @@
 // addresses times the number of blocks, never the size of a pool.
 import type { AddressBook } from './address-book.ts';
 import type { PoolSet } from './pool-set.ts';
-import type { PoolStatusView } from './types.ts';
+import type { PoolStatusView } from '../api/ippool.ts';
 
 export function computeStatuses(pools: PoolSet, book: AddressBook): Map<string, PoolStatusView> {
   const used = new Map<string, bigint>();

@@ -1,8 +1,9 @@
 // What a Service asks for: which families (ipFamilyPolicy + ipFamilies, per
 // https://kubernetes.io/docs/concepts/services-networking/dual-stack/#services) and which
 // addresses, if it names them.
-import { formatIP, otherFamily, parseIP, type Addr } from './addr.ts';
-import type { Family, ServiceView } from './types.ts';
+import { formatIP, otherFamily, parseIP, type Addr } from '../api/addr.ts';
+import type { ServiceView } from '../api/service.ts';
+import type { Family } from '../api/addr.ts';
 
 export interface HeldAddr {
   readonly addr: Addr;

@@ -6,7 +6,7 @@
 //    holders become incompatible mid-edit (two Services switching Cluster→Local one after the
 //    other lose their IP at the first switch); Herald keeps it and reports IncompatibleSharing
 //    until the second edit makes them compatible again.
-import type { ServiceView } from './types.ts';
+import type { ServiceView } from '../api/service.ts';
 
 export type SharingParty = Pick<ServiceView, 'key' | 'namespace' | 'sharing' | 'ports' | 'externalTrafficPolicy' | 'selector'>;
 

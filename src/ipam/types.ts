@@ -1,21 +1,8 @@
 // The allocator's vocabulary. Everything here is plain data: the allocator imports no I/O and
-// knows nothing of Kubernetes objects; `k8s-adapter.ts` projects a Service into a ServiceView
-// (the shape Cilium's lbipam calls a "service view", MetalLB's allocator a "key + ports").
-
-export type Family = 'IPv4' | 'IPv6';
-export type IPFamilyPolicy = 'SingleStack' | 'PreferDualStack' | 'RequireDualStack';
-export type TrafficPolicy = 'Cluster' | 'Local';
-
-/** A Kubernetes label selector, already parsed from the pool's `spec.serviceSelector`. */
-export interface LabelSelector {
-  matchLabels: Readonly<Record<string, string>>;
-  matchExpressions: readonly SelectorRequirement[];
-}
-export interface SelectorRequirement {
-  key: string;
-  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
-  values: readonly string[];
-}
+// knows nothing of Kubernetes objects. What a Service asks for (its ServiceView, the shape Cilium's
+// lbipam calls a "service view") is read by src/api/service.ts; `k8s-adapter.ts` projects an IPPool.
+import type { Result } from '../api/result.ts';
+import type { LabelSelector } from '../api/selector.ts';
 
 /** One entry of `spec.blocks`: exactly one of cidr or start (stop optional = one address). */
 export type BlockSpec = { cidr: string } | { start: string; stop?: string };
@@ -31,40 +18,6 @@ export interface PoolView {
   disabled: boolean;
   /** null = selects every Service. */
   serviceSelector: LabelSelector | null;
-}
-
-export interface PortView {
-  protocol: string; // TCP | UDP | SCTP
-  port: number;
-}
-
-export interface SharingView {
-  key: string;
-  /** Namespaces this Service accepts sharing with besides its own; '*' = any. */
-  crossNamespaces: readonly string[];
-}
-
-/** What the allocator needs to know about one Service (pool IPAM only). */
-export interface ServiceView {
-  /** `namespace/name`: the allocator's identity for the Service. */
-  key: string;
-  namespace: string;
-  name: string;
-  /** creationTimestamp in ms; older Services import first after a restart. */
-  createdAt: number;
-  labels: Readonly<Record<string, string>>;
-  /** From `spec.ipFamilies` (at least one entry; the adapter defaults to ['IPv4']). */
-  ipFamilies: readonly Family[];
-  ipFamilyPolicy: IPFamilyPolicy;
-  /** Requested addresses (annotation herald.dev/ips or spec.loadBalancerIP), normalised text. */
-  requestedIPs: readonly string[];
-  sharing: SharingView | null;
-  ports: readonly PortView[];
-  externalTrafficPolicy: TrafficPolicy;
-  /** `spec.selector`; compared for Local sharing. */
-  selector: Readonly<Record<string, string>>;
-  /** Addresses in `status.loadBalancer.ingress` now: imported when the allocator does not know the Service yet. */
-  currentIPs: readonly string[];
 }
 
 /** Stable reasons of the `herald.dev/IPAMRequestSatisfied` condition. */
@@ -102,19 +55,6 @@ export interface Decision {
   released: readonly Release[];
 }
 
-export type PoolConflict = { conflicting: false } | { conflicting: true; message: string };
-
-/** Counts are bigints: an IPv6 /48 is larger than any JS number. The adapter writes them as decimal strings. */
-export interface PoolStatusView {
-  name: string;
-  total: bigint;
-  used: bigint;
-  /** Node and API-server addresses inside the pool: never allocated. */
-  reserved: bigint;
-  available: bigint;
-  conflict: PoolConflict;
-}
-
 /** Stable codes of the allocator's parse and validation errors (errors are values, never thrown). */
 export type IpamErrorCode =
   | 'InvalidIP'
@@ -128,8 +68,6 @@ export interface IpamError {
   code: IpamErrorCode;
   message: string;
 }
-
-export type IpamResult<T> = { ok: true; value: T } | { ok: false; error: IpamError };
 
 /** What `Allocator.setPools` returns: pool name → why it is invalid (shown as a pool condition). */
 export type PoolErrors = Map<string, string>;

@@ -15,7 +15,9 @@ import {
 } from './ethernet.ts';
 import { byte, u16 } from './bytes.ts';
 import { IPV4_UNSPECIFIED, ipv4FromBytes, ipv4ToBytes, type Ipv4 } from './ip.ts';
-import { fail, ok, truncated, type L2Result } from './result.ts';
+import { fail, ok, truncated } from './result.ts';
+import type { Result } from '../api/result.ts';
+import type { L2Error } from './result.ts';
 
 export type ArpOp = 'request' | 'reply';
 
@@ -42,7 +44,7 @@ const OP_CODES: Readonly<Record<ArpOp, number>> = { request: 1, reply: 2 };
  * Decodes an ARP packet (the Ethernet payload; trailing padding is ignored). The checks run in
  * RFC 826's order: hardware type, protocol type, their lengths, then the opcode.
  */
-export function decodeArp(payload: Uint8Array): L2Result<ArpPacket> {
+export function decodeArp(payload: Uint8Array): Result<ArpPacket, L2Error> {
   if (payload.length < ARP_FIXED_LEN) return truncated('ARP header', ARP_FIXED_LEN, payload.length);
   const htype = u16(payload, 0);
   if (htype !== HTYPE_ETHERNET) return fail('bad-htype', `ARP hardware type ${htype}, want 1 (Ethernet)`);
@@ -76,7 +78,7 @@ export function encodeArp(packet: ArpPacket): Uint8Array {
 }
 
 /** Decodes a whole frame that must carry ARP (`unsupported-ethertype` otherwise). */
-export function decodeArpFrame(frame: Uint8Array): L2Result<ArpFrame> {
+export function decodeArpFrame(frame: Uint8Array): Result<ArpFrame, L2Error> {
   const eth = decodeEthernet(frame);
   if (!eth.ok) return eth;
   const { header, payload } = eth.value;

@@ -4,7 +4,9 @@
 // the responder drops both ways: the speaker binds per interface and a tagged frame belongs to a
 // VLAN sub-interface.
 import { byte, u16, writeU16 } from './bytes.ts';
-import { fail, ok, truncated, type L2Result } from './result.ts';
+import { fail, ok, truncated } from './result.ts';
+import type { Result } from '../api/result.ts';
+import type { L2Error } from './result.ts';
 
 /** A MAC address as lower-case colon-separated text, `02:00:00:00:00:0a`. */
 export type Mac = string & { readonly __brand: 'Mac' };
@@ -35,7 +37,7 @@ export interface EthernetFrame {
 const MAC_TEXT = /^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$/i;
 
 /** Accepts `aa:bb:cc:dd:ee:ff` or `aa-bb-cc-dd-ee-ff` in either case; returns the canonical form. */
-export function parseMac(text: string): L2Result<Mac> {
+export function parseMac(text: string): Result<Mac, L2Error> {
   if (!MAC_TEXT.test(text)) return fail('bad-mac', `"${text}" is not a MAC address (six hex octets)`);
   return ok(text.toLowerCase().replaceAll('-', ':') as Mac);
 }
@@ -63,7 +65,7 @@ function hex2(value: number): string {
 }
 
 /** Splits a frame into header and payload; a VLAN tag in the bytes is `vlan-tagged`. */
-export function decodeEthernet(frame: Uint8Array): L2Result<EthernetFrame> {
+export function decodeEthernet(frame: Uint8Array): Result<EthernetFrame, L2Error> {
   if (frame.length < ETHERNET_HEADER_LEN) return truncated('Ethernet header', ETHERNET_HEADER_LEN, frame.length);
   const ethertype = u16(frame, 12);
   if (VLAN_TPIDS.includes(ethertype)) {

@@ -2,9 +2,11 @@
 // through a parser (or came off the wire) can key a VIP table. The canonical form is the IPAM's
 // (`src/ipam/addr.ts`: dotted decimal; RFC 5952 for IPv6), so a VIP written into a Service's
 // status by the controller compares equal to the same address decoded from an ARP or NDP packet.
-import { formatIP, parseIP } from '../ipam/addr.ts';
+import { formatIP, parseIP } from '../api/addr.ts';
 import { byte } from './bytes.ts';
-import { fail, ok, type L2Result } from './result.ts';
+import { fail, ok } from './result.ts';
+import type { Result } from '../api/result.ts';
+import type { L2Error } from './result.ts';
 
 export type Ipv4 = string & { readonly __brand: 'Ipv4' };
 export type Ipv6 = string & { readonly __brand: 'Ipv6' };
@@ -16,20 +18,20 @@ export const IPV6_UNSPECIFIED = '::' as Ipv6;
 export const IPV6_ALL_NODES = 'ff02::1' as Ipv6;
 
 /** Parses any spelling of an address into its canonical form. IPv4 only as four-part decimal. */
-export function parseIp(text: string): L2Result<IpAddress> {
+export function parseIp(text: string): Result<IpAddress, L2Error> {
   const parsed = parseIP(text);
   if (!parsed.ok) return fail('bad-ip', parsed.error.message);
   const canonical = formatIP(parsed.value);
   return ok(parsed.value.family === 'IPv4' ? (canonical as Ipv4) : (canonical as Ipv6));
 }
 
-export function parseIpv4(text: string): L2Result<Ipv4> {
+export function parseIpv4(text: string): Result<Ipv4, L2Error> {
   const parsed = parseIp(text);
   if (!parsed.ok) return parsed;
   return isIpv4(parsed.value) ? ok(parsed.value) : fail('bad-ip', `"${text}" is not an IPv4 address`);
 }
 
-export function parseIpv6(text: string): L2Result<Ipv6> {
+export function parseIpv6(text: string): Result<Ipv6, L2Error> {
   const parsed = parseIp(text);
   if (!parsed.ok) return parsed;
   return isIpv4(parsed.value) ? fail('bad-ip', `"${text}" is not an IPv6 address`) : ok(parsed.value);

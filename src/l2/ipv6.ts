@@ -5,7 +5,9 @@
 // makes the frame `not-icmpv6` to the NDP decoder, which drops it.
 import { byte, u16, writeU16 } from './bytes.ts';
 import { ipv6FromBytes, ipv6ToBytes, type Ipv6 } from './ip.ts';
-import { fail, ok, truncated, type L2Result } from './result.ts';
+import { fail, ok, truncated } from './result.ts';
+import type { Result } from '../api/result.ts';
+import type { L2Error } from './result.ts';
 
 export const IPV6_HEADER_LEN = 40;
 export const NEXT_HEADER_ICMPV6 = 58;
@@ -25,7 +27,7 @@ export interface Ipv6Packet {
   readonly payload: Uint8Array;
 }
 
-export function decodeIpv6(bytes: Uint8Array): L2Result<Ipv6Packet> {
+export function decodeIpv6(bytes: Uint8Array): Result<Ipv6Packet, L2Error> {
   if (bytes.length < IPV6_HEADER_LEN) return truncated('IPv6 header', IPV6_HEADER_LEN, bytes.length);
   const version = byte(bytes, 0) >> 4;
   if (version !== 6) return fail('bad-ip-version', `IP version ${version} in an IPv6 frame`);

@@ -17,7 +17,9 @@ import {
 import { setIcmpv6Checksum, verifyIcmpv6Checksum } from './icmpv6.ts';
 import { IPV6_ALL_NODES, IPV6_UNSPECIFIED, ipv6FromBytes, ipv6ToBytes, type Ipv6 } from './ip.ts';
 import { decodeIpv6, encodeIpv6, NEXT_HEADER_ICMPV6, type Ipv6Header } from './ipv6.ts';
-import { fail, ok, truncated, type L2Result } from './result.ts';
+import { fail, ok, truncated } from './result.ts';
+import type { Result } from '../api/result.ts';
+import type { L2Error } from './result.ts';
 
 export const ICMPV6_NEIGHBOR_SOLICITATION = 135;
 export const ICMPV6_NEIGHBOR_ADVERTISEMENT = 136;
@@ -99,7 +101,7 @@ export function ipv6MulticastMac(group: Ipv6): Mac {
  * Decodes and validates an NS or NA (RFC 4861 §7.1.1, §7.1.2). Checks run cheapest first, and a
  * message of another ICMPv6 type is `not-ndp` before its hop limit is looked at.
  */
-export function decodeNdp(message: Uint8Array, envelope: NdpEnvelope): L2Result<NdpMessage> {
+export function decodeNdp(message: Uint8Array, envelope: NdpEnvelope): Result<NdpMessage, L2Error> {
   if (message.length < 4) return truncated('ICMPv6 header', 4, message.length);
   const type = byte(message, 0);
   if (type !== ICMPV6_NEIGHBOR_SOLICITATION && type !== ICMPV6_NEIGHBOR_ADVERTISEMENT) {
@@ -150,7 +152,7 @@ interface DecodedOptions {
   other: NdpOption[];
 }
 
-function decodeOptions(bytes: Uint8Array): L2Result<DecodedOptions> {
+function decodeOptions(bytes: Uint8Array): Result<DecodedOptions, L2Error> {
   const linkLayer = new Map<number, Mac>();
   const other: NdpOption[] = [];
   let at = 0;
@@ -200,7 +202,7 @@ export function encodeNdp(message: NdpMessage, src: Ipv6, dst: Ipv6): Uint8Array
 }
 
 /** Decodes Ethernet + IPv6 + NS/NA, with the hop limit and addresses of the IPv6 header. */
-export function decodeNdpFrame(frame: Uint8Array): L2Result<NdpFrame> {
+export function decodeNdpFrame(frame: Uint8Array): Result<NdpFrame, L2Error> {
   const eth = decodeEthernet(frame);
   if (!eth.ok) return eth;
   const { header, payload } = eth.value;

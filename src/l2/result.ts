@@ -1,3 +1,4 @@
+import type { Result } from '../api/result.ts';
 // Errors of the L2 codecs as values with stable codes (STYLE.md lesson 3). A decode never throws:
 // it returns one of these, and the responder turns the code into a drop reason as it is, so a
 // malformed frame from the wire is counted and logged by code without a lookup table.
@@ -39,17 +40,15 @@ export interface L2Error {
   readonly message: string;
 }
 
-export type L2Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: L2Error };
-
-export function ok<T>(value: T): L2Result<T> {
+export function ok<T>(value: T): Result<T, L2Error> {
   return { ok: true, value };
 }
 
-export function fail<T>(code: L2ErrorCode, message: string): L2Result<T> {
+export function fail<T>(code: L2ErrorCode, message: string): Result<T, L2Error> {
   return { ok: false, error: { code, message } };
 }
 
 /** `truncated` with what was needed and what was there, the most common failure on the wire. */
-export function truncated<T>(what: string, need: number, have: number): L2Result<T> {
+export function truncated<T>(what: string, need: number, have: number): Result<T, L2Error> {
   return fail('truncated', `${what}: need ${need} bytes, have ${have}`);
 }

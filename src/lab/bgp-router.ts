@@ -2,7 +2,8 @@
 // router namespace, peering with every node, installing the VIP routes into that namespace's
 // kernel table, where ECMP shows as one route with a next hop per node. Plus the objects that
 // point the speakers at it.
-import type { BGPAnnouncementPolicy, BGPPeer } from '../bgp/crd-types.ts';
+import type { BGPAnnouncementPolicy } from '../api/generated/bgpannouncementpolicies.ts';
+import type { BGPPeer } from '../api/generated/bgppeers.ts';
 import { startBird } from './bird.ts';
 import { startFrr } from './frr.ts';
 import type { LabHost, LabNetwork } from './netns.ts';

@@ -1,7 +1,7 @@
 // The objects the lab creates to show LB IPAM at work: nodes, pools and Services that each
 // exercise one rule (documentation addresses only, RFC 5737 / RFC 3849).
 import type { V1Node, V1Service } from '@kubernetes/client-node';
-import type { IPPool } from '../kube/ippool-types.ts';
+import type { IPPool } from '../api/generated/ippools.ts';
 
 export const LAB_NAMESPACE = 'demo';
 

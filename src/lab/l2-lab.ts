@@ -18,15 +18,13 @@ import { DEPLOY_CRDS } from '../devapi/server.ts';
 import { vipLeaseName } from '../election/lease-names.ts';
 import { PooledKubeConfig, apiStatus, makeClients } from '../kube/client.ts';
 import type { KubeClients } from '../kube/client.ts';
-import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL } from '../kube/ippool-types.ts';
-import { L2POLICY_PLURAL } from '../speaker/policy.ts';
-import type { L2AnnouncementPolicy } from '../speaker/policy.ts';
+import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL, L2POLICY_PLURAL, BGPPEER_PLURAL, BGPPOLICY_PLURAL } from '../api/names.ts';
+import type { L2AnnouncementPolicy } from '../api/generated/l2announcementpolicies.ts';
 import { LabError, messageOf } from './errors.ts';
 import { L2_LAB_NAMESPACE, SPEAKER_NAMESPACE, defaultPolicy, labEndpointSlice, labNode, labPolicy, labPool, labService } from './l2-objects.ts';
 import type { ServiceOptions } from './l2-objects.ts';
 import { detectArping, probeArgv, probeResult } from './l2-probe.ts';
-import { BGP_GROUP, BGP_VERSION, BGPPEER_PLURAL, BGPPOLICY_PLURAL } from '../bgp/crd-types.ts';
-import type { BGPAnnouncementPolicy } from '../bgp/crd-types.ts';
+import type { BGPAnnouncementPolicy } from '../api/generated/bgpannouncementpolicies.ts';
 import { LAB_PASSWORD_SECRET, LAB_PEER, labBgpPeers, labBgpPolicy, startRouter } from './bgp-router.ts';
 import type { LabRouter, RouterKind } from './bgp-router.ts';
 import { closeAtExit } from './exit-hooks.ts';
@@ -261,10 +259,10 @@ async function seedBgp(clients: KubeClients, b: BgpSeed): Promise<string[]> {
   }
   const names: string[] = [];
   for (const peer of labBgpPeers(b.kind, b.router, b.nodes, password === undefined ? {} : { passwordSecretRef: { name: LAB_PASSWORD_SECRET, key: LAB_PEER } })) {
-    await createIfMissing(() => clients.custom.createClusterCustomObject({ group: BGP_GROUP, version: BGP_VERSION, plural: BGPPEER_PLURAL, body: peer }));
+    await createIfMissing(() => clients.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: BGPPEER_PLURAL, body: peer }));
     names.push(peer.metadata.name ?? '');
   }
-  await createIfMissing(() => clients.custom.createClusterCustomObject({ group: BGP_GROUP, version: BGP_VERSION, plural: BGPPOLICY_PLURAL, body: labBgpPolicy(b.policy) }));
+  await createIfMissing(() => clients.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: BGPPOLICY_PLURAL, body: labBgpPolicy(b.policy) }));
   return names;
 }
 

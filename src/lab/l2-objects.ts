@@ -2,9 +2,9 @@
 // IPPool that never holds a node address, the default L2AnnouncementPolicy, Services and the
 // EndpointSlices that stand in for kube-controller-manager's. Pure: values in, objects out.
 import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
-import type { IPPool } from '../kube/ippool-types.ts';
-import type { L2AnnouncementPolicy } from '../speaker/policy.ts';
-import { LABEL_SERVICE_NAME } from '../speaker/desired.ts';
+import type { IPPool } from '../api/generated/ippools.ts';
+import type { L2AnnouncementPolicy } from '../api/generated/l2announcementpolicies.ts';
+import { LABEL_SERVICE_NAME } from '../api/names.ts';
 
 export const L2_LAB_NAMESPACE = 'demo';
 export const SPEAKER_NAMESPACE = 'herald-system';

@@ -16,8 +16,6 @@
 import ipaddr from 'ipaddr.js';
 import { LabError } from './errors.ts';
 
-export const IPV4_NET = '192.0.2.0/24';
-export const IPV6_NET = '2001:db8::/64';
 /** Management networks of all slots: 256 × /24 and 256 × /64. */
 export const MGMT_SLOTS = 256;
 export const ROUTER_HOST_NUMBER = 1;

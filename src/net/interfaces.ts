@@ -93,15 +93,6 @@ export function listInterfaces(sysfs: string = SYSFS_NET): NetResult<NetInterfac
   return { ok: true, value: found.sort((a, b) => a.ifindex - b.ifindex) };
 }
 
-/**
- * Issue #3's default for a policy without `interfaces`: up, broadcast-capable, ARP-enabled, not
- * loopback, not enslaved to a bond or bridge (their master is the one to announce on).
- */
-export function announceableByDefault(iface: NetInterface): boolean {
-  const enslaved = iface.master !== undefined && (iface.master.kind === 'bond' || iface.master.kind === 'bridge');
-  return iface.up && iface.broadcast && !iface.noArp && !iface.loopback && !enslaved;
-}
-
 function deviceType(dir: string): string {
   try {
     const line = readFileSync(join(dir, 'uevent'), 'utf8')

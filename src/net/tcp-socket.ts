@@ -32,9 +32,6 @@ export interface TcpConnectOptions extends TtlOptions {
   timeoutMs: number;
 }
 
-/** What a BGP session is given to open connections: `connectTcp` here, a fake in unit tests. */
-export type TcpConnect = (options: TcpConnectOptions) => Promise<NetResult<Socket>>;
-
 /** RFC 5082 §3: send at 255, accept only from peers at most `hops` away (255 − (hops − 1)). */
 export function gtsm(hops = 1): Required<TtlOptions> {
   return { ttl: 255, minTtl: 256 - hops };

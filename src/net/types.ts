@@ -1,6 +1,7 @@
 // The vocabulary of src/net: what the L2 responder (and later BGP) asks of the network, whatever
-// sits behind it — the native addon (sockets.ts) or the in-memory fake (fake.ts). Errors are
-// values with stable codes; nothing here throws.
+// sits behind it — the native addon (sockets.ts) or the in-memory fake (test/support/fake-net.ts).
+// Errors are values with stable codes; nothing here throws.
+import type { Result } from '../api/result.ts';
 
 /** Ethertypes for `PacketSocketOptions.protocol` (linux/if_ether.h). Any other ethertype works too. */
 export const ETH_P = {
@@ -48,7 +49,8 @@ export interface NetError {
   syscall?: string;
 }
 
-export type NetResult<T> = { ok: true; value: T } | { ok: false; error: NetError };
+/** Kept by name for the files another change holds (issue #9); new code writes Result<T, NetError>. */
+export type NetResult<T> = Result<T, NetError>;
 
 /**
  * How the kernel classified a received frame (packet(7) `sll_pkttype`): `outgoing` frames are

@@ -3,7 +3,7 @@
 // with labels of low cardinality (https://prometheus.io/docs/practices/naming/).
 // docs/metrics.md lists every metric, its labels and example alerts; keep the two in step.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { PoolStatusView } from '../ipam/types.ts';
+import type { PoolStatusView } from '../api/ippool.ts';
 
 export const METRIC_PREFIX = 'herald_';
 

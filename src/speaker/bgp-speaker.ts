@@ -10,17 +10,17 @@ import type { KubeClients } from '../kube/client.ts';
 import { errorMessage } from '../kube/client.ts';
 import { watchResource } from '../kube/informer.ts';
 import type { WatchedCache } from '../kube/informer.ts';
-import type { AdapterOptions } from '../ipam/k8s-adapter.ts';
+import type { AdapterOptions } from '../api/service.ts';
 import { localConfigFor, parseBgpPolicies, parsePeers } from '../bgp/config.ts';
 import type { PeerView } from '../bgp/config.ts';
-import { BGP_GROUP, BGP_VERSION, BGPPEER_PLURAL, BGPPOLICY_PLURAL } from '../bgp/crd-types.ts';
+import { HERALD_GROUP, HERALD_VERSION, BGPPEER_PLURAL, BGPPOLICY_PLURAL } from '../api/names.ts';
 import { desiredRoutes } from '../bgp/desired.ts';
 import { BgpSession } from '../bgp/session.ts';
 import type { NextHops } from '../bgp/session.ts';
 import { connectTcp, setTtl } from '../net/tcp-socket.ts';
 import { setTcpMd5, socketFd } from '../net/tcp-md5.ts';
-import { ANN_BGP_SESSIONS } from '../status/report.ts';
-import type { SessionStatus } from '../status/report.ts';
+import { ANN_BGP_SESSIONS } from '../api/names.ts';
+import type { SessionStatus } from '../api/bgp.ts';
 import { nextHopsFor } from './next-hops.ts';
 import type { KubeInputs } from './kube-inputs.ts';
 import type { SpeakerMetrics } from './metrics.ts';
@@ -45,7 +45,6 @@ type Obj = KubernetesObject & { spec?: unknown };
 function isList(v: unknown): v is KubernetesListObject<Obj> {
   return typeof v === 'object' && v !== null && 'items' in v && Array.isArray(v.items);
 }
-
 
 interface Running {
   session: BgpSession;
@@ -77,11 +76,11 @@ export class BgpSpeaker {
     this.#c = c;
     this.#d = d;
     const list = (plural: string) => async () => {
-      const l: unknown = await d.clients.custom.listClusterCustomObject({ group: BGP_GROUP, version: BGP_VERSION, plural });
+      const l: unknown = await d.clients.custom.listClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural });
       if (!isList(l)) throw new Error(`${plural} list has no items: is the herald.dev CRD installed?`);
       return l;
     };
-    const path = (plural: string) => `/apis/${BGP_GROUP}/${BGP_VERSION}/${plural}`;
+    const path = (plural: string) => `/apis/${HERALD_GROUP}/${HERALD_VERSION}/${plural}`;
     this.#peers = watchResource<Obj>({ kc: d.clients.kc, path: path(BGPPEER_PLURAL), list: list(BGPPEER_PLURAL), log: d.log, onEvent: onChange });
     this.#policies = watchResource<Obj>({ kc: d.clients.kc, path: path(BGPPOLICY_PLURAL), list: list(BGPPOLICY_PLURAL), log: d.log, onEvent: onChange });
     this.synced = Promise.all([this.#peers.synced, this.#policies.synced]).then(() => undefined);

@@ -3,20 +3,18 @@
 // announce, the nodes eligible for it (with the policies that make them so), and the interfaces
 // this node answers on. Pure; the election decides which eligible node actually answers.
 import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
-import type { Family } from '../ipam/types.ts';
-import type { AdapterOptions } from '../ipam/k8s-adapter.ts';
+import type { Family } from '../api/addr.ts';
+import type { AdapterOptions } from '../api/service.ts';
 import type { DesiredVip } from '../election/election.ts';
 import type { LocalInterface } from './interfaces.ts';
-import type { NodeProblem } from './nodes.ts';
-import type { PolicyView } from './policy.ts';
-import { CLASS_L2, canonicalIP, classifyService, compareIPs, familyOf, ingressIPs, reservedAddresses, serviceKey } from '../ipam/k8s-adapter.ts';
-import { nodesWithReadyEndpoints } from '../ipam/node-ipam.ts';
-import { matchesSelector, selectorLabels, selectorMatches } from '../ipam/selector.ts';
+import type { NodeProblem } from '../api/nodes.ts';
+import type { PolicyView } from '../api/l2-policy.ts';
+import { classifyService, ingressIPs, serviceKey } from '../api/service.ts';
+import { reservedAddresses, nodesWithReadyEndpoints, nodeDemoted, nodeProblem } from '../api/nodes.ts';
+import { canonicalIP, compareIPs, familyOf } from '../api/addr.ts';
+import { CLASS_L2, LABEL_SERVICE_NAME } from '../api/names.ts';
+import { matchesSelector, selectorLabels } from '../api/selector.ts';
 import { selectInterfaces } from './interfaces.ts';
-import { nodeDemoted, nodeProblem } from './nodes.ts';
-
-/** EndpointSlice label naming its Service (discovery.k8s.io/v1). */
-export const LABEL_SERVICE_NAME = 'kubernetes.io/service-name';
 
 export interface DesiredInput {
   /** This node's name. */
@@ -115,8 +113,8 @@ export function desiredAnnouncements(input: DesiredInput): DesiredState {
   const myInterfaces = new Map<string, string[]>();
   const meNode = input.nodes.find((n) => n.metadata?.name === me);
   for (const p of policies) {
-    selected.set(p.name, healthy.filter((n) => selectorMatches(p.nodeSelector, n.metadata?.labels ?? {})).map((n) => n.metadata?.name ?? ''));
-    const mine = meNode !== undefined && selectorMatches(p.nodeSelector, meNode.metadata?.labels ?? {}) ? selectInterfaces(input.interfaces, p.interfaces) : [];
+    selected.set(p.name, healthy.filter((n) => matchesSelector(p.nodeSelector, n.metadata?.labels ?? {})).map((n) => n.metadata?.name ?? ''));
+    const mine = meNode !== undefined && matchesSelector(p.nodeSelector, meNode.metadata?.labels ?? {}) ? selectInterfaces(input.interfaces, p.interfaces) : [];
     myInterfaces.set(p.name, mine);
   }
 

@@ -7,8 +7,8 @@ import { closeSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
-import type { LabelSelector } from '../ipam/types.ts';
-import { selectorMatches } from '../ipam/selector.ts';
+import type { LabelSelector } from '../api/selector.ts';
+import { matchesSelector } from '../api/selector.ts';
 import { ADDON_PATH } from '../net/native.ts';
 import type { NativeAddon } from '../net/native.ts';
 import type { NetError } from '../net/types.ts';
@@ -210,7 +210,7 @@ export function unservedPolicies(policies: readonly PolicyInterfaces[], nodeLabe
   if (nodeLabels === undefined) return [];
   const local = interfaces.map((i) => i.name).sort();
   return policies
-    .filter((p) => selectorMatches(p.nodeSelector, nodeLabels) && selectInterfaces(interfaces, p.interfaces).length === 0)
+    .filter((p) => matchesSelector(p.nodeSelector, nodeLabels) && selectInterfaces(interfaces, p.interfaces).length === 0)
     .map((p) => ({ policy: p.name, patterns: p.interfaces.map(written), local }));
 }
 

@@ -11,7 +11,10 @@ export interface LocalInterface {
   noarp: boolean;
   /** IFF_LOOPBACK. */
   loopback: boolean;
-  /** The bond or bridge this interface is enslaved to; frames for the node arrive on the master. */
+  /**
+   * The bond or bridge this interface is enslaved to; frames for the node arrive on the master.
+   * null for a VRF member: a routed port answers for itself (issue #9).
+   */
   master: string | null;
   /** Addresses on the interface, canonical text: never VIPs. */
   addresses: readonly string[];

@@ -6,8 +6,9 @@ import type { Logger } from 'pino';
 import type { KubeClients } from '../kube/client.ts';
 import { watchResource } from '../kube/informer.ts';
 import type { WatchedCache } from '../kube/informer.ts';
-import { L2POLICY_GROUP, L2POLICY_PLURAL, L2POLICY_VERSION, parsePolicies } from './policy.ts';
-import type { ParsedPolicies } from './policy.ts';
+import { parsePolicies } from '../api/l2-policy.ts';
+import { HERALD_GROUP, L2POLICY_PLURAL, HERALD_VERSION } from '../api/names.ts';
+import type { ParsedPolicies } from '../api/l2-policy.ts';
 
 export interface ClusterSnapshot {
   services: readonly V1Service[];
@@ -45,9 +46,9 @@ export class KubeInputs {
     this.#nodes = watchResource<V1Node>({ kc: clients.kc, path: '/api/v1/nodes', list: () => clients.core.listNode(), log, onEvent });
     this.#policies = watchResource<PolicyObject>({
       kc: clients.kc,
-      path: `/apis/${L2POLICY_GROUP}/${L2POLICY_VERSION}/${L2POLICY_PLURAL}`,
+      path: `/apis/${HERALD_GROUP}/${HERALD_VERSION}/${L2POLICY_PLURAL}`,
       list: async () => {
-        const list: unknown = await clients.custom.listClusterCustomObject({ group: L2POLICY_GROUP, version: L2POLICY_VERSION, plural: L2POLICY_PLURAL });
+        const list: unknown = await clients.custom.listClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: L2POLICY_PLURAL });
         if (!isList(list)) throw new Error('L2AnnouncementPolicy list has no items: is the herald.dev CRD installed?');
         return list;
       },

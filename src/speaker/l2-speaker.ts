@@ -5,7 +5,7 @@ import type { V1Node, V1Service } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { KubeClients } from '../kube/client.ts';
 import { EventRecorder } from '../kube/events.ts';
-import type { AdapterOptions } from '../ipam/k8s-adapter.ts';
+import type { AdapterOptions } from '../api/service.ts';
 import { Election } from '../election/election.ts';
 import { openHeartbeatTransport, unmapAddress } from '../election/heartbeat-udp.ts';
 import type { HeartbeatTransport } from '../election/heartbeat-udp.ts';

@@ -5,7 +5,7 @@ import { networkInterfaces } from 'node:os';
 import { listInterfaces } from '../net/interfaces.ts';
 import type { NetInterface } from '../net/interfaces.ts';
 import type { NetResult } from '../net/types.ts';
-import { canonicalIP } from '../ipam/k8s-adapter.ts';
+import { canonicalIP } from '../api/addr.ts';
 import type { LocalInterface } from './interfaces.ts';
 
 /** Pure: sysfs facts + addresses by interface name → LocalInterface. */
@@ -20,7 +20,9 @@ export function toLocalInterfaces(facts: readonly NetInterface[], addresses: Int
     broadcast: f.broadcast,
     noarp: f.noArp,
     loopback: f.loopback,
-    master: f.master?.name ?? null,
+    // A VRF member is a routed port, its own L2 segment: not enslaved in the sense of the default
+    // rule, unlike a bond slave or bridge port (issue #9).
+    master: f.master === undefined || f.master.kind === 'vrf' ? null : f.master.name,
     addresses: (addresses[f.name] ?? []).map((a) => canonicalIP(a.address.split('%')[0] ?? '')).filter((a): a is string => a !== null),
   }));
 }

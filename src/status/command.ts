@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { classifyThrown, describeRequest, describeThrown } from '../kube/api-problem.ts';
 import { makeClients } from '../kube/client.ts';
 import { loadKubeconfig } from '../kube/kubeconfig.ts';
-import { namespaceProblem } from '../kube/names.ts';
+import { namespaceProblem } from '../api/k8s-names.ts';
 import { describeParseArgsError, environmentFailure, usageLine } from '../observability/failure.ts';
 import type { CommandResult } from '../observability/failure.ts';
 import { statusReport } from './report.ts';

@@ -2,17 +2,8 @@
 // of speakers (with their BGP sessions, published on their node Lease) and of L2 VIP holders.
 import type { V1Lease } from '@kubernetes/client-node';
 import { ANN_HEARTBEAT_ADDRESSES, ANN_LEASE_IP, NODE_LEASE_LABELS, VIP_LEASE_LABELS } from '../election/lease-names.ts';
-
-export const ANN_BGP_SESSIONS = 'herald.dev/bgp-sessions';
-
-/** One BGP session of a node, as its speaker publishes it. */
-export interface SessionStatus {
-  peer: string;
-  state: string;
-  /** ISO time of the last state change. */
-  since: string;
-  prefixes: { ipv4: number; ipv6: number };
-}
+import { ANN_BGP_SESSIONS } from '../api/names.ts';
+import type { SessionStatus } from '../api/bgp.ts';
 
 function isSession(v: unknown): v is SessionStatus {
   if (typeof v !== 'object' || v === null) return false;

@@ -6,22 +6,23 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { desiredBgpPolicyStatus, desiredPeerStatus } from '../../src/controller/bgp-status.ts';
-import { BGP_GROUP, BGP_VERSION, BGPPEER_PLURAL, BGPPOLICY_PLURAL } from '../../src/bgp/config.ts';
-import type { BGPAnnouncementPolicy, BGPPeer } from '../../src/bgp/config.ts';
-import type { Condition } from '../../src/kube/ippool-types.ts';
+import { HERALD_GROUP, HERALD_VERSION, BGPPEER_PLURAL, BGPPOLICY_PLURAL } from '../../src/api/names.ts';
+import type { BGPAnnouncementPolicy } from '../../src/api/generated/bgpannouncementpolicies.ts';
+import type { BGPPeer } from '../../src/api/generated/bgppeers.ts';
+import type { Condition } from '../../src/api/conditions.ts';
 import { eventsFor, eventually, startCluster } from './harness.ts';
 import type { Cluster } from './harness.ts';
 
-const PEERS = { group: BGP_GROUP, version: BGP_VERSION, plural: BGPPEER_PLURAL };
-const POLICIES = { group: BGP_GROUP, version: BGP_VERSION, plural: BGPPOLICY_PLURAL };
+const PEERS = { group: HERALD_GROUP, version: HERALD_VERSION, plural: BGPPEER_PLURAL };
+const POLICIES = { group: HERALD_GROUP, version: HERALD_VERSION, plural: BGPPOLICY_PLURAL };
 const T0 = new Date('2025-01-01T00:00:00Z');
 
 function peer(name: string, spec: Partial<BGPPeer['spec']> = {}): BGPPeer {
-  return { apiVersion: `${BGP_GROUP}/${BGP_VERSION}`, kind: 'BGPPeer', metadata: { name }, spec: { peerAddress: '192.0.2.1', peerASN: 65001, localASN: 65000, ...spec } };
+  return { apiVersion: `${HERALD_GROUP}/${HERALD_VERSION}`, kind: 'BGPPeer', metadata: { name }, spec: { peerAddress: '192.0.2.1', peerASN: 65001, localASN: 65000, ...spec } };
 }
 
 function policy(name: string, spec: BGPAnnouncementPolicy['spec'] = {}): BGPAnnouncementPolicy {
-  return { apiVersion: `${BGP_GROUP}/${BGP_VERSION}`, kind: 'BGPAnnouncementPolicy', metadata: { name }, spec };
+  return { apiVersion: `${HERALD_GROUP}/${HERALD_VERSION}`, kind: 'BGPAnnouncementPolicy', metadata: { name }, spec };
 }
 
 describe('desiredPeerStatus / desiredBgpPolicyStatus', () => {

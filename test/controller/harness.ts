@@ -11,9 +11,10 @@ import type { ApiServerKind } from '../../src/controlplane/control-plane.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
 import { startController } from '../../src/controller/command.ts';
 import type { ControllerConfig, RunningController } from '../../src/controller/command.ts';
-import { CONDITION_IPAM } from '../../src/controller/service-status.ts';
-import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL, isIPPool } from '../../src/kube/ippool-types.ts';
-import type { IPPool } from '../../src/kube/ippool-types.ts';
+import { CONDITION_IPAM } from '../../src/api/names.ts';
+import { isIPPool } from '../../src/api/ippool.ts';
+import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL } from '../../src/api/names.ts';
+import type { IPPool } from '../../src/api/generated/ippools.ts';
 import { HERALD_NS, startApiSuite } from '../support/api-suite.ts';
 import type { ApiSuite } from '../support/api-suite.ts';
 

@@ -15,10 +15,8 @@
 //    edited; they run on the stand-in only, and the real pass proves the rule refuses them.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { BGP_GROUP, BGP_VERSION, BGPPEER_PLURAL, BGPPOLICY_PLURAL } from '../../src/bgp/config.ts';
-import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL } from '../../src/kube/ippool-types.ts';
-import type { Condition } from '../../src/kube/ippool-types.ts';
-import { L2POLICY_GROUP, L2POLICY_PLURAL, L2POLICY_VERSION } from '../../src/speaker/policy.ts';
+import { HERALD_GROUP, HERALD_VERSION, BGPPEER_PLURAL, BGPPOLICY_PLURAL, IPPOOL_PLURAL, L2POLICY_PLURAL } from '../../src/api/names.ts';
+import type { Condition } from '../../src/api/conditions.ts';
 import { apiStatus } from '../../src/kube/client.ts';
 import { API_KIND } from '../support/api-suite.ts';
 import { NS, createService, eventually, getService, ipsOf, lbService, startCluster } from './harness.ts';
@@ -69,7 +67,7 @@ const KINDS: Kind[] = [
   },
   {
     kind: 'L2AnnouncementPolicy',
-    api: { group: L2POLICY_GROUP, version: L2POLICY_VERSION, plural: L2POLICY_PLURAL },
+    api: { group: HERALD_GROUP, version: HERALD_VERSION, plural: L2POLICY_PLURAL },
     valid: { interfaces: ['eth[0-9]+'] },
     rows: [
       { field: 'spec.interfaces[0]', spec: { interfaces: ['eth['] }, reason: 'InvalidInterfaceRegex', says: /interface pattern "eth\[" is not a valid regular expression/, via: 'parser' },
@@ -84,7 +82,7 @@ const KINDS: Kind[] = [
   },
   {
     kind: 'BGPPeer',
-    api: { group: BGP_GROUP, version: BGP_VERSION, plural: BGPPEER_PLURAL },
+    api: { group: HERALD_GROUP, version: HERALD_VERSION, plural: BGPPEER_PLURAL },
     valid: PEER,
     rows: [
       { field: 'spec.nodeSelector.matchLabels: key "bad key!"', spec: { ...PEER, nodeSelector: { matchLabels: { [BAD_KEY]: 'x' } } }, reason: 'InvalidSelector', says: KEY_PROBLEM, via: 'parser' },
@@ -101,7 +99,7 @@ const KINDS: Kind[] = [
   },
   {
     kind: 'BGPAnnouncementPolicy',
-    api: { group: BGP_GROUP, version: BGP_VERSION, plural: BGPPOLICY_PLURAL },
+    api: { group: HERALD_GROUP, version: HERALD_VERSION, plural: BGPPOLICY_PLURAL },
     valid: { communities: ['65000:1', 'no-export', '1:2:3'] },
     rows: [
       // Ten digits fit the pattern; only the parser sees 4294967296 exceed 32 bits.

@@ -7,20 +7,20 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { desiredPolicyStatus } from '../../src/controller/l2policy-status.ts';
-import { L2POLICY_GROUP, L2POLICY_PLURAL, L2POLICY_VERSION } from '../../src/speaker/policy.ts';
-import type { L2AnnouncementPolicy } from '../../src/speaker/policy.ts';
-import type { Condition } from '../../src/kube/ippool-types.ts';
+import { HERALD_GROUP, L2POLICY_PLURAL, HERALD_VERSION } from '../../src/api/names.ts';
+import type { L2AnnouncementPolicy } from '../../src/api/generated/l2announcementpolicies.ts';
+import type { Condition } from '../../src/api/conditions.ts';
 import { eventsFor, eventually, startCluster } from './harness.ts';
 import type { Cluster } from './harness.ts';
 
-const API = { group: L2POLICY_GROUP, version: L2POLICY_VERSION, plural: L2POLICY_PLURAL };
+const API = { group: HERALD_GROUP, version: HERALD_VERSION, plural: L2POLICY_PLURAL };
 const T0 = new Date('2025-01-01T00:00:00Z');
 const T1 = new Date('2025-01-01T00:05:00Z');
 
 /** A policy to create; with `extra`, one as read back from the server. */
 function policy(name: string, spec: L2AnnouncementPolicy['spec'], extra: { generation?: number; conditions?: Condition[] } = {}): L2AnnouncementPolicy {
   return {
-    apiVersion: `${L2POLICY_GROUP}/${L2POLICY_VERSION}`,
+    apiVersion: `${HERALD_GROUP}/${HERALD_VERSION}`,
     kind: 'L2AnnouncementPolicy',
     metadata: { name, ...(extra.generation === undefined ? {} : { generation: extra.generation, resourceVersion: '7' }) },
     spec,

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { V1Service } from '@kubernetes/client-node';
 import { IpamReconciler } from '../../src/controller/reconciler.ts';
 import type { PassResult, Snapshot } from '../../src/controller/reconciler.ts';
-import type { IPPool } from '../../src/kube/ippool-types.ts';
+import type { IPPool } from '../../src/api/generated/ippools.ts';
 
 const now = new Date('2026-03-01T00:00:00Z');
 const pool = (name: string, spec: IPPool['spec']): IPPool => ({ metadata: { name, creationTimestamp: new Date('2026-01-01T00:00:00Z'), generation: 1 }, spec });

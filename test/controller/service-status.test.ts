@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Service } from '@kubernetes/client-node';
-import { CONDITION_IPAM, clearedServiceStatus, desiredServiceStatus } from '../../src/controller/service-status.ts';
+import { clearedServiceStatus, desiredServiceStatus } from '../../src/controller/service-status.ts';
+import { CONDITION_IPAM } from '../../src/api/names.ts';
 
 const now = new Date('2026-01-02T03:04:05Z');
 const svc = (status: V1Service['status'] = {}): V1Service => ({ metadata: { name: 's', namespace: 'n', generation: 3 }, spec: { type: 'LoadBalancer' }, status });

@@ -11,7 +11,7 @@ import { celPlacements, loadCrds, pathText, type CelPlacement, type Crd, type Sc
 import { eventually, mapLimit, REAL_ONLY, startKubectlCluster, type KubectlCluster } from './kubectl.ts';
 import { arr, isObj, obj, type Obj } from './schema-check.ts';
 import { parseBgpPolicy, parsePeer } from '../../src/bgp/config.ts';
-import { parsePolicy } from '../../src/speaker/policy.ts';
+import { parsePolicy } from '../../src/api/l2-policy.ts';
 
 const crds = loadCrds();
 const placements = celPlacements(crds);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { arr, loadYamlDocs, obj, patternProblems } from './schema-check.ts';
 import type { Obj } from './schema-check.ts';
-import { parsePolicy } from '../../src/speaker/policy.ts';
+import { parsePolicy } from '../../src/api/l2-policy.ts';
 
 const DEPLOY = fileURLToPath(new URL('../../deploy/', import.meta.url));
 const docs = loadYamlDocs(DEPLOY);

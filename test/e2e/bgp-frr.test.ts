@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { BGP_GROUP, BGP_VERSION, BGPPEER_PLURAL } from '../../src/bgp/crd-types.ts';
+import { HERALD_GROUP, HERALD_VERSION, BGPPEER_PLURAL } from '../../src/api/names.ts';
 import { LAB_PASSWORD_SECRET, LAB_PEER } from '../../src/lab/bgp-router.ts';
 import { BGPD, ZEBRA } from '../../src/lab/frr.ts';
 import { startL2Lab } from '../../src/lab/l2-lab.ts';
@@ -99,12 +99,12 @@ describe('BGP with TCP MD5 and communities against FRR', { skip: skip ?? false }
   it('a wrong key keeps the sessions down (the kernel drops the mis-signed segments)', async () => {
     const peer = (key: string) => ({ spec: { passwordSecretRef: { name: LAB_PASSWORD_SECRET, key } } });
     await lab.clients.core.replaceNamespacedSecret({ name: LAB_PASSWORD_SECRET, namespace: 'herald-system', body: { metadata: { name: LAB_PASSWORD_SECRET }, stringData: { [LAB_PEER]: 'lab-secret-1', wrong: 'not-the-key' } } });
-    for (const name of lab.bgpPeers) await lab.clients.custom.patchClusterCustomObject({ group: BGP_GROUP, version: BGP_VERSION, plural: BGPPEER_PLURAL, name, body: peer('wrong') }, MERGE);
+    for (const name of lab.bgpPeers) await lab.clients.custom.patchClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: BGPPEER_PLURAL, name, body: peer('wrong') }, MERGE);
     await established(0);
     // And stays down: give it several connect-retry periods.
     await new Promise((r) => setTimeout(r, 3000));
     assert.deepEqual(await lab.router?.established(), []);
-    for (const name of lab.bgpPeers) await lab.clients.custom.patchClusterCustomObject({ group: BGP_GROUP, version: BGP_VERSION, plural: BGPPEER_PLURAL, name, body: peer(LAB_PEER) }, MERGE);
+    for (const name of lab.bgpPeers) await lab.clients.custom.patchClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: BGPPEER_PLURAL, name, body: peer(LAB_PEER) }, MERGE);
     await established(3);
   });
 });

@@ -4,13 +4,12 @@
 // BGPAnnouncementPolicy arrive at the router as set. Skipped without root, `ip` or `bird`.
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import { BGP_GROUP, BGP_VERSION, BGPPEER_PLURAL } from '../../src/bgp/crd-types.ts';
+import { HERALD_GROUP, HERALD_VERSION, BGPPEER_PLURAL } from '../../src/api/names.ts';
 import { LAB_PEER } from '../../src/lab/bgp-router.ts';
 import { startL2Lab } from '../../src/lab/l2-lab.ts';
 import type { L2Lab } from '../../src/lab/l2-lab.ts';
 import { pollUntil } from '../../src/lab/poll.ts';
 import { MERGE, closeLab, established as establishedAt, missingTools } from './bgp-suite.ts';
-
 
 describe('BGP with TCP MD5 and communities against BIRD 2', { skip: missingTools(['ip', 'bird', 'birdc']) ?? false }, () => {
   let lab: L2Lab;
@@ -46,13 +45,13 @@ describe('BGP with TCP MD5 and communities against BIRD 2', { skip: missingTools
 
   it('a wrong key keeps the session down (the kernel drops the unsigned/mis-signed segments)', async () => {
     await lab.clients.core.replaceNamespacedSecret({ name: 'herald-bgp-passwords', namespace: 'herald-system', body: { metadata: { name: 'herald-bgp-passwords' }, stringData: { [LAB_PEER]: 'lab-secret-1', wrong: 'not-the-key' } } });
-    await lab.clients.custom.patchClusterCustomObject({ group: BGP_GROUP, version: BGP_VERSION, plural: BGPPEER_PLURAL, name: LAB_PEER, body: { spec: { passwordSecretRef: { name: 'herald-bgp-passwords', key: 'wrong' } } } }, MERGE);
+    await lab.clients.custom.patchClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: BGPPEER_PLURAL, name: LAB_PEER, body: { spec: { passwordSecretRef: { name: 'herald-bgp-passwords', key: 'wrong' } } } }, MERGE);
     await established(0);
     // And stays down: give it several connect-retry periods.
     await new Promise((r) => setTimeout(r, 3000));
     assert.deepEqual(await lab.router?.established(), []);
     // Back to the right key: up again.
-    await lab.clients.custom.patchClusterCustomObject({ group: BGP_GROUP, version: BGP_VERSION, plural: BGPPEER_PLURAL, name: LAB_PEER, body: { spec: { passwordSecretRef: { name: 'herald-bgp-passwords', key: LAB_PEER } } } }, MERGE);
+    await lab.clients.custom.patchClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: BGPPEER_PLURAL, name: LAB_PEER, body: { spec: { passwordSecretRef: { name: 'herald-bgp-passwords', key: LAB_PEER } } } }, MERGE);
     await established(3);
   });
 });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { HEARTBEAT_MAX_BYTES, decodeHeartbeat, encodeHeartbeat, fitHeartbeat } from '../../src/election/heartbeat.ts';
 import type { Heartbeat, HeartbeatErrorCode } from '../../src/election/heartbeat.ts';
-import { formatIP } from '../../src/ipam/addr.ts';
+import { formatIP } from '../../src/api/addr.ts';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(s.replace(/#[^\n]*/g, '').trim().split(/\s+/).map((b) => parseInt(b, 16)));
 

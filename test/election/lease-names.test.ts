@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { NODE_LEASE_PREFIX, nodeLeaseName, vipLeaseName } from '../../src/election/lease-names.ts';
-import { formatIP } from '../../src/ipam/addr.ts';
+import { formatIP } from '../../src/api/addr.ts';
 
 // RFC 1123 subdomain as Kubernetes validates object names (IsDNS1123Subdomain).
 const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

@@ -1,5 +1,5 @@
 // Regression tests for what the fuzzers found outside the BGP codec (docs/fuzzing.md, "Findings").
-// Fixed ones pass; the IPPool ones wait for a fix in src/kube/ippool-types.ts and
+// Fixed ones pass; the IPPool ones wait for a fix in src/api/ippool.ts and
 // src/ipam/k8s-adapter.ts (not this suite's to change) and are marked todo until then; the
 // crd-ippool target lists them as known so that the smoke run does not fail on them meanwhile.
 import { test } from 'node:test';
@@ -8,8 +8,8 @@ import { decodeHeartbeat, encodeHeartbeat, type Heartbeat } from '../../src/elec
 import { decodeNdpFrame } from '../../src/l2/ndp.ts';
 import { poolView } from '../../src/ipam/k8s-adapter.ts';
 import { PoolSet } from '../../src/ipam/pool-set.ts';
-import { matchesSelector } from '../../src/ipam/selector.ts';
-import { isIPPool, poolShapeError } from '../../src/kube/ippool-types.ts';
+import { matchesSelector } from '../../src/api/selector.ts';
+import { isIPPool, poolShapeError } from '../../src/api/ippool.ts';
 
 const hex = (text: string): Buffer => Buffer.from(text.replace(/#.*$/gm, '').replace(/\s+/g, ''), 'hex');
 
@@ -48,7 +48,7 @@ function controllerPath(obj: unknown): void {
 }
 
 const pool = (spec: unknown): unknown => ({ apiVersion: 'herald.dev/v1alpha1', kind: 'IPPool', metadata: { name: 'p' }, spec });
-const TODO = { todo: 'fix in src/kube/ippool-types.ts (isIPPool / poolShapeError) or src/ipam/k8s-adapter.ts (poolView): reported by the fuzz run' };
+const TODO = { todo: 'fix in src/api/ippool.ts (isIPPool / poolShapeError) or src/ipam/k8s-adapter.ts (poolView): reported by the fuzz run' };
 
 test('regression: an IPPool whose serviceSelector.matchExpressions is not a list does not throw', TODO, () => {
   assert.doesNotThrow(() => controllerPath(pool({ blocks: [{ cidr: '192.0.2.0/24' }], serviceSelector: { matchExpressions: 'app' } })));

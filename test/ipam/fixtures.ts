@@ -1,5 +1,6 @@
 // Builders for allocator tests: terse pools and Services with sensible defaults.
-import type { BlockSpec, PoolView, ServiceView } from '../../src/ipam/types.ts';
+import type { BlockSpec, PoolView } from '../../src/ipam/types.ts';
+import type { ServiceView } from '../../src/api/service.ts';
 
 export function pool(name: string, blocks: readonly (string | BlockSpec)[], extra: Partial<PoolView> = {}): PoolView {
   return {

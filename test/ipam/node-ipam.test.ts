@@ -1,8 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1EndpointSlice, V1Node } from '@kubernetes/client-node';
-import { nodeIpamAddresses, nodesWithReadyEndpoints } from '../../src/ipam/node-ipam.ts';
-import type { NodeIpamServiceView } from '../../src/ipam/k8s-adapter.ts';
+import { nodeIpamAddresses } from '../../src/ipam/node-ipam.ts';
+import { nodesWithReadyEndpoints } from '../../src/api/nodes.ts';
+import type { NodeIpamServiceView } from '../../src/api/service.ts';
 
 const view = (over: Partial<NodeIpamServiceView> = {}): NodeIpamServiceView => ({
   key: 'a/s', namespace: 'a', name: 's', ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack', externalTrafficPolicy: 'Cluster', nodeSelector: null, ...over,

@@ -5,10 +5,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Allocator } from '../../src/ipam/allocator.ts';
-import { parseIP } from '../../src/ipam/addr.ts';
+import { parseIP } from '../../src/api/addr.ts';
 import { PoolSet } from '../../src/ipam/pool-set.ts';
 import { keyMismatch, sharingConflict } from '../../src/ipam/sharing.ts';
-import type { BlockSpec, Decision, Family, IPFamilyPolicy, PoolView, ServiceView } from '../../src/ipam/types.ts';
+import type { BlockSpec, Decision, PoolView } from '../../src/ipam/types.ts';
+import type { IPFamilyPolicy, ServiceView } from '../../src/api/service.ts';
+import type { Family } from '../../src/api/addr.ts';
 
 // --- generators -------------------------------------------------------------------------------
 

@@ -2,10 +2,11 @@
 // the controller would see), with expectations per step and invariants checked after every step.
 import assert from 'node:assert/strict';
 import { Allocator } from '../../src/ipam/allocator.ts';
-import { parseIP } from '../../src/ipam/addr.ts';
+import { parseIP } from '../../src/api/addr.ts';
 import { keyMismatch } from '../../src/ipam/sharing.ts';
 import { PoolSet } from '../../src/ipam/pool-set.ts';
-import type { ConditionReason, Decision, PoolView, Release, ServiceView } from '../../src/ipam/types.ts';
+import type { ConditionReason, Decision, PoolView, Release } from '../../src/ipam/types.ts';
+import type { ServiceView } from '../../src/api/service.ts';
 
 export interface Expect {
   ips?: readonly string[];

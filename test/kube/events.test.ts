@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { CoreV1Event } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { EventRecorder } from '../../src/kube/events.ts';
-import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL } from '../../src/kube/ippool-types.ts';
+import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL } from '../../src/api/names.ts';
 import { startApiSuite } from '../support/api-suite.ts';
 import type { ApiSuite } from '../support/api-suite.ts';
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadKubeconfig } from '../../src/kube/kubeconfig.ts';
 import type { KubeconfigProblemCode } from '../../src/kube/kubeconfig.ts';
-import { namespaceProblem, nodeNameProblem } from '../../src/kube/names.ts';
+import { namespaceProblem, nodeNameProblem } from '../../src/api/k8s-names.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'herald-kubeconfig-'));
 function file(name: string, text: string): string {

@@ -1,4 +1,4 @@
-// The L2 backend over the in-memory fakes (src/net/fake.ts) in virtual time: what reaches the
+// The L2 backend over the in-memory fakes (test/support/fake-net.ts) in virtual time: what reaches the
 // segment is decoded with the codecs, so the assertions are about bytes on the wire.
 import { beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,7 +7,7 @@ import { L2Backend, NDP_FILTER, type L2BackendEntry, type L2BackendHooks, type T
 import { BROADCAST_MAC, ETHERTYPE_ARP, ZERO_MAC, type Mac } from '../../src/l2/ethernet.ts';
 import { IPV6_UNSPECIFIED, type Ipv6 } from '../../src/l2/ip.ts';
 import { decodeNdpFrame, encodeNdpFrame, ipv6MulticastMac, ndpFrame, solicitedNodeAddress, unsolicitedAdvertisement, type NdpFrame } from '../../src/l2/ndp.ts';
-import { FakeHost, FakeSegment, type FakeInterface } from '../../src/net/fake.ts';
+import { FakeHost, FakeSegment, type FakeInterface } from '../support/fake-net.ts';
 import type { NetInterface } from '../../src/net/interfaces.ts';
 import type { NetResult } from '../../src/net/types.ts';
 import { mac, MAC_A, v4, v6 } from './helpers.ts';

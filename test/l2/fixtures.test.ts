@@ -8,8 +8,9 @@ import { BROADCAST_MAC, decodeEthernet, isMulticastMac, macFromBytes, ZERO_MAC, 
 import type { Ipv6 } from '../../src/l2/ip.ts';
 import { decodeNdpFrame, encodeNdpFrame, unsolicitedAdvertisement, type NdpFrame, type NdpMessage } from '../../src/l2/ndp.ts';
 import { respondToFrame, type FrameDecision, type FrameMeta, type ResponderView } from '../../src/l2/responder.ts';
-import type { L2Result } from '../../src/l2/result.ts';
 import { fixture, hex, IFACE_A, IFACE_B, loadFixtures, MAC_A, MAC_B, toHex, v4, v6, view } from './helpers.ts';
+import type { Result } from '../../src/api/result.ts';
+import type { L2Error } from '../../src/l2/result.ts';
 
 const FIXTURES = loadFixtures();
 
@@ -163,7 +164,7 @@ test('every prefix of a fixture shorter than its message is truncated', () => {
     if (want === undefined || 'error' in want) continue;
     const length = 'arp' in want ? 42 : 54 + (((bytes[18] ?? 0) << 8) | (bytes[19] ?? 0));
     for (let n = 0; n < length; n++) {
-      const got: L2Result<unknown> = 'arp' in want ? decodeArpFrame(bytes.subarray(0, n)) : decodeNdpFrame(bytes.subarray(0, n));
+      const got: Result<unknown, L2Error> = 'arp' in want ? decodeArpFrame(bytes.subarray(0, n)) : decodeNdpFrame(bytes.subarray(0, n));
       assert.equal(got.ok ? 'ok' : got.error.code, 'truncated', `${name} cut to ${n} bytes`);
     }
   }

@@ -3,10 +3,11 @@ import { readFileSync } from 'node:fs';
 import { parseMac, type Mac } from '../../src/l2/ethernet.ts';
 import { parseIpv4, parseIpv6, type IpAddress, type Ipv4, type Ipv6 } from '../../src/l2/ip.ts';
 import type { L2Interface, ResponderView } from '../../src/l2/responder.ts';
-import type { L2Result } from '../../src/l2/result.ts';
 import { loadHexFixtures, parseHexFixture } from '../support/hex-fixtures.ts';
+import type { Result } from '../../src/api/result.ts';
+import type { L2Error } from '../../src/l2/result.ts';
 
-function unwrap<T>(result: L2Result<T>): T {
+function unwrap<T>(result: Result<T, L2Error>): T {
   if (!result.ok) throw new Error(`test literal: ${result.error.message}`);
   return result.value;
 }

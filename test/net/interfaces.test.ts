@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { announceableByDefault, listInterfaces, readInterface } from '../../src/net/interfaces.ts';
+import { listInterfaces, readInterface } from '../../src/net/interfaces.ts';
+import { usableByDefault } from '../../src/speaker/interfaces.ts';
+import { toLocalInterfaces } from '../../src/speaker/local-interfaces.ts';
 
 interface FakeIface {
   ifindex: number;
@@ -65,13 +67,16 @@ describe('interfaces from sysfs', () => {
     assert.equal(tun.ok && tun.value.mac, '', 'no link-layer address');
   });
 
+  // The speaker's default rule (src/speaker/interfaces.ts, the one rule since issue #9) over facts
+  // read from sysfs.
   it('chooses by default only up, broadcast, ARP-enabled, non-loopback, non-enslaved interfaces (issue #3)', () => {
     const listed = listInterfaces(root);
     assert.ok(listed.ok);
     assert.deepEqual(listed.value.map((i) => i.ifindex), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 'sorted by ifindex');
-    const chosen = listed.value.filter(announceableByDefault).map((i) => i.name);
+    const chosen = toLocalInterfaces(listed.value, {}).filter(usableByDefault).map((i) => i.name);
     // eth1/eth2 are a bridge port and a bond slave (announce on br0/bond0 instead); eth3 is only
-    // in a VRF, which is still its own L2 segment. blue (a VRF device) has IFF_NOARP.
+    // in a VRF, a routed port that is still its own L2 segment (issue #9). blue (a VRF device)
+    // has IFF_NOARP.
     assert.deepEqual(chosen, ['eth0', 'br0', 'bond0', 'eth3']);
   });
 
@@ -89,6 +94,6 @@ describe('interfaces from sysfs', () => {
     const lo = readInterface('lo');
     assert.ok(lo.ok, lo.ok ? '' : lo.error.message);
     assert.equal(lo.value.loopback, true);
-    assert.equal(announceableByDefault(lo.value), false);
+    assert.equal(toLocalInterfaces([lo.value], {}).every(usableByDefault), false);
   });
 });

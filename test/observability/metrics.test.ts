@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createMetrics } from '../../src/observability/metrics.ts';
-import type { PoolStatusView } from '../../src/ipam/types.ts';
+import type { PoolStatusView } from '../../src/api/ippool.ts';
 
 const HERALD_METRICS = [
   'herald_ipam_pool_addresses',

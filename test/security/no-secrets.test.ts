@@ -14,10 +14,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BGP_GROUP, BGP_VERSION, BGPPEER_PLURAL, BGPPOLICY_PLURAL } from '../../src/bgp/config.ts';
+import { HERALD_GROUP, HERALD_VERSION, BGPPEER_PLURAL, BGPPOLICY_PLURAL, IPPOOL_PLURAL } from '../../src/api/names.ts';
 import { HEARTBEAT_SECRET } from '../../src/controller/heartbeat-secret.ts';
 import { apiStatus } from '../../src/kube/client.ts';
-import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL } from '../../src/kube/ippool-types.ts';
 import { keyId } from '../../src/speaker/heartbeat-keys.ts';
 import { CONTROLLER_SA, HERALD_NS, SPEAKER_SA, startApiSuite } from '../support/api-suite.ts';
 import type { ApiSuite } from '../support/api-suite.ts';
@@ -87,8 +86,8 @@ describe('no secret in logs, Events, metrics or `herald status` (issue #14)', ()
     for (const name of ['node-a', 'node-b']) await admin.core.createNode({ body: { metadata: { name }, status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }] } } });
     await admin.core.createNamespacedSecret({ namespace: HERALD_NS, body: { metadata: { name: 'herald-bgp-passwords' }, stringData: { tor: PASSWORD } } });
     const closed = await freeTcpPort();
-    await admin.custom.createClusterCustomObject({ group: BGP_GROUP, version: BGP_VERSION, plural: BGPPEER_PLURAL, body: { apiVersion: `${BGP_GROUP}/${BGP_VERSION}`, kind: 'BGPPeer', metadata: { name: 'tor' }, spec: { peerAddress: '127.0.0.1', peerPort: closed, peerASN: 64999, localASN: 64512, connectRetrySeconds: 1, passwordSecretRef: { name: 'herald-bgp-passwords', key: 'tor' } } } });
-    await admin.custom.createClusterCustomObject({ group: BGP_GROUP, version: BGP_VERSION, plural: BGPPOLICY_PLURAL, body: { apiVersion: `${BGP_GROUP}/${BGP_VERSION}`, kind: 'BGPAnnouncementPolicy', metadata: { name: 'all' }, spec: {} } });
+    await admin.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: BGPPEER_PLURAL, body: { apiVersion: `${HERALD_GROUP}/${HERALD_VERSION}`, kind: 'BGPPeer', metadata: { name: 'tor' }, spec: { peerAddress: '127.0.0.1', peerPort: closed, peerASN: 64999, localASN: 64512, connectRetrySeconds: 1, passwordSecretRef: { name: 'herald-bgp-passwords', key: 'tor' } } } });
+    await admin.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: BGPPOLICY_PLURAL, body: { apiVersion: `${HERALD_GROUP}/${HERALD_VERSION}`, kind: 'BGPAnnouncementPolicy', metadata: { name: 'all' }, spec: {} } });
     await admin.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: IPPOOL_PLURAL, body: { apiVersion: `${HERALD_GROUP}/${HERALD_VERSION}`, kind: 'IPPool', metadata: { name: 'pool' }, spec: { blocks: [{ cidr: '198.51.100.0/28' }] } } });
     await admin.core.createNamespacedService({ namespace: 'default', body: { metadata: { name: 'web' }, spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ port: 80 }] } } });
 
@@ -142,7 +141,7 @@ describe('no secret in logs, Events, metrics or `herald status` (issue #14)', ()
     }
     // The MD5 password changes, and a BGPPeer naming it is invalid: an Event, and more logging.
     await suite.admin.core.replaceNamespacedSecret({ name: 'herald-bgp-passwords', namespace: HERALD_NS, body: { metadata: { name: 'herald-bgp-passwords' }, stringData: { tor: NEW_PASSWORD } } });
-    await suite.admin.custom.createClusterCustomObject({ group: BGP_GROUP, version: BGP_VERSION, plural: BGPPEER_PLURAL, body: { apiVersion: `${BGP_GROUP}/${BGP_VERSION}`, kind: 'BGPPeer', metadata: { name: 'bad' }, spec: { peerAddress: '127.0.0.2', peerASN: 64999, localASN: 64512, passwordSecretRef: { name: 'herald-bgp-passwords', key: 'tor' }, nodeSelector: { matchLabels: { 'bad key!': 'x' } } } } });
+    await suite.admin.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: BGPPEER_PLURAL, body: { apiVersion: `${HERALD_GROUP}/${HERALD_VERSION}`, kind: 'BGPPeer', metadata: { name: 'bad' }, spec: { peerAddress: '127.0.0.2', peerASN: 64999, localASN: 64512, passwordSecretRef: { name: 'herald-bgp-passwords', key: 'tor' }, nodeSelector: { matchLabels: { 'bad key!': 'x' } } } } });
     await eventually('the InvalidPeer Event', async () => ((await suite.admin.core.listNamespacedEvent({ namespace: 'default' })).items.some((e) => e.reason === 'InvalidPeer') ? true : undefined));
     await new Promise((r) => setTimeout(r, 2_000));
 

@@ -6,7 +6,7 @@ import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node
 import { desiredAnnouncements, electionInput } from '../../src/speaker/desired.ts';
 import type { DesiredInput, DesiredState } from '../../src/speaker/desired.ts';
 import { selectInterfaces, usableByDefault } from '../../src/speaker/interfaces.ts';
-import type { PolicyView } from '../../src/speaker/policy.ts';
+import type { PolicyView } from '../../src/api/l2-policy.ts';
 import { IFACES, iface, node, policy, slice, svc } from './fixtures.ts';
 
 const NODES = [node('n1'), node('n2'), node('n3')];

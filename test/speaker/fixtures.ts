@@ -1,8 +1,8 @@
 // Builders of Kubernetes objects for the speaker's desired-state tests (documentation addresses only).
 import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
 import type { LocalInterface } from '../../src/speaker/interfaces.ts';
-import type { PolicyView } from '../../src/speaker/policy.ts';
-import { compileInterfacePattern } from '../../src/speaker/policy.ts';
+import type { PolicyView } from '../../src/api/l2-policy.ts';
+import { compileInterfacePattern } from '../../src/api/l2-policy.ts';
 
 export interface NodeOpts {
   labels?: Record<string, string>;

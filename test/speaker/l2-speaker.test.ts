@@ -15,11 +15,11 @@ import { decodeArpFrame, encodeArpFrame } from '../../src/l2/arp.ts';
 import type { Mac } from '../../src/l2/ethernet.ts';
 import { BROADCAST_MAC, ETHERTYPE_ARP, ZERO_MAC } from '../../src/l2/ethernet.ts';
 import type { Ipv4 } from '../../src/l2/ip.ts';
-import { FakeHost, FakeSegment } from '../../src/net/fake.ts';
+import { FakeHost, FakeSegment } from '../support/fake-net.ts';
 import type { NetInterface } from '../../src/net/interfaces.ts';
 import { parseSpeakerArgs, startSpeaker } from '../../src/speaker/command.ts';
 import type { RunningSpeaker } from '../../src/speaker/command.ts';
-import { L2POLICY_GROUP, L2POLICY_PLURAL, L2POLICY_VERSION } from '../../src/speaker/policy.ts';
+import { HERALD_GROUP, L2POLICY_PLURAL, HERALD_VERSION } from '../../src/api/names.ts';
 import { NS, createPool, createService, eventsFor, eventually, getService, ipsOf, lbService, pool, startCluster } from '../controller/harness.ts';
 import type { Cluster } from '../controller/harness.ts';
 
@@ -82,7 +82,7 @@ before(async () => {
     });
   }
   await createPool(cluster, pool('lab', { blocks: [{ start: '192.0.2.200', stop: '192.0.2.210' }] }));
-  await cluster.clients.custom.createClusterCustomObject({ group: L2POLICY_GROUP, version: L2POLICY_VERSION, plural: L2POLICY_PLURAL, body: { apiVersion: `${L2POLICY_GROUP}/${L2POLICY_VERSION}`, kind: 'L2AnnouncementPolicy', metadata: { name: 'all' }, spec: { interfaces: ['eth0'] } } });
+  await cluster.clients.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: L2POLICY_PLURAL, body: { apiVersion: `${HERALD_GROUP}/${HERALD_VERSION}`, kind: 'L2AnnouncementPolicy', metadata: { name: 'all' }, spec: { interfaces: ['eth0'] } } });
   await cluster.startController();
   // One port for all: each speaker binds it on its own loopback address, as on separate hosts.
   for (const n of NODES) await startNode(n, 19425 + (process.pid % 500));

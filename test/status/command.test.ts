@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { LeaseAdapter } from '../../src/election/lease-adapter.ts';
-import { ANN_BGP_SESSIONS } from '../../src/status/report.ts';
+import { ANN_BGP_SESSIONS } from '../../src/api/names.ts';
 import { startApiSuite } from '../support/api-suite.ts';
 import type { ApiSuite } from '../support/api-suite.ts';
 

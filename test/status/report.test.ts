@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import { V1MicroTime } from '@kubernetes/client-node';
 import type { V1Lease } from '@kubernetes/client-node';
 import { NODE_LEASE_LABELS, VIP_LEASE_LABELS } from '../../src/election/lease-names.ts';
-import { ANN_BGP_SESSIONS, sessionsOf, statusReport } from '../../src/status/report.ts';
+import { sessionsOf, statusReport } from '../../src/status/report.ts';
+import { ANN_BGP_SESSIONS } from '../../src/api/names.ts';
 
 const NOW = new Date('2026-12-01T12:00:10Z');
 

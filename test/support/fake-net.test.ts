@@ -3,7 +3,7 @@
 // native.integration.test.ts or a documented kernel rule.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeHost, FakeSegment } from '../../src/net/fake.ts';
+import { FakeHost, FakeSegment } from './fake-net.ts';
 import { ETH_P, ICMP6_TYPE } from '../../src/net/types.ts';
 import type { Frame, Icmp6Message, Icmp6Socket, NetError, NetResult, PacketSocket } from '../../src/net/types.ts';
 

@@ -9,9 +9,9 @@
 // - closed sockets, a link that is down and a host without CAP_NET_RAW fail with the same codes.
 // Deliveries are queued and run in a microtask, or at once with `segment.flush()`.
 import ipaddr from 'ipaddr.js';
-import { asBuffer, checkHopLimit, checkIcmp6Types, checkIfindex, checkIPv6, checkMulticastGroup, checkProtocol, OK } from './errors.ts';
-import { ETH_P, netError } from './types.ts';
-import type { ErrnoName, Icmp6Message, Icmp6Outgoing, Icmp6Socket, Icmp6SocketOptions, Net, NetResult, PacketSocket, PacketSocketOptions, PacketType } from './types.ts';
+import { asBuffer, checkHopLimit, checkIcmp6Types, checkIfindex, checkIPv6, checkMulticastGroup, checkProtocol, OK } from '../../src/net/errors.ts';
+import { ETH_P, netError } from '../../src/net/types.ts';
+import type { ErrnoName, Icmp6Message, Icmp6Outgoing, Icmp6Socket, Icmp6SocketOptions, Net, NetResult, PacketSocket, PacketSocketOptions, PacketType } from '../../src/net/types.ts';
 
 export interface FakeInterfaceOptions {
   ifindex: number;

@@ -1,6 +1,6 @@
 // Path attributes, RFC 4271 §4.3 and §5: the values Herald interprets and the flags each must
 // carry. Encoding is in attr-encode.ts, decoding (with RFC 7606 actions) in attr-decode.ts.
-import type { Family, Prefix } from './prefix.ts';
+import type { Family, Prefix } from './family.ts';
 
 export const ATTR_ORIGIN = 1;
 export const ATTR_AS_PATH = 2;

@@ -3,8 +3,10 @@
 // §3), graceful restart (RFC 4724 §3), 4-octet AS (RFC 6793 §3), enhanced route refresh (RFC 7313
 // §3). Anything else is kept as raw bytes, so it round-trips and can be logged.
 import { copy, put16, put32, u16, u32, u8 } from './bytes.ts';
-import { fail, ok, type BgpResult } from './errors.ts';
-import type { AfiSafi } from './prefix.ts';
+import { fail, ok } from './errors.ts';
+import type { AfiSafi } from './family.ts';
+import type { Result } from '../../api/result.ts';
+import type { BgpError } from './errors.ts';
 
 export const CAP_MULTIPROTOCOL = 1;
 export const CAP_ROUTE_REFRESH = 2;
@@ -100,7 +102,7 @@ export function writeCapability(out: Uint8Array, o: number, c: Capability): numb
 }
 
 /** Decodes one capability's value. A known capability of the wrong size is malformed (§6.2 subcode 0). */
-function decodeValue(code: number, b: Uint8Array, v: number, n: number): BgpResult<Capability> {
+function decodeValue(code: number, b: Uint8Array, v: number, n: number): Result<Capability, BgpError> {
   const bad = (want: string) => fail<Capability>('malformed-optional-parameter', `capability ${code} length ${n}, want ${want}`);
   switch (code) {
     case CAP_MULTIPROTOCOL:
@@ -126,7 +128,7 @@ function decodeValue(code: number, b: Uint8Array, v: number, n: number): BgpResu
 }
 
 /** Decodes the capabilities in one optional parameter's value (RFC 5492 §4: one or more TLVs). */
-export function decodeCapabilities(b: Uint8Array, from: number, to: number, out: Capability[]): BgpResult<null> {
+export function decodeCapabilities(b: Uint8Array, from: number, to: number, out: Capability[]): Result<null, BgpError> {
   let o = from;
   while (o < to) {
     if (o + 2 > to) return fail('malformed-optional-parameter', 'capability header cut short');

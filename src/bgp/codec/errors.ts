@@ -2,7 +2,8 @@
 // a stable `code`, the RFC 4271 §6 NOTIFICATION to send (code, subcode, data) and the RFC 7606
 // revised error handling `action`, so the FSM turns a decode error into a NOTIFICATION or a
 // withdraw without a lookup table. Decoding never throws: it returns one of these.
-import type { Prefix } from './prefix.ts';
+import type { Prefix } from './family.ts';
+import type { Result } from '../../api/result.ts';
 
 /** RFC 4271 §4.5 error codes. */
 export const ERR_HEADER = 1;
@@ -70,8 +71,6 @@ export interface BgpError {
   readonly withdraw: readonly Prefix[];
 }
 
-export type BgpResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: BgpError };
-
 const NO_DATA = new Uint8Array(0);
 
 export function bgpError(code: BgpErrorCode, message: string, data: Uint8Array = NO_DATA, action: ErrorAction = 'session-reset'): BgpError {
@@ -79,11 +78,11 @@ export function bgpError(code: BgpErrorCode, message: string, data: Uint8Array =
   return { code, message, notification: { code: c, subcode: s, data }, action, withdraw: [] };
 }
 
-export function ok<T>(value: T): BgpResult<T> {
+export function ok<T>(value: T): Result<T, BgpError> {
   return { ok: true, value };
 }
 
-export function fail<T>(code: BgpErrorCode, message: string, data?: Uint8Array, action?: ErrorAction): BgpResult<T> {
+export function fail<T>(code: BgpErrorCode, message: string, data?: Uint8Array, action?: ErrorAction): Result<T, BgpError> {
   return { ok: false, error: bgpError(code, message, data, action) };
 }
 

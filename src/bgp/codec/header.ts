@@ -2,7 +2,9 @@
 // 19..4096, or up to 65535 once both sides sent the Extended Message capability (RFC 8654 §4;
 // OPEN and KEEPALIVE stay ≤ 4096 even then). Header checks follow §6.1 in its order.
 import { put16, u16, u8 } from './bytes.ts';
-import { fail, ok, u16Data, type BgpResult } from './errors.ts';
+import { fail, ok, u16Data } from './errors.ts';
+import type { Result } from '../../api/result.ts';
+import type { BgpError } from './errors.ts';
 
 export const HEADER_LEN = 19;
 export const MAX_MESSAGE_LEN = 4096;
@@ -40,7 +42,7 @@ export interface Header {
 }
 
 /** Marker and length only: what the stream framer must know before buffering a body (§6.1). */
-export function checkFraming(b: Uint8Array, maxLength: number): BgpResult<Header> {
+export function checkFraming(b: Uint8Array, maxLength: number): Result<Header, BgpError> {
   for (let i = 0; i < 16; i++) {
     if (u8(b, i) !== 0xff) return fail('connection-not-synchronized', 'marker is not all ones (RFC 4271 §4.1)');
   }
@@ -55,7 +57,7 @@ export function checkFraming(b: Uint8Array, maxLength: number): BgpResult<Header
  * Decodes and checks a whole message's header against the bytes given (one complete message, as
  * the framer hands them over): marker, length, type, then the type's length bounds.
  */
-export function decodeHeader(b: Uint8Array, maxLength: number = MAX_MESSAGE_LEN): BgpResult<Header> {
+export function decodeHeader(b: Uint8Array, maxLength: number = MAX_MESSAGE_LEN): Result<Header, BgpError> {
   if (b.length < HEADER_LEN) return fail('bad-message-length', `${b.length} bytes, a header is ${HEADER_LEN}`, u16Data(b.length));
   const framing = checkFraming(b, maxLength);
   if (!framing.ok) return framing;

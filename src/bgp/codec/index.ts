@@ -1,5 +1,6 @@
 // The BGP-4 message codec (RFC 4271 §4) for the FSM and the session: pure, no sockets or timers.
 export * from './errors.ts';
+export * from './family.ts';
 export * from './prefix.ts';
 export * from './header.ts';
 export * from './capabilities.ts';

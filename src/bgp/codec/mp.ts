@@ -6,7 +6,8 @@
 // the RFC 7606 action (session reset: without a sound MP attribute the NLRI cannot be found).
 import { put16, u16, u8 } from './bytes.ts';
 import type { MpReach, MpUnreach } from './attributes.ts';
-import { addressBytes, decodePrefixes, FAMILY_AFI, familyOf, formatAddress, prefixWireLength, SAFI_UNICAST, writePrefix } from './prefix.ts';
+import { addressBytes, decodePrefixes, formatAddress, prefixWireLength, writePrefix } from './prefix.ts';
+import { FAMILY_AFI, familyOf, SAFI_UNICAST } from './family.ts';
 
 export type MpDecoded<T> = { readonly kind: 'ok'; readonly value: T } | { readonly kind: 'other-family' } | { readonly kind: 'malformed'; readonly reason: string };
 

@@ -4,8 +4,10 @@
 // error of the NOTIFICATION (RFC 9003 §4: log it); it decodes with `communication: null` and the
 // raw data kept. Cease subcodes are RFC 4486 §4.
 import { copy, u8 } from './bytes.ts';
-import { ERR_CEASE, fail, ok, u16Data, type BgpResult, type Notification } from './errors.ts';
+import { ERR_CEASE, fail, ok, u16Data, type Notification } from './errors.ts';
 import { HEADER_LEN, MSG_NOTIFICATION, withHeader } from './header.ts';
+import type { Result } from '../../api/result.ts';
+import type { BgpError } from './errors.ts';
 
 export const CEASE_MAX_PREFIXES = 1;
 export const CEASE_ADMIN_SHUTDOWN = 2;
@@ -37,7 +39,7 @@ function carriesCommunication(code: number, subcode: number): boolean {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }); // a leading U+FEFF is text (RFC 9003 §2)
 
-export function decodeNotification(body: Uint8Array): BgpResult<DecodedNotification> {
+export function decodeNotification(body: Uint8Array): Result<DecodedNotification, BgpError> {
   if (body.length < 2) return fail('bad-message-length', `NOTIFICATION body of ${body.length} octets`, u16Data(HEADER_LEN + body.length));
   const code = u8(body, 0);
   const subcode = u8(body, 1);

@@ -4,9 +4,10 @@
 // capabilities exceed 255 octets, written. Checks follow RFC 4271 §6.2.
 import { put16, u16, u32, u8 } from './bytes.ts';
 import { capabilityLength, decodeCapabilities, findCapability, writeCapability, type Capability } from './capabilities.ts';
-import { bgpError, fail, ok, u16Data, type BgpError, type BgpResult } from './errors.ts';
+import { bgpError, fail, ok, u16Data, type BgpError } from './errors.ts';
 import { HEADER_LEN, MSG_OPEN, newMessage } from './header.ts';
 import { addressBytes, formatAddress } from './prefix.ts';
+import type { Result } from '../../api/result.ts';
 
 export const BGP_VERSION = 4;
 /** RFC 6793 §9: the 2-octet My AS of a speaker whose ASN needs 4 octets. */
@@ -68,7 +69,7 @@ export function encodeOpen(open: Open): Uint8Array {
 }
 
 /** Decodes an OPEN body (after the header) and applies the checks that need no configuration. */
-export function decodeOpen(body: Uint8Array): BgpResult<Open> {
+export function decodeOpen(body: Uint8Array): Result<Open, BgpError> {
   if (body.length < 10) return fail('bad-message-length', `OPEN body of ${body.length} bytes`, u16Data(HEADER_LEN + body.length));
   const version = u8(body, 0);
   // §6.2: data is the largest locally supported version, 2 octets.
@@ -109,49 +110,16 @@ export function decodeOpen(body: Uint8Array): BgpResult<Open> {
   return ok({ myAs, holdTime, bgpId, capabilities });
 }
 
-export interface OpenExpectations {
-  /** The ASN configured for the peer; undefined accepts any. */
-  readonly peerAsn?: number;
-  readonly localAsn: number;
-  readonly localBgpId: string;
-  /** Capabilities the session cannot run without (RFC 5492 §5: Unsupported Capability). */
-  readonly required?: readonly Capability[];
-}
-
 /**
- * The checks that need configuration: Bad Peer AS (§6.2, no data; RFC 6793 §4.1: My AS is
- * AS_TRANS exactly when the 4-octet ASN needs 4 octets), Bad BGP Identifier for an internal peer
- * with our own identifier (RFC 6286 §2.2), Unsupported Capability with the missing ones as data
- * (RFC 5492 §5). Null when acceptable.
+ * RFC 6793 §4.1: My AS is AS_TRANS exactly when the 4-octet AS capability carries an ASN that
+ * needs 4 octets. The one OPEN check the codec makes past decoding; the checks of RFC 4271 §6.2
+ * that need configuration (peer AS, BGP Identifier, hold time) and the negotiation are the FSM's
+ * alone (src/bgp/fsm.ts checkOpen and negotiate, issue #9). Null when consistent.
  */
-export function checkOpen(open: Open, expect: OpenExpectations): BgpError | null {
+export function checkFourOctetAs(open: Open): BgpError | null {
   const four = findCapability(open.capabilities, 'four-octet-as');
-  const asn = openAsn(open);
   if (four !== undefined && (four.asn === 0 || (four.asn <= 0xffff && four.asn !== open.myAs) || (four.asn > 0xffff && open.myAs !== AS_TRANS))) {
     return bgpError('bad-peer-as', `My AS ${open.myAs} disagrees with 4-octet AS ${four.asn}`);
   }
-  if (expect.peerAsn !== undefined && asn !== expect.peerAsn) {
-    return bgpError('bad-peer-as', `peer AS ${asn}, configured ${expect.peerAsn}`); // §6.2 defines no data
-  }
-  if (asn === expect.localAsn && open.bgpId === expect.localBgpId) {
-    return bgpError('bad-bgp-identifier', `internal peer uses our BGP Identifier ${open.bgpId}`);
-  }
-  const missing = (expect.required ?? []).filter((want) => !open.capabilities.some((c) => sameCapability(c, want)));
-  if (missing.length > 0) {
-    let n = 0;
-    for (const c of missing) n += capabilityLength(c);
-    const data = new Uint8Array(n);
-    let o = 0;
-    for (const c of missing) o = writeCapability(data, o, c);
-    return bgpError('unsupported-capability', `peer lacks capabilities ${missing.map((c) => c.kind).join(', ')}`, data);
-  }
   return null;
 }
-
-function sameCapability(a: Capability, b: Capability): boolean {
-  if (a.kind !== b.kind) return false;
-  if (a.kind === 'multiprotocol' && b.kind === 'multiprotocol') return a.afi === b.afi && a.safi === b.safi;
-  if (a.kind === 'unknown' && b.kind === 'unknown') return a.code === b.code;
-  return true;
-}
-

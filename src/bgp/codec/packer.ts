@@ -8,7 +8,7 @@ import { ATTR_MP_REACH, ATTR_MP_UNREACH, FLAG_EXTENDED_LENGTH, FLAG_OPTIONAL, ty
 import { encodeAttributes, type EncodeContext } from './attr-encode.ts';
 import { HEADER_LEN, MAX_MESSAGE_LEN, MSG_UPDATE, writeHeader } from './header.ts';
 import { mpReachHeadLength, writeMpReachHead } from './mp.ts';
-import { FAMILY_AFI, SAFI_UNICAST, type Family, type Prefix } from './prefix.ts';
+import { FAMILY_AFI, SAFI_UNICAST, type Family, type Prefix } from './family.ts';
 
 export interface PackContext extends EncodeContext {
   readonly maxLength?: number;

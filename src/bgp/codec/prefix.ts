@@ -1,37 +1,12 @@
 // Prefixes and addresses as the codec carries them. A Prefix keeps its wire form (RFC 4271 §4.3
 // "Length, Prefix": only the significant octets, trailing bits zero) so that packing 100,000 of
 // them is a byte copy each; text is for people (parsePrefix / formatPrefix) and for next hops.
-import { formatIP, parseIP } from '../../ipam/addr.ts';
+import { formatIP, parseIP } from '../../api/addr.ts';
 import { copy, u8 } from './bytes.ts';
-import { fail, ok, type BgpResult } from './errors.ts';
-
-export type Family = 'ipv4' | 'ipv6';
-
-/** RFC 4760 §3 Address Family Identifier (IANA) and Subsequent AFI. */
-export const AFI_IPV4 = 1;
-export const AFI_IPV6 = 2;
-export const SAFI_UNICAST = 1;
-
-export interface AfiSafi {
-  readonly afi: number;
-  readonly safi: number;
-}
-
-export const FAMILY_AFI: Readonly<Record<Family, number>> = { ipv4: AFI_IPV4, ipv6: AFI_IPV6 };
-export const FAMILY_BITS: Readonly<Record<Family, number>> = { ipv4: 32, ipv6: 128 };
-
-export function familyOf(afi: number, safi: number): Family | null {
-  if (safi !== SAFI_UNICAST) return null;
-  return afi === AFI_IPV4 ? 'ipv4' : afi === AFI_IPV6 ? 'ipv6' : null;
-}
-
-export interface Prefix {
-  readonly family: Family;
-  /** Prefix length in bits: 0..32 or 0..128. */
-  readonly length: number;
-  /** ceil(length / 8) octets, bits past `length` zero. */
-  readonly bytes: Uint8Array;
-}
+import { fail, ok } from './errors.ts';
+import { FAMILY_BITS, type Family, type Prefix } from './family.ts';
+import type { Result } from '../../api/result.ts';
+import type { BgpError } from './errors.ts';
 
 /** Parses "192.0.2.0/24" or "2001:db8::/32"; host bits past the length are cleared. */
 export function parsePrefix(text: string): Prefix | null {
@@ -101,22 +76,13 @@ export function writePrefix(out: Uint8Array, o: number, p: Prefix): number {
   return o + 1 + p.bytes.length;
 }
 
-export function encodePrefixes(prefixes: readonly Prefix[]): Uint8Array {
-  let n = 0;
-  for (const p of prefixes) n += prefixWireLength(p);
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of prefixes) o = writePrefix(out, o, p);
-  return out;
-}
-
 /**
  * Decodes a run of "Length, Prefix" (RFC 4271 §4.3 withdrawn routes and NLRI; RFC 4760 §5).
  * A length beyond the family's bits or octets past the end is an invalid network field (§6.3);
  * the caller picks the RFC 7606 action. Bits past the length are cleared (RFC 4271 §4.3: they
  * are irrelevant), so the decoded prefix is canonical.
  */
-export function decodePrefixes(b: Uint8Array, from: number, to: number, family: Family): BgpResult<Prefix[]> {
+export function decodePrefixes(b: Uint8Array, from: number, to: number, family: Family): Result<Prefix[], BgpError> {
   const out: Prefix[] = [];
   const max = FAMILY_BITS[family];
   let o = from;

@@ -6,9 +6,11 @@ import { put16, u16 } from './bytes.ts';
 import { ATTR_AS_PATH, ATTR_MP_UNREACH, ATTR_NEXT_HOP, ATTR_ORIGIN, type PathAttributes } from './attributes.ts';
 import { decodeAttributes, type DecodeContext } from './attr-decode.ts';
 import { attributesLength, writeAttributes, type EncodeContext } from './attr-encode.ts';
-import { bgpError, fail, ok, SEVERITY, withAction, type BgpError, type BgpResult } from './errors.ts';
+import { bgpError, fail, ok, SEVERITY, withAction, type BgpError } from './errors.ts';
 import { HEADER_LEN, MAX_MESSAGE_LEN, MSG_UPDATE, newMessage } from './header.ts';
-import { AFI_IPV4, decodePrefixes, FAMILY_AFI, prefixWireLength, SAFI_UNICAST, writePrefix, type AfiSafi, type Family, type Prefix } from './prefix.ts';
+import { decodePrefixes, prefixWireLength, writePrefix } from './prefix.ts';
+import { AFI_IPV4, FAMILY_AFI, SAFI_UNICAST, type AfiSafi, type Family, type Prefix } from './family.ts';
+import type { Result } from '../../api/result.ts';
 
 export interface Update {
   /** IPv4 Withdrawn Routes. */
@@ -47,7 +49,7 @@ export function encodeUpdate(u: Update, ctx: EncodeContext, maxLength: number = 
 }
 
 /** Decodes an UPDATE body (after the header). */
-export function decodeUpdate(body: Uint8Array, ctx: DecodeContext): BgpResult<DecodedUpdate> {
+export function decodeUpdate(body: Uint8Array, ctx: DecodeContext): Result<DecodedUpdate, BgpError> {
   const end = body.length;
   // RFC 7606 §5.1 (and §4 first case): lengths that overrun the message leave nothing to trust.
   if (end < 4) return fail('malformed-attribute-list', `UPDATE body of ${end} octets`);

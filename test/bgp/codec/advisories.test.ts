@@ -5,8 +5,10 @@
 // Advisories are cited by id; no code of those projects is used.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeMessage, encodeMessage, formatPrefix, type BgpMessage, type BgpResult, type SessionContext } from '../../../src/bgp/codec/index.ts';
+import { decodeMessage, encodeMessage, formatPrefix, type BgpMessage, type SessionContext } from '../../../src/bgp/codec/index.ts';
 import { hex, MARKER, NEW, OLD, toHex } from './helpers.ts';
+import type { Result } from '../../../src/api/result.ts';
+import type { BgpError } from '../../../src/bgp/codec/errors.ts';
 
 /** A message from its type and hand-written body; the header's length is computed. */
 function msg(type: number, body: string): Uint8Array {
@@ -16,13 +18,13 @@ function msg(type: number, body: string): Uint8Array {
 const OPEN = 1, UPDATE = 2, NOTIFICATION = 3, ROUTE_REFRESH = 5;
 const EXTENDED: SessionContext = { fourOctetAs: true, maxLength: 65535 };
 
-function error(r: BgpResult<BgpMessage>): { code: string; notification: string; data: string; action: string; withdraw: string[] } {
+function error(r: Result<BgpMessage, BgpError>): { code: string; notification: string; data: string; action: string; withdraw: string[] } {
   assert.ok(!r.ok, 'decodes to an error');
   const e = r.error;
   return { code: e.code, notification: `${e.notification.code}/${e.notification.subcode}`, data: toHex(e.notification.data), action: e.action, withdraw: e.withdraw.map(formatPrefix) };
 }
 
-function updateOf(r: BgpResult<BgpMessage>) {
+function updateOf(r: Result<BgpMessage, BgpError>) {
   assert.ok(r.ok && r.value.type === 'update', r.ok ? `a ${r.value.type}` : r.error.message);
   return r.value;
 }

@@ -1,6 +1,7 @@
 // Test helpers: prefixes and hex from literals (throwing: literals only) and the fixture reader.
 import assert from 'node:assert/strict';
-import { makePrefix, parsePrefix, type Prefix } from '../../../src/bgp/codec/prefix.ts';
+import { makePrefix, parsePrefix } from '../../../src/bgp/codec/prefix.ts';
+import { type Prefix } from '../../../src/bgp/codec/family.ts';
 import { decodeMessage, type SessionContext } from '../../../src/bgp/codec/message.ts';
 import type { PathAttributes } from '../../../src/bgp/codec/attributes.ts';
 import { loadHexFixtures, parseHexFixture } from '../../support/hex-fixtures.ts';

@@ -5,13 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import {
-  BgpFramer, decodeMessage, encodeMessage, formatAddress, makePrefix, packAnnouncements, packWithdrawals, SEGMENT_CODES,
-  type AsPathSegment, type BgpResult, type BgpMessage, type Capability, type Family, type Open, type PathAttributes,
-  type Prefix, type RawAttribute, type SessionContext, type Update,
-} from '../../../src/bgp/codec/index.ts';
+import { BgpFramer, decodeMessage, encodeMessage, formatAddress, makePrefix, packAnnouncements, packWithdrawals, SEGMENT_CODES, type AsPathSegment, type BgpMessage, type Capability, type Family, type Open, type PathAttributes, type Prefix, type RawAttribute, type SessionContext, type Update } from '../../../src/bgp/codec/index.ts';
 import { concat } from '../../../src/bgp/codec/bytes.ts';
 import { hex, MARKER, unpack } from './helpers.ts';
+import type { Result } from '../../../src/api/result.ts';
+import type { BgpError } from '../../../src/bgp/codec/errors.ts';
 
 const RUNS = { numRuns: 300 };
 const NEW_EXT: SessionContext = { fourOctetAs: true, maxLength: 65535 };
@@ -87,7 +85,7 @@ const openArb: fc.Arbitrary<Open> = record({
   bgpId: v4, capabilities: fc.array(capabilityArb, { maxLength: 40 }),
 });
 
-function assertNeverThrows(r: BgpResult<BgpMessage>): void {
+function assertNeverThrows(r: Result<BgpMessage, BgpError>): void {
   if (r.ok) return;
   assert.ok(r.error.notification.code >= 1 && r.error.notification.code <= 7, r.error.code);
   assert.ok(['session-reset', 'treat-as-withdraw', 'attribute-discard'].includes(r.error.action));

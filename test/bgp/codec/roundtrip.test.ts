@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   AS_TRANS, buildOpen, decodeMessage, encodeKeepalive, encodeMessage, endOfRib, endOfRibOf, forPassOn, formatCommunity,
-  formatPrefix, mergeAs4Path, negotiate, openAsn, parseCommunity, parseLargeCommunity, parsePrefix, shutdownNotification,
+  formatPrefix, mergeAs4Path, openAsn, parseCommunity, parseLargeCommunity, parsePrefix, shutdownNotification, wireContext,
   WELL_KNOWN_COMMUNITIES as WK, type BgpMessage, type OutgoingMessage, type PathAttributes, type SessionContext, type Update,
 } from '../../../src/bgp/codec/index.ts';
 import { hex, NEW, OLD, pfx, toHex } from './helpers.ts';
@@ -54,15 +54,15 @@ test('OPEN with more than 255 octets of capabilities uses RFC 9072 extended para
   assert.deepEqual(roundTrip({ type: 'open', open }), { type: 'open', open });
 });
 
-test('negotiate: 4-octet AS, extended message, families and hold time from both OPENs', () => {
+// Families and hold time are the FSM's to negotiate (test/bgp/fsm.test.ts, issue #9); the codec
+// settles only its own context.
+test('wireContext: 4-octet AS and extended message when both OPENs carry them', () => {
   const local = buildOpen({ asn: 64500, holdTime: 90, bgpId: '192.0.2.1', capabilities: [
     { kind: 'multiprotocol', afi: 1, safi: 1 }, { kind: 'multiprotocol', afi: 2, safi: 1 }, { kind: 'extended-message' }, { kind: 'route-refresh' }] });
   const peer = buildOpen({ asn: 65550, holdTime: 30, bgpId: '192.0.2.2', capabilities: [{ kind: 'multiprotocol', afi: 2, safi: 1 }, { kind: 'extended-message' }] });
-  const n = negotiate(local, peer);
-  assert.deepEqual([n.fourOctetAs, n.maxLength, n.holdTime, n.peerAsn, n.routeRefresh], [true, 65535, 30, 65550, false]);
-  assert.deepEqual(n.families, [{ afi: 2, safi: 1 }]);
-  const old = negotiate(local, { myAs: 65001, holdTime: 0, bgpId: '192.0.2.3', capabilities: [] });
-  assert.deepEqual([old.fourOctetAs, old.maxLength, old.holdTime, old.families.length], [false, 4096, 0, 0]);
+  assert.deepEqual(wireContext(local, peer), { fourOctetAs: true, maxLength: 65535 });
+  const old = wireContext(local, { myAs: 65001, holdTime: 0, bgpId: '192.0.2.3', capabilities: [] });
+  assert.deepEqual(old, { fourOctetAs: false, maxLength: 4096 });
 });
 
 test('UPDATE: every attribute Herald interprets', () => {

@@ -1,15 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import {
-  matchesLabelRequirements,
-  parseLabelRequirements,
-  parseLabelSelector,
-  toLabelSelector,
-  type LabelRequirement,
-  type LabelSelectorErrorCode,
-} from '../../src/kube/label-selector.ts';
-import { selectorMatches } from '../../src/ipam/selector.ts';
+import { matchesLabelRequirements, parseLabelRequirements, parseLabelSelector, toLabelSelector, type LabelRequirement, type LabelSelectorErrorCode } from '../../src/api/label-selector.ts';
+import { matchesSelector } from '../../src/api/selector.ts';
 
 function requirements(text: string): LabelRequirement[] {
   const r = parseLabelRequirements(text);
@@ -244,7 +237,7 @@ describe('toLabelSelector and parseLabelSelector', () => {
       const reqs = requirements(text);
       const sel = toLabelSelector(reqs);
       assert.ok(sel.ok);
-      assert.equal(selectorMatches(sel.selector, ls), matchesLabelRequirements(reqs, new Map(Object.entries(ls))), text);
+      assert.equal(matchesSelector(sel.selector, ls), matchesLabelRequirements(reqs, new Map(Object.entries(ls))), text);
     }));
   });
 

@@ -2,7 +2,7 @@
 // the API server checks a metav1.LabelSelector, and the message names the field under its path.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { selectorLabelProblem } from '../../src/kube/label-selector.ts';
+import { selectorLabelProblem } from '../../src/api/k8s-names.ts';
 
 test('names the first key or value a Kubernetes selector refuses, with its path', () => {
   const table: [string, Parameters<typeof selectorLabelProblem>[0], RegExp | null][] = [

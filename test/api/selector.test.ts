@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { matchesSelector, selectorLabels, selectorMatches, validateSelector } from '../../src/ipam/selector.ts';
-import type { LabelSelector } from '../../src/ipam/types.ts';
+import { matchesSelector, selectorLabels, validateSelector } from '../../src/api/selector.ts';
+import type { LabelSelector } from '../../src/api/selector.ts';
 
 const sel = (matchLabels: Record<string, string>, matchExpressions: LabelSelector['matchExpressions'] = []): LabelSelector => ({
   matchLabels,
@@ -35,8 +35,8 @@ test('matchLabels and every operator, ANDed', () => {
 });
 
 test('label keys are data: "constructor" and friends are not labels', () => {
-  assert.equal(selectorMatches(sel({}, [{ key: 'constructor', operator: 'Exists', values: [] }]), {}), false);
-  assert.equal(selectorMatches(sel({}, [{ key: 'toString', operator: 'DoesNotExist', values: [] }]), {}), true);
+  assert.equal(matchesSelector(sel({}, [{ key: 'constructor', operator: 'Exists', values: [] }]), {}), false);
+  assert.equal(matchesSelector(sel({}, [{ key: 'toString', operator: 'DoesNotExist', values: [] }]), {}), true);
 });
 
 test('the injected namespace/name keys override labels that try to fake them', () => {

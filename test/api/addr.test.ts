@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatIP, formatRange, normalizeIP, parseCIDR, parseIP } from '../../src/ipam/addr.ts';
+import { formatIP, formatRange, normalizeIP, parseCIDR, parseIP } from '../../src/api/addr.ts';
 
 test('IPv4 parses to a bigint and back', () => {
   const r = parseIP('192.0.2.1');

@@ -1,8 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Service } from '@kubernetes/client-node';
-import { classifyService, reservedAddresses } from '../../src/ipam/k8s-adapter.ts';
-import type { AdapterOptions } from '../../src/ipam/k8s-adapter.ts';
+import { classifyService } from '../../src/api/service.ts';
+import { reservedAddresses } from '../../src/api/nodes.ts';
+import type { AdapterOptions } from '../../src/api/service.ts';
 
 const opts: AdapterOptions = { defaultServiceIpam: 'pool', acceptAnnotations: new Set() };
 const svc = (spec: Partial<NonNullable<V1Service['spec']>> = {}, annotations: Record<string, string> = {}, labels: Record<string, string> = {}): V1Service => ({

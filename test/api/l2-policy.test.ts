@@ -2,8 +2,8 @@
 // as values for one policy that leave the others in use.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileInterfacePattern, parsePolicies, parsePolicy, validCondition } from '../../src/speaker/policy.ts';
-import type { PolicyErrorCode } from '../../src/speaker/policy.ts';
+import { compileInterfacePattern, parsePolicies, parsePolicy, validCondition } from '../../src/api/l2-policy.ts';
+import type { PolicyErrorCode } from '../../src/api/l2-policy.ts';
 
 const policy = (name: string, spec: Record<string, unknown>): unknown => ({ apiVersion: 'herald.dev/v1alpha1', kind: 'L2AnnouncementPolicy', metadata: { name }, spec });
 
