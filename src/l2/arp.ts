@@ -13,7 +13,7 @@ import {
   type EthernetHeader,
   type Mac,
 } from './ethernet.ts';
-import { byte, u16 } from './bytes.ts';
+import { u8, u16 } from '../api/bytes.ts';
 import { IPV4_UNSPECIFIED, ipv4FromBytes, ipv4ToBytes, type Ipv4 } from './ip.ts';
 import { fail, ok, truncated } from './result.ts';
 import type { Result } from '../api/result.ts';
@@ -50,9 +50,9 @@ export function decodeArp(payload: Uint8Array): Result<ArpPacket, L2Error> {
   if (htype !== HTYPE_ETHERNET) return fail('bad-htype', `ARP hardware type ${htype}, want 1 (Ethernet)`);
   const ptype = u16(payload, 2);
   if (ptype !== ETHERTYPE_IPV4) return fail('bad-ptype', `ARP protocol type 0x${ptype.toString(16)}, want 0x0800 (IPv4)`);
-  const hlen = byte(payload, 4);
+  const hlen = u8(payload, 4);
   if (hlen !== 6) return fail('bad-hlen', `ARP hardware address length ${hlen}, want 6`);
-  const plen = byte(payload, 5);
+  const plen = u8(payload, 5);
   if (plen !== 4) return fail('bad-plen', `ARP protocol address length ${plen}, want 4`);
   const opcode = u16(payload, 6);
   const op = OPS[opcode];

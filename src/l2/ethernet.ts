@@ -3,7 +3,7 @@
 // data on most drivers, so a tag is seen either here (in the bytes) or in the receive metadata —
 // the responder drops both ways: the speaker binds per interface and a tagged frame belongs to a
 // VLAN sub-interface.
-import { byte, u16, writeU16 } from './bytes.ts';
+import { u8, u16, put16 } from '../api/bytes.ts';
 import { fail, ok, truncated } from './result.ts';
 import type { Result } from '../api/result.ts';
 import type { L2Error } from './result.ts';
@@ -44,8 +44,8 @@ export function parseMac(text: string): Result<Mac, L2Error> {
 
 /** Reads 6 bytes at `offset`; the caller has checked the length. */
 export function macFromBytes(bytes: Uint8Array, offset: number): Mac {
-  let text = hex2(byte(bytes, offset));
-  for (let i = 1; i < 6; i++) text += ':' + hex2(byte(bytes, offset + i));
+  let text = hex2(u8(bytes, offset));
+  for (let i = 1; i < 6; i++) text += ':' + hex2(u8(bytes, offset + i));
   return text as Mac;
 }
 
@@ -87,7 +87,7 @@ export function encodeEthernet(header: EthernetHeader, payload: Uint8Array): Uin
   const frame = new Uint8Array(ETHERNET_HEADER_LEN + payload.length);
   frame.set(macToBytes(header.dst), 0);
   frame.set(macToBytes(header.src), 6);
-  writeU16(frame, 12, header.ethertype);
+  put16(frame, 12, header.ethertype);
   frame.set(payload, ETHERNET_HEADER_LEN);
   return frame;
 }

@@ -1,7 +1,7 @@
 // The ICMPv6 checksum (RFC 4443 §2.3): the 16-bit one's complement of the one's complement sum
 // of the IPv6 pseudo-header (RFC 8200 §8.1: source, destination, upper-layer length as 32 bits,
 // three zero bytes, next header 58) and the ICMPv6 message with its checksum field as zero.
-import { byte, writeU16 } from './bytes.ts';
+import { u8, put16 } from '../api/bytes.ts';
 import { ipv6ToBytes, type Ipv6 } from './ip.ts';
 import { NEXT_HEADER_ICMPV6 } from './ipv6.ts';
 
@@ -14,14 +14,14 @@ function sum(src: Ipv6, dst: Ipv6, message: Uint8Array, skipChecksum: boolean): 
   total += (message.length >>> 16) + (message.length & 0xffff) + NEXT_HEADER_ICMPV6;
   for (let i = 0; i < message.length; i += 2) {
     if (skipChecksum && i === CHECKSUM_OFFSET) continue;
-    total += (byte(message, i) << 8) | byte(message, i + 1); // an odd last byte is padded with zero
+    total += (u8(message, i) << 8) | u8(message, i + 1); // an odd last byte is padded with zero
   }
   while (total > 0xffff) total = (total & 0xffff) + Math.floor(total / 0x10000);
   return total;
 }
 
 function addWords(total: number, bytes: Uint8Array): number {
-  for (let i = 0; i < bytes.length; i += 2) total += (byte(bytes, i) << 8) | byte(bytes, i + 1);
+  for (let i = 0; i < bytes.length; i += 2) total += (u8(bytes, i) << 8) | u8(bytes, i + 1);
   return total;
 }
 
@@ -40,5 +40,5 @@ export function verifyIcmpv6Checksum(src: Ipv6, dst: Ipv6, message: Uint8Array):
 
 /** Writes the checksum into `message` in place. */
 export function setIcmpv6Checksum(src: Ipv6, dst: Ipv6, message: Uint8Array): void {
-  writeU16(message, CHECKSUM_OFFSET, icmpv6Checksum(src, dst, message));
+  put16(message, CHECKSUM_OFFSET, icmpv6Checksum(src, dst, message));
 }

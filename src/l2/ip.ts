@@ -3,7 +3,7 @@
 // (`src/ipam/addr.ts`: dotted decimal; RFC 5952 for IPv6), so a VIP written into a Service's
 // status by the controller compares equal to the same address decoded from an ARP or NDP packet.
 import { formatIP, parseIP } from '../api/addr.ts';
-import { byte } from './bytes.ts';
+import { u8 } from '../api/bytes.ts';
 import { fail, ok } from './result.ts';
 import type { Result } from '../api/result.ts';
 import type { L2Error } from './result.ts';
@@ -44,7 +44,7 @@ export function isIpv4(ip: IpAddress): ip is Ipv4 {
 
 /** Reads 4 bytes at `offset`; the caller has checked the length. */
 export function ipv4FromBytes(bytes: Uint8Array, offset: number): Ipv4 {
-  return `${byte(bytes, offset)}.${byte(bytes, offset + 1)}.${byte(bytes, offset + 2)}.${byte(bytes, offset + 3)}` as Ipv4;
+  return `${u8(bytes, offset)}.${u8(bytes, offset + 1)}.${u8(bytes, offset + 2)}.${u8(bytes, offset + 3)}` as Ipv4;
 }
 
 export function ipv4ToBytes(ip: Ipv4): Uint8Array {
@@ -56,7 +56,7 @@ export function ipv4ToBytes(ip: Ipv4): Uint8Array {
 /** Reads 16 bytes at `offset`; the caller has checked the length. */
 export function ipv6FromBytes(bytes: Uint8Array, offset: number): Ipv6 {
   let value = 0n;
-  for (let i = 0; i < 16; i++) value = (value << 8n) | BigInt(byte(bytes, offset + i));
+  for (let i = 0; i < 16; i++) value = (value << 8n) | BigInt(u8(bytes, offset + i));
   return formatIP({ family: 'IPv6', value }) as Ipv6;
 }
 

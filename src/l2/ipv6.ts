@@ -3,7 +3,7 @@
 //   source(128) destination(128)
 // Extension headers are not walked: NDP messages carry none in practice, and one before ICMPv6
 // makes the frame `not-icmpv6` to the NDP decoder, which drops it.
-import { byte, u16, writeU16 } from './bytes.ts';
+import { u8, u16, put16 } from '../api/bytes.ts';
 import { ipv6FromBytes, ipv6ToBytes, type Ipv6 } from './ip.ts';
 import { fail, ok, truncated } from './result.ts';
 import type { Result } from '../api/result.ts';
@@ -29,17 +29,17 @@ export interface Ipv6Packet {
 
 export function decodeIpv6(bytes: Uint8Array): Result<Ipv6Packet, L2Error> {
   if (bytes.length < IPV6_HEADER_LEN) return truncated('IPv6 header', IPV6_HEADER_LEN, bytes.length);
-  const version = byte(bytes, 0) >> 4;
+  const version = u8(bytes, 0) >> 4;
   if (version !== 6) return fail('bad-ip-version', `IP version ${version} in an IPv6 frame`);
   const payloadLength = u16(bytes, 4);
   const end = IPV6_HEADER_LEN + payloadLength;
   if (bytes.length < end) return truncated('IPv6 payload', end, bytes.length);
   return ok({
     header: {
-      trafficClass: ((byte(bytes, 0) & 0x0f) << 4) | (byte(bytes, 1) >> 4),
-      flowLabel: ((byte(bytes, 1) & 0x0f) << 16) | u16(bytes, 2),
-      nextHeader: byte(bytes, 6),
-      hopLimit: byte(bytes, 7),
+      trafficClass: ((u8(bytes, 0) & 0x0f) << 4) | (u8(bytes, 1) >> 4),
+      flowLabel: ((u8(bytes, 1) & 0x0f) << 16) | u16(bytes, 2),
+      nextHeader: u8(bytes, 6),
+      hopLimit: u8(bytes, 7),
       src: ipv6FromBytes(bytes, 8),
       dst: ipv6FromBytes(bytes, 24),
     },
@@ -51,8 +51,8 @@ export function encodeIpv6(header: Ipv6Header, payload: Uint8Array): Uint8Array 
   const out = new Uint8Array(IPV6_HEADER_LEN + payload.length);
   out[0] = 0x60 | ((header.trafficClass >> 4) & 0x0f);
   out[1] = ((header.trafficClass & 0x0f) << 4) | ((header.flowLabel >> 16) & 0x0f);
-  writeU16(out, 2, header.flowLabel & 0xffff);
-  writeU16(out, 4, payload.length);
+  put16(out, 2, header.flowLabel & 0xffff);
+  put16(out, 4, payload.length);
   out[6] = header.nextHeader & 0xff;
   out[7] = header.hopLimit & 0xff;
   out.set(ipv6ToBytes(header.src), 8);

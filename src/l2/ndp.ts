@@ -4,7 +4,7 @@
 //   NA: type 136, code 0, checksum, R|S|O + reserved(29), target(128), options
 //   option: type(8) length(8, units of 8 bytes) data; link-layer address options carry a MAC
 //   (RFC 2464 §6: length 1).
-import { byte } from './bytes.ts';
+import { u8 } from '../api/bytes.ts';
 import {
   decodeEthernet,
   encodeEthernet,
@@ -82,7 +82,7 @@ export function solicitedNodeAddress(ip: Ipv6): Ipv6 {
   const bytes = ipv6ToBytes(ip);
   const group = new Uint8Array(16);
   group.set([0xff, 0x02], 0);
-  group.set([0x01, 0xff, byte(bytes, 13), byte(bytes, 14), byte(bytes, 15)], 11);
+  group.set([0x01, 0xff, u8(bytes, 13), u8(bytes, 14), u8(bytes, 15)], 11);
   return ipv6FromBytes(group, 0);
 }
 
@@ -93,7 +93,7 @@ export function isSolicitedNodeAddress(ip: Ipv6): boolean {
 /** RFC 2464 §7: 33:33 followed by the last four bytes of the group address. */
 export function ipv6MulticastMac(group: Ipv6): Mac {
   const bytes = ipv6ToBytes(group);
-  const mac = new Uint8Array([0x33, 0x33, byte(bytes, 12), byte(bytes, 13), byte(bytes, 14), byte(bytes, 15)]);
+  const mac = new Uint8Array([0x33, 0x33, u8(bytes, 12), u8(bytes, 13), u8(bytes, 14), u8(bytes, 15)]);
   return macFromBytes(mac, 0);
 }
 
@@ -103,7 +103,7 @@ export function ipv6MulticastMac(group: Ipv6): Mac {
  */
 export function decodeNdp(message: Uint8Array, envelope: NdpEnvelope): Result<NdpMessage, L2Error> {
   if (message.length < 4) return truncated('ICMPv6 header', 4, message.length);
-  const type = byte(message, 0);
+  const type = u8(message, 0);
   if (type !== ICMPV6_NEIGHBOR_SOLICITATION && type !== ICMPV6_NEIGHBOR_ADVERTISEMENT) {
     return fail('not-ndp', `ICMPv6 type ${type} is neither NS (135) nor NA (136)`);
   }
@@ -111,7 +111,7 @@ export function decodeNdp(message: Uint8Array, envelope: NdpEnvelope): Result<Nd
     return fail('bad-hop-limit', `hop limit ${envelope.hopLimit}, want 255: the message crossed a router`);
   }
   if (!verifyIcmpv6Checksum(envelope.src, envelope.dst, message)) return fail('bad-checksum', 'ICMPv6 checksum mismatch');
-  const code = byte(message, 1);
+  const code = u8(message, 1);
   if (code !== 0) return fail('bad-code', `ICMPv6 code ${code}, want 0`);
   if (message.length < NDP_MIN_LEN) return fail('bad-icmp-length', `NDP message of ${message.length} bytes, want ≥ 24`);
   const target = ipv6FromBytes(message, 8);
@@ -130,7 +130,7 @@ export function decodeNdp(message: Uint8Array, envelope: NdpEnvelope): Result<Nd
     }
     return ok({ type: 'neighbor-solicitation', target, sourceLinkLayer, otherOptions: other });
   }
-  const flags = byte(message, 4);
+  const flags = u8(message, 4);
   const solicited = (flags & 0x40) !== 0;
   if (solicited && isMulticastIpv6(envelope.dst)) {
     return fail('solicited-to-multicast', `NA with the Solicited flag sent to ${envelope.dst}`);
@@ -157,9 +157,9 @@ function decodeOptions(bytes: Uint8Array): Result<DecodedOptions, L2Error> {
   const other: NdpOption[] = [];
   let at = 0;
   while (at < bytes.length) {
-    if (bytes.length - at < 2) return fail('bad-option-length', `${bytes.length - at} stray byte(s) after the options`);
-    const type = byte(bytes, at);
-    const size = byte(bytes, at + 1) * 8;
+    if (bytes.length - at < 2) return fail('bad-option-length', `${bytes.length - at} stray u8(s) after the options`);
+    const type = u8(bytes, at);
+    const size = u8(bytes, at + 1) * 8;
     if (size === 0) return fail('bad-option-length', `option type ${type} has length 0`); // §7.1.1: loops forever otherwise
     if (at + size > bytes.length) return fail('bad-option-length', `option type ${type} runs past the message`);
     const isLinkLayer = type === OPTION_SOURCE_LINK_LAYER || type === OPTION_TARGET_LINK_LAYER;

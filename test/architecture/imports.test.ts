@@ -51,7 +51,6 @@ export const PURE: readonly string[] = [
   'l2/icmpv6.ts',
   'l2/ip.ts',
   'l2/ipv6.ts',
-  'l2/bytes.ts',
   'l2/result.ts',
   'l2/responder.ts',
 ];

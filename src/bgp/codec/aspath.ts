@@ -1,7 +1,7 @@
 // AS_PATH and AS4_PATH values (RFC 4271 §4.3 type code 2; RFC 6793 §3): segments of
 // type(1) count(1) ASNs, the ASNs 2 octets each between OLD speakers and 4 octets once both
 // sides sent the 4-octet AS capability (and always in AS4_PATH).
-import { put16, put32, u16, u32, u8 } from './bytes.ts';
+import { put16, put32, u16, u32, u8 } from '../../api/bytes.ts';
 import { SEGMENT_CODES, SEGMENT_TYPES, type AsPathSegment, type SegmentType } from './attributes.ts';
 import { AS_TRANS } from './open.ts';
 

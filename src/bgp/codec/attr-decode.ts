@@ -9,7 +9,7 @@
 //   ATOMIC_AGGREGATE §7.6, AGGREGATOR §7.7, AS4_PATH/AS4_AGGREGATOR (RFC 6793 §6),
 //   LOCAL_PREF from an external peer §7.5                         attribute-discard
 //   MP_REACH/MP_UNREACH §7.11, RFC 4760 §7   optional attribute error   session-reset
-import { copy, u16, u32, u8 } from './bytes.ts';
+import { copy, u16, u32, u8 } from '../../api/bytes.ts';
 import { decodeAsPath } from './aspath.ts';
 import {
   ATTR_AGGREGATOR, ATTR_AS4_AGGREGATOR, ATTR_AS4_PATH, ATTR_AS_PATH, ATTR_ATOMIC_AGGREGATE, ATTR_COMMUNITIES,

@@ -3,7 +3,7 @@
 // ascending"; BIRD 2 and FRR both put the MP attributes first, test/bgp/codec/fixtures, and so a
 // receiver finds the NLRI before the rest). MP_REACH_NLRI always uses the 2-octet length, as both
 // do, so the packer can grow its NLRI in place; other attributes only when over 255 octets.
-import { put16, put32 } from './bytes.ts';
+import { put16, put32 } from '../../api/bytes.ts';
 import { asPathLength, needsAs4, writeAsPath } from './aspath.ts';
 import {
   ATTR_AGGREGATOR, ATTR_AS4_AGGREGATOR, ATTR_AS4_PATH, ATTR_AS_PATH, ATTR_ATOMIC_AGGREGATE, ATTR_COMMUNITIES,

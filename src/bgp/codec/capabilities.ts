@@ -2,7 +2,7 @@
 // Known: multiprotocol (RFC 4760 §8), route refresh (RFC 2918 §3), extended message (RFC 8654
 // §3), graceful restart (RFC 4724 §3), 4-octet AS (RFC 6793 §3), enhanced route refresh (RFC 7313
 // §3). Anything else is kept as raw bytes, so it round-trips and can be logged.
-import { copy, put16, put32, u16, u32, u8 } from './bytes.ts';
+import { copy, put16, put32, u16, u32, u8 } from '../../api/bytes.ts';
 import { fail, ok } from './errors.ts';
 import type { AfiSafi } from './family.ts';
 import type { Result } from '../../api/result.ts';

@@ -1,7 +1,7 @@
 // The message header, RFC 4271 §4.1: marker(16) = all ones, length(2), type(1). Length is
 // 19..4096, or up to 65535 once both sides sent the Extended Message capability (RFC 8654 §4;
 // OPEN and KEEPALIVE stay ≤ 4096 even then). Header checks follow §6.1 in its order.
-import { put16, u16, u8 } from './bytes.ts';
+import { put16, u16, u8 } from '../../api/bytes.ts';
 import { fail, ok, u16Data } from './errors.ts';
 import type { Result } from '../../api/result.ts';
 import type { BgpError } from './errors.ts';

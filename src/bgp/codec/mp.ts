@@ -4,7 +4,7 @@
 // For IPv6 the next hop is 16 octets (global) or 32 (global then link-local), RFC 2545 §3.
 // Errors here are problems of the value only; attr-decode.ts attaches the NOTIFICATION data and
 // the RFC 7606 action (session reset: without a sound MP attribute the NLRI cannot be found).
-import { put16, u16, u8 } from './bytes.ts';
+import { put16, u16, u8 } from '../../api/bytes.ts';
 import type { MpReach, MpUnreach } from './attributes.ts';
 import { addressBytes, decodePrefixes, formatAddress, prefixWireLength, writePrefix } from './prefix.ts';
 import { FAMILY_AFI, familyOf, SAFI_UNICAST } from './family.ts';

@@ -3,7 +3,7 @@
 // Communication: length(1) then that many octets of UTF-8, at most 255. A malformed one is not an
 // error of the NOTIFICATION (RFC 9003 §4: log it); it decodes with `communication: null` and the
 // raw data kept. Cease subcodes are RFC 4486 §4.
-import { copy, u8 } from './bytes.ts';
+import { copy, u8 } from '../../api/bytes.ts';
 import { ERR_CEASE, fail, ok, u16Data, type Notification } from './errors.ts';
 import { HEADER_LEN, MSG_NOTIFICATION, withHeader } from './header.ts';
 import type { Result } from '../../api/result.ts';

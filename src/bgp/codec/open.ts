@@ -2,7 +2,7 @@
 // each param type(1) length(1) value; type 2 carries capabilities (RFC 5492 §4). RFC 9072
 // extended parameters (opt-len 255, type 255, then 2-octet lengths) are read and, when the
 // capabilities exceed 255 octets, written. Checks follow RFC 4271 §6.2.
-import { put16, u16, u32, u8 } from './bytes.ts';
+import { put16, u16, u32, u8 } from '../../api/bytes.ts';
 import { capabilityLength, decodeCapabilities, findCapability, writeCapability, type Capability } from './capabilities.ts';
 import { bgpError, fail, ok, u16Data, type BgpError } from './errors.ts';
 import { HEADER_LEN, MSG_OPEN, newMessage } from './header.ts';

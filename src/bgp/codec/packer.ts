@@ -3,7 +3,7 @@
 // second writes every message into one preallocated buffer, so the per-prefix work is a length
 // octet and a few byte copies (no objects). IPv4 goes in the NLRI / Withdrawn Routes fields,
 // IPv6 in MP_REACH_NLRI / MP_UNREACH_NLRI (RFC 4760), laid out as encodeUpdate lays them out.
-import { put16 } from './bytes.ts';
+import { put16 } from '../../api/bytes.ts';
 import { ATTR_MP_REACH, ATTR_MP_UNREACH, FLAG_EXTENDED_LENGTH, FLAG_OPTIONAL, type PathAttributes } from './attributes.ts';
 import { encodeAttributes, type EncodeContext } from './attr-encode.ts';
 import { HEADER_LEN, MAX_MESSAGE_LEN, MSG_UPDATE, writeHeader } from './header.ts';

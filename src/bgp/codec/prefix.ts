@@ -2,7 +2,7 @@
 // "Length, Prefix": only the significant octets, trailing bits zero) so that packing 100,000 of
 // them is a byte copy each; text is for people (parsePrefix / formatPrefix) and for next hops.
 import { formatIP, parseIP } from '../../api/addr.ts';
-import { copy, u8 } from './bytes.ts';
+import { copy, u8 } from '../../api/bytes.ts';
 import { fail, ok } from './errors.ts';
 import { FAMILY_BITS, type Family, type Prefix } from './family.ts';
 import type { Result } from '../../api/result.ts';

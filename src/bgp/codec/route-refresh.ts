@@ -1,7 +1,7 @@
 // ROUTE-REFRESH, RFC 2918 §3: AFI(2) reserved(1) SAFI(1). RFC 7313 §3 turns the reserved octet
 // into a subtype: 0 normal request, 1 Beginning of Route Refresh, 2 End of Route Refresh. Other
 // subtypes decode as they are: RFC 7313 §5 says to ignore the message, which is the FSM's call.
-import { copy, put16, u16, u8 } from './bytes.ts';
+import { copy, put16, u16, u8 } from '../../api/bytes.ts';
 import { fail, ok } from './errors.ts';
 import { HEADER_LEN, MSG_ROUTE_REFRESH, newMessage } from './header.ts';
 import type { Result } from '../../api/result.ts';

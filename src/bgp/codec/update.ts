@@ -2,7 +2,7 @@
 // The IPv4 fields are here; IPv6 travels in MP_REACH/MP_UNREACH attributes (RFC 4760). Errors
 // carry the RFC 7606 action: the decoder collects every problem and reports the most severe.
 // End-of-RIB (RFC 4724 §2) is an empty UPDATE for IPv4 and a bare MP_UNREACH for others.
-import { put16, u16 } from './bytes.ts';
+import { put16, u16 } from '../../api/bytes.ts';
 import { ATTR_AS_PATH, ATTR_MP_UNREACH, ATTR_NEXT_HOP, ATTR_ORIGIN, type PathAttributes } from './attributes.ts';
 import { decodeAttributes, type DecodeContext } from './attr-decode.ts';
 import { attributesLength, writeAttributes, type EncodeContext } from './attr-encode.ts';

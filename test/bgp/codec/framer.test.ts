@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BgpFramer, encodeKeepalive } from '../../../src/bgp/codec/index.ts';
-import { concat } from '../../../src/bgp/codec/bytes.ts';
+import { concat } from '../../../src/api/bytes.ts';
 import { hex, loadFixtures, MARKER, toHex } from './helpers.ts';
 
 const MESSAGES = [...loadFixtures().values()];

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { BgpFramer, decodeMessage, encodeMessage, formatAddress, makePrefix, packAnnouncements, packWithdrawals, SEGMENT_CODES, type AsPathSegment, type BgpMessage, type Capability, type Family, type Open, type PathAttributes, type Prefix, type RawAttribute, type SessionContext, type Update } from '../../../src/bgp/codec/index.ts';
-import { concat } from '../../../src/bgp/codec/bytes.ts';
+import { concat } from '../../../src/api/bytes.ts';
 import { hex, MARKER, unpack } from './helpers.ts';
 import type { Result } from '../../../src/api/result.ts';
 import type { BgpError } from '../../../src/bgp/codec/errors.ts';

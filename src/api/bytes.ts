@@ -1,5 +1,6 @@
-// Big-endian reads and writes. Decoders check lengths before reading; a read past the end gives 0
-// rather than undefined so that the types stay exact under noUncheckedIndexedAccess.
+// Big-endian reads and writes shared by the BGP and the ARP/NDP codecs (issue #9: one copy, not
+// two). Decoders check lengths before reading; a read past the end gives 0 rather than undefined
+// so that the types stay exact under noUncheckedIndexedAccess.
 
 export function u8(b: Uint8Array, o: number): number {
   return b[o] ?? 0;
