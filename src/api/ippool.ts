@@ -20,7 +20,25 @@ export function isIPPool(v: unknown): v is IPPool {
   if (!isRecord(v) || !isRecord(v['metadata']) || !isRecord(v['spec'])) return false;
   if (typeof v['metadata']['name'] !== 'string') return false;
   const blocks = v['spec']['blocks'];
-  return Array.isArray(blocks) && blocks.every(isRecord);
+  if (!Array.isArray(blocks) || !blocks.every((b) => isRecord(b) && ['cidr', 'start', 'stop'].every((k) => b[k] === undefined || typeof b[k] === 'string'))) return false;
+  return isSelectorShape(v['spec']['serviceSelector']);
+}
+
+const isStringArray = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/**
+ * The selector's shape (fuzz findings, issue #14): a null selector, a matchExpressions that is no
+ * list or holds null, or values given as a string (which then selected by substring) crashed or
+ * misled the controller when an object bypassed the schema.
+ */
+function isSelectorShape(sel: unknown): boolean {
+  if (sel === undefined) return true;
+  if (!isRecord(sel)) return false;
+  const labels = sel['matchLabels'];
+  if (labels !== undefined && !(isRecord(labels) && Object.values(labels).every((x) => typeof x === 'string'))) return false;
+  const exprs = sel['matchExpressions'];
+  if (exprs === undefined) return true;
+  return Array.isArray(exprs) && exprs.every((e) => isRecord(e) && typeof e['key'] === 'string' && typeof e['operator'] === 'string' && (e['values'] === undefined || isStringArray(e['values'])));
 }
 
 /**

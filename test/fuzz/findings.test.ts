@@ -48,26 +48,26 @@ function controllerPath(obj: unknown): void {
 }
 
 const pool = (spec: unknown): unknown => ({ apiVersion: 'herald.dev/v1alpha1', kind: 'IPPool', metadata: { name: 'p' }, spec });
-const TODO = { todo: 'fix in src/api/ippool.ts (isIPPool / poolShapeError) or src/ipam/k8s-adapter.ts (poolView): reported by the fuzz run' };
 
-test('regression: an IPPool whose serviceSelector.matchExpressions is not a list does not throw', TODO, () => {
+test('regression: an IPPool whose serviceSelector.matchExpressions is not a list does not throw', () => {
   assert.doesNotThrow(() => controllerPath(pool({ blocks: [{ cidr: '192.0.2.0/24' }], serviceSelector: { matchExpressions: 'app' } })));
   assert.doesNotThrow(() => controllerPath(pool({ blocks: [{ cidr: 'bad' }], serviceSelector: { matchExpressions: {} } })));
 });
 
-test('regression: an IPPool with serviceSelector null or a null matchExpressions entry does not throw', TODO, () => {
+test('regression: an IPPool with serviceSelector null or a null matchExpressions entry does not throw', () => {
   assert.doesNotThrow(() => controllerPath(pool({ blocks: [{ cidr: '192.0.2.0/24' }], serviceSelector: null })));
   assert.doesNotThrow(() => controllerPath(pool({ blocks: [{ cidr: '192.0.2.0/24' }], serviceSelector: { matchExpressions: [null] } })));
 });
 
-test('regression: an IPPool block whose stop is not a string does not throw', TODO, () => {
+test('regression: an IPPool block whose stop is not a string does not throw', () => {
   assert.doesNotThrow(() => controllerPath(pool({ blocks: [{ start: '192.0.2.1', stop: 5 }] })));
   assert.doesNotThrow(() => controllerPath(pool({ blocks: [{ start: '192.0.2.1', stop: [{ toString: 1 }] }] })));
 });
 
-test('regression: matchExpressions values given as a string do not select by substring', TODO, () => {
+test('regression: matchExpressions values given as a string do not select by substring', () => {
   const obj = pool({ blocks: [{ cidr: '192.0.2.0/24' }], serviceSelector: { matchExpressions: [{ key: 'app', operator: 'In', values: 'web-frontend' }] } });
-  assert.ok(isIPPool(obj));
+  // Refused as a shape (the controller then skips it), or at least not selecting by substring.
+  if (!isIPPool(obj)) return;
   const refused = poolShapeError(obj) !== undefined;
   const selects = matchesSelector(poolView(obj).serviceSelector, new Map([['app', 'web']]));
   assert.ok(refused || !selects, '"web" is selected because "web-frontend".includes("web")');
