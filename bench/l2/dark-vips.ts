@@ -249,6 +249,11 @@ async function oneRun(size: number, run: number, standIn: StandIn, nodes: readon
       else if ((b.probes.get(l.holder)?.fenced ?? 0) !== 0 && answering === 0) fencedHolder++;
     }
     const repairs = [...b.probes.values()].reduce((x, p) => x + p.repairs, 0);
+    // A speaker that died or did not answer its probe is no judge of anything: say so.
+    for (const s of speakers) {
+      if (s.child.exit !== undefined) console.log(`    ${s.node.name} exited (${describeExit(s.child.exit)}):\n${s.child.tail.slice(-6).join('\n')}`);
+      else if (!b.probes.has(s.node.name)) console.log(`    ${s.node.name} did not answer its probe within 60 s${s.status.ready ? '' : ' (never ready)'}`);
+    }
     if (dark.length > 0) {
       // Which speaker: Leases naming it against what it answers.
       for (const s of speakers) {

@@ -9,7 +9,7 @@ import { NodeGuard } from './guard.ts';
 import { NodeLeaseCadence } from './node-lease.ts';
 import { rankNodes } from './hash.ts';
 import { PeerTable } from './peers.ts';
-import { behind, initialVip, observeApi, observeNote, stepVip, writeFinished } from './vip-machine.ts';
+import { behind, checkNote, initialVip, observeApi, observeNote, stepVip, writeFinished } from './vip-machine.ts';
 
 /** One VIP of the desired state, as the election needs it (src/speaker computes it). */
 export interface DesiredVip {
@@ -276,6 +276,28 @@ export class Election {
       actions.push(...this.#evaluate(ip, pass));
     }
     return { actions, repaired };
+  }
+
+  /** VIPs whose view comes from a peer's note the API has not confirmed yet, with the note's epoch. */
+  unconfirmedNotes(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [ip, s] of this.#vips) if (s.lease.kind === 'present' && s.lease.record.version === null) out.set(ip, s.lease.record.epoch);
+    return out;
+  }
+
+  /**
+   * The self-check read a Lease whose view came from a note at `epoch` that had gone unconfirmed
+   * for a whole check period (`checkNote` in vip-machine.ts): `repaired` when the note was stale.
+   */
+  onNoteCheck(ip: string, epoch: number, view: LeaseView, now: number): { actions: VipAction[]; repaired: boolean } {
+    this.#enter(now);
+    const s = this.#vips.get(ip);
+    if (s === undefined) return { actions: [], repaired: false };
+    const next = checkNote(s, epoch, view, this.#o.me);
+    if (next === s) return { actions: [], repaired: false };
+    const stale = next.lease.kind !== 'present' || next.lease.record.epoch < epoch;
+    this.#setVip(next, now);
+    return { actions: this.#evaluate(ip, this.#pass(now)), repaired: stale };
   }
 
   /** SIGTERM: hand everything over (or release it), then stop. */

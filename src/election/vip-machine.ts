@@ -188,6 +188,22 @@ export function observeNote(s: VipState, note: LeaseNote, me: string): VipState 
   return withLease(s, { kind: 'present', record: { holder: note.holder, epoch: note.epoch, version: null } }, me, false);
 }
 
+/**
+ * A read of a Lease whose view came from a note at `epoch`, sent after that note had gone
+ * unconfirmed by the API for a while (the self-check, issue #10). Writes come before their notes,
+ * so a read sent after the note that shows no version newer than the last one applied proves the
+ * note stale: it spoke of an earlier life of the Lease (deleted and created again at a lower
+ * epoch), or it was forged, and it would otherwise stand until that Lease happens to change. The
+ * API's record replaces it. A newer version is applied as any observation; a newer note meanwhile
+ * wins.
+ */
+export function checkNote(s: VipState, epoch: number, view: LeaseView, me: string): VipState {
+  if (s.lease.kind !== 'present' || s.lease.record.version !== null || s.lease.record.epoch !== epoch) return s;
+  if (isNews(view, knownOf(s))) return observeApi(s, view, me);
+  // Nothing changed at the API: answering again is a resume (no Event), not a handover.
+  return { ...withLease(s, view, me, false), gotBy: 'resume', apiVersion: versionOf(view) ?? s.apiVersion };
+}
+
 export function writeFinished(s: VipState, result: WriteResult, me: string, now: number, retryMs: number): VipState {
   const p = s.pending;
   if (p === null) return s;

@@ -57,9 +57,10 @@ export interface DriverHooks {
   onFailover?(ms: number): void;
   /**
    * The self-check repaired something (issue #10): `lease`, VIPs whose view was behind the watch's
-   * cache; `table`, VIPs the announcer's table had wrong. Either is a bug to report.
+   * cache; `table`, VIPs the announcer's table had wrong (either is a bug to report); `note`, a
+   * VIP whose view a stale or forged heartbeat note had set.
    */
-  onRepair?(what: 'lease' | 'table', ips: readonly string[]): void;
+  onRepair?(what: 'lease' | 'table' | 'note', ips: readonly string[]): void;
   onError?(what: string, err: unknown): void;
 }
 
@@ -97,6 +98,8 @@ export class L2Driver {
   readonly #leaseViews = new Map<string, LeaseView>();
   #leasesSynced = false;
   #nextCheckAt = -Infinity;
+  /** Note-made views (ip → epoch) at the last self-check: still there at the next one, they are read. */
+  #notesAtCheck = new Map<string, number>();
   #tickTimer: unknown = null;
   #wakeTimer: unknown = null;
   #wakeAt: number | null = null;
@@ -310,11 +313,29 @@ export class L2Driver {
     this.#apply(actions);
     const want = new Set(this.#e.view(this.#now()).answering);
     const wrong = [...new Set([...want, ...this.#answering])].filter((ip) => want.has(ip) !== this.#answering.has(ip));
-    if (wrong.length === 0) return;
-    this.#o.hooks?.onRepair?.('table', wrong);
-    this.#answering.clear();
-    for (const ip of want) this.#answering.add(ip);
-    this.#pushTable();
+    if (wrong.length > 0) {
+      this.#o.hooks?.onRepair?.('table', wrong);
+      this.#answering.clear();
+      for (const ip of want) this.#answering.add(ip);
+      this.#pushTable();
+    }
+    // A view set by a heartbeat note is confirmed by the watch within a watch latency. One still
+    // unconfirmed a whole period later (the same note) is read from the API (`checkNote`).
+    const notes = this.#e.unconfirmedNotes();
+    for (const [ip, epoch] of notes) {
+      if (this.#notesAtCheck.get(ip) !== epoch) continue;
+      this.#o.leases.readVipLease(ip).then(
+        (view) => {
+          if (this.#stopped) return;
+          this.#remember(ip, view);
+          const { actions: checked, repaired: stale } = this.#e.onNoteCheck(ip, epoch, view, this.#now());
+          if (stale) this.#o.hooks?.onRepair?.('note', [ip]);
+          this.#apply(checked);
+        },
+        (err: unknown) => this.#o.hooks?.onError?.('lease read for an unconfirmed note', err),
+      );
+    }
+    this.#notesAtCheck = notes;
   }
 
   // ---- actions ------------------------------------------------------------------------------

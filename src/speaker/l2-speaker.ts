@@ -154,7 +154,8 @@ export class L2Speaker {
         onFailover: (ms) => metrics.failoverSeconds.observe(ms / 1000),
         onRepair: (what, ips) => {
           metrics.selfCheckRepairs.inc({ what }, ips.length);
-          log.warn({ node: c.node, what, ips: ips.slice(0, 10), count: ips.length }, 'self-check repaired VIPs (issue #10: a bug, please report)');
+          const why = what === 'note' ? 'a heartbeat note the API did not confirm (stale, or forged without a key)' : 'issue #10: a bug, please report';
+          log.warn({ node: c.node, what, ips: ips.slice(0, 10), count: ips.length }, `self-check repaired VIPs (${why})`);
         },
         onError: (what, err) => log.warn({ err: err instanceof Error ? err.message : String(err) }, `${what} failed`),
       },

@@ -2,7 +2,7 @@
 // (docs/l2.md, "Ownership: the per-VIP state machine").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { behind, compareVersions, initialVip, isNews, observeApi, observeNote, stepVip, writeFinished } from '../../src/election/vip-machine.ts';
+import { behind, checkNote, compareVersions, initialVip, isNews, observeApi, observeNote, stepVip, writeFinished } from '../../src/election/vip-machine.ts';
 import type { LeaseView, VipAction, VipContext, VipState } from '../../src/election/vip-machine.ts';
 
 const IP = '192.0.2.10';
@@ -178,4 +178,21 @@ test('issue #10 — the self-check\'s test: a view is behind the watch cache whe
   assert.equal(behind(observeApi(s, present('a', 5, '79'), 'a'), { holder: 'a', epoch: 5, version: '78' }), false, 'ahead of the cache (a read)');
   assert.equal(behind(s, undefined), false, 'not in the cache: nothing to compare');
   assert.equal(behind(vip({ kind: 'absent' }), { holder: 'a', epoch: 0, version: '78' }), false, 'no version to compare');
+});
+
+test('issue #10 — a note the API does not confirm: a read showing no newer version replaces it; a newer one is applied; a newer note wins', () => {
+  // The Lease was deleted and created again: we hold it at epoch 1 (version 90), and a note of its
+  // earlier life (epoch 5) takes it from us.
+  const ours = vip(present('a', 1, '90'), { answering: true });
+  const noted = observeNote(ours, { ip: IP, holder: 'b', epoch: 5 }, 'a');
+  assert.deepEqual(noted.lease, present('b', 5, null));
+  assert.deepEqual(brief(stepVip(noted, ctx()).actions), ['stop lost']);
+  const back = checkNote(noted, 5, present('a', 1, '90'), 'a');
+  assert.deepEqual(back.lease, present('a', 1, '90'));
+  assert.deepEqual(brief(stepVip({ ...back, answering: false }, ctx()).actions), ['start resume']);
+  // The API did move on: that is applied as any news.
+  assert.deepEqual(checkNote(noted, 5, present('b', 5, '95'), 'a').lease, present('b', 5, '95'));
+  // A newer note came while the read was out: the read says nothing about it.
+  const newer = observeNote(noted, { ip: IP, holder: 'c', epoch: 6 }, 'a');
+  assert.equal(checkNote(newer, 5, present('a', 1, '90'), 'a'), newer);
 });

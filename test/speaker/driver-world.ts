@@ -61,6 +61,8 @@ export interface WorldNode {
   name: string;
   address: string;
   driver: L2Driver;
+  /** The driver's election (a test may build a heartbeat of this node's, as it would send). */
+  election: Election;
   /** Every table the announcer was given, last one last. */
   tables: string[][];
   alive: boolean;
@@ -121,7 +123,7 @@ export class DriverWorld {
       announcer: { set: (entries) => node.tables.push(entries.map((e) => `${e.ip}@${e.interfaces.join('+')}`)) },
       hooks: { onRepair: (what, ips) => this.repairs.push({ node: name, what, ips }) },
     });
-    node = { name, address, tables: [], alive: true, apiDown: false, driver, cache: new Map(), hideNext: new Set() };
+    node = { name, address, tables: [], alive: true, apiDown: false, driver, election, cache: new Map(), hideNext: new Set() };
     this.nodes.set(name, node);
   }
 

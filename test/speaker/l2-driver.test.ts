@@ -4,6 +4,7 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { Election } from '../../src/election/election.ts';
 import { encodeHeartbeat } from '../../src/election/heartbeat.ts';
+import type { Heartbeat } from '../../src/election/heartbeat.ts';
 import { DEFAULT_L2_TIMINGS } from '../../src/election/timings.ts';
 import type { DesiredState } from '../../src/speaker/desired.ts';
 import { L2Driver } from '../../src/speaker/l2-driver.ts';
@@ -234,4 +235,40 @@ test('issue #10 — the self-check: a watch event lost between the cache and the
   for (const ip of lost) assert.deepEqual(w.answering(ip), ['node-b']);
   const repairs: readonly { node: string; what: string; ips: readonly string[] }[] = w.repairs;
   assert.deepEqual(repairs.map((r) => [r.node, r.what, [...r.ips].sort()]), [['node-b', 'lease', [...lost].sort()]]);
+});
+
+test('issue #10 — a stale or forged heartbeat note that takes a VIP from its holder is read back from the API by the self-check', async () => {
+  // Without a key a note may stop an answer, never start one. A note of a higher epoch than the
+  // Lease has (an earlier life of a Lease deleted and created again, or a forged one) used to
+  // stand until that Lease happened to change: the holder stopped answering, nobody else did.
+  const ips = ['192.0.2.200', '192.0.2.201', '192.0.2.202', '192.0.2.203'];
+  const w = new DriverWorld(NODES);
+  await w.start(desired(ips));
+  await settled(w, ips);
+  const ip = ips[0] ?? '';
+  const holder = w.leases.get(ip)?.holder ?? '';
+  const other = NODES.find((n) => n !== holder) ?? '';
+  const from = w.nodes.get(other);
+  const to = w.nodes.get(holder);
+  assert.ok(from !== undefined && to !== undefined);
+  const genuine = from.election.heartbeat(w.clock.now());
+  const forged: Heartbeat = { ...genuine, notes: [{ ip, holder: other, epoch: (w.leases.get(ip)?.epoch ?? 0) + 5 }] };
+  const bytes = encodeHeartbeat(forged);
+  assert.ok(bytes.ok);
+  const writes = w.writes.length;
+  to.driver.onDatagram(bytes.value, { address: from.address, port: 9425 });
+  await w.clock.advance(10);
+  assert.deepEqual(dark(w, [ip]), [ip], 'the note stopped the holder');
+  let darkMs = 0;
+  for (let t = 0; t < 12_000; t += 10) {
+    await w.clock.advance(10);
+    if (dark(w, [ip]).length > 0) darkMs += 10;
+  }
+  assert.deepEqual(w.answering(ip), [holder]);
+  assert.ok(darkMs <= 2 * 5_000 + 100, `dark for ${darkMs} ms`);
+  const repairs: readonly { node: string; what: string; ips: readonly string[] }[] = w.repairs;
+  // Peers pass notes on, so the note reached the third node too: each reads it back.
+  assert.ok(repairs.some((r) => r.node === holder && r.what === 'note'), JSON.stringify(repairs));
+  assert.deepEqual([...new Set(repairs.map((r) => `${r.what} ${r.ips.join(',')}`))], [`note ${ip}`]);
+  assert.equal(w.writes.length, writes, 'no Lease written');
 });
