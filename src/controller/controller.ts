@@ -7,10 +7,10 @@ import type { KubeClients } from '../kube/client.ts';
 import { watchResource } from '../kube/informer.ts';
 import type { WatchedCache } from '../kube/informer.ts';
 import type { EventSink } from '../kube/events.ts';
-import { isIPPool, poolShapeError } from '../api/ippool.ts';
 import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL } from '../api/names.ts';
 import type { IPPool } from '../api/generated/ippools.ts';
 import type { AdapterOptions } from '../api/service.ts';
+import { readPoolListing } from './pool-listing.ts';
 import { IpamReconciler } from './reconciler.ts';
 import type { PassResult, Snapshot } from './reconciler.ts';
 import { StatusWriter } from './status-writer.ts';
@@ -48,6 +48,8 @@ export class IpamController {
   #running: Promise<void> | undefined;
   #stopped = false;
   #synced = false;
+  /** Problems of nameless IPPool objects already logged: said once each, not on every pass. */
+  readonly #unnamedWarned = new Set<string>();
   #caches: { services: WatchedCache<V1Service>; nodes: WatchedCache<V1Node>; pools: WatchedCache<IPPool>; slices: WatchedCache<V1EndpointSlice> } | undefined;
 
   constructor(o: IpamControllerOptions) {
@@ -131,19 +133,17 @@ export class IpamController {
   #snapshot(): Snapshot | undefined {
     const c = this.#caches;
     if (c === undefined || !c.services.isSynced() || !c.nodes.isSynced() || !c.pools.isSynced() || !c.slices.isSynced()) return undefined;
-    const pools: IPPool[] = [];
-    const malformedPools = new Map<string, string>();
     // Widened to unknown: the informer's type parameter is a promise, not a check.
     const listed: readonly unknown[] = c.pools.list();
-    for (const p of listed) {
-      // The schema makes this impossible on a real API server; such an object is skipped.
-      if (!isIPPool(p)) continue;
-      // A malformed pool still gets a status (Valid=False) but gives no addresses.
-      const shape = poolShapeError(p);
-      if (shape !== undefined) malformedPools.set(p.metadata.name ?? '?', shape);
-      pools.push(p);
-    }
+    const { pools, malformedPools, unnamed } = readPoolListing(listed);
+    for (const problem of unnamed) this.#warnUnnamed(problem);
     return { services: c.services.list(), nodes: c.nodes.list(), pools, malformedPools, slices: c.slices.list() };
+  }
+
+  #warnUnnamed(problem: string): void {
+    if (this.#unnamedWarned.has(problem)) return;
+    this.#unnamedWarned.add(problem);
+    this.#o.log.warn({ problem }, 'an IPPool object without a name is ignored (the CRD schema refuses it on a real API server)');
   }
 
   async #runPass(): Promise<void> {

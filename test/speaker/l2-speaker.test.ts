@@ -22,6 +22,7 @@ import type { RunningSpeaker } from '../../src/speaker/command.ts';
 import { HERALD_GROUP, L2POLICY_PLURAL, HERALD_VERSION } from '../../src/api/names.ts';
 import { NS, createPool, createService, eventsFor, eventually, getService, ipsOf, lbService, pool, startCluster } from '../controller/harness.ts';
 import type { Cluster } from '../controller/harness.ts';
+import { freeUdpPort } from '../support/free-udp-port.ts';
 
 const CLIENT_MAC = '02:00:00:00:00:64' as Mac;
 const NODES = [
@@ -85,7 +86,8 @@ before(async () => {
   await cluster.clients.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: L2POLICY_PLURAL, body: { apiVersion: `${HERALD_GROUP}/${HERALD_VERSION}`, kind: 'L2AnnouncementPolicy', metadata: { name: 'all' }, spec: { interfaces: ['eth0'] } } });
   await cluster.startController();
   // One port for all: each speaker binds it on its own loopback address, as on separate hosts.
-  for (const n of NODES) await startNode(n, 19425 + (process.pid % 500));
+  const port = await freeUdpPort(NODES.map((n) => n.loopback));
+  for (const n of NODES) await startNode(n, port);
 });
 
 after(async () => {
