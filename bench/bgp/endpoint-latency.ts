@@ -20,6 +20,7 @@ import { loadAverage, machineLines, quantile } from '../machine.ts';
 import { fmt, forEachLimit, ipv4Plus, waitFor } from '../l2/report.ts';
 import { RouteMonitor } from './route-monitor.ts';
 import { nowMs } from './children.ts';
+import { NEEDS, requirePrerequisites } from '../prerequisites.ts';
 
 const { values: args } = parseArgs({ options: { services: { type: 'string', default: '1000' }, 'no-withdraw': { type: 'boolean', default: false } } });
 const SERVICES = Number(args.services);
@@ -27,6 +28,7 @@ if (!(Number.isInteger(SERVICES) && SERVICES >= 1 && SERVICES <= 1000)) {
   process.stderr.write('usage: endpoint-latency.ts [--services 1..1000] [--no-withdraw]\n');
   process.exit(2);
 }
+requirePrerequisites('endpoint-latency.ts', [NEEDS.root, NEEDS.ip, NEEDS.bird, NEEDS.addon]);
 /** The lab's own pool holds 21 IPv4 addresses; this one holds 1,000 more, far above the stand-in's cluster IPs (198.18.0.0/16 from the bottom). */
 const POOL_START = '198.18.224.0';
 const NODE = 'node-a';

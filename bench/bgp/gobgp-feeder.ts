@@ -11,9 +11,8 @@ import type { MethodDefinition, PackageDefinition, ServiceDefinition } from '@gr
 import { Client, credentials } from '@grpc/grpc-js';
 import { parseArgs } from 'node:util';
 import { benchPrefix, emit, nowMs, onCommands, sleep } from './children.ts';
+import { GOBGP_PROTO_DIR } from '../prerequisites.ts';
 
-/** Debian's golang-github-osrg-gobgp-dev puts gobgpd 3.10's API here. */
-export const GOBGP_PROTO_DIR = '/usr/share/gocode/src/github.com/osrg/gobgp/api';
 export const BATCH = 1000;
 
 const { values } = parseArgs({ options: { api: { type: 'string' }, peer: { type: 'string' }, local: { type: 'string' }, routes: { type: 'string' }, batch: { type: 'string' } } });

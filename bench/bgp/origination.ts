@@ -26,6 +26,7 @@ import { startReceiver } from './bird-receiver.ts';
 import type { Receiver } from './bird-receiver.ts';
 import { startGobgpd, startHerald } from './senders.ts';
 import type { Sender, SenderName } from './senders.ts';
+import { NEEDS, requirePrerequisites } from '../prerequisites.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -41,6 +42,7 @@ if (!(SIZES.every((n) => Number.isInteger(n) && n >= 1 && n <= 131_072) && Numbe
   process.stderr.write('usage: origination.ts [--routes N[,N…] (1..131072)] [--runs 1..20] [--senders herald,gobgpd]\n');
   process.exit(2);
 }
+requirePrerequisites('origination.ts', [NEEDS.root, NEEDS.ip, NEEDS.bird, ...(SENDERS.includes('gobgpd') ? [NEEDS.gobgpd, NEEDS.gobgpProto] : [])]);
 const TARGET_RATIO = 0.5;
 
 interface Run {

@@ -13,6 +13,7 @@ import type { HeraldLab } from './herald-lab.ts';
 import { Probe } from './probe.ts';
 import type { LatencyResult } from './probe.ts';
 import { fmt, ratio } from './report.ts';
+import { NEEDS, requirePrerequisites } from '../prerequisites.ts';
 
 const { values: args } = parseArgs({ options: { count: { type: 'string', default: '1000' }, warmup: { type: 'string', default: '50' } } });
 const COUNT = Number(args.count);
@@ -21,6 +22,7 @@ if (!(Number.isInteger(COUNT) && COUNT >= 10 && COUNT <= 100_000 && Number.isInt
   process.stderr.write('usage: arp-latency.ts [--count 10..100000] [--warmup 0..10000]\n');
   process.exit(2);
 }
+requirePrerequisites('arp-latency.ts', [NEEDS.root, NEEDS.ip, NEEDS.addon]);
 
 interface Stats {
   median: number;

@@ -20,6 +20,7 @@ import type { KeepalivedLab, VrrpVariant } from './keepalived.ts';
 import { Probe, gapOf } from './probe.ts';
 import type { Gap } from './probe.ts';
 import { fmt, ratio, sleep, waitFor } from './report.ts';
+import { NEEDS, requirePrerequisites } from '../prerequisites.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,6 +38,7 @@ if (!(Number.isInteger(VIPS) && VIPS >= 1 && VIPS <= 100 && Number.isInteger(REP
   process.stderr.write('usage: failover.ts [--vips 1..100] [--reps 1..50] [--interval 1..100] [--no-keepalived] [--no-herald]\n');
   process.exit(2);
 }
+requirePrerequisites('failover.ts', [NEEDS.root, NEEDS.ip, NEEDS.addon, ...(args['no-keepalived'] ? [] : [NEEDS.keepalived])]);
 const TARGET_CRASH_MS = 1000;
 const TARGET_PLANNED_MS = 100;
 const VARIANTS: readonly VrrpVariant[] = [
