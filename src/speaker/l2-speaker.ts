@@ -85,7 +85,6 @@ export class L2Speaker {
   #services = new Map<string, V1Service>();
   #recomputeTimer: ReturnType<typeof setTimeout> | undefined;
   #periodic: ReturnType<typeof setInterval> | undefined;
-  #gauges: ReturnType<typeof setInterval> | undefined;
   #started = false;
   readonly #defended = new Map<string, number>();
 
@@ -183,7 +182,7 @@ export class L2Speaker {
       this.#recompute();
       this.#backend.resync();
     }, this.#c.resyncMs);
-    this.#gauges = setInterval(() => this.#updateGauges(), 1000);
+    this.#d.metrics.refreshOnCollect(() => this.#updateGauges());
     this.#d.log.info({ node: this.#c.node, heartbeatPort: this.#udp.port }, 'L2 speaker started');
   }
 
@@ -191,7 +190,6 @@ export class L2Speaker {
   async stop(opts: { drainMs: number }): Promise<void> {
     clearTimeout(this.#recomputeTimer);
     clearInterval(this.#periodic);
-    clearInterval(this.#gauges);
     let drained = true;
     if (this.#started && opts.drainMs > 0) drained = await this.#driver.drain(opts.drainMs);
     this.#driver.stop();

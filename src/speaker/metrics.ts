@@ -40,6 +40,12 @@ export interface SpeakerMetrics {
   setBgpState(peer: string, state: string | null): void;
   /** Sets the peer gauge from the election's view (every state, so absent ones read 0). */
   setPeers(states: Iterable<string>): void;
+  /**
+   * What to run before herald_l2_peers, herald_l2_fenced and herald_l2_vips_held are read, so a
+   * scrape sees the election as it is at that moment: a timer refreshing them once a second was
+   * read stale by the spoofing e2e test at load, and cost a wake-up a second for nothing.
+   */
+  refreshOnCollect(fn: () => void): void;
 }
 
 const PEER_STATES: readonly PeerState[] = ['alive', 'unreachable', 'pending', 'dead'];
@@ -52,13 +58,17 @@ export function createSpeakerMetrics(opts: { defaultMetrics?: boolean } = {}): S
   const registry = new Registry();
   const registers = [registry];
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
-  const peers = new Gauge({ name: 'herald_l2_peers', help: 'Peer speakers by state as this node sees them: alive, unreachable (alive by API evidence only), pending, dead.', labelNames: ['state'] as const, registers });
+  let refresh: (() => void) | undefined;
+  // Each of the three calls it: prom-client collects every metric of a scrape before it
+  // serialises any, but in registration order, so the first to be collected refreshes all three.
+  const collect = (): void => refresh?.();
+  const peers = new Gauge({ name: 'herald_l2_peers', help: 'Peer speakers by state as this node sees them: alive, unreachable (alive by API evidence only), pending, dead.', labelNames: ['state'] as const, registers, collect });
   for (const s of PEER_STATES) peers.set({ state: s }, 0);
   const bgpSessionState = new Gauge({ name: 'herald_bgp_session_state', help: 'BGP session state per peer (RFC 4271 §8): 1 for the current state, 0 for the others.', labelNames: ['peer', 'state'] as const, registers });
   const bgpPrefixesAdvertised = new Gauge({ name: 'herald_bgp_prefixes_advertised', help: 'Prefixes this node advertises to a peer now, by family.', labelNames: ['peer', 'family'] as const, registers });
   return {
     registry,
-    vipsHeld: new Gauge({ name: 'herald_l2_vips_held', help: 'VIPs this node answers ARP/NDP for now.', labelNames: ['family'] as const, registers }),
+    vipsHeld: new Gauge({ name: 'herald_l2_vips_held', help: 'VIPs this node answers ARP/NDP for now.', labelNames: ['family'] as const, registers, collect }),
     vipsEligible: new Gauge({ name: 'herald_l2_vips_eligible', help: 'VIPs this node may announce (the desired state).', labelNames: ['family'] as const, registers }),
     requestsAnswered: new Counter({ name: 'herald_l2_requests_answered_total', help: 'ARP requests and Neighbor Solicitations answered.', labelNames: ['family'] as const, registers }),
     requestsDropped: new Counter({ name: 'herald_l2_requests_dropped_total', help: 'Frames not answered, by the responder\'s drop reason.', labelNames: ['reason'] as const, registers }),
@@ -67,7 +77,7 @@ export function createSpeakerMetrics(opts: { defaultMetrics?: boolean } = {}): S
     leaseWriteErrors: new Counter({ name: 'herald_l2_lease_write_errors_total', help: 'Failed VIP Lease writes: conflict (normal in races) or error.', labelNames: ['reason'] as const, registers }),
     failoverSeconds: new Histogram({ name: 'herald_l2_failover_seconds', help: 'On a take from a dead holder: time from its last heartbeat heard here to this node answering.', buckets: FAILOVER_BUCKETS, registers }),
     peers,
-    fenced: new Gauge({ name: 'herald_l2_fenced', help: '1 while this node is self-fenced (answers nothing, writes nothing).', registers }),
+    fenced: new Gauge({ name: 'herald_l2_fenced', help: '1 while this node is self-fenced (answers nothing, writes nothing).', registers, collect }),
     heartbeatsReceived: new Counter({ name: 'herald_l2_heartbeats_received_total', help: 'Valid heartbeats received from peers.', registers }),
     heartbeatErrors: new Counter({ name: 'herald_l2_heartbeat_errors_total', help: 'Heartbeats dropped: malformed, unauthenticated, or from an address not of the node they name.', labelNames: ['code'] as const, registers }),
     heartbeatKeyInfo: new Gauge({ name: 'herald_l2_heartbeat_key_info', help: 'Always 1: the ids of the heartbeat keys in use (8 hex digits of a keyed hash, never the key), sign and also ("none" when absent).', labelNames: ['sign', 'also'] as const, registers }),
@@ -87,6 +97,9 @@ export function createSpeakerMetrics(opts: { defaultMetrics?: boolean } = {}): S
         else bgpSessionState.set({ peer, state: st }, st === state ? 1 : 0);
       }
       if (state === null) for (const family of ['ipv4', 'ipv6']) bgpPrefixesAdvertised.remove({ peer, family });
+    },
+    refreshOnCollect(fn) {
+      refresh = fn;
     },
     setPeers(states) {
       const counts = new Map<string, number>(PEER_STATES.map((s) => [s, 0]));

@@ -56,3 +56,21 @@ test('setBgpState marks exactly one state per peer, and forgetting a peer drops 
   m.setBgpState('tor-a', null);
   assert.ok(!(await m.registry.getSingleMetricAsString('herald_bgp_session_state')).includes('tor-a'));
 });
+
+test('regression: the heartbeat-spoof e2e read a dead peer as alive from a gauge refreshed by a 1 s timer — peers, fenced and VIPs held are now read from the election at each scrape', async () => {
+  const m = createSpeakerMetrics({ defaultMetrics: false });
+  let peers = ['alive', 'alive'];
+  let calls = 0;
+  m.refreshOnCollect(() => {
+    calls++;
+    m.setPeers(peers);
+    m.fenced.set(peers.includes('dead') ? 1 : 0);
+  });
+  assert.match(await m.registry.metrics(), /^herald_l2_peers\{state="alive"\} 2$/m);
+  peers = ['alive', 'dead'];
+  const text = await m.registry.metrics();
+  assert.match(text, /^herald_l2_peers\{state="alive"\} 1$/m);
+  assert.match(text, /^herald_l2_peers\{state="dead"\} 1$/m);
+  assert.match(text, /^herald_l2_fenced 1$/m);
+  assert.ok(calls >= 2);
+});
