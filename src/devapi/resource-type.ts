@@ -4,10 +4,13 @@ import type { FieldError } from './field-errors.ts';
 import type { Json, JsonObject } from './json.ts';
 import type { NameCheck } from '../api/k8s-names.ts';
 import type { SmpSchema } from './strategic-merge.ts';
+import type { ServiceUsage } from './service-usage.ts';
 
 /** Read access to stored objects (external form of their own type), for cross-object rules. */
 export interface StoreView {
   listStorage(storage: string): readonly JsonObject[];
+  /** The cluster IPs and node ports the stored Services hold, kept from the store's events. */
+  serviceUsage(): ServiceUsage;
 }
 
 export interface WriteContext {

@@ -22,6 +22,8 @@ import type { ApiContext } from './rest-common.ts';
 import { create } from './rest-write.ts';
 import { ObjectStore } from './store.ts';
 import { WatchHub } from './watch.ts';
+import { ServiceUsage } from './service-usage.ts';
+import { slotOf } from './service-alloc.ts';
 
 export interface DevApiServerOptions {
   host: string;
@@ -67,13 +69,15 @@ function defaultAdvertise(host: string): string {
 
 export async function startDevApiServer(opts: DevApiServerOptions): Promise<DevApiServer> {
   const store = new ObjectStore(opts.historyLimit ?? 1000);
+  const serviceUsage = new ServiceUsage(slotOf);
+  store.subscribe((e) => serviceUsage.onEvent(e));
   const registry = new Registry(builtinTypes());
   const faults = new FaultState();
   let hub: WatchHub | undefined;
   const ctx: ApiContext = {
     store,
     registry,
-    view: { listStorage: (s) => store.list(s) },
+    view: { listStorage: (s) => store.list(s), serviceUsage: () => serviceUsage },
     crdChanged: (name, crd) => {
       const removed = registry.setCustom(name, crd === undefined ? [] : customTypes(crd));
       hub?.close((rt) => removed.some((r) => r.storage === rt.storage && r.version === rt.version));
