@@ -4,7 +4,8 @@
 // addon's socket, as in src/speaker/bgp-speaker.ts). The table of N routes is built before the
 // clock; on {"cmd":"announce"} it stamps `at` and calls set(table) — the session diffs, packs
 // many NLRI per UPDATE and writes them. {"cmd":"withdraw"} sets an empty table; {"cmd":"memory"}
-// reports RSS. Events go to stdout as JSON lines (children.ts).
+// reports RSS; {"cmd":"loop"} the longest event-loop delay since the last announce/withdraw. Events go to stdout as JSON lines (children.ts).
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { BgpSession } from '../../src/bgp/session.ts';
 import type { RouteAttrs } from '../../src/bgp/rib-out.ts';
@@ -44,18 +45,29 @@ const session = new BgpSession({
   },
 });
 
+// The longest the event loop was held since the last announce/withdraw (issue #10: no block
+// over 50 ms): the speaker's heartbeats and keepalives share this loop.
+const loop = monitorEventLoopDelay({ resolution: 5 });
+loop.enable();
+
 onCommands((cmd) => {
   switch (cmd['cmd']) {
     case 'announce': {
+      loop.reset();
       const at = nowMs();
       session.set(table);
       emit('announced', { sendingAt: at, setMs: nowMs() - at });
       break;
     }
     case 'withdraw': {
+      loop.reset();
       const at = nowMs();
       session.set(new Map());
       emit('withdrawn', { sendingAt: at, setMs: nowMs() - at });
+      break;
+    }
+    case 'loop': {
+      emit('loop', { maxMs: loop.max / 1e6 });
       break;
     }
     case 'memory': {

@@ -26,6 +26,8 @@ export interface Sender {
   withdraw(): Promise<SenderEvent>;
   /** VmRSS/VmHWM from /proc; for Herald also the V8 heap in use (MB). */
   memory(): Promise<{ rssMb: number; hwmMb: number; heapMb?: number } | null>;
+  /** Herald only: the longest event-loop delay (ms) since the last announce or withdraw. */
+  loopMaxMs?(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -55,6 +57,10 @@ export async function startHerald(network: LabNetwork, node: LabHost, peer: LabH
       c.send({ cmd: 'memory' });
       const heap = Number((await c.next('memory', 10_000))['heapUsed']) / 1e6;
       return m === null ? null : { ...m, heapMb: heap };
+    },
+    loopMaxMs: async () => {
+      c.send({ cmd: 'loop' });
+      return Number((await c.next('loop', 10_000))['maxMs']);
     },
     stop: () => c.stop(),
   };

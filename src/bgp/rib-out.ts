@@ -2,7 +2,8 @@
 // native session): the speaker sets the whole desired table; `set` answers with what changed
 // since the last one — withdrawals, and announcements grouped by family and path attributes so
 // each group packs into as few UPDATEs as fit. After a reconnect `replay` gives everything.
-// Pure: no codec, no socket.
+// `load` + `next(budget)` give the same delta in bounded chunks for the session to send between
+// turns of the event loop. Pure: no codec, no socket.
 
 export type RouteFamily = 'ipv4' | 'ipv6';
 
@@ -50,10 +51,25 @@ function grouped(entries: Iterable<[string, RouteAttrs, string]>): AnnounceGroup
   return out.sort((a, b) => (a.family === b.family ? attrsKey(a.attrs).localeCompare(attrsKey(b.attrs)) : a.family === 'ipv4' ? -1 : 1));
 }
 
+/**
+ * Where the diff between what was sent and what is desired stands: first the sent prefixes no
+ * longer desired (withdrawals), then the desired ones not sent as they are (announcements).
+ * Iterating a Map visits entries added during the walk and skips deleted ones, so the cursor
+ * stays right while chunks update `#sent`; a new desired table starts it again from the top.
+ */
+type Cursor =
+  | { phase: 'withdraw'; it: Iterator<string> }
+  | { phase: 'announce'; it: Iterator<[string, RouteAttrs]> }
+  | { phase: 'done' };
+
 export class AdjRibOut {
   /** What the peer has from us now: prefix → attribute key (and the attributes). */
   #sent = new Map<string, { key: string; attrs: RouteAttrs }>();
-  #desired = new Map<string, RouteAttrs>();
+  #desired: ReadonlyMap<string, RouteAttrs> = new Map<string, RouteAttrs>();
+  #cursor: Cursor = { phase: 'done' };
+  #counts = { ipv4: 0, ipv6: 0 };
+  /** Counted during the announce phase of the walk under way. */
+  #counting = { ipv4: 0, ipv6: 0 };
 
   get size(): number {
     return this.#sent.size;
@@ -63,41 +79,93 @@ export class AdjRibOut {
     return this.#desired;
   }
 
+  /** Desired prefixes by family, as of the last walk that reached its end (counted on the way). */
+  desiredCounts(): Readonly<Record<RouteFamily, number>> {
+    return this.#counts;
+  }
+
   /** Replaces the desired table; returns what to send if the session is up (and records it as sent). */
   set(desired: ReadonlyMap<string, RouteAttrs>): RibDelta {
-    this.#desired = new Map(desired);
-    return this.#diff();
+    this.load(desired);
+    return this.next(Infinity);
   }
 
   /** The session came up: nothing has been sent yet; everything desired goes out. */
   replay(): RibDelta {
-    this.#sent.clear();
-    return this.#diff();
+    this.restart();
+    return this.next(Infinity);
   }
 
   /** The session went down: the peer has nothing of ours (or keeps it stale, RFC 4724). */
   reset(): void {
     this.#sent.clear();
+    this.#cursor = { phase: 'done' };
   }
 
-  #diff(): RibDelta {
+  /**
+   * Replaces the desired table without computing the delta: `next` then gives it in chunks, so
+   * a table of 100k routes never holds the event loop for long (issue #10: `set` of 100k routes
+   * blocked the speaker's loop ~1 s).
+   */
+  load(desired: ReadonlyMap<string, RouteAttrs>): void {
+    // Kept, not copied (a copy of 100k entries alone held the loop 20-55 ms): the table is the
+    // caller's promise not to change it, as every desired state here is built afresh.
+    this.#desired = desired;
+    this.#cursor = { phase: 'withdraw', it: this.#sent.keys() };
+  }
+
+  /** After a reconnect: nothing has been sent; `next` gives the whole desired table. */
+  restart(): void {
+    this.#sent.clear();
+    this.#cursor = { phase: 'withdraw', it: this.#sent.keys() };
+  }
+
+  /** Whether `next` has more to give. */
+  pending(): boolean {
+    return this.#cursor.phase !== 'done';
+  }
+
+  /**
+   * The next part of the delta, looking at no more than `budget` prefixes (sent and desired
+   * together), recorded as sent. Chunks applied in order bring the peer to the desired table.
+   */
+  next(budget: number): RibDelta {
     const withdraw = new Map<RouteFamily, string[]>(FAMILIES.map((f) => [f, []]));
-    for (const prefix of this.#sent.keys()) {
-      if (!this.#desired.has(prefix)) withdraw.get(familyOfPrefix(prefix))?.push(prefix);
-    }
     const changed: [string, RouteAttrs, string][] = [];
+    let seen = 0;
+    while (seen < budget && this.#cursor.phase === 'withdraw') {
+      const r = this.#cursor.it.next();
+      if (r.done === true) {
+        this.#cursor = { phase: 'announce', it: this.#desired.entries() };
+        this.#counting = { ipv4: 0, ipv6: 0 };
+        break;
+      }
+      seen++;
+      if (this.#desired.has(r.value)) continue;
+      withdraw.get(familyOfPrefix(r.value))?.push(r.value);
+      this.#sent.delete(r.value);
+    }
     // Most routes of a table share one attribute object (NO_ATTRS, or one per policy): key it once.
     let lastAttrs: RouteAttrs | null = null;
     let lastKey = '';
-    for (const [prefix, attrs] of this.#desired) {
+    while (seen < budget && this.#cursor.phase === 'announce') {
+      const r = this.#cursor.it.next();
+      if (r.done === true) {
+        this.#cursor = { phase: 'done' };
+        this.#counts = this.#counting;
+        break;
+      }
+      seen++;
+      const [prefix, attrs] = r.value;
+      this.#counting[familyOfPrefix(prefix)]++;
       if (attrs !== lastAttrs) {
         lastAttrs = attrs;
         lastKey = attrsKey(attrs);
       }
-      if (this.#sent.get(prefix)?.key !== lastKey) changed.push([prefix, attrs, lastKey]);
+      if (this.#sent.get(prefix)?.key === lastKey) continue;
+      changed.push([prefix, attrs, lastKey]);
+      this.#sent.set(prefix, { key: lastKey, attrs });
     }
-    for (const list of withdraw.values()) for (const p of list) this.#sent.delete(p);
-    for (const [prefix, attrs, key] of changed) this.#sent.set(prefix, { key, attrs });
     return {
       withdraw: FAMILIES.map((family) => ({ family, prefixes: (withdraw.get(family) ?? []).sort() })).filter((w) => w.prefixes.length > 0),
       announce: grouped(changed),

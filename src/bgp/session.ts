@@ -59,6 +59,8 @@ interface Pending {
   direction: Direction;
 }
 
+/** Prefixes the Adj-RIB-Out looks at per turn of the event loop (a few ms of work each). */
+const CHUNK = 1024;
 const FAMILY_OF: Readonly<Record<string, Family>> = { 'ipv4-unicast': 'ipv4', 'ipv6-unicast': 'ipv6' };
 const NAME_OF = (afi: number, safi: number): string | null => (safi !== 1 ? null : afi === 1 ? 'ipv4-unicast' : afi === 2 ? 'ipv6-unicast' : null);
 
@@ -120,6 +122,9 @@ export class BgpSession {
   #openSent = false;
   #restarted = false;
   #stopped: Promise<void> | null = null;
+  /** The next chunk of the Adj-RIB-Out's delta, queued for the next turn of the event loop. */
+  #pumping: ReturnType<typeof setImmediate> | null = null;
+  #endOfRibDue = false;
 
   constructor(o: SessionOptions) {
     this.#o = o;
@@ -140,10 +145,10 @@ export class BgpSession {
     this.#feed({ kind: 'ManualStart' });
   }
 
-  /** Sets the whole table of routes for this peer (prefix text → attributes). */
+  /** Sets the whole table of routes for this peer (prefix text → attributes); it is kept, not copied: do not change it afterwards. */
   set(routes: ReadonlyMap<string, RouteAttrs>): void {
-    const delta = this.#rib.set(routes);
-    if (this.#fsm.state === 'Established') this.#send(delta);
+    this.#rib.load(routes);
+    if (this.#origination !== null) this.#pump();
   }
 
   /** A connection the listener accepted from this peer's address. */
@@ -228,6 +233,7 @@ export class BgpSession {
         this.#established(a.negotiated);
         break;
       case 'down':
+        this.#stopPump();
         this.#rib.reset();
         this.#origination = null;
         this.#o.hooks?.onAdvertised?.({ ipv4: 0, ipv6: 0 });
@@ -277,21 +283,44 @@ export class BgpSession {
 
   /** After (re)connecting or a ROUTE-REFRESH: every route, then End-of-RIB (RFC 4724 §4.1). */
   #sendAll(): void {
-    const ctx = this.#origination;
-    if (ctx === null) return;
-    this.#send(this.#rib.replay());
-    for (const m of endOfRibMessages(ctx)) this.#write(m, 'update');
+    if (this.#origination === null) return;
+    this.#rib.restart();
+    this.#endOfRibDue = true;
+    this.#pump();
   }
 
-  #send(delta: ReturnType<AdjRibOut['set']>): void {
+  /**
+   * Sends the Adj-RIB-Out's delta a chunk per turn of the event loop (CHUNK prefixes looked at
+   * per turn): 100k routes set at once held the loop ~1 s (issue #10), which stalls the L2
+   * speaker's heartbeats in the same process and every other session's keepalives. Chunks go out
+   * in order, and a table set meanwhile only restarts the walk, so the peer still ends at the
+   * last table; End-of-RIB follows the last chunk of a full send.
+   */
+  #pump(): void {
     const ctx = this.#origination;
-    if (ctx === null) return;
+    if (ctx === null || this.#pumping !== null) return;
+    const delta = this.#rib.next(CHUNK);
     const out = originate(delta, ctx);
     for (const s of out.skipped) this.#o.hooks?.onSkipped?.(s.prefix, s.reason);
     for (const m of out.messages) this.#write(m, 'update');
-    const counts: Record<Family, number> = { ipv4: 0, ipv6: 0 };
-    for (const p of this.#rib.desired().keys()) counts[p.includes(':') ? 'ipv6' : 'ipv4']++;
-    this.#o.hooks?.onAdvertised?.(counts);
+    if (this.#rib.pending()) {
+      this.#pumping = setImmediate(() => {
+        this.#pumping = null;
+        this.#pump();
+      });
+      return;
+    }
+    if (this.#endOfRibDue) {
+      this.#endOfRibDue = false;
+      for (const m of endOfRibMessages(ctx)) this.#write(m, 'update');
+    }
+    this.#o.hooks?.onAdvertised?.({ ...this.#rib.desiredCounts() });
+  }
+
+  #stopPump(): void {
+    if (this.#pumping !== null) clearImmediate(this.#pumping);
+    this.#pumping = null;
+    this.#endOfRibDue = false;
   }
 
   // ---- the connection -----------------------------------------------------------------------

@@ -67,4 +67,31 @@ describe('AdjRibOut', () => {
       }),
     );
   });
+
+  it('property: the same tables given in chunks of any size, loads arriving between chunks, leave the peer with the last table', () => {
+    const prefix = fc.oneof(fc.integer({ min: 0, max: 40 }).map((i) => `192.0.2.${i}/32`), fc.integer({ min: 0, max: 40 }).map((i) => `2001:db8::${i.toString(16)}/128`));
+    const attrs = fc.constantFrom(NO_ATTRS, COMM);
+    const step = fc.oneof(fc.record({ load: fc.array(fc.tuple(prefix, attrs), { maxLength: 30 }) }), fc.record({ next: fc.integer({ min: 1, max: 12 }) }), fc.record({ reconnect: fc.constant(true) }));
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 30 }), (steps) => {
+        const rib = new AdjRibOut();
+        let peer = new Map<string, string>();
+        let last = new Map<string, RouteAttrs>();
+        for (const st of steps) {
+          if ('load' in st) {
+            last = new Map(st.load);
+            rib.load(last);
+          } else if ('next' in st) apply(peer, rib.next(st.next));
+          else {
+            rib.reset();
+            peer = new Map();
+            rib.restart();
+          }
+        }
+        while (rib.pending()) apply(peer, rib.next(3));
+        assert.deepEqual([...peer].sort(), [...new Map([...last].map(([p, a]) => [p, attrsKey(a)]))].sort());
+        assert.deepEqual(rib.desiredCounts(), { ipv4: [...last.keys()].filter((p) => !p.includes(':')).length, ipv6: [...last.keys()].filter((p) => p.includes(':')).length });
+      }),
+    );
+  });
 });

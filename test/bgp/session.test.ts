@@ -40,6 +40,13 @@ class Peer {
       });
     });
   }
+  /** Sends a KEEPALIVE every second on the current connection (a test longer than the hold time). */
+  keepSending(): () => void {
+    const t = setInterval(() => {
+      if (this.socket !== null && !this.socket.destroyed) this.socket.write(encodeMessage({ type: 'keepalive' }, INITIAL_CONTEXT));
+    }, 1000);
+    return () => clearInterval(t);
+  }
   async listen(): Promise<number> {
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
     const a = this.server.address();
@@ -159,6 +166,38 @@ describe('BgpSession against a scripted peer', () => {
     peer.messages.length = 0;
     await until('established again', () => established === 2, 8000);
     await until('the route again', () => peer.routes().has('198.51.100.7/32'));
+  });
+
+  it('regression (issue #10): 100k routes set at once no longer hold the event loop — sent a chunk per turn, End-of-RIB after the last chunk of a replay, a table set meanwhile wins', async () => {
+    const peer = new Peer();
+    const port = await peer.listen();
+    cleanups.push(() => new Promise<void>((r) => peer.server.close(() => r())));
+    cleanups.push(peer.keepSending());
+    const big = new Map(Array.from({ length: 100_000 }, (_, i) => [`198.${18 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}/32`, NO_ATTRS] as const));
+    let updatesSent = 0;
+    let established = 0;
+    const s = session(port, { onMessage: (dir, type) => (dir === 'sent' && type === 'update' ? updatesSent++ : undefined), onEstablished: () => established++ });
+    s.start();
+    await until('Established with its End-of-RIBs', () => s.state === 'Established' && peer.endOfRibs() === 2);
+    const before = updatesSent;
+    s.set(big);
+    // set() returned after one chunk: the rest goes out on later turns of the loop. (All of it,
+    // about 125 UPDATEs, went out inside set() before.)
+    const inSet = updatesSent - before;
+    assert.ok(inSet > 0 && inSet < 20, `${inSet} UPDATEs written inside set()`);
+    await until('100k routes at the peer', () => peer.routes().size === 100_000, 30_000);
+    // A reconnect replays the table in chunks too, and End-of-RIB follows its last route.
+    peer.socket?.destroy();
+    peer.messages.length = 0;
+    await until('established again', () => established === 2, 10_000);
+    await until('100k routes and the End-of-RIBs again', () => peer.routes().size === 100_000 && peer.endOfRibs() === 2, 30_000);
+    const lastRoute = peer.messages.findLastIndex((m) => m.type === 'update' && m.update.nlri.length > 0);
+    const firstEor = peer.messages.findIndex((m) => m.type === 'update' && m.update.nlri.length === 0 && m.update.withdrawn.length === 0 && m.update.attributes.mpReach === undefined && m.update.attributes.mpUnreach === undefined);
+    assert.ok(firstEor > lastRoute, `End-of-RIB (message ${firstEor}) after the last route (message ${lastRoute})`);
+    // Withdraw all, and at once a small table: the peer ends at the small table.
+    s.set(new Map());
+    s.set(new Map([['192.0.2.9/32', NO_ATTRS]]));
+    await until('only the last table', () => [...peer.routes().keys()].join() === '192.0.2.9/32', 30_000);
   });
 
   it('hold timer: a peer that goes silent gets NOTIFICATION 4/0 after the hold time', async () => {
