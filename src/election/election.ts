@@ -330,7 +330,11 @@ export class Election {
       node: this.#o.me,
       incarnation: this.#o.incarnation,
       seq: this.#seq,
-      fenced: this.#guard.fencedAt(now),
+      // Fenced, or not yet revalidated after a fence: either way this node answers nothing, and
+      // peers must not count on it. Said only while fenced, a node cut from the API that stalled
+      // past F (its peers reach the API, so they cannot vouch for it) looked ready: it was handed
+      // its VIPs back and they went dark until the API returned (L2 chaos api-cut-stall, #14).
+      fenced: !this.#guard.mayAnswer(now),
       leaving: this.#leaving(now),
       warming: !this.#warm(now + 2 * this.#t.heartbeatIntervalMs),
       apiAgeMs: api === null ? null : Math.max(0, now - api),
