@@ -5,7 +5,7 @@
 import type { BGPAnnouncementPolicy } from '../api/generated/bgpannouncementpolicies.ts';
 import type { BGPPeer } from '../api/generated/bgppeers.ts';
 import { startBird } from './bird.ts';
-import { startFrr } from './frr.ts';
+import { isRecord, startFrr } from './frr.ts';
 import type { LabHost, LabNetwork } from './netns.ts';
 
 /** The router's AS; with BIRD the nodes are AS 64512 (one AS for all: equal AS_PATHs, so BIRD merges them). */
@@ -111,4 +111,27 @@ export function labBgpPeers(kind: RouterKind, router: LabHost, nodes: readonly L
 /** Every Service of class herald.dev/bgp (or unset), from every node, to every peer. */
 export function labBgpPolicy(over: Partial<BGPAnnouncementPolicy['spec']> = {}): BGPAnnouncementPolicy {
   return { apiVersion: 'herald.dev/v1alpha1', kind: 'BGPAnnouncementPolicy', metadata: { name: LAB_BGP_POLICY }, spec: { ...over } };
+}
+
+/**
+ * The Restart State (R) bit of a node's last OPEN as the router saw it (RFC 4724 §4.1: a
+ * restarting speaker MUST set it); null when the router does not say (no session yet). BIRD
+ * prints "Restart recovery" among the neighbour's capabilities, FRR reports `rBit`.
+ */
+export async function restartBitSeen(router: LabRouter, node: { name: string; ipv4: string }): Promise<boolean | null> {
+  if (router.kind === 'bird') {
+    const out = await router.query(`show protocols all ${node.name.replaceAll('-', '_')}`);
+    const caps = out.split('Neighbor capabilities')[1]?.split('Session:')[0];
+    return caps === undefined ? null : /Restart recovery/.test(caps);
+  }
+  try {
+    const parsed: unknown = JSON.parse(await router.query(`show bgp neighbors ${node.ipv4} json`));
+    const peer = isRecord(parsed) ? parsed[node.ipv4] : undefined;
+    const gr = isRecord(peer) ? peer['gracefulRestartInfo'] : undefined;
+    const bit = isRecord(gr) ? gr['rBit'] : undefined;
+    return typeof bit === 'boolean' ? bit : null;
+  } catch {
+    // vtysh answers text, not JSON, while the neighbour is unknown.
+    return null;
+  }
 }

@@ -86,7 +86,7 @@ export interface RunningFrr {
   logTail(lines?: number): string;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
+export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 

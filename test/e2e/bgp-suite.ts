@@ -10,6 +10,7 @@ import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { startL2Lab } from '../../src/lab/l2-lab.ts';
 import type { L2Lab } from '../../src/lab/l2-lab.ts';
 import { pollUntil } from '../../src/lab/poll.ts';
+import { restartBitSeen } from '../../src/lab/bgp-router.ts';
 
 const execFileAsync = promisify(execFile);
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
@@ -181,6 +182,15 @@ export function ecmpSuite(o: EcmpSuiteOptions): void {
       }
       await l.restartSpeaker('node-b');
       assert.equal((await router.nextHops(`${ip}/32`)).length, 3);
+      // Regression (L2/BGP chaos bench, issue #14): the restarted speaker's OPEN carried R = 0,
+      // which RFC 4724 §4.1 forbids and some routers answer by flushing the stale paths.
+      const r = await pollUntil('node-b Established again with its Restart State bit seen', async () => {
+        const nodeB = l.nodes.find((n) => n.name === 'node-b');
+        assert.ok(nodeB !== undefined);
+        const bit = await restartBitSeen(router, nodeB);
+        return bit === true ? { done: true, value: bit } : { done: false, seen: `R bit ${String(bit)}` };
+      }, { timeoutMs: 10_000, intervalMs: 200 });
+      assert.equal(r.value, true);
     });
 
     it('a crashed node (link cut) loses its path at hold-timer expiry', async () => {
