@@ -43,6 +43,12 @@ export interface ServiceView {
   selector: Readonly<Record<string, string>>;
   /** Addresses in `status.loadBalancer.ingress` now: imported when the allocator does not know the Service yet. */
   currentIPs: readonly string[];
+  /**
+   * Why the requested addresses could not be read (a malformed annotation), naming it. The
+   * allocator then answers InvalidRequest and gives nothing new, but still applies its keep rules
+   * to what the Service holds, and imports it after a restart (issue #14, IPAM chaos).
+   */
+  requestError?: string;
 }
 
 export type DefaultServiceIpam = 'pool' | 'node-ipam' | 'none';
@@ -72,7 +78,7 @@ export type ServiceIntent =
   | { kind: 'ignored'; key: string; why: 'NotLoadBalancer' | 'ForeignClass' | 'DefaultIpamNone' }
   | { kind: 'pool'; key: string; view: ServiceView }
   | { kind: 'node'; key: string; view: NodeIpamServiceView }
-  | { kind: 'invalid'; key: string; ipam: 'pool' | 'node'; message: string };
+  | { kind: 'invalid'; key: string; ipam: 'pool' | 'node'; message: string; view?: ServiceView };
 
 export interface NodeIpamServiceView {
   key: string;
@@ -132,7 +138,6 @@ export function classifyService(svc: V1Service, opts: AdapterOptions): ServiceIn
   }
 
   const requested = requestedIPsOf(svc, opts);
-  if (!requested.ok) return { kind: 'invalid', key, ipam: 'pool', message: requested.error };
   const view: ServiceView = {
     key,
     namespace,
@@ -141,13 +146,14 @@ export function classifyService(svc: V1Service, opts: AdapterOptions): ServiceIn
     labels: svc.metadata?.labels ?? {},
     ipFamilies: families,
     ipFamilyPolicy: policy,
-    requestedIPs: requested.ips,
+    requestedIPs: requested.ok ? requested.ips : [],
     sharing: sharingOf(annotations, opts),
     ports: portsOf(svc),
     externalTrafficPolicy: etp,
     selector: svc.spec?.selector ?? {},
     currentIPs: ingressIPs(svc),
   };
+  if (!requested.ok) return { kind: 'invalid', key, ipam: 'pool', message: requested.error, view: { ...view, requestError: requested.error } };
   return { kind: 'pool', key, view };
 }
 

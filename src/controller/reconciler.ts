@@ -5,6 +5,7 @@ import { Allocator } from '../ipam/allocator.ts';
 import type { AdapterOptions, ServiceIntent } from '../api/service.ts';
 import { classifyService, ingressIPs } from '../api/service.ts';
 import { poolView } from '../ipam/k8s-adapter.ts';
+import { readableBlocks } from '../ipam/blocks.ts';
 import { reservedAddresses } from '../api/nodes.ts';
 import { nodeIpamAddresses } from '../ipam/node-ipam.ts';
 import type { Decision, PoolView } from '../ipam/types.ts';
@@ -76,10 +77,16 @@ export class IpamReconciler {
   #poolsSig = '';
   #reservedSig = '';
   #poolErrors = new Map<string, string>();
-  readonly #lastGoodPools = new Map<string, PoolView>();
+  /** Pool name → the last valid spec of that very object (its uid): see #setPools. */
+  readonly #lastGoodPools = new Map<string, { uid: string; view: PoolView }>();
+  /** Pools invalid at this controller's first pass, by name → uid (see #setPools). */
+  readonly #invalidAtStart = new Map<string, string>();
+  #poolsSeen = false;
   /** Outcome per Herald Service, for metrics and to retry the unsatisfied ones. */
   readonly #outcomes = new Map<string, Outcome>();
   readonly #nodeIpamKeys = new Set<string>();
+  /** Service key → uid of the object last seen under it: the allocator knows Services by key only. */
+  readonly #uids = new Map<string, string>();
 
   constructor(opts: AdapterOptions) {
     this.#opts = opts;
@@ -92,6 +99,19 @@ export class IpamReconciler {
 
     const all = this.#refreshInputs(snap) || trigger.all;
     const keys = new Set<string>(all ? [...byKey.keys(), ...this.allocator.heldKeys(), ...this.#outcomes.keys()] : trigger.keys);
+    // A Service deleted and created again under its name, both seen in one batch, is a new object:
+    // the old one's addresses go (rule 7, ServiceGone) and the new one starts from its own status,
+    // never inheriting an address no pool would give it (issue #14, IPAM chaos seed 433).
+    for (const [key, svc] of byKey) {
+      const uid = svc.metadata?.uid ?? '';
+      const known = this.#uids.get(key);
+      if (known !== undefined && known !== uid) {
+        this.#forget(res, key);
+        keys.add(key);
+      }
+      this.#uids.set(key, uid);
+    }
+    for (const key of this.#uids.keys()) if (!byKey.has(key)) this.#uids.delete(key);
     if (trigger.topology) for (const k of this.#nodeIpamKeys) keys.add(k);
     // An edit can make a Service incompatible with those it shares an address with: they are
     // decided again in the same batch, so both sides show IncompatibleSharing (or Satisfied again).
@@ -111,6 +131,13 @@ export class IpamReconciler {
           if (svc !== undefined) this.#nodeIpam(res, svc, intent.view, snap, now);
           break;
         case 'invalid':
+          // A malformed request goes to the allocator, which gives nothing new but keeps (or, after
+          // a restart, imports) what the Service holds by the usual rules: answering from memory
+          // lost the address at a restart and kept it past its pool (issue #14, IPAM chaos).
+          if (intent.view !== undefined) {
+            poolViews.push(intent.view);
+            break;
+          }
           // Bad input never costs the Service what it holds: keep its addresses, report the problem.
           if (svc !== undefined) this.#apply(res, svc, { ips: intent.ipam === 'pool' ? this.allocator.ipsOf(key) : ingressIPs(svc), satisfied: false, reason: 'InvalidRequest', message: intent.message }, now);
           break;
@@ -146,14 +173,15 @@ export class IpamReconciler {
   /** Pools and reserved addresses into the allocator; true when either changed. */
   #refreshInputs(snap: Snapshot): boolean {
     const views: PoolView[] = snap.pools.map((p) => poolView(p)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const poolsSig = JSON.stringify([views, [...snap.malformedPools]]);
+    const uids = new Map(snap.pools.map((p) => [p.metadata.name ?? '', p.metadata.uid ?? '']));
+    const poolsSig = JSON.stringify([views, [...uids].sort(), [...snap.malformedPools]]);
     const apiSlices = snap.slices.filter((s) => s.metadata?.namespace === 'default' && s.metadata.labels?.[API_SERVER_SLICE_LABEL] === 'kubernetes');
     const reserved = reservedAddresses(snap.nodes, apiSlices);
     const reservedSig = JSON.stringify([...reserved].sort());
     let changed = false;
     if (poolsSig !== this.#poolsSig) {
       this.#poolsSig = poolsSig;
-      this.#setPools(views, snap.malformedPools);
+      this.#setPools(views, snap.malformedPools, uids);
       changed = true;
     }
     if (reservedSig !== this.#reservedSig) {
@@ -167,19 +195,32 @@ export class IpamReconciler {
   /**
    * A pool edit with a mistake the schema cannot catch (say 192.0.2.1/24) must not move every
    * Service in the pool: an invalid pool falls back to its last valid spec, disabled — it keeps
-   * what it gave, gives nothing new, and says Valid=False until fixed.
+   * what it gave, gives nothing new, and says Valid=False until fixed. Only the same object's
+   * spec counts: a pool deleted and created again under its name (both seen in one pass) was
+   * never valid and holds nothing (docs rule 1; issue #14, IPAM chaos).
    */
-  #setPools(views: readonly PoolView[], malformed: ReadonlyMap<string, string>): void {
+  #setPools(views: readonly PoolView[], malformed: ReadonlyMap<string, string>, uids: ReadonlyMap<string, string>): void {
     const wellFormed = views.filter((v) => !malformed.has(v.name));
     const errors = new Map(this.allocator.setPools(wellFormed));
     for (const [name, why] of malformed) errors.set(name, why);
     const effective = views.flatMap((v) => {
       if (!errors.has(v.name)) return [v];
       const good = this.#lastGoodPools.get(v.name);
-      return good === undefined ? [] : [{ ...good, disabled: true }];
+      if (good !== undefined && good.uid === uids.get(v.name)) return [{ ...good.view, disabled: true }];
+      // Invalid already when this controller started, so it never saw the last valid spec: keep
+      // what Services hold in the pool's readable blocks, disabled, for as long as that object
+      // stays invalid. A restart must not release them (issue #14, IPAM chaos). A pool first
+      // seen invalid later was never valid to anyone and holds nothing (docs/ipam.md rule 1).
+      const uid = uids.get(v.name) ?? '';
+      if (!this.#poolsSeen) this.#invalidAtStart.set(v.name, uid);
+      if (this.#invalidAtStart.get(v.name) !== uid) return [];
+      const blocks = readableBlocks(v.blocks);
+      return blocks.length === 0 ? [] : [{ ...v, blocks, disabled: true }];
     });
     if (errors.size > 0) this.allocator.setPools(effective);
-    for (const v of views) if (!errors.has(v.name)) this.#lastGoodPools.set(v.name, v);
+    this.#poolsSeen = true;
+    for (const v of views) if (!errors.has(v.name)) this.#lastGoodPools.set(v.name, { uid: uids.get(v.name) ?? '', view: v });
+    for (const name of this.#invalidAtStart.keys()) if (!errors.has(name)) this.#invalidAtStart.delete(name);
     for (const name of this.#lastGoodPools.keys()) if (!views.some((v) => v.name === name)) this.#lastGoodPools.delete(name);
     this.#poolErrors = errors;
   }

@@ -118,3 +118,30 @@ export function locate(range: BlockRange, family: Family, value: bigint): 'outsi
   if (range.family !== family || value < range.first || value > range.last) return 'outside';
   return value >= range.usableFirst && value <= range.usableLast ? 'usable' : 'reservedEnd';
 }
+
+/**
+ * The blocks of an invalid pool as far as they can be read: the valid ones as they are, and a
+ * CIDR with host bits set as its network (the one the message names). A controller that starts
+ * while a pool is invalid never saw its last valid spec; keeping what Services hold inside these
+ * blocks, disabled, is how "a restart never moves an address" holds then too (issue #14, IPAM
+ * chaos). Never used to give addresses: only to keep them.
+ */
+export function readableBlocks(blocks: readonly BlockSpec[]): BlockSpec[] {
+  const out: BlockSpec[] = [];
+  for (const b of blocks) {
+    if (parseBlock(b, true).ok) {
+      out.push(b);
+      continue;
+    }
+    if (!('cidr' in b) || typeof b.cidr !== 'string') continue;
+    const slash = b.cidr.indexOf('/');
+    const addr = parseIP(b.cidr.slice(0, slash));
+    const prefix = Number(b.cidr.slice(slash + 1));
+    if (slash < 0 || !addr.ok || !Number.isInteger(prefix)) continue;
+    const bits = addr.value.family === 'IPv4' ? 32 : 128;
+    if (prefix < 0 || prefix > bits) continue;
+    const hostMask = (1n << BigInt(bits - prefix)) - 1n;
+    out.push({ cidr: `${formatIP({ family: addr.value.family, value: addr.value.value & ~hostMask })}/${prefix}` });
+  }
+  return out;
+}

@@ -21,7 +21,8 @@ export type ParsedRequest =
   | { ok: false; message: string };
 
 /** The requested addresses by family, or why the request is invalid; null when none are requested. */
-export function parseRequest(view: Pick<ServiceView, 'requestedIPs' | 'ipFamilies' | 'ipFamilyPolicy'>): ParsedRequest | null {
+export function parseRequest(view: Pick<ServiceView, 'requestedIPs' | 'ipFamilies' | 'ipFamilyPolicy' | 'requestError'>): ParsedRequest | null {
+  if (view.requestError !== undefined) return { ok: false, message: view.requestError };
   if (view.requestedIPs.length === 0) return null;
   const wanted = wantedFamilies(view);
   const byFamily = new Map<Family, HeldAddr>();

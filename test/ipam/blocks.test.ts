@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseBlock, parseBlocks, usableCount } from '../../src/ipam/blocks.ts';
+import { parseBlock, parseBlocks, readableBlocks, usableCount } from '../../src/ipam/blocks.ts';
 
 test('CIDR block: first/last reserved only when asked and only above 2 addresses', () => {
   const open = parseBlock({ cidr: '192.0.2.0/30' }, true);
@@ -65,4 +65,11 @@ test('usableCount counts the union, per family, as bigint', () => {
   );
   // 192.0.2.1-14 ∪ 192.0.2.8-20 = 1..20 → 20; the /48 without its ends (the /64 lies inside it).
   assert.equal(usableCount(ranges), 20n + (1n << 80n) - 2n);
+});
+
+test('readableBlocks: an invalid pool read as far as it goes — valid blocks as they are, host bits masked, the rest dropped', () => {
+  assert.deepEqual(
+    readableBlocks([{ cidr: '198.51.100.7/29' }, { cidr: '2001:db8::1/64' }, { start: '198.51.100.40', stop: '198.51.100.35' }, { start: '203.0.113.1', stop: '203.0.113.9' }, { cidr: 'nonsense' }, { cidr: '198.51.100.0/40' }]),
+    [{ cidr: '198.51.100.0/29' }, { cidr: '2001:db8::/64' }, { start: '203.0.113.1', stop: '203.0.113.9' }],
+  );
 });
