@@ -79,8 +79,8 @@ export class IpamReconciler {
   #poolErrors = new Map<string, string>();
   /** Pool name → the last valid spec of that very object (its uid): see #setPools. */
   readonly #lastGoodPools = new Map<string, { uid: string; view: PoolView }>();
-  /** Pools invalid at this controller's first pass, by name → uid (see #setPools). */
-  readonly #invalidAtStart = new Map<string, string>();
+  /** Pools invalid at this controller's first pass: name → that object's uid and its readable spec, disabled (see #setPools). */
+  readonly #invalidAtStart = new Map<string, { uid: string; view: PoolView | null }>();
   #poolsSeen = false;
   /** Outcome per Herald Service, for metrics and to retry the unsatisfied ones. */
   readonly #outcomes = new Map<string, Outcome>();
@@ -211,11 +211,14 @@ export class IpamReconciler {
       // what Services hold in the pool's readable blocks, disabled, for as long as that object
       // stays invalid. A restart must not release them (issue #14, IPAM chaos). A pool first
       // seen invalid later was never valid to anyone and holds nothing (docs/ipam.md rule 1).
+      // Read once, at the start: a later edit that is still invalid moves nothing either.
       const uid = uids.get(v.name) ?? '';
-      if (!this.#poolsSeen) this.#invalidAtStart.set(v.name, uid);
-      if (this.#invalidAtStart.get(v.name) !== uid) return [];
-      const blocks = readableBlocks(v.blocks);
-      return blocks.length === 0 ? [] : [{ ...v, blocks, disabled: true }];
+      if (!this.#poolsSeen) {
+        const blocks = readableBlocks(v.blocks);
+        this.#invalidAtStart.set(v.name, { uid, view: blocks.length === 0 ? null : { ...v, blocks, disabled: true } });
+      }
+      const kept = this.#invalidAtStart.get(v.name);
+      return kept === undefined || kept.uid !== uid || kept.view === null ? [] : [kept.view];
     });
     if (errors.size > 0) this.allocator.setPools(effective);
     this.#poolsSeen = true;

@@ -112,6 +112,35 @@ export function parseBlock(b: PoolSpec['blocks'][number], allowFirstLast: boolea
   return { range, usable: range };
 }
 
+function textOf(fam: Fam, v: bigint): string {
+  const n = fam === 'IPv4' ? 4 : 16;
+  const bytes = Array.from({ length: n }, (_, i) => Number((v >> BigInt(8 * (n - 1 - i))) & 255n));
+  return ipaddr.fromByteArray(bytes).toString();
+}
+
+/**
+ * What a controller that starts while a pool is invalid keeps in force (docs/ipam.md rule 1): the
+ * blocks it can read (valid ones as they are, a CIDR with host bits as its network), disabled;
+ * null when none can be read (the pool then holds nothing).
+ */
+export function readableSpec(spec: PoolSpec): PoolSpec | null {
+  const blocks: PoolSpec['blocks'] = [];
+  for (const b of spec.blocks) {
+    if (parseBlock(b, true) !== null) {
+      blocks.push(b);
+      continue;
+    }
+    if (!('cidr' in b)) continue;
+    const [addr, lenText] = b.cidr.split('/');
+    const ip = parseIp(addr ?? '');
+    const len = Number(lenText);
+    if (ip === null || !Number.isInteger(len) || len < 0 || BigInt(len) > BITS[ip.fam]) continue;
+    const size = 1n << (BITS[ip.fam] - BigInt(len));
+    blocks.push({ cidr: `${textOf(ip.fam, ip.v - (ip.v % size))}/${len}` });
+  }
+  return blocks.length === 0 ? null : { ...spec, blocks, disabled: true };
+}
+
 export function specValid(spec: PoolSpec): boolean {
   return spec.blocks.length > 0 && spec.blocks.every((b) => parseBlock(b, true) !== null);
 }

@@ -18,7 +18,7 @@ import type { Checkpoint, CoverageKey, PoolStatusObs, Violation, World } from '.
 import { FOREIGN_PREFIX, NAMESPACES, RESERVED } from './ipam-model.ts';
 import type { FailTarget, Op } from './ipam-model.ts';
 import type { FailureMatch } from '../../src/devapi/faults.ts';
-import { parseIp, specValid } from './ipam-oracle.ts';
+import { parseIp, readableSpec, specValid } from './ipam-oracle.ts';
 import type { Ip, PoolState, SvcState } from './ipam-oracle.ts';
 import { poolStateOf, serviceStateOf, isRecord } from './ipam-objects.ts';
 
@@ -128,7 +128,11 @@ export class ChaosCluster {
 
   async #startController(): Promise<void> {
     // What the new controller can know of each pool: its spec now, never an earlier valid one.
-    for (const [name, p] of this.#pools) this.#validSeen.set(name, specValid(p.spec));
+    // An invalid pool keeps what its readable blocks hold, disabled (docs/ipam.md rule 1).
+    for (const [name, p] of this.#pools) {
+      this.#validSeen.set(name, specValid(p.spec));
+      if (!specValid(p.spec)) this.#pools.set(name, { ...p, lastValid: readableSpec(p.spec) });
+    }
     const kc = new PooledKubeConfig();
     kc.loadFromString(this.#dev.kubeconfigYaml());
     const controller = new IpamController({
