@@ -9,6 +9,7 @@
 // bench only watches: see observer.ts for how, and the report for the CPU it used.
 // Usage: node bench/ipam/cold-start.ts [--apiserver dev|real|both] [--services N] [--v4-pools N]
 //        [--v6-pools N] [--timeout S] [--controller-node-option=--cpu-prof ...] (repeatable)
+//        [--controller-entry src/cli.ts|dist/herald.mjs]
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -85,6 +86,8 @@ interface RunOptions {
   pools: ReturnType<typeof makePools>;
   plan: Map<string, PlannedService>;
   nodeOptions: string[];
+  /** What runs the controller: src/cli.ts (type-stripped sources), or the bundle the image ships (dist/herald.mjs). */
+  entry: string;
 }
 
 /** The figures one run gives the side-by-side table. */
@@ -152,7 +155,7 @@ async function measure(kind: ApiKind, o: RunOptions, s: { api: Awaited<ReturnTyp
   await tracker.start(before.items);
   const apiCpu0 = apiCpuNow();
   const benchCpu0 = process.cpuUsage();
-  const args = [...o.nodeOptions, 'src/cli.ts', 'controller', '--kubeconfig', kubeconfig, '--log-level', 'warn', '--health-addr', `127.0.0.1:${healthPort}`];
+  const args = [...o.nodeOptions, o.entry, 'controller', '--kubeconfig', kubeconfig, '--log-level', 'warn', '--health-addr', `127.0.0.1:${healthPort}`];
   t0 = performance.now();
   const ctl = spawnChild('herald controller', NODE, args, ROOT);
   const health: HealthTimes = {};
@@ -257,6 +260,9 @@ async function run(): Promise<number> {
       timeout: { type: 'string', default: '120' },
       // Extra Node flags for the controller only, e.g. --controller-node-option=--cpu-prof.
       'controller-node-option': { type: 'string', multiple: true, default: [] },
+      // The bundle `npm run build` writes is what the image runs (issue #10: no type stripping,
+      // client-node tree-shaken); src/cli.ts is what a developer runs.
+      'controller-entry': { type: 'string', default: 'src/cli.ts' },
     },
     strict: true,
   });
@@ -268,6 +274,8 @@ async function run(): Promise<number> {
   const kinds: ApiKind[] = values.apiserver === 'both' ? ['dev', 'real'] : values.apiserver === 'dev' || values.apiserver === 'real' ? [values.apiserver] : [];
   if (kinds.length === 0) throw new Error(`--apiserver wants dev, real or both, got "${values.apiserver}"`);
   const total = count('services', values.services);
+  const entry = values['controller-entry'];
+  if (!existsSync(resolve(ROOT, entry))) throw new Error(`--controller-entry ${entry} does not exist${entry.startsWith('dist/') ? ' (run `npm run build` first)' : ''}`);
   const pools = makePools(count('v4-pools', values['v4-pools']), count('v6-pools', values['v6-pools']));
   const plan = new Map<string, PlannedService>();
   for (let i = 0; i < total; i++) {
@@ -284,7 +292,7 @@ async function run(): Promise<number> {
   const rows: Figures[] = [];
   let settledAll = true;
   for (const kind of kinds) {
-    const f = await runOnce(kind, { total, timeoutMs: count('timeout', values.timeout) * 1000, pools, plan, nodeOptions: values['controller-node-option'] });
+    const f = await runOnce(kind, { total, timeoutMs: count('timeout', values.timeout) * 1000, pools, plan, nodeOptions: values['controller-node-option'], entry });
     if (f === undefined) settledAll = false;
     else rows.push(f);
   }

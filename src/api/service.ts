@@ -73,6 +73,17 @@ const FOREIGN_CROSS_NS: Record<ForeignAnnotations, readonly string[]> = {
   cilium: ['lbipam.cilium.io/sharing-cross-namespace'],
 };
 
+const FOREIGN_READ = new Set([FOREIGN_IPS, FOREIGN_SHARING, FOREIGN_CROSS_NS].flatMap((m) => [...m.metallb, ...m.cilium]));
+
+/**
+ * Is this an annotation classifyService can read (Herald's own, or one --accept-annotations may
+ * name)? A cache may drop every other one (issue #10: kubectl's last-applied-configuration alone
+ * can be kilobytes per Service).
+ */
+export function readsAnnotation(name: string): boolean {
+  return name.startsWith('herald.dev/') || FOREIGN_READ.has(name);
+}
+
 /** What Herald makes of a Service. `ignored` Services are never read further nor written. */
 export type ServiceIntent =
   | { kind: 'ignored'; key: string; why: 'NotLoadBalancer' | 'ForeignClass' | 'DefaultIpamNone' }

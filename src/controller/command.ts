@@ -8,7 +8,7 @@ import { loadKubeConfig, makeClients } from '../kube/client.ts';
 import type { KubeClients } from '../kube/client.ts';
 import { loadKubeconfig } from '../kube/kubeconfig.ts';
 import { namespaceProblem, secretNameProblem } from '../api/k8s-names.ts';
-import { EventRecorder } from '../kube/events.ts';
+import { EventRecorder, eventApiOver } from '../kube/events.ts';
 import { LeaderElector } from '../kube/leader-election.ts';
 import type { ElectionTimings } from '../kube/leader-election.ts';
 import type { DefaultServiceIpam, ForeignAnnotations } from '../api/service.ts';
@@ -138,7 +138,7 @@ export async function startController(config: ControllerConfig, log: Logger, cli
   let bgpStatus: BgpStatusController | undefined;
   let heartbeatKey: HeartbeatSecretKeeper | undefined;
   const secretName = config.heartbeatSecret === undefined ? HEARTBEAT_SECRET : config.heartbeatSecret;
-  const events = new EventRecorder({ core: clients.core, component: 'herald-controller', instance: config.identity, log, onError: () => metrics.kubeRequestErrors.inc({ verb: 'create', resource: 'events' }), onDrop: () => metrics.eventsDropped.inc() });
+  const events = new EventRecorder({ core: eventApiOver(clients.http), component: 'herald-controller', instance: config.identity, log, onError: () => metrics.kubeRequestErrors.inc({ verb: 'create', resource: 'events' }), onDrop: () => metrics.eventsDropped.inc() });
   let term = 0;
   let stopping: Promise<unknown> = Promise.resolve();
   let markLost: () => void = () => {};

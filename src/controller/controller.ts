@@ -14,6 +14,7 @@ import { readPoolListing } from './pool-listing.ts';
 import { IpamReconciler } from './reconciler.ts';
 import type { PassResult, Snapshot } from './reconciler.ts';
 import { StatusWriter } from './status-writer.ts';
+import { isService, slimService } from './service-cache.ts';
 
 export interface ControllerHooks {
   /** Called after every pass: metrics live here, not in the loop. */
@@ -70,7 +71,16 @@ export class IpamController {
   async start(): Promise<void> {
     const { clients, log } = this.#o;
     const keyOf = (o: AnyObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
-    const services = watchResource<V1Service>({ kc: clients.kc, path: '/api/v1/services', list: () => clients.core.listServiceForAllNamespaces(), log, onEvent: (_e, o) => this.#markDirty(keyOf(o)) });
+    // Listed a page at a time on the lean path and kept slim (issue #10: a cold start holds
+    // 10,000 of these; service-cache.ts says which fields stay).
+    const services = watchResource<V1Service>({
+      kc: clients.kc,
+      path: '/api/v1/services',
+      list: () => clients.http.list('/api/v1/services', isService),
+      transform: slimService,
+      log,
+      onEvent: (_e, o) => this.#markDirty(keyOf(o)),
+    });
     const nodes = watchResource<V1Node>({ kc: clients.kc, path: '/api/v1/nodes', list: () => clients.core.listNode(), log, onEvent: () => this.#markTopology() });
     const slices = watchResource<V1EndpointSlice>({
       kc: clients.kc,

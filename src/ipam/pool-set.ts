@@ -24,8 +24,12 @@ export interface Pool {
 
 export type PoolFailure = { reason: 'NoPool' | 'PoolSelectorMismatch'; message: string };
 
+// Plain loops here and in containing(): these run for every held address on every pass (100
+// pools × 11,000 addresses at a cold start), and the closures of some()/find() were 140 MB of
+// garbage in one pass (issue #10, bench/README.md IPAM Finding 7).
 function holds(pool: Pool, addr: Addr): boolean {
-  return pool.ranges.some((r) => locate(r, addr.family, addr.value) === 'usable');
+  for (const r of pool.ranges) if (locate(r, addr.family, addr.value) === 'usable') return true;
+  return false;
 }
 
 function quoteNames(pools: readonly Pool[]): string {
@@ -74,7 +78,8 @@ export class PoolSet {
 
   /** The first valid pool, by name, whose usable ranges hold the address (disabled and conflicting included). */
   containing(addr: Addr): Pool | undefined {
-    return this.pools.find((p) => p.error === null && holds(p, addr));
+    for (const p of this.pools) if (p.error === null && holds(p, addr)) return p;
+    return undefined;
   }
 
   /** Every valid pool whose usable ranges hold the address. */

@@ -2,6 +2,7 @@
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, DiscoveryV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { ApiObserver } from './api-health.ts';
 import { describeRequest, outcomeOfThrown, parseStatus, rootCause } from './api-problem.ts';
+import { KubeHttp, keepAliveDispatcher } from './http.ts';
 
 export interface KubeClients {
   kc: KubeConfig;
@@ -9,6 +10,8 @@ export interface KubeClients {
   discovery: DiscoveryV1Api;
   coordination: CoordinationV1Api;
   custom: CustomObjectsApi;
+  /** The lean path for the controller's hot writes (http.ts; issue #10). */
+  http: KubeHttp;
 }
 
 type RequestContext = Parameters<KubeConfig['applySecurityAuthentication']>[0];
@@ -116,11 +119,13 @@ export class PooledKubeConfig extends KubeConfig {
 
   override async applySecurityAuthentication(context: RequestContext): Promise<void> {
     await super.applySecurityAuthentication(context);
-    const fresh = context.getDispatcher();
-    if (fresh === undefined) return;
     const key = `${this.getCurrentCluster()?.name ?? ''}/${this.getCurrentUser()?.name ?? ''}`;
     const shared = this.#dispatchers.get(key);
     if (shared === undefined) {
+      // client-node gives none when the cluster has no TLS option at all (a publicly signed
+      // server certificate and a token): its requests then went through undici's global pool,
+      // unseen by the observer (issue #13) and out of reach of KubeHttp (issue #10).
+      const fresh = context.getDispatcher() ?? keepAliveDispatcher();
       const observer = this.#observer;
       const d = observer === undefined ? fresh : observing(fresh, observer);
       this.#dispatchers.set(key, d);
@@ -147,6 +152,7 @@ export function makeClients(kc: KubeConfig): KubeClients {
     discovery: kc.makeApiClient(DiscoveryV1Api),
     coordination: kc.makeApiClient(CoordinationV1Api),
     custom: kc.makeApiClient(CustomObjectsApi),
+    http: new KubeHttp(kc),
   };
 }
 

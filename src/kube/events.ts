@@ -5,6 +5,7 @@ import type { CoreV1Event } from '@kubernetes/client-node';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { errorMessage } from './client.ts';
+import type { KubeHttp } from './http.ts';
 
 export interface EventTarget {
   kind: string;
@@ -31,6 +32,20 @@ const MAX_QUEUED = 2048;
 export interface EventApi {
   createNamespacedEvent(p: { namespace: string; body: CoreV1Event }): Promise<unknown>;
   patchNamespacedEvent(p: { name: string; namespace: string; body: object }, options?: ReturnType<typeof setHeaderOptions>): Promise<unknown>;
+}
+
+/**
+ * The two calls over the lean path (http.ts): a cold start records ~2,000 Events, and client-node
+ * parsed each created Event back into a CoreV1Event nobody reads (issue #10). Same bodies, same
+ * failures (a status in `code`, the body as text).
+ */
+export function eventApiOver(http: KubeHttp): EventApi {
+  const events = (namespace: string): string => `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`;
+  return {
+    createNamespacedEvent: (p) => http.send({ method: 'POST', path: events(p.namespace), body: JSON.stringify(p.body) }),
+    // The recorder only sends merge patches (a count bump).
+    patchNamespacedEvent: (p) => http.send({ method: 'PATCH', path: `${events(p.namespace)}/${encodeURIComponent(p.name)}`, body: JSON.stringify(p.body), contentType: PatchStrategy.MergePatch }),
+  };
 }
 
 export interface EventRecorderOptions {

@@ -2,7 +2,7 @@
 // stops for good on any other error (connection refused, 500s, a dropped watch): this wrapper
 // restarts it with capped exponential backoff and says when the first full list has arrived,
 // so callers can hold off acting until every cache is synced (STYLE.md lesson 9).
-import { makeInformer } from '@kubernetes/client-node';
+import { ListWatch, Watch } from '@kubernetes/client-node';
 import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { classifyThrown, describeRequest } from './api-problem.ts';
@@ -17,6 +17,12 @@ export interface WatchOptions<T extends KubernetesObject> {
   list: () => Promise<KubernetesListObject<T>>;
   labelSelector?: string;
   onEvent: (event: WatchEvent, obj: T) => void;
+  /**
+   * Applied to every listed and watched object before the cache keeps it: keep only the fields
+   * the caller reads (issue #10; client-go's informer TransformFunc). Watch errors and bookmarks
+   * are not objects and are left alone.
+   */
+  transform?: (obj: T) => T;
   log: Logger;
   /** Backoff bounds for restarts after an error. */
   minBackoffMs?: number;
@@ -32,8 +38,31 @@ export interface WatchedCache<T> {
   stop(): Promise<void>;
 }
 
+/** client-node's Watch, with `transform` applied to each object event (ADDED, MODIFIED, DELETED). */
+class TransformingWatch<T> extends Watch {
+  readonly #transform: (obj: T) => T;
+
+  constructor(kc: KubeConfig, transform: (obj: T) => T) {
+    super(kc);
+    this.#transform = transform;
+  }
+
+  override watch(path: string, query: Record<string, string | number | boolean | undefined>, callback: (phase: string, apiObj: T, watchObj?: unknown) => void, done: (err: unknown) => void): Promise<AbortController> {
+    const transform = this.#transform;
+    return super.watch(path, query, (phase: string, obj: T, raw?: unknown) => callback(phase, phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED' ? transform(obj) : obj, raw), done);
+  }
+}
+
 export function watchResource<T extends KubernetesObject>(opts: WatchOptions<T>): WatchedCache<T> {
-  const informer = makeInformer<T>(opts.kc, opts.path, opts.list, opts.labelSelector);
+  const { transform } = opts;
+  // makeInformer(kc, path, list, labelSelector) is exactly this ListWatch with a plain Watch.
+  const informer =
+    transform === undefined
+      ? new ListWatch<T>(opts.path, new Watch(opts.kc), opts.list, false, opts.labelSelector)
+      : new ListWatch<T>(opts.path, new TransformingWatch(opts.kc, transform), async () => {
+          const list = await opts.list();
+          return { ...list, items: list.items.map(transform) };
+        }, false, opts.labelSelector);
   const minBackoff = opts.minBackoffMs ?? 250;
   const maxBackoff = opts.maxBackoffMs ?? 30_000;
   let backoff = minBackoff;

@@ -53,3 +53,13 @@ test('validateSelector follows metav1 rules on values', () => {
   assert.equal(validateSelector(sel({}, [{ key: 'a', operator: 'In', values: [] }]))?.code, 'InvalidSelector');
   assert.equal(validateSelector(sel({}, [{ key: 'a', operator: 'Exists', values: ['x'] }]))?.code, 'InvalidSelector');
 });
+
+test('matchLabels: only the record\'s own keys count (for-in instead of Object.entries, bench/README.md IPAM Finding 7)', () => {
+  const inherited: Record<string, string> = Object.create({ tier: 'db' }) as Record<string, string>;
+  inherited['env'] = 'prod';
+  assert.equal(matchesSelector(sel(inherited), new Map([['env', 'prod']])), true);
+  assert.equal(matchesSelector(sel(inherited), new Map([['env', 'stage']])), false);
+  // A key named like an Object.prototype member is data like any other.
+  assert.equal(matchesSelector(sel(JSON.parse('{"__proto__":"x","constructor":"y"}') as Record<string, string>), new Map([['__proto__', 'x'], ['constructor', 'y']])), true);
+  assert.equal(matchesSelector(sel(JSON.parse('{"constructor":"y"}') as Record<string, string>), new Map()), false);
+});

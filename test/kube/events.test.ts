@@ -3,7 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CoreV1Event } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { EventRecorder } from '../../src/kube/events.ts';
+import { EventRecorder, eventApiOver } from '../../src/kube/events.ts';
+import type { EventApi } from '../../src/kube/events.ts';
 import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL } from '../../src/api/names.ts';
 import { startApiSuite } from '../support/api-suite.ts';
 import type { ApiSuite } from '../support/api-suite.ts';
@@ -89,29 +90,34 @@ describe('EventRecorder against an API server (as herald-system/herald-controlle
     return (await suite.admin.core.listNamespacedEvent({ namespace })).items.filter((e) => e.involvedObject.name === name);
   }
 
-  it('creates an Event for a Service in its namespace, and a repeat bumps its count', async () => {
-    const svc = await suite.admin.core.createNamespacedService({ namespace: 'apps', body: { metadata: { name: 'web' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } } });
-    const rec = new EventRecorder({ core: suite.controller.core, component: 'herald-controller', instance: 'controller-0', log: pino({ level: 'silent' }) });
-    const target = { kind: 'Service', apiVersion: 'v1', namespace: 'apps', name: 'web', uid: svc.metadata?.uid };
+  // client-node's CoreV1Api, and the lean path the controller uses (issue #10): the same Events.
+  const apis: [string, string, () => EventApi][] = [
+    ['client-node', 'web', () => suite.controller.core],
+    ['the lean path (eventApiOver)', 'web-lean', () => eventApiOver(suite.controller.http)],
+  ];
+  for (const [via, name, api] of apis) it(`creates an Event for a Service in its namespace, and a repeat bumps its count (${via})`, async () => {
+    const svc = await suite.admin.core.createNamespacedService({ namespace: 'apps', body: { metadata: { name }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } } });
+    const rec = new EventRecorder({ core: api(), component: 'herald-controller', instance: 'controller-0', log: pino({ level: 'silent' }) });
+    const target = { kind: 'Service', apiVersion: 'v1', namespace: 'apps', name, uid: svc.metadata?.uid };
     rec.emit(target, 'Normal', 'IPAllocated', 'allocated 192.0.2.1 from pool "p"');
     await rec.flush();
-    const [first, ...more] = await eventsOf('apps', 'web');
+    const [first, ...more] = await eventsOf('apps', name);
     assert.ok(first !== undefined);
     assert.deepEqual(more, []);
     assert.deepEqual([first.type, first.reason, first.message, first.count], ['Normal', 'IPAllocated', 'allocated 192.0.2.1 from pool "p"', 1]);
-    assert.deepEqual({ ...first.involvedObject }, { kind: 'Service', apiVersion: 'v1', namespace: 'apps', name: 'web', uid: svc.metadata?.uid });
+    assert.deepEqual({ ...first.involvedObject }, { kind: 'Service', apiVersion: 'v1', namespace: 'apps', name, uid: svc.metadata?.uid });
     assert.equal(first.source?.component, 'herald-controller');
     assert.deepEqual([first.reportingComponent, first.reportingInstance], ['herald-controller', 'controller-0']);
     rec.emit(target, 'Normal', 'IPAllocated', 'allocated 192.0.2.1 from pool "p"');
     await rec.flush();
-    const [again, ...none] = await eventsOf('apps', 'web');
+    const [again, ...none] = await eventsOf('apps', name);
     assert.deepEqual(none, []);
     assert.equal(again?.metadata.name, first.metadata.name);
     assert.equal(again?.count, 2);
   });
 
-  it('an Event for a cluster-scoped IPPool lands in the namespace "default"', async () => {
-    const rec = new EventRecorder({ core: suite.controller.core, component: 'herald-controller', instance: 'controller-0', log: pino({ level: 'silent' }) });
+  it('an Event for a cluster-scoped IPPool lands in the namespace "default" (the lean path, as the controller sends it)', async () => {
+    const rec = new EventRecorder({ core: eventApiOver(suite.controller.http), component: 'herald-controller', instance: 'controller-0', log: pino({ level: 'silent' }) });
     const p = await suite.admin.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: IPPOOL_PLURAL, body: { apiVersion: `${HERALD_GROUP}/${HERALD_VERSION}`, kind: 'IPPool', metadata: { name: 'p' }, spec: { blocks: [{ cidr: '192.0.2.0/30' }] } } }) as { metadata: { uid: string } };
     rec.emit({ kind: 'IPPool', apiVersion: `${HERALD_GROUP}/${HERALD_VERSION}`, name: 'p', uid: p.metadata.uid }, 'Warning', 'PoolConflict', 'overlaps pool "q"');
     await rec.flush();
