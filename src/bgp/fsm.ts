@@ -214,11 +214,13 @@ export class BgpFsm {
   }
 
   #holdTimer(): FsmAction {
+    // Stryker disable next-line OptionalChaining: the hold timer is armed only once an OPEN was negotiated
     const hold = this.#negotiated?.holdTimeSeconds ?? 0;
     return hold === 0 ? this.#cancel('hold') : this.#armExact('hold', hold * 1000);
   }
 
   #keepaliveTimer(): FsmAction {
+    // Stryker disable next-line OptionalChaining: the keepalive timer is armed only once an OPEN was negotiated
     const k = this.#negotiated?.keepaliveSeconds ?? 0;
     return k === 0 ? this.#cancel('keepalive') : this.#arm('keepalive', k * 1000);
   }
@@ -233,6 +235,7 @@ export class BgpFsm {
     const open = s === 'OpenSent' || s === 'OpenConfirm' || s === 'Established';
     // RFC 4724 §4: a restarting speaker just drops the session, so the peer keeps its routes
     // for the restart time; a shutdown says Cease (RFC 9003) so the peer withdraws at once.
+    // Stryker disable next-line OptionalChaining: read only in Established, where an OPEN was always negotiated
     const keepRoutes = mode === 'restart' && s === 'Established' && this.#negotiated?.gracefulRestart === true;
     if (open && !keepRoutes) actions.push({ kind: 'sendNotification', notification: shutdownNotification(mode === 'shutdown' ? CEASE_ADMIN_SHUTDOWN : CEASE_ADMIN_RESET, message) });
     actions.push({ kind: 'close' });
