@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-// Entry for `npx herald`: the compiled CLI (run `npm run build` first).
-import '../dist/cli.js';
+// Entry for `npx herald` and the image: the bundle (run `npm run build` first; scripts/bundle.ts).
+import '../dist/herald.mjs';

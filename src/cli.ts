@@ -2,13 +2,11 @@
 // The one entry point: `herald <command>`. Each command lives beside the code it drives. This is
 // also the one boundary where a command that cannot start becomes one line on stderr and an exit
 // code (2: usage, 1: environment), and where nothing thrown gets past as a stack (issue #13).
-import { runControllerCommand } from './controller/command.ts';
-import { runDevApiServerCommand } from './devapi/command.ts';
-import { runLabCommand } from './lab/command.ts';
+// Each command is imported when it is run, not all at start-up: a speaker (on every node) does not
+// load the controller, the API-server stand-in or the lab, and the bundle splits them into chunks
+// of their own (issue #10: memory paid once per node).
 import { failureText, isFailure, unexpectedFailure, usageFailure, wantsDebug } from './observability/failure.ts';
 import type { CommandResult, Failure } from './observability/failure.ts';
-import { runSpeakerCommand } from './speaker/command.ts';
-import { runStatusCommand } from './status/command.ts';
 
 const HELP = `herald — load balancer for bare-metal Kubernetes
 
@@ -24,18 +22,18 @@ Commands:
 Run 'herald <command> --help' for a command's flags.
 `;
 
-function dispatch(cmd: string | undefined, rest: readonly string[]): Promise<CommandResult> | CommandResult {
+async function dispatch(cmd: string | undefined, rest: readonly string[]): Promise<CommandResult> {
   switch (cmd) {
     case 'controller':
-      return runControllerCommand(rest);
+      return (await import('./controller/command.ts')).runControllerCommand(rest);
     case 'speaker':
-      return runSpeakerCommand(rest);
+      return (await import('./speaker/command.ts')).runSpeakerCommand(rest);
     case 'status':
-      return runStatusCommand(rest);
+      return (await import('./status/command.ts')).runStatusCommand(rest);
     case 'lab':
-      return runLabCommand(rest);
+      return (await import('./lab/command.ts')).runLabCommand(rest);
     case 'dev':
-      if (rest[0] === 'apiserver') return runDevApiServerCommand(rest.slice(1));
+      if (rest[0] === 'apiserver') return (await import('./devapi/command.ts')).runDevApiServerCommand(rest.slice(1));
       return usageFailure('HERALD_USAGE', `unknown subcommand "${rest[0] ?? ''}"; try 'herald dev apiserver --help'`);
     case undefined:
     case '-h':

@@ -9,7 +9,7 @@ import type { AdapterOptions } from '../api/service.ts';
 import type { NodeProblem } from '../api/nodes.ts';
 import type { BgpPolicyView, PeerView } from './config.ts';
 import type { BgpFamily } from '../api/bgp.ts';
-import { FAMILY_BITS, formatIP, parseIP, canonicalIP, compareIPs, familyOf } from '../api/addr.ts';
+import { FAMILY_BITS, formatIP, parseIP, canonicalIP, familyOf, sortByIP } from '../api/addr.ts';
 import { classifyService, ingressIPs, serviceKey } from '../api/service.ts';
 import { reservedAddresses, nodesWithReadyEndpoints, nodeProblem } from '../api/nodes.ts';
 import { CLASS_BGP, LABEL_SERVICE_NAME } from '../api/names.ts';
@@ -65,10 +65,10 @@ export function aggregate(ip: string, length: number): string {
   return `${formatIP({ family: p.value.family, value: p.value.value & ~host })}/${length}`;
 }
 
-function comparePrefixes(a: string, b: string): number {
-  const [ia = '', la = '0'] = a.split('/');
-  const [ib = '', lb = '0'] = b.split('/');
-  return compareIPs(ia, ib) || Number(la) - Number(lb);
+/** Entries keyed by prefix, in address order then length (sortByIP: each address parsed once, issue #10). */
+function byPrefix<T>(entries: Iterable<[string, T]>): [string, T][] {
+  const length = (prefix: string): number => Number(prefix.split('/')[1] ?? '0');
+  return sortByIP(entries, ([p]) => p.split('/')[0] ?? '', ([a], [b]) => length(a) - length(b));
 }
 
 /** A Service's addresses as BGP sees them, or null when the Service is not Herald BGP's. */
@@ -139,7 +139,7 @@ export function desiredRoutes(input: BgpDesiredInput): BgpDesiredState {
   }
   const byName = new Map(mine.map((p) => [p.name, p]));
   const services = new Map<string, Set<string>>();
-  for (const ip of [...byIP.keys()].sort(compareIPs)) {
+  for (const ip of sortByIP(byIP.keys(), (ip) => ip)) {
     const acc = byIP.get(ip);
     if (acc === undefined || acc.policies.size === 0) continue;
     const owner = reserved.get(ip);
@@ -166,7 +166,7 @@ export function desiredRoutes(input: BgpDesiredInput): BgpDesiredState {
       }
     }
   }
-  for (const [name, table] of routes) routes.set(name, new Map([...table].sort(([a], [b]) => comparePrefixes(a, b))));
-  state.services = new Map([...services].sort(([a], [b]) => comparePrefixes(a, b)).map(([k, v]) => [k, [...v].sort()]));
+  for (const [name, table] of routes) routes.set(name, new Map(byPrefix(table)));
+  state.services = new Map(byPrefix(services).map(([k, v]) => [k, [...v].sort()]));
   return state;
 }

@@ -5,8 +5,10 @@ import type { Heartbeat, LeaseNote } from './heartbeat.ts';
 import type { NodeStamp } from './peers.ts';
 import type { L2Timings } from './timings.ts';
 import type { LeaseRecord, LeaseView, VipAction, VipContext, VipState, WriteResult } from './vip-machine.ts';
+import { Deadlines } from './deadlines.ts';
 import { NodeGuard } from './guard.ts';
 import { NodeLeaseCadence } from './node-lease.ts';
+import { NoteLog } from './notes.ts';
 import { rankNodes } from './hash.ts';
 import { PeerTable } from './peers.ts';
 import { behind, checkNote, initialVip, observeApi, observeNote, stepVip, writeFinished } from './vip-machine.ts';
@@ -29,6 +31,11 @@ export interface ElectionOptions {
   startedAt: number;
   /** Heartbeats are authenticated (a key is configured): a note may then start an announcement. */
   trustNotes: boolean;
+  /**
+   * Step every VIP at every tick and event, as before issue #10: the reference that
+   * test/election/sparse-passes.test.ts holds the sparse passes against. Not for production.
+   */
+  fullPasses?: boolean;
 }
 
 const MAX_NOTES = 16;
@@ -46,10 +53,18 @@ export class Election {
   #synced = false;
   #draining = false;
   #seq = 0;
-  #notes: { note: LeaseNote; at: number }[] = [];
+  readonly #notes: NoteLog;
   readonly #nodeLease: NodeLeaseCadence;
   #syncInFlight = false;
-  #wake = new Map<string, number>();
+  /** Per VIP, when to step it again if nothing happens (issue #10: a heap, not a scan of every VIP). */
+  readonly #wakes = new Deadlines();
+  /** VIPs whose wake-up time has passed and that no step has taken yet: the next tick steps them. */
+  readonly #due = new Set<string>();
+  /** VIPs waiting for their takeover turn: the only ones the API round trip (the stagger) changes. */
+  readonly #orphans = new Set<string>();
+  /** `#inputs` and the API round trip at the last full pass (null: the next tick makes one). */
+  #lastInputs: string | null = null;
+  #rttAtPass = 0;
   /** Recent API round trip (ms): rises at once with a slow answer, falls by a quarter of the gap per answer. */
   #apiRttMs = 0;
   /** The API refused us (401) since the last list: see onLeaseSync. */
@@ -63,6 +78,7 @@ export class Election {
     this.#peers = new PeerTable(o.me, o.incarnation, o.timings, o.startedAt);
     this.#guard = new NodeGuard(o.timings, this.#peers, o.startedAt);
     this.#nodeLease = new NodeLeaseCadence(o.timings);
+    this.#notes = new NoteLog(o.timings.noteTtlMs, MAX_NOTES);
   }
 
   get me(): string {
@@ -71,21 +87,34 @@ export class Election {
 
   // ---- events -------------------------------------------------------------------------------
 
+  /**
+   * The speaker recomputes its desired state on every cluster change and every 5 s: only the VIPs
+   * whose entry changed (or that came or went) are ranked and stepped again; re-ranking and
+   * stepping all 1,000 each time was a steady cost of its own (issue #10).
+   */
   setDesired(vips: ReadonlyMap<string, DesiredVip>, servablePolicies: readonly string[], now: number): VipAction[] {
     this.#enter(now);
+    const changed: string[] = [];
+    for (const ip of this.#desired.keys()) if (!vips.has(ip)) changed.push(ip);
+    const order = new Map<string, string[]>();
+    for (const [ip, d] of vips) {
+      const before = this.#desired.get(ip);
+      const kept = before !== undefined && sameDesired(before, d) ? this.#order.get(ip) : undefined;
+      // The full ranking of each VIP's eligible nodes, computed once: candidates are a filter of it.
+      order.set(ip, kept ?? rankNodes(ip, d.nodes.keys(), d.demoted));
+      if (kept === undefined) changed.push(ip);
+    }
     this.#desired = new Map(vips);
-    // The full ranking of each VIP's eligible nodes, computed once: candidates are a filter of it.
-    this.#order = new Map([...vips].map(([ip, d]) => [ip, rankNodes(ip, d.nodes.keys(), d.demoted)]));
+    this.#order = order;
     this.#policies = [...servablePolicies];
     for (const ip of vips.keys()) if (!this.#vips.has(ip)) this.#vips.set(ip, initialVip(ip));
-    return this.#evaluateAll(now);
+    return this.#react(now, changed);
   }
 
   onHeartbeat(m: Heartbeat, now: number): VipAction[] {
     this.#enter(now);
-    const before = this.#signature(m.node, now);
     this.#peers.heard(m, now);
-    let changed = false;
+    const changed: string[] = [];
     for (const note of m.notes) {
       const s = this.#vips.get(note.ip);
       // Untrusted notes may only take a VIP away from us, never give us one.
@@ -93,21 +122,13 @@ export class Election {
       const next = observeNote(s, note, this.#o.me);
       if (next !== s) {
         this.#setVip(next, now);
-        changed = true;
+        changed.push(note.ip);
       }
     }
     this.#guard.update(now);
-    // Most heartbeats change nothing that a decision depends on: skip the O(VIPs) pass then
-    // (ticks, every h, still evaluate everything).
-    if (!changed && this.#signature(m.node, now) === before) return [];
-    return this.#evaluateAll(now);
-  }
-
-  /** What decisions depend on, about one peer and about this node's guard. */
-  #signature(peer: string, now: number): string {
-    const p = this.#peers;
-    const g = this.#guard;
-    return `${p.state(peer, now)}|${p.fenced(peer, now)}|${p.candidateAny(peer, now, g.apiOkAt)}|${g.fencedAt(now)}|${g.revalidating}|${g.yielding(now)}`;
+    // Most heartbeats change nothing that a decision depends on: only the VIPs a note changed
+    // are stepped then, not all of them (issue #10).
+    return this.#react(now, changed);
   }
 
   onNodeLease(node: string, stamp: NodeStamp | null, now: number): VipAction[] {
@@ -119,7 +140,7 @@ export class Election {
     if (stamp?.probing === true) {
       if (this.#owesProbeAnswer(node, stamp, now)) this.#nodeLease.probeRequested();
     } else this.#probeAnswered.delete(node);
-    return this.#evaluateAll(now);
+    return this.#react(now, []);
   }
 
   /**
@@ -193,7 +214,7 @@ export class Election {
     const actions = this.#evaluate(ip, this.#pass(now));
     if (result.ok && op !== 'delete' && next.lease.kind === 'present') {
       const note: LeaseNote = { ip, holder: next.lease.record.holder, epoch: next.lease.record.epoch };
-      this.#addNote(note, now);
+      this.#notes.add(note, now);
       actions.push({ kind: 'notify', ip, note, to: op === 'handover' ? note.holder : null });
     }
     return actions;
@@ -247,11 +268,30 @@ export class Election {
    */
   #retryNow(): void {
     for (const [ip, s] of this.#vips) if (s.retryAt > 0 || s.orphanSince !== null) this.#vips.set(ip, { ...s, retryAt: 0, orphanSince: null });
+    // States changed without a step: the next tick steps every VIP.
+    this.#lastInputs = null;
   }
 
+  /**
+   * Every h, and at the wake-ups the shell schedules. A full pass only when something every VIP
+   * reads has changed (`#inputs`); otherwise only the VIPs whose wake-up time has come, and the
+   * orphans when the takeover stagger moved. Stepping all 1,000 VIPs ten times a second was most
+   * of a speaker's CPU at steady state (issue #10).
+   */
   tick(now: number): VipAction[] {
     this.#enter(now);
-    return this.#evaluateAll(now);
+    const inputs = this.#inputs(now);
+    if (inputs !== this.#lastInputs || this.#o.fullPasses === true) return this.#evaluateAll(now, inputs);
+    for (const ip of this.#wakes.popThrough(now)) this.#due.add(ip);
+    if (this.#apiRttMs !== this.#rttAtPass) {
+      this.#rttAtPass = this.#apiRttMs;
+      for (const ip of this.#orphans) this.#due.add(ip);
+    }
+    if (this.#due.size === 0) return [];
+    const pass = this.#pass(now);
+    const out: VipAction[] = [];
+    for (const ip of [...this.#due]) out.push(...this.#evaluate(ip, pass));
+    return out;
   }
 
   /**
@@ -324,7 +364,6 @@ export class Election {
     this.#enter(now);
     this.#seq = (this.#seq + 1) >>> 0;
     this.#peers.sent(this.#seq, now);
-    this.#notes = this.#notes.filter((n) => now - n.at <= this.#t.noteTtlMs);
     const api = this.#guard.apiOkAt;
     return {
       node: this.#o.me,
@@ -340,7 +379,7 @@ export class Election {
       apiAgeMs: api === null ? null : Math.max(0, now - api),
       policies: this.#policies,
       heard: this.#peers.heardList(now),
-      notes: this.#notes.map((n) => n.note).slice(0, MAX_NOTES),
+      notes: this.#notes.current(now),
     };
   }
 
@@ -390,10 +429,18 @@ export class Election {
 
   /** The earliest future time a tick could change something; null = none (the shell also ticks every h). */
   nextWakeAt(now: number): number | null {
-    // Also when a peer becomes a stable candidate (a handover to it may be due).
-    const stable = this.#peers.nodes().map((n) => this.#peers.stableAt(n) ?? 0);
-    const times = [this.#guard.fenceDeadline(), ...this.#wake.values(), ...stable].filter((t) => t > now);
-    return times.length === 0 ? null : Math.min(...times);
+    // Wake-ups already passed are left for the next tick, as before (they are not lost: #due).
+    for (const ip of this.#wakes.popThrough(now)) this.#due.add(ip);
+    let at = this.#wakes.earliest() ?? Infinity;
+    const fence = this.#guard.fenceDeadline();
+    if (fence > now) at = Math.min(at, fence);
+    // Also when a peer becomes a stable candidate (a handover to it may be due), and when it would
+    // be declared dead or takeable as fenced (its VIPs may be taken then). Per peer, not per VIP:
+    // these move with every heartbeat, and a per-VIP copy went stale and woke for nothing.
+    for (const n of this.#peers.nodes()) {
+      for (const t of [this.#peers.stableAt(n), this.#peers.deadAt(n), this.#peers.fencedTakeableAt(n)]) if (t !== null && t > now) at = Math.min(at, t);
+    }
+    return at === Infinity ? null : at;
   }
 
   /** For metrics, logs and tests. */
@@ -444,15 +491,41 @@ export class Election {
     // a Lease (start-up list) is not a transition.
     if (next.lease.kind === 'present' && prev?.lease.kind === 'present' && prev.lease.record.epoch < next.lease.record.epoch) {
       const { holder, epoch } = next.lease.record;
-      this.#addNote({ ip: next.ip, holder, epoch }, now);
+      this.#notes.add({ ip: next.ip, holder, epoch }, now);
     }
   }
 
-  #addNote(note: LeaseNote, now: number): void {
-    this.#notes = [{ note, at: now }, ...this.#notes.filter((n) => n.note.ip !== note.ip)];
+  /**
+   * What every VIP's decision reads besides its own state and its wake-up time (`#pass`,
+   * `#context`): this node's guard and warm-up, and per peer its liveness, fence, candidacy and
+   * freshness. While this is what the last full pass saw, a VIP whose state no event changed
+   * decides as it did then (stepVip is a function of state and context; its deadlines are in
+   * #wakes), so only changed and due VIPs are stepped (issue #10). The guard is still asked at
+   * reply time (mayAnswer), so no answer ever rests on this.
+   */
+  #inputs(now: number): string {
+    const g = this.#guard;
+    const p = this.#peers;
+    const parts: (string | boolean)[] = [g.mayAnswer(now), g.fencedAt(now), g.revalidating, this.#leaving(now), this.#warm(now)];
+    for (const n of p.nodes()) parts.push(n, p.state(n, now), p.fenced(n, now), p.candidateAny(n, now, g.apiOkAt), p.fresh(n, now));
+    return parts.join('|');
   }
 
-  #evaluateAll(now: number): VipAction[] {
+  /** A full pass if `#inputs` changed, else a step of the VIPs in `changed` only. */
+  #react(now: number, changed: readonly string[]): VipAction[] {
+    const inputs = this.#inputs(now);
+    if (inputs !== this.#lastInputs || this.#o.fullPasses === true) return this.#evaluateAll(now, inputs);
+    if (changed.length === 0) return [];
+    const pass = this.#pass(now);
+    const out: VipAction[] = [];
+    for (const ip of changed) out.push(...this.#evaluate(ip, pass));
+    return out;
+  }
+
+  #evaluateAll(now: number, inputs = this.#inputs(now)): VipAction[] {
+    this.#lastInputs = inputs;
+    this.#rttAtPass = this.#apiRttMs;
+    this.#due.clear();
     const pass = this.#pass(now);
     const out: VipAction[] = [];
     for (const ip of [...this.#vips.keys()]) out.push(...this.#evaluate(ip, pass));
@@ -508,6 +581,7 @@ export class Election {
   }
 
   #evaluate(ip: string, pass: Pass): VipAction[] {
+    this.#due.delete(ip);
     const s = this.#vips.get(ip);
     if (s === undefined) return [];
     const now = pass.now;
@@ -517,18 +591,30 @@ export class Election {
     const writer = { node: this.#o.me, incarnation: this.#o.incarnation, seq: this.#seq };
     const actions = step.actions.map((a) => (a.kind === 'write' ? { ...a, writer } : a));
     const holder = step.state.lease.kind === 'present' ? step.state.lease.record.holder : null;
-    // Wake for a stagger, a retry, or the moment the holder would be declared dead or takeable as fenced.
-    const other = holder !== null && holder !== '' && holder !== this.#o.me ? holder : null;
-    const times = [step.wakeAt, other === null ? null : this.#peers.deadAt(other), other === null ? null : this.#peers.fencedTakeableAt(other)];
-    const due = times.filter((t): t is number => t !== null && t > now);
-    if (due.length > 0) this.#wake.set(ip, Math.min(...due));
-    else this.#wake.delete(ip);
+    // Wake for a stagger, a retry or a rebalance (a holder's death is a peer's deadline: nextWakeAt).
+    if (step.wakeAt !== null && step.wakeAt > now) this.#wakes.set(ip, step.wakeAt);
+    else this.#wakes.delete(ip);
+    if (step.state.orphanSince !== null) this.#orphans.add(ip);
+    else this.#orphans.delete(ip);
     if (!this.#desired.has(ip) && !step.state.answering && step.state.pending === null && holder !== this.#o.me) {
       this.#vips.delete(ip);
-      this.#wake.delete(ip);
+      this.#wakes.delete(ip);
+      this.#orphans.delete(ip);
     }
     return actions;
   }
+}
+
+/** Same eligible nodes with the same policies, same demoted nodes, same servability. */
+function sameDesired(a: DesiredVip, b: DesiredVip): boolean {
+  if (a === b) return true;
+  if (a.servable !== b.servable || a.nodes.size !== b.nodes.size || a.demoted.size !== b.demoted.size) return false;
+  for (const n of a.demoted) if (!b.demoted.has(n)) return false;
+  for (const [n, policies] of a.nodes) {
+    const other = b.nodes.get(n);
+    if (other === undefined || other.length !== policies.length || policies.some((p, i) => other[i] !== p)) return false;
+  }
+  return true;
 }
 
 interface Pass {

@@ -60,7 +60,9 @@ export function rankNodes(vip: string, nodes: Iterable<string>, demoted: Readonl
 /** The first of rankNodes, in one pass; null when there are no nodes. */
 export function desiredOwner(vip: string, nodes: Iterable<string>, demoted: ReadonlySet<string> = new Set()): string | null {
   let best: string | null = null;
+  // Stryker disable next-line UnaryOperator: never read before the first node is taken on best === null
   let bestW = -1;
+  // Stryker disable next-line BooleanLiteral: never read before the first node is taken on best === null
   let bestLast = true;
   for (const node of nodes) {
     const w = weight(vip, node);

@@ -10,7 +10,8 @@
 //      u8 n × { u8 len (4|16), address, str8 holder ('' = released), u32 epoch }   Lease notes
 //      [16 bytes HMAC-SHA256 of everything before, when flag 4]
 // str8 = u8 byte length + UTF-8 bytes.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { formatIP, parseIP } from '../api/addr.ts';
 import type { Result } from '../api/result.ts';
 
@@ -81,8 +82,13 @@ const utf8 = new TextEncoder();
 // ignoreBOM: a leading U+FEFF is part of the name, not stripped (else two spellings decode alike; fuzz finding).
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/** Key bytes → their KeyObject: createHmac with raw bytes re-imports the key on every call, 5× the cost of the MAC itself (issue #10: ~30 MACs/s per speaker). */
+const keyObjects = new WeakMap<Uint8Array, KeyObject>();
+
 function tag(key: Uint8Array, body: Uint8Array): Buffer {
-  return createHmac('sha256', key).update(body).digest().subarray(0, TAG_BYTES);
+  let k = keyObjects.get(key);
+  if (k === undefined) keyObjects.set(key, (k = createSecretKey(key)));
+  return createHmac('sha256', k).update(body).digest().subarray(0, TAG_BYTES);
 }
 
 /**

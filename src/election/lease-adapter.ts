@@ -9,6 +9,7 @@ import type { NodeStamp } from './peers.ts';
 import type { LeaseList, LeaseRecord, LeaseView, WriteResult } from './vip-machine.ts';
 import type { HeartbeatEndpoint, WriteAction } from './lease-objects.ts';
 import { apiStatus, errorMessage } from '../kube/client.ts';
+import { Gate } from '../kube/gate.ts';
 import { watchResource } from '../kube/informer.ts';
 import type { WatchedCache } from '../kube/informer.ts';
 import { NODE_LEASE_LABELS, VIP_LEASE_LABELS, nodeLeaseName, vipLeaseName } from './lease-names.ts';
@@ -64,6 +65,9 @@ function abortOptions(signal: AbortSignal, base?: ConfigurationOptions<Observabl
 
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
+/** VIP Lease writes and reads in flight at once (issue #10, src/kube/gate.ts); node Lease renewals and lists never wait behind them. */
+const VIP_REQUESTS_IN_FLIGHT = 16;
+
 export class LeaseAdapter {
   readonly namespace: string;
   readonly #o: LeaseAdapterOptions;
@@ -77,6 +81,7 @@ export class LeaseAdapter {
   /** resourceVersion of our node Lease after our last write (only this node writes it). */
   #nodeVersion: string | null = null;
   #stopped = false;
+  readonly #vipGate = new Gate(VIP_REQUESTS_IN_FLIGHT);
   readonly synced: Promise<void>;
 
   constructor(o: LeaseAdapterOptions) {
@@ -163,7 +168,7 @@ export class LeaseAdapter {
     const name = vipLeaseName(ip);
     if (!name.ok) return { kind: 'absent' };
     try {
-      const lease = await this.#request('get', (opts) => this.#o.coordination.readNamespacedLease({ name: name.name, namespace: this.namespace }, opts));
+      const lease = await this.#vipGate.run(() => this.#request('get', (opts) => this.#o.coordination.readNamespacedLease({ name: name.name, namespace: this.namespace }, opts)));
       const v = vipLeaseOf(lease);
       return v === null ? { kind: 'absent' } : { kind: 'present', record: v.record };
     } catch (err) {
@@ -172,8 +177,12 @@ export class LeaseAdapter {
     }
   }
 
-  /** Carries out one `write` action; never rejects. */
-  async write(a: WriteAction): Promise<WriteResult> {
+  /** Carries out one `write` action, when one of the VIP request places is free; never rejects. */
+  write(a: WriteAction): Promise<WriteResult> {
+    return this.#vipGate.run(() => this.#write(a));
+  }
+
+  async #write(a: WriteAction): Promise<WriteResult> {
     const name = vipLeaseName(a.ip);
     if (!name.ok) {
       this.#o.log.error({ ip: a.ip, err: name.error.message }, 'cannot name the Lease of this VIP');

@@ -72,6 +72,7 @@ export class PeerTable {
   #record(node: string, now: number): PeerRecord {
     let r = this.#peers.get(node);
     if (r === undefined) {
+      // Stryker disable next-line BooleanLiteral: never read before heard() sets them (fenced() and candidate() want a direct heartbeat; fencedSince, null until then, decides the rest)
       r = { heardAt: null, incarnation: null, seq: 0, fenced: false, fencedSince: null, leaving: false, warming: false, apiAgeMs: null, policies: new Set(), lastAliveAt: null, aliveSince: null, stamp: null, evidenceAt: null, knownAt: now };
       this.#peers.set(node, r);
     }

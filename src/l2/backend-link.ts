@@ -1,6 +1,8 @@
 // One interface of the L2 backend (backend.ts): its sockets, the VIPs it answers for, their
 // solicited-node groups and gratuitous bursts. `apply` is idempotent: it brings the sockets in
 // line with the VIPs and the interface's current facts, and retries whatever failed last time.
+// `add` and `remove` change one VIP in O(1) (issue #10: a 1,000-VIP join rebuilt every table on
+// every change); the speaker's periodic `apply` is the full pass that retries the rest.
 //   IPv4: an AF_PACKET socket bound to ETH_P_ARP (requests in, replies and announcements out).
 //   IPv6: an AF_PACKET socket bound to ETH_P_IPV6 with a BPF filter passing only NS/NA. NDP is read
 //   from frames, not from the ICMPv6 socket, because a unicast NS to a VIP (NUD, RFC 4861 §7.3.3)
@@ -12,7 +14,7 @@ import { announcements } from './announce.ts';
 import { parseMac } from './ethernet.ts';
 import { isIpv4, type IpAddress, type Ipv4, type Ipv6 } from './ip.ts';
 import { solicitedNodeAddress } from './ndp.ts';
-import { respondToFrame, type DropReason, type L2Interface, type PacketType } from './responder.ts';
+import { respondToFrame, type DropReason, type HeldSet, type L2Interface, type PacketType } from './responder.ts';
 import type { NetInterface } from '../net/interfaces.ts';
 import { ETH_P } from '../net/types.ts';
 import type { Frame, Icmp6Socket, Net, NetError, PacketSocket } from '../net/types.ts';
@@ -96,6 +98,8 @@ export class Link {
   #ip6: PacketSocket | undefined;
   #icmp6: Icmp6Socket | undefined;
   readonly #joined = new Set<Ipv6>();
+  /** Solicited-node group → how many IPv6 VIPs here share it (RFC 4291 §2.7.1: the low 24 bits). */
+  #groups = new Map<Ipv6, number>();
   /** VIPs whose burst went out on the current sockets while the link was up. */
   readonly #announced = new Set<IpAddress>();
   /** Pending rounds; every VIP here is also in #announced. */
@@ -103,8 +107,10 @@ export class Link {
   /** The last error reported per subject (`iface`, `arp`, `join:<group>`…): a failure that repeats
    *  at every resync is reported once, until it changes or succeeds. */
   readonly #reported = new Map<string, string>();
-  /** `answering()` as a set, for the responder's view; rebuilt after every change. */
-  #held: ReadonlySet<IpAddress> | undefined;
+  /** `answering()` as the responder asks it, read live at each frame: no copy per change. */
+  readonly #held: HeldSet = {
+    has: (ip) => (isIpv4(ip) ? this.#arp !== undefined && this.#v4.has(ip) : this.#ip6 !== undefined && this.#v6.has(ip)),
+  };
 
   constructor(name: string, deps: LinkDeps) {
     this.name = name;
@@ -116,17 +122,19 @@ export class Link {
     return [...(this.#arp === undefined ? [] : this.#v4), ...(this.#ip6 === undefined ? [] : this.#v6)];
   }
 
-  apply(facts: NetInterface | undefined, vips: ReadonlySet<IpAddress>): void {
-    this.#apply(facts, vips);
-    this.#held = undefined;
+  /** No VIP here: the backend closes the link. */
+  get empty(): boolean {
+    return this.#v4.size === 0 && this.#v6.size === 0;
   }
 
-  #apply(facts: NetInterface | undefined, vips: ReadonlySet<IpAddress>): void {
+  apply(facts: NetInterface | undefined, vips: ReadonlySet<IpAddress>): void {
     const v4 = new Set([...vips].filter(isIpv4));
     const v6 = new Set([...vips].filter((ip): ip is Ipv6 => !isIpv4(ip)));
     for (const ip of [...this.#v4, ...this.#v6]) if (!vips.has(ip)) this.#forget(ip); // stop at once
     this.#v4 = v4;
     this.#v6 = v6;
+    this.#groups = new Map();
+    for (const ip of v6) this.#count(solicitedNodeAddress(ip), 1);
     this.#updateFacts(facts);
     const iface = this.#iface;
     if (iface === undefined) return;
@@ -143,6 +151,57 @@ export class Link {
     this.#syncGroups();
     if (!this.#up) return;
     for (const ip of this.answering()) if (!this.#announced.has(ip)) this.announce(ip);
+  }
+
+  /** One VIP more, with the interface's last facts: sockets and group as needed, then its burst. */
+  add(ip: IpAddress): void {
+    if (isIpv4(ip)) {
+      if (this.#v4.has(ip)) return;
+      this.#v4.add(ip);
+    } else {
+      if (this.#v6.has(ip)) return;
+      this.#v6.add(ip);
+      this.#count(solicitedNodeAddress(ip), 1);
+    }
+    const iface = this.#iface;
+    if (iface === undefined) return;
+    if (isIpv4(ip)) this.#arp ??= this.#openPacket(iface, ETH_P.ARP, 'arp');
+    else {
+      this.#ip6 ??= this.#openPacket(iface, ETH_P.IPV6, 'ip6');
+      this.#icmp6 ??= this.#openIcmp6(iface);
+      this.#join(solicitedNodeAddress(ip));
+    }
+    if (this.#up && !this.#announced.has(ip)) this.announce(ip);
+  }
+
+  /** One VIP less: it stops being answered at once, its burst is cancelled. */
+  remove(ip: IpAddress): void {
+    if (isIpv4(ip)) {
+      if (!this.#v4.delete(ip)) return;
+      this.#forget(ip);
+      if (this.#v4.size === 0) this.#arp = this.#closeSocket(this.#arp, v4Of(this.#announced));
+      return;
+    }
+    if (!this.#v6.delete(ip)) return;
+    this.#forget(ip);
+    const group = solicitedNodeAddress(ip);
+    if (this.#count(group, -1) === 0 && this.#joined.has(group) && this.#icmp6 !== undefined) {
+      this.#joined.delete(group);
+      const left = this.#icmp6.leave(group);
+      if (!left.ok) this.#report(`leave:${group}`, left.error);
+    }
+    if (this.#v6.size > 0) return;
+    this.#ip6 = this.#closeSocket(this.#ip6, v6Of(this.#announced));
+    this.#icmp6?.close(); // leaves its groups
+    this.#icmp6 = undefined;
+    this.#joined.clear();
+  }
+
+  #count(group: Ipv6, delta: number): number {
+    const n = (this.#groups.get(group) ?? 0) + delta;
+    if (n > 0) this.#groups.set(group, n);
+    else this.#groups.delete(group);
+    return n;
   }
 
   /**
@@ -171,10 +230,10 @@ export class Link {
   }
 
   close(): void {
-    this.#held = undefined;
     this.#closeAll();
     this.#v4.clear();
     this.#v6.clear();
+    this.#groups.clear();
   }
 
   #updateFacts(facts: NetInterface | undefined): void {
@@ -223,24 +282,26 @@ export class Link {
   /** Joins the solicited-node group of every IPv6 VIP and leaves the rest; VIPs can share one. */
   #syncGroups(): void {
     const socket = this.#icmp6;
-    const wanted = new Set([...this.#v6].map(solicitedNodeAddress));
     if (socket === undefined) return this.#joined.clear();
     for (const group of [...this.#joined]) {
-      if (wanted.has(group)) continue;
+      if (this.#groups.has(group)) continue;
       this.#joined.delete(group);
       const left = socket.leave(group);
       if (!left.ok) this.#report(`leave:${group}`, left.error);
     }
-    for (const group of wanted) {
-      if (this.#joined.has(group)) continue;
-      const joined = socket.join(group);
-      if (!joined.ok) {
-        this.#report(`join:${group}`, joined.error);
-        continue;
-      }
-      this.#reported.delete(`join:${group}`);
-      this.#joined.add(group);
+    for (const group of this.#groups.keys()) this.#join(group);
+  }
+
+  #join(group: Ipv6): void {
+    const socket = this.#icmp6;
+    if (socket === undefined || this.#joined.has(group)) return;
+    const joined = socket.join(group);
+    if (!joined.ok) {
+      this.#report(`join:${group}`, joined.error);
+      return;
     }
+    this.#reported.delete(`join:${group}`);
+    this.#joined.add(group);
   }
 
   #onFrame(frame: Frame): void {
@@ -249,8 +310,7 @@ export class Link {
     const { hooks } = this.#deps;
     const packetType = responderPacketType(frame.type);
     if (packetType === null) return hooks.onDropped('unexpected-packet-type', this.name);
-    // The held set is read now, so a VIP removed by set() is not answered from a queued frame.
-    this.#held ??= new Set(this.answering());
+    // The held set is read live, so a VIP removed by set() is not answered from a queued frame.
     const view = { iface, held: this.#held, own: this.#deps.own() };
     const decision = respondToFrame(view, frame.data, { ifindex: iface.ifindex, packetType, vlan: null });
     if (decision.kind === 'drop') return hooks.onDropped(decision.reason, this.name);

@@ -1,7 +1,8 @@
 // The L2 backend: puts the speaker's decisions on the wire (STYLE.md lessons 5 and 6). The speaker
-// hands it the full table of VIPs this node holds now, with the interfaces to answer on; `set`
-// diffs that against the last table, and `resync` is the periodic full pass (Cilium's l2responder
-// does the same: apply incrementally, reconcile fully every few seconds). Per interface it keeps
+// tells it one VIP at a time (`put`, `remove`: O(1) per change, issue #10), or hands it the full
+// table of VIPs this node holds now (`set`, diffed against the last one); `resync` is the periodic
+// full pass (Cilium's l2responder does the same: apply incrementally, reconcile fully every few
+// seconds). Per interface it keeps
 // the sockets of backend-link.ts. It never adds an address to an interface, never answers for the
 // node's own addresses (the responder checks `own`), and never throws: errors go to hooks.onError,
 // and what failed is retried on the next `set` or `resync`.
@@ -53,8 +54,10 @@ const GLOBAL_TIMERS: Timers = {
 export class L2Backend {
   readonly #o: L2BackendOptions;
   readonly #links = new Map<string, Link>();
-  /** ip → interface names, canonical, from the last `set`. */
+  /** ip → interface names, canonical, from the last `set` and the `put`s and `remove`s since. */
   #desired = new Map<IpAddress, ReadonlySet<string>>();
+  /** The text each entry was given as → its parsed address: each VIP is parsed once, not per change. */
+  #parsed = new Map<string, IpAddress>();
   #facts: Map<string, NetInterface> | undefined;
   #factsError: string | undefined;
   #ownSource: ReadonlySet<string> | undefined;
@@ -74,20 +77,85 @@ export class L2Backend {
   set(entries: readonly L2BackendEntry[]): void {
     if (this.#closed) return;
     const desired = new Map<IpAddress, Set<string>>();
+    const parsed = new Map<string, IpAddress>();
     for (const entry of entries) {
-      const ip = parseIp(entry.ip);
-      if (!ip.ok) {
-        this.#o.hooks.onError(ip.error.code, ip.error.message, '');
-        continue;
-      }
-      const names = desired.get(ip.value) ?? new Set<string>();
+      const ip = this.#parse(entry.ip);
+      if (ip === null) continue;
+      parsed.set(entry.ip, ip);
+      const names = desired.get(ip) ?? new Set<string>();
       for (const name of entry.interfaces) names.add(name);
-      desired.set(ip.value, names);
+      desired.set(ip, names);
     }
     this.#desired = desired;
+    this.#parsed = parsed;
     const names = this.#wantedNames();
     if (this.#facts === undefined || [...names].some((name) => this.#facts?.has(name) !== true)) this.#readFacts();
     this.#applyAll(names);
+  }
+
+  /**
+   * Answer for `ip` on `interfaces` (replacing the ones it had): only the links it joins or
+   * leaves are touched. Two spellings of one address are one entry: the last `put` wins.
+   */
+  put(ip: string, interfaces: readonly string[]): void {
+    if (this.#closed) return;
+    const addr = this.#parse(ip);
+    if (addr === null) return;
+    this.#parsed.set(ip, addr);
+    const before = this.#desired.get(addr);
+    const after = new Set(interfaces);
+    this.#desired.set(addr, after);
+    // An interface not seen yet: read the facts again, then the full pass (as `set` does).
+    if (this.#facts === undefined || interfaces.some((name) => this.#facts?.has(name) !== true)) {
+      this.#readFacts();
+      this.#applyAll(this.#wantedNames());
+      return;
+    }
+    for (const name of before ?? []) if (!after.has(name)) this.#leave(name, addr);
+    for (const name of after) {
+      if (before?.has(name) === true) continue;
+      let link = this.#links.get(name);
+      if (link === undefined) {
+        link = this.#newLink(name);
+        link.apply(this.#facts.get(name), new Set());
+      }
+      link.add(addr);
+    }
+  }
+
+  /** Stop answering for `ip` at once (its bursts are cancelled); unknown addresses are ignored. */
+  remove(ip: string): void {
+    if (this.#closed) return;
+    const addr = this.#parsed.get(ip);
+    if (addr === undefined) return;
+    this.#parsed.delete(ip);
+    const names = this.#desired.get(addr);
+    this.#desired.delete(addr);
+    for (const name of names ?? []) this.#leave(name, addr);
+  }
+
+  #leave(name: string, ip: IpAddress): void {
+    const link = this.#links.get(name);
+    if (link === undefined) return;
+    link.remove(ip);
+    if (!link.empty) return;
+    link.close();
+    this.#links.delete(name);
+  }
+
+  #parse(text: string): IpAddress | null {
+    const known = this.#parsed.get(text);
+    if (known !== undefined) return known;
+    const ip = parseIp(text);
+    if (ip.ok) return ip.value;
+    this.#o.hooks.onError(ip.error.code, ip.error.message, '');
+    return null;
+  }
+
+  #newLink(name: string): Link {
+    const link = new Link(name, { net: this.#o.net, hooks: this.#o.hooks, timers: this.#o.timers ?? GLOBAL_TIMERS, gratuitous: this.#o.gratuitous ?? DEFAULT_GRATUITOUS, own: () => this.#ownAddresses() });
+    this.#links.set(name, link);
+    return link;
   }
 
   /** The VIPs answered now, with the interfaces they are answered on (their socket is open). */
@@ -124,6 +192,7 @@ export class L2Backend {
     for (const link of this.#links.values()) link.close();
     this.#links.clear();
     this.#desired.clear();
+    this.#parsed.clear();
   }
 
   #wantedNames(): Set<string> {
@@ -138,15 +207,9 @@ export class L2Backend {
       link.close();
       this.#links.delete(name);
     }
-    for (const name of names) {
-      let link = this.#links.get(name);
-      if (link === undefined) {
-        link = new Link(name, { net: this.#o.net, hooks: this.#o.hooks, timers: this.#o.timers ?? GLOBAL_TIMERS, gratuitous: this.#o.gratuitous ?? DEFAULT_GRATUITOUS, own: () => this.#ownAddresses() });
-        this.#links.set(name, link);
-      }
-      const vips = new Set([...this.#desired].filter(([, ifaces]) => ifaces.has(name)).map(([ip]) => ip));
-      link.apply(this.#facts?.get(name), vips);
-    }
+    const vips = new Map<string, Set<IpAddress>>([...names].map((name) => [name, new Set<IpAddress>()]));
+    for (const [ip, ifaces] of this.#desired) for (const name of ifaces) vips.get(name)?.add(ip);
+    for (const name of names) (this.#links.get(name) ?? this.#newLink(name)).apply(this.#facts?.get(name), vips.get(name) ?? new Set());
   }
 
   /** On failure the last facts stay in use; the error is reported once until it changes. */

@@ -34,11 +34,16 @@ export interface L2Interface {
   readonly mac: Mac;
 }
 
-/** What the responder knows about this node on one interface, rebuilt by the speaker on change. */
+/** Membership only: the backend answers it from its live table, with no copy per change (issue #10). */
+export interface HeldSet {
+  has(ip: IpAddress): boolean;
+}
+
+/** What the responder knows about this node on one interface. */
 export interface ResponderView {
   readonly iface: L2Interface;
   /** VIPs this node holds (its Lease) and announces on this interface. */
-  readonly held: ReadonlySet<IpAddress>;
+  readonly held: HeldSet;
   /** The node's own addresses: the kernel answers for those, the responder never does. */
   readonly own: ReadonlySet<IpAddress>;
 }

@@ -40,8 +40,8 @@ import type { PollOptions } from './poll.ts';
 import { SPEAKER_HEALTH_PORT, Speakers, hostPort, speakerFlags, writeHeartbeatKey } from './speakers.ts';
 import type { Exit } from './speakers.ts';
 
-/** `src/cli.ts` under type stripping, `dist/cli.js` after a build: the CLI beside this module. */
-const CLI = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../cli.ts' : '../cli.js', import.meta.url));
+/** `src/cli.ts` under type stripping; after `npm run build`, dist/herald.mjs beside the chunk this code is in (issue #10). */
+const CLI = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../cli.ts' : '../herald.mjs', import.meta.url));
 
 export interface L2LabOptions {
   /** The control plane: the stand-in or a real kube-apiserver with etcd (default: HERALD_APISERVER, else the stand-in). */

@@ -15,7 +15,7 @@ import { createLogger } from '../observability/logger.ts';
 import { messageOf } from './errors.ts';
 import { pollUntil } from './poll.ts';
 
-const CLI = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../cli.ts' : '../cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../cli.ts' : '../herald.mjs', import.meta.url));
 export const LAB_CONTROLLER_IDENTITY = 'lab-controller';
 /** The controller's leader-election Lease (src/controller/command.ts). */
 const CONTROLLER_LEASE = 'herald-controller';

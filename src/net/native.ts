@@ -52,8 +52,19 @@ export interface NativeAddon {
   setTtl(fd: number, ttl: number | undefined, minTtl: number | undefined): void;
 }
 
-/** From src/net/ and from dist/net/ alike, the addon is two levels up under native/. */
-export const ADDON_PATH = fileURLToPath(new URL('../../native/build/Release/herald_net.node', import.meta.url));
+const ADDON_FILE = 'native/build/Release/herald_net.node';
+
+/**
+ * From src/net/ (development, the lab) the addon is two levels up under native/; from the bundle
+ * dist/herald.mjs (what `npm run build`, bin/herald.js and the image run, issue #10) one level up.
+ * The first that exists, else the first (named in the "not built" message).
+ */
+function addonPath(): string {
+  const candidates = [`../../${ADDON_FILE}`, `../${ADDON_FILE}`].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
+  return candidates.find((p) => existsSync(p)) ?? candidates[0] ?? ADDON_FILE;
+}
+
+export const ADDON_PATH = addonPath();
 
 function isNativeAddon(value: unknown): value is NativeAddon {
   if (typeof value !== 'object' || value === null) return false;

@@ -11,7 +11,7 @@ import type { NodeProblem } from '../api/nodes.ts';
 import type { PolicyView } from '../api/l2-policy.ts';
 import { classifyService, ingressIPs, serviceKey } from '../api/service.ts';
 import { reservedAddresses, nodesWithReadyEndpoints, nodeDemoted, nodeProblem } from '../api/nodes.ts';
-import { canonicalIP, compareIPs, familyOf } from '../api/addr.ts';
+import { canonicalIP, familyOf, sortByIP } from '../api/addr.ts';
 import { CLASS_L2, LABEL_SERVICE_NAME } from '../api/names.ts';
 import { matchesSelector, selectorLabels } from '../api/selector.ts';
 import { selectInterfaces } from './interfaces.ts';
@@ -144,7 +144,7 @@ export function desiredAnnouncements(input: DesiredInput): DesiredState {
   const slices = slicesByService(input.slices);
   const vips = new Map<string, Announcement>();
   const skipped: DesiredState['skipped'] = [];
-  for (const ip of [...byIP.keys()].sort(compareIPs)) {
+  for (const ip of sortByIP(byIP.keys(), (ip) => ip)) {
     const acc = byIP.get(ip);
     if (acc === undefined) continue;
     const owner = nodeAddresses.get(ip);

@@ -45,6 +45,8 @@ export const PURE: readonly string[] = [
   'election/node-lease.ts',
   'election/stamps.ts',
   'election/timings.ts',
+  'election/deadlines.ts',
+  'election/notes.ts',
   'l2/arp.ts',
   'l2/ndp.ts',
   'l2/ethernet.ts',

@@ -33,6 +33,8 @@ export interface SimOptions {
    * default of `herald speaker`) a note can only stop one.
    */
   authenticated?: boolean;
+  /** Every Election steps every VIP at every tick and event (the reference of issue #10's sparse passes). */
+  fullPasses?: boolean;
 }
 
 interface StoredLease {
@@ -81,8 +83,9 @@ export interface Overlap {
 export class Sim {
   now = 0;
   readonly t: L2Timings;
-  readonly #o: Required<Omit<SimOptions, 'timings' | 'watchLagMs' | 'authenticated'>>;
+  readonly #o: Required<Omit<SimOptions, 'timings' | 'watchLagMs' | 'authenticated' | 'fullPasses'>>;
   readonly #trustNotes: boolean;
+  readonly #fullPasses: boolean;
   readonly #lag: Readonly<Record<string, number>>;
   readonly nodes = new Map<string, SimNode>();
   readonly leases = new Map<string, StoredLease>();
@@ -110,6 +113,7 @@ export class Sim {
     this.#o = { nodes: o.nodes, vips: o.vips, apiLatencyMs: o.apiLatencyMs ?? 3, listLatencyMs: o.listLatencyMs ?? o.apiLatencyMs ?? 3, watchDelayMs: o.watchDelayMs ?? 5, udpDelayMs: o.udpDelayMs ?? 1, stepMs: o.stepMs ?? 10 };
     this.#lag = o.watchLagMs ?? {};
     this.#trustNotes = o.authenticated ?? true;
+    this.#fullPasses = o.fullPasses ?? false;
     for (const n of o.nodes) this.nodes.set(n, { name: n, election: null, stalledUntil: 0, apiCut: false, nextHeartbeatAt: 0, nextTickAt: 0, needsRelist: false, draining: false, eligible: true, servable: true });
     for (const n of o.nodes) this.start(n);
   }
@@ -118,7 +122,7 @@ export class Sim {
 
   start(name: string): void {
     const n = this.#node(name);
-    n.election = new Election({ me: name, incarnation: 1_000_000 + this.now * 10 + this.#order++, timings: this.t, startedAt: this.now, trustNotes: this.#trustNotes });
+    n.election = new Election({ me: name, incarnation: 1_000_000 + this.now * 10 + this.#order++, timings: this.t, startedAt: this.now, trustNotes: this.#trustNotes, fullPasses: this.#fullPasses });
     n.nextHeartbeatAt = this.now;
     n.nextTickAt = this.now;
     n.draining = false;

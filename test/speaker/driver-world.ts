@@ -63,8 +63,8 @@ export interface WorldNode {
   driver: L2Driver;
   /** The driver's election (a test may build a heartbeat of this node's, as it would send). */
   election: Election;
-  /** Every table the announcer was given, last one last. */
-  tables: string[][];
+  /** The announcer's table now: VIP → interfaces (issue #10: it is told one VIP at a time). */
+  table: Map<string, readonly string[]>;
   alive: boolean;
   apiDown: boolean;
   /** The node's watch cache (what its informer holds): the Leases as its watch delivered them. */
@@ -120,10 +120,10 @@ export class DriverWorld {
         cachedVipLeases: () => node.cache,
       },
       heartbeats: { send: (bytes: Uint8Array, to: readonly Endpoint[]) => this.#send(node, bytes, to) },
-      announcer: { set: (entries) => node.tables.push(entries.map((e) => `${e.ip}@${e.interfaces.join('+')}`)) },
+      announcer: { put: (ip, interfaces) => node.table.set(ip, interfaces), remove: (ip) => node.table.delete(ip) },
       hooks: { onRepair: (what, ips) => this.repairs.push({ node: name, what, ips }) },
     });
-    node = { name, address, tables: [], alive: true, apiDown: false, driver, election, cache: new Map(), hideNext: new Set() };
+    node = { name, address, table: new Map(), alive: true, apiDown: false, driver, election, cache: new Map(), hideNext: new Set() };
     this.nodes.set(name, node);
   }
 
@@ -245,6 +245,6 @@ export class DriverWorld {
 
   /** Nodes whose announcer currently answers for `ip`. */
   answering(ip: string): string[] {
-    return [...this.nodes.values()].filter((n) => n.alive && (n.tables.at(-1) ?? []).some((e) => e.startsWith(`${ip}@`))).map((n) => n.name);
+    return [...this.nodes.values()].filter((n) => n.alive && n.table.has(ip)).map((n) => n.name);
   }
 }

@@ -40,7 +40,7 @@ async function run(forger: boolean, signed = true): Promise<{ deadAfterMs: numbe
     heartbeatIntervalMs: T.heartbeatIntervalMs,
     leases: { write: never, renewNodeLease: () => Promise.resolve(true), listVipLeases: never, readVipLease: never, cachedVipLeases: () => new Map() },
     heartbeats: { send: () => undefined },
-    announcer: { set: () => undefined },
+    announcer: { put: () => undefined, remove: () => undefined },
     hooks: { onHeartbeatError: (code) => void errors.set(code, (errors.get(code) ?? 0) + 1) },
   });
   driver.setNodeAddresses(new Map([['node-b', [B_ADDRESS]]]));

@@ -61,7 +61,7 @@ async function startNode(name: string, address: string, key: HeartbeatKey): Prom
       cachedVipLeases: () => new Map(),
     },
     heartbeats: { send: (bytes, to) => udp.send(bytes, to) },
-    announcer: { set: () => undefined },
+    announcer: { put: () => undefined, remove: () => undefined },
     hooks: { onHeartbeatError: (code) => errors.push(code), onHeartbeat: () => void node.heard++ },
   });
   node.driver = driver;

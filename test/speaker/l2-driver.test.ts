@@ -135,7 +135,7 @@ test('heartbeats from an address not of the node they name, or malformed ones, a
     heartbeatIntervalMs: 100,
     leases: { write: never, renewNodeLease: never, listVipLeases: never, readVipLease: never, cachedVipLeases: () => new Map() },
     heartbeats: { send: () => undefined },
-    announcer: { set: () => undefined },
+    announcer: { put: () => undefined, remove: () => undefined },
     hooks: { onHeartbeatError: (code) => errors.push(code), onHeartbeat: () => heard++ },
   });
   driver.setNodeAddresses(new Map([['node-b', ['192.0.2.12']]]));

@@ -1,0 +1,332 @@
+// Speaker footprint (issue #10): memory and CPU of `herald speaker` processes, idle, holding
+// 1,000 L2 VIPs and announcing 1,000 BGP Services to 2 peers, for the base commit's code and the
+// working tree's, side by side in one run. Each phase is the L2 lab (src/lab/l2-lab.ts): three
+// node namespaces, the API-server stand-in and the controller in this process, one real `herald
+// speaker` process per node, run by the command line of the variant (variants.ts). Read from /proc
+// per speaker: VmHWM (peak RSS), VmRSS, RssAnon, and CPU seconds over a steady window.
+// Usage: node bench/speaker/footprint.ts [--vips 1000] [--window 60] [--variants before,after,after-tuned]
+//        [--phases idle,l2,bgp] [--base HEAD] [--rate 20] [--settle-timeout 600] [--cpu-prof DIR]
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { BGPPEER_PLURAL, CLASS_BGP, CLASS_L2, HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL } from '../../src/api/names.ts';
+import { labBgpPeer } from '../../src/lab/bgp-router.ts';
+import { labService, L2_LAB_NAMESPACE } from '../../src/lab/l2-objects.ts';
+import { startL2Lab } from '../../src/lab/l2-lab.ts';
+import type { L2Lab } from '../../src/lab/l2-lab.ts';
+import { SPEAKER_METRICS_PORT } from '../../src/lab/speakers.ts';
+import { loadAverage, machineLines } from '../machine.ts';
+import { NEEDS, requirePrerequisites } from '../prerequisites.ts';
+import { describeError, fmt, forEachLimit, sleep, waitFor } from '../l2/report.ts';
+import { VARIANT_NAMES, prepareVariants, procFigures, topFunctions, withNodeFlags } from './variants.ts';
+import type { Variant, VariantName } from './variants.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    vips: { type: 'string', default: '1000' },
+    window: { type: 'string', default: '60' },
+    variants: { type: 'string', default: 'before,after,after-tuned' },
+    phases: { type: 'string', default: 'idle,l2,bgp' },
+    base: { type: 'string', default: 'HEAD' },
+    'cpu-prof': { type: 'string' },
+    'settle-timeout': { type: 'string', default: '600' },
+    rate: { type: 'string', default: '20' },
+  },
+});
+const SETTLE_MS = Number(args['settle-timeout']) * 1000;
+const RATE = Number(args.rate);
+const N = Number(args.vips);
+const WINDOW_S = Number(args.window);
+const isVariant = (v: string): v is VariantName => (VARIANT_NAMES as readonly string[]).includes(v);
+const names = args.variants.split(',').filter(isVariant);
+const phases = new Set(args.phases.split(','));
+const profDir = args['cpu-prof'];
+
+requirePrerequisites('footprint.ts', [NEEDS.root, NEEDS.ip, NEEDS.bird, NEEDS.addon]);
+
+/** Issue #10's targets. */
+const TARGET_MB: Readonly<Record<string, number>> = { idle: 80, l2: 100, 'l2 rejoin': 100, bgp: 100 };
+const TARGET_CPU_PCT = 1;
+const VIP_LEASES = 'herald.dev/lease=l2-vip';
+const SPEAKER_NS = 'herald-system';
+const PEER2_ASN = 65001;
+
+interface Row {
+  variant: string;
+  phase: string;
+  node: string;
+  hwm: number;
+  rss: number;
+  anon: number;
+  /** CPU seconds over the window, or NaN when no window was taken (rejoin). */
+  windowCpu: number;
+  /** CPU seconds from the phase's first change to settled. */
+  settleCpu: number;
+  settleS: number;
+  /** Empty, or why the phase did not settle (the window is measured all the same). */
+  note: string;
+  load: string;
+}
+const rows: Row[] = [];
+const log = (line: string): void => void process.stdout.write(`${line}\n`);
+let lastProgress = 0;
+/** A wait's state every 15 s, so a slow settle shows where it is. */
+const progress = (seen: string): void => {
+  if (performance.now() - lastProgress < 15_000) return;
+  lastProgress = performance.now();
+  log(`    … ${seen}`);
+};
+
+async function metrics(lab: L2Lab, node: string): Promise<string> {
+  const mgmt = lab.nodes.find((n) => n.name === node)?.mgmt?.ipv4 ?? '';
+  const res = await fetch(`http://${mgmt}:${SPEAKER_METRICS_PORT}/metrics`, { signal: AbortSignal.timeout(5000) });
+  return res.text();
+}
+
+/** Sum of a metric's samples whose label set matches `labels` (a substring test on the label text). */
+function sum(text: string, name: string, labels = ''): number {
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (labels !== '' && !line.includes(labels)) continue;
+    total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return total;
+}
+
+/**
+ * The pool the lab's 21 addresses cannot hold: 100.64.0.0/20 (RFC 6598, 4,096 addresses), answered
+ * only on the lab's segment. Not 198.19.0.0/16: the lab's management network is there, and a VIP
+ * on a speaker's management address cut it off from the API server.
+ */
+async function addPool(lab: L2Lab): Promise<void> {
+  await lab.clients.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: IPPOOL_PLURAL, body: { apiVersion: `${HERALD_GROUP}/${HERALD_VERSION}`, kind: 'IPPool', metadata: { name: 'bench-footprint' }, spec: { blocks: [{ cidr: '100.64.0.0/20' }] } } });
+}
+
+/**
+ * N Services, RATE per second (default 20: 50 s for 1,000). All at once, every speaker got 1,000
+ * orphans in one instant and the API-server stand-in, on this loaded 2-vCPU machine, answered
+ * their takes so late (10 s timeouts) that the speakers fenced and raced for good, old code and
+ * new alike: a storm of the harness, not a steady state to measure.
+ */
+async function createServices(lab: L2Lab, cls: string): Promise<void> {
+  const t0 = performance.now();
+  await forEachLimit(Array.from({ length: N }, (_, i) => i), 4, async (i) => {
+    const wait = t0 + (i * 1000) / RATE - performance.now();
+    if (wait > 0) await sleep(wait);
+    await lab.clients.core.createNamespacedService({ namespace: L2_LAB_NAMESPACE, body: labService(`fp-${String(i).padStart(4, '0')}`, { loadBalancerClass: cls }) });
+  });
+  await waitFor(`${N} Services with an address`, async () => {
+    const list = await lab.clients.core.listNamespacedService({ namespace: L2_LAB_NAMESPACE });
+    const n = list.items.filter((s) => (s.status?.loadBalancer?.ingress ?? []).length > 0).length;
+    return n >= N ? { done: true, value: n } : { done: false, seen: `${n} addressed` };
+  }, 300_000, 1000);
+}
+
+/**
+ * The speakers answer N VIPs in all, nobody fenced, and every VIP Lease names a holder, unchanged
+ * for 5 s. The Leases (1,000 of them, from the stand-in in this process) are listed only once the
+ * speakers' metrics agree: listing them every second loaded the stand-in the speakers need.
+ */
+async function settleL2(lab: L2Lab, timeoutMs: number): Promise<void> {
+  let last = '';
+  let since = performance.now();
+  await waitFor('L2: every VIP held and answered, nobody fenced, holders stable for 5 s', async () => {
+    let answered = 0;
+    let fenced = 0;
+    for (const n of lab.nodes) {
+      const text = await metrics(lab, n.name);
+      answered += sum(text, 'herald_l2_vips_held');
+      fenced += sum(text, 'herald_l2_fenced');
+    }
+    const seen = `${answered} answered, ${fenced} fenced`;
+    if (answered !== N || fenced !== 0) {
+      last = '';
+      return { done: false, seen };
+    }
+    const leases = await lab.clients.coordination.listNamespacedLease({ namespace: SPEAKER_NS, labelSelector: VIP_LEASES });
+    const holders = leases.items.map((l) => `${l.metadata?.name ?? ''}=${l.spec?.holderIdentity ?? ''}`).sort().join(',');
+    const held = leases.items.filter((l) => (l.spec?.holderIdentity ?? '') !== '').length;
+    if (holders !== last) since = performance.now();
+    last = holders;
+    return held === N && performance.now() - since >= 5000 ? { done: true, value: held } : { done: false, seen: `${seen}, ${held} Leases held` };
+  }, timeoutMs, 2000, progress);
+}
+
+/** Every speaker advertises all N prefixes to each of its 2 peers. */
+async function settleBgp(lab: L2Lab, timeoutMs: number): Promise<void> {
+  await waitFor(`BGP: ${N} prefixes to each of 2 peers from every speaker`, async () => {
+    const seen: string[] = [];
+    for (const n of lab.nodes) {
+      const text = await metrics(lab, n.name);
+      seen.push(`${n.name}: ${['tor', 'tor2'].map((p) => sum(text, 'herald_bgp_prefixes_advertised', `peer="${p}"`)).join('+')}`);
+    }
+    const ok = seen.every((s) => s.endsWith(`: ${N}+${N}`));
+    return ok ? { done: true, value: true } : { done: false, seen: seen.join(', ') };
+  }, timeoutMs, 1000, progress);
+}
+
+/** '' when `wait` settled, else what it last saw: a phase that never settles is still measured. */
+async function settled(wait: () => Promise<void>): Promise<string> {
+  try {
+    await wait();
+    return '';
+  } catch (err) {
+    const why = describeError(err);
+    log(`    NOT SETTLED: ${why}`);
+    return `not settled: ${why.replace(/^.*last seen: /, '')}`;
+  }
+}
+
+/** CPU of every speaker at the start of a phase, to report what settling cost. */
+function cpuNow(lab: L2Lab): Map<string, number> {
+  return new Map(lab.nodes.map((n) => [n.name, procFigures(lab.speakerPid(n.name))?.cpu ?? Number.NaN]));
+}
+
+/** A steady window: CPU seconds of each speaker over WINDOW_S, then its memory. */
+async function measure(lab: L2Lab, variant: string, phase: string, start: Map<string, number>, settleS: number, note = ''): Promise<void> {
+  const before = cpuNow(lab);
+  const load = loadAverage().split(' ')[0] ?? '';
+  await sleep(WINDOW_S * 1000);
+  for (const n of lab.nodes) {
+    const f = procFigures(lab.speakerPid(n.name));
+    if (f === null) throw new Error(`the speaker on ${n.name} exited during the ${phase} window:\n${lab.speakerLog(n.name, 20)}`);
+    const b = before.get(n.name) ?? Number.NaN;
+    rows.push({ variant, phase, node: n.name, hwm: f.hwm, rss: f.rss, anon: f.anon, windowCpu: f.cpu - b, settleCpu: b - (start.get(n.name) ?? Number.NaN), settleS, note, load: `${load} → ${loadAverage().split(' ')[0] ?? ''}` });
+  }
+  log(`  ${phase}: ${rows.filter((r) => r.variant === variant && r.phase === phase).map((r) => `${r.node} HWM ${fmt(r.hwm)} MB, ${fmt((r.windowCpu / WINDOW_S) * 100, 2)} % CPU`).join('; ')}`);
+}
+
+/**
+ * The stand-in serves from this process; the controller runs as a process of its own (the working
+ * tree's, the same for every variant): sharing this event loop, the two starved each other and
+ * Lease writes timed out (10 s) by the thousand at 1,000 VIPs on the loaded machine.
+ */
+const LAB = { apiserver: 'dev', controllerProcess: true, controllerLogLevel: 'warn', speakerLogLevel: 'warn', onStep: (s: string) => log(`  lab: ${s}`) } as const;
+
+/** HERALD_BENCH_SPEAKER_NODE_ARGS, e.g. "--heapsnapshot-signal=SIGUSR2": Node flags for every speaker (diagnostics). */
+const EXTRA_NODE_ARGS = (process.env['HERALD_BENCH_SPEAKER_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+
+function speakerArgv(v: Variant, phase: string): (flags: readonly string[]) => string[] {
+  let argv = withNodeFlags(v.argv, EXTRA_NODE_ARGS);
+  if (profDir !== undefined) {
+    const dir = join(profDir, v.name, phase);
+    mkdirSync(dir, { recursive: true });
+    argv = withNodeFlags(argv, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  }
+  return (flags) => [...argv, 'speaker', ...flags];
+}
+
+/** SIGTERM every speaker while the API is up (a drain needs it; a --cpu-prof profile is written on exit). */
+async function stopSpeakers(lab: L2Lab): Promise<void> {
+  await Promise.all(lab.nodes.map((n) => (lab.speakerRunning(n.name) ? lab.killSpeaker(n.name, 'SIGTERM') : undefined)));
+}
+
+async function l2Phases(v: Variant): Promise<void> {
+  const lab = await startL2Lab({ ...LAB, speakerCommand: speakerArgv(v, 'l2') });
+  try {
+    await addPool(lab);
+    if (phases.has('idle')) {
+      await sleep(5000);
+      await measure(lab, v.name, 'idle', cpuNow(lab), 0);
+    }
+    if (!phases.has('l2')) return;
+    const start = cpuNow(lab);
+    const t0 = performance.now();
+    await createServices(lab, CLASS_L2);
+    const note = await settled(() => settleL2(lab, SETTLE_MS));
+    await measure(lab, v.name, 'l2', start, (performance.now() - t0) / 1000, note);
+    // A rolling restart: node-a's new process joins 1,000 VIPs held by the others (the heap a join grows).
+    const a = lab.nodes[0]?.name ?? 'node-a';
+    const t1 = performance.now();
+    await lab.restartSpeaker(a);
+    const rejoin = await settled(() => settleL2(lab, SETTLE_MS));
+    const f = procFigures(lab.speakerPid(a));
+    if (f !== null) rows.push({ variant: v.name, phase: 'l2 rejoin', node: a, hwm: f.hwm, rss: f.rss, anon: f.anon, windowCpu: Number.NaN, settleCpu: f.cpu, settleS: (performance.now() - t1) / 1000, note: rejoin, load: loadAverage().split(' ')[0] ?? '' });
+    log(`  l2 rejoin: ${a} HWM ${fmt(f?.hwm ?? Number.NaN)} MB after ${fmt((performance.now() - t1) / 1000)} s`);
+  } finally {
+    await stopSpeakers(lab).catch((err: unknown) => log(`  stopping speakers: ${describeError(err)}`));
+    await lab.close();
+  }
+}
+
+/** A second BGP peer: BIRD in the client namespace (AS 65001), importing from every node, exporting nothing. */
+function startPeer2(lab: L2Lab, dir: string): void {
+  const client = lab.network.client;
+  const sessions = lab.nodes.map((n) => `protocol bgp ${n.name.replace(/\W/g, '_')} {\n  local as ${PEER2_ASN};\n  neighbor ${n.ipv4} as 64512;\n  hold time 9;\n  connect retry time 1;\n  ipv4 { import all; export none; };\n}`);
+  const conf = join(dir, 'bird-peer2.conf');
+  writeFileSync(conf, [`router id ${client.ipv4};`, 'protocol device { scan time 10; }', ...sessions, ''].join('\n'));
+  lab.network.spawnIn(client.ns, ['bird', '-f', '-c', conf, '-s', join(dir, 'bird-peer2.ctl')], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+async function bgpPhase(v: Variant): Promise<void> {
+  const lab = await startL2Lab({ ...LAB, bgp: true, speakerCommand: speakerArgv(v, 'bgp') });
+  try {
+    await addPool(lab);
+    startPeer2(lab, lab.dir);
+    const peer2 = { ...labBgpPeer(lab.network.client, { peerASN: PEER2_ASN }), metadata: { name: 'tor2' } };
+    await lab.clients.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: BGPPEER_PLURAL, body: peer2 });
+    await sleep(5000);
+    const start = cpuNow(lab);
+    const t0 = performance.now();
+    await createServices(lab, CLASS_BGP);
+    const note = await settled(() => settleBgp(lab, SETTLE_MS));
+    await measure(lab, v.name, 'bgp', start, (performance.now() - t0) / 1000, note);
+  } finally {
+    await stopSpeakers(lab).catch((err: unknown) => log(`  stopping speakers: ${describeError(err)}`));
+    await lab.close();
+  }
+}
+
+function report(variants: readonly Variant[]): void {
+  log(`\n## Speaker footprint: ${N} VIPs / Services, 3 speakers, ${WINDOW_S} s windows (MB = MiB)\n`);
+  for (const v of variants) log(`- ${v.name}: ${v.what}`);
+  log('\n| phase | variant | node | VmHWM MB | VmRSS MB | RssAnon MB | CPU in window | settle: s, CPU s | target | load 1 min |');
+  log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  const order = ['idle', 'l2', 'l2 rejoin', 'bgp'];
+  for (const phase of order) {
+    for (const r of rows.filter((x) => x.phase === phase)) {
+      const target = TARGET_MB[phase] ?? Number.NaN;
+      const cpuPct = (r.windowCpu / WINDOW_S) * 100;
+      const memOk = r.hwm <= target ? 'met' : 'missed';
+      const cpuText = Number.isNaN(r.windowCpu) ? '—' : `${fmt(r.windowCpu, 2)} s = ${fmt(cpuPct, 2)} %`;
+      const cpuTarget = phase === 'l2' ? `; CPU ≤ ${TARGET_CPU_PCT} %: ${cpuPct <= TARGET_CPU_PCT ? 'met' : 'missed'}` : '';
+      const settle = phase === 'idle' ? '—' : `${r.note === '' ? '' : `**${r.note}** after `}${fmt(r.settleS)} s, ${fmt(r.settleCpu, 2)} s`;
+      log(`| ${phase} | ${r.variant} | ${r.node} | ${fmt(r.hwm)} | ${fmt(r.rss)} | ${fmt(r.anon)} | ${cpuText} | ${settle} | HWM ≤ ${target}: ${memOk}${cpuTarget} | ${r.load} |`);
+    }
+  }
+  log('\nPer phase and variant, the worst speaker:');
+  for (const phase of order) {
+    for (const v of variants) {
+      const rs = rows.filter((r) => r.phase === phase && r.variant === v.name);
+      if (rs.length === 0) continue;
+      const hwm = Math.max(...rs.map((r) => r.hwm));
+      const cpu = Math.max(...rs.map((r) => r.windowCpu));
+      log(`  ${phase.padEnd(10)} ${v.name.padEnd(12)} VmHWM ${fmt(hwm).padStart(6)} MB${Number.isNaN(cpu) ? '' : `, CPU ${fmt((cpu / WINDOW_S) * 100, 2)} % of a core`}`);
+    }
+  }
+  if (profDir === undefined) return;
+  log('\nCPU profiles (node-a, whole life: start, settle, window, drain), top functions by self time:');
+  for (const v of variants) for (const phase of ['l2', 'bgp']) for (const line of topFunctions(join(profDir, v.name, phase))) log(`  ${v.name} ${phase}: ${line}`);
+}
+
+for (const line of machineLines()) log(line);
+if (profDir !== undefined) log('CPU profiling is on (--cpu-prof): CPU figures include the profiler; quote them from a run without it.');
+const scratch = mkdtempSync(join(tmpdir(), 'herald-footprint-'));
+try {
+  log(`building: ${names.join(', ')} (base ${args.base})`);
+  const variants = prepareVariants(names, args.base, scratch);
+  for (const v of variants) {
+    log(`\n# ${v.name}: ${v.what}`);
+    if (phases.has('idle') || phases.has('l2')) await l2Phases(v);
+    if (phases.has('bgp')) await bgpPhase(v);
+  }
+  report(variants);
+  log(`\nload average after: ${loadAverage()}`);
+} catch (err) {
+  log(`footprint.ts: ${describeError(err)}`);
+  process.exitCode = 1;
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}

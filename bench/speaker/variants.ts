@@ -1,0 +1,128 @@
+// The code a footprint run compares (issue #10): the speaker of a base commit (by default HEAD,
+// extracted with `git archive`, built as that commit builds) beside the working tree's, each run
+// as shipped or from its TypeScript, with or without the runtime tuning; plus the /proc readings
+// and the summary of a --cpu-prof profile.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { NODE_BIN, ROOT } from '../l2/bench-cluster.ts';
+
+export interface Variant {
+  name: string;
+  what: string;
+  /** The `herald` command line before `speaker` and its flags. */
+  argv: readonly string[];
+}
+
+/**
+ * V8 and glibc settings measured for a small long-lived daemon (bench/README.md, "Speaker
+ * footprint"): a 1 MB young generation instead of up to 16 MB, one malloc arena, allocations from
+ * 16 KiB up mapped and unmapped, and the heap top trimmed at once.
+ */
+export const TUNED_NODE_FLAGS = ['--max-semi-space-size=1'];
+export const TUNED_ENV = ['MALLOC_ARENA_MAX=1', 'MALLOC_MMAP_THRESHOLD_=16384', 'MALLOC_TRIM_THRESHOLD_=0'];
+
+export const VARIANT_NAMES = ['before', 'before-src', 'after', 'after-src', 'after-tuned'] as const;
+export type VariantName = (typeof VARIANT_NAMES)[number];
+
+function run(cmd: string, args: readonly string[], cwd: string): void {
+  execFileSync(cmd, args, { cwd, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env['PATH'] ?? ''}` } });
+}
+
+/** The base commit's tree in `dir`, sharing this checkout's node_modules and built addon. */
+function extractBase(ref: string, dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  execFileSync('sh', ['-c', `git archive --format=tar ${ref} | tar -x -C ${dir}`], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  mkdirSync(join(dir, 'native/build'), { recursive: true });
+  symlinkSync(join(ROOT, 'native/build/Release'), join(dir, 'native/build/Release'));
+}
+
+/** Builds a tree as its own package.json says: the bundle if it has scripts/bundle.ts, else tsc's dist/. */
+function buildTree(dir: string): string {
+  if (existsSync(join(dir, 'scripts/bundle.ts'))) {
+    run(NODE_BIN, ['scripts/bundle.ts'], dir);
+    return join(dir, 'dist/herald.mjs');
+  }
+  run(NODE_BIN, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], dir);
+  return join(dir, 'dist/cli.js');
+}
+
+/** Builds what the named variants need (each tree once) and returns their command lines. */
+export function prepareVariants(names: readonly VariantName[], baseRef: string, scratch: string): Variant[] {
+  const baseDir = join(scratch, 'base');
+  const need = (p: (n: VariantName) => boolean): boolean => names.some(p);
+  if (need((n) => n.startsWith('before'))) extractBase(baseRef, baseDir);
+  const baseBuilt = need((n) => n === 'before') ? buildTree(baseDir) : '';
+  const afterBuilt = need((n) => n === 'after' || n === 'after-tuned') ? buildTree(ROOT) : '';
+  return names.map((name): Variant => {
+    switch (name) {
+      case 'before':
+        return { name, what: `${baseRef} as built by its npm run build (${baseBuilt.endsWith('cli.js') ? 'tsc, one file per module' : 'bundle'})`, argv: [NODE_BIN, baseBuilt] };
+      case 'before-src':
+        return { name, what: `${baseRef} from src/cli.ts (type stripping, as the lab runs it)`, argv: [NODE_BIN, join(baseDir, 'src/cli.ts')] };
+      case 'after':
+        return { name, what: 'working tree, dist/herald.mjs (npm run build: esbuild bundle)', argv: [NODE_BIN, afterBuilt] };
+      case 'after-src':
+        return { name, what: 'working tree from src/cli.ts (type stripping)', argv: [NODE_BIN, join(ROOT, 'src/cli.ts')] };
+      case 'after-tuned':
+        return { name, what: `the bundle with ${[...TUNED_NODE_FLAGS, ...TUNED_ENV].join(' ')}`, argv: ['/usr/bin/env', ...TUNED_ENV, NODE_BIN, ...TUNED_NODE_FLAGS, afterBuilt] };
+    }
+    return { name, what: '', argv: [] };
+  });
+}
+
+/** `env VAR=… node [flags] entry` with extra Node flags put right after the node binary. */
+export function withNodeFlags(argv: readonly string[], flags: readonly string[]): string[] {
+  const i = argv.indexOf(NODE_BIN);
+  return i < 0 ? [...argv] : [...argv.slice(0, i + 1), ...flags, ...argv.slice(i + 1)];
+}
+
+export interface ProcFigures {
+  /** MB (MiB) from /proc/PID/status. */
+  hwm: number;
+  rss: number;
+  anon: number;
+  /** utime + stime, seconds (/proc/PID/stat). */
+  cpu: number;
+}
+
+/** VmHWM, VmRSS, RssAnon and CPU seconds of a live process, or null when it is gone. */
+export function procFigures(pid: number | undefined): ProcFigures | null {
+  if (pid === undefined) return null;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const kb = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1] ?? Number.NaN) / 1024;
+    // utime and stime are fields 14 and 15 (proc(5)), in USER_HZ = 1/100 s.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { hwm: kb('VmHWM'), rss: kb('VmRSS'), anon: kb('RssAnon'), cpu: (Number(rest[11]) + Number(rest[12])) / 100 };
+  } catch {
+    return null;
+  }
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+/** The `top` functions by self time of the newest .cpuprofile in `dir`, as "ms  name  file:line". */
+export function topFunctions(dir: string, top = 12): string[] {
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort() : [];
+  const file = files.at(-1);
+  if (file === undefined) return [`(no profile in ${dir})`];
+  const p = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  p.samples.forEach((id, i) => {
+    const f = byId.get(id)?.callFrame;
+    if (f === undefined) return;
+    const where = f.url === '' ? '' : ` ${f.url.split('/').slice(-2).join('/')}:${f.lineNumber + 1}`;
+    const key = `${f.functionName || '(anonymous)'}${where}`;
+    self.set(key, (self.get(key) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000);
+  });
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  return [`${file}: ${(total / 1000).toFixed(1)} s sampled`, ...[...self].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, ms]) => `${ms.toFixed(0).padStart(7)} ms  ${((ms / total) * 100).toFixed(1).padStart(5)} %  ${k}`)];
+}
