@@ -237,6 +237,11 @@ async function l2Phases(v: Variant): Promise<void> {
     await createServices(lab, CLASS_L2);
     const note = await settled(() => settleL2(lab, SETTLE_MS));
     await measure(lab, v.name, 'l2', start, (performance.now() - t0) / 1000, note);
+    // HERALD_BENCH_SNAPSHOT_SIGNAL=SIGUSR2 with HERALD_BENCH_SPEAKER_NODE_ARGS="--heapsnapshot-signal=SIGUSR2
+    // --diagnostic-dir=DIR": a heap snapshot of node-b at 1,000 VIPs, after the window.
+    const snapshotSignal = process.env['HERALD_BENCH_SNAPSHOT_SIGNAL'];
+    const b = lab.speakerPid(lab.nodes[1]?.name ?? 'node-b');
+    if (snapshotSignal !== undefined && b !== undefined) process.kill(b, snapshotSignal);
     // A rolling restart: node-a's new process joins 1,000 VIPs held by the others (the heap a join grows).
     const a = lab.nodes[0]?.name ?? 'node-a';
     const t1 = performance.now();

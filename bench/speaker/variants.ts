@@ -3,7 +3,7 @@
 // as shipped or from its TypeScript, with or without the runtime tuning; plus the /proc readings
 // and the summary of a --cpu-prof profile.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { NODE_BIN, ROOT } from '../l2/bench-cluster.ts';
 
@@ -15,12 +15,14 @@ export interface Variant {
 }
 
 /**
- * V8 and glibc settings measured for a small long-lived daemon (bench/README.md, "Speaker
- * footprint"): a 1 MB young generation instead of up to 16 MB, one malloc arena, allocations from
- * 16 KiB up mapped and unmapped, and the heap top trimmed at once.
+ * V8 and glibc settings for a small long-lived daemon (bench/README.md, "Speaker footprint";
+ * deploy/speaker.yaml sets the same): a young generation of at most 2 × 4 MB (Node 24 grew it to
+ * 2 × 64 MB during a 1,000-VIP join, half the speaker's peak RSS, and never gave it back), one
+ * malloc arena instead of one per thread, and free memory at the top of the heap returned above
+ * 1 MiB.
  */
-export const TUNED_NODE_FLAGS = ['--max-semi-space-size=1'];
-export const TUNED_ENV = ['MALLOC_ARENA_MAX=1', 'MALLOC_MMAP_THRESHOLD_=16384', 'MALLOC_TRIM_THRESHOLD_=0'];
+export const TUNED_NODE_FLAGS = ['--max-semi-space-size=4'];
+export const TUNED_ENV = ['MALLOC_ARENA_MAX=1', 'MALLOC_TRIM_THRESHOLD_=1048576'];
 
 export const VARIANT_NAMES = ['before', 'before-src', 'after', 'after-src', 'after-tuned'] as const;
 export type VariantName = (typeof VARIANT_NAMES)[number];
@@ -108,10 +110,14 @@ interface ProfileNode {
   children?: number[];
 }
 
-/** The `top` functions by self time of the newest .cpuprofile in `dir`, as "ms  name  file:line". */
+/**
+ * The `top` functions by self time, idle left out, of the largest .cpuprofile in `dir` (the
+ * speaker that lived longest; a speaker killed before it could write one leaves none), as
+ * "ms  % of busy  name  file:line".
+ */
 export function topFunctions(dir: string, top = 12): string[] {
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort() : [];
-  const file = files.at(-1);
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')) : [];
+  const file = files.map((f) => ({ f, size: statSync(join(dir, f)).size })).sort((a, b) => b.size - a.size)[0]?.f;
   if (file === undefined) return [`(no profile in ${dir})`];
   const p = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
@@ -124,5 +130,9 @@ export function topFunctions(dir: string, top = 12): string[] {
     self.set(key, (self.get(key) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000);
   });
   const total = [...self.values()].reduce((a, b) => a + b, 0);
-  return [`${file}: ${(total / 1000).toFixed(1)} s sampled`, ...[...self].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, ms]) => `${ms.toFixed(0).padStart(7)} ms  ${((ms / total) * 100).toFixed(1).padStart(5)} %  ${k}`)];
+  const idle = self.get('(idle)') ?? 0;
+  self.delete('(idle)');
+  const busy = total - idle;
+  const head = `${file}: ${(total / 1000).toFixed(1)} s sampled, ${(busy / 1000).toFixed(1)} s busy`;
+  return [head, ...[...self].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, ms]) => `${ms.toFixed(0).padStart(7)} ms  ${((ms / busy) * 100).toFixed(1).padStart(5)} %  ${k}`)];
 }

@@ -10,6 +10,7 @@ import type { LeaseList, LeaseRecord, LeaseView, WriteResult } from './vip-machi
 import type { HeartbeatEndpoint, WriteAction } from './lease-objects.ts';
 import { apiStatus, errorMessage } from '../kube/client.ts';
 import { Gate } from '../kube/gate.ts';
+import type { KubeHttp } from '../kube/http.ts';
 import { watchResource } from '../kube/informer.ts';
 import type { WatchedCache } from '../kube/informer.ts';
 import { NODE_LEASE_LABELS, VIP_LEASE_LABELS, nodeLeaseName, vipLeaseName } from './lease-names.ts';
@@ -24,6 +25,13 @@ export type AdapterVerb = 'get' | 'list' | 'create' | 'update' | 'patch' | 'dele
 export interface LeaseAdapterOptions {
   kc: KubeConfig;
   coordination: CoordinationV1Api;
+  /**
+   * The lean path (src/kube/http.ts) for VIP Lease creates, patches and reads: undici's plain
+   * request, the answer parsed as JSON, none of client-node's fetch, web streams and model
+   * classes. A 1,000-VIP join sends some 3,000 of them; through client-node their garbage grew
+   * a speaker's heap (issue #10). Without it, client-node's coordination API is used.
+   */
+  http?: KubeHttp;
   /** This speaker's node name (the holder of its node Lease). */
   node: string;
   namespace?: string;
@@ -168,8 +176,13 @@ export class LeaseAdapter {
     const name = vipLeaseName(ip);
     if (!name.ok) return { kind: 'absent' };
     try {
-      const lease = await this.#vipGate.run(() => this.#request('get', (opts) => this.#o.coordination.readNamespacedLease({ name: name.name, namespace: this.namespace }, opts)));
-      const v = vipLeaseOf(lease);
+      const http = this.#o.http;
+      const lease = await this.#vipGate.run(() =>
+        http === undefined
+          ? this.#request('get', (opts) => this.#o.coordination.readNamespacedLease({ name: name.name, namespace: this.namespace }, opts))
+          : this.#request('get', async (_, signal) => asLease(await http.json({ method: 'GET', path: this.#leasePath(name.name), signal }))),
+      );
+      const v = lease === null ? null : vipLeaseOf(lease);
       return v === null ? { kind: 'absent' } : { kind: 'present', record: v.record };
     } catch (err) {
       if (apiStatus(err) === 404) return { kind: 'absent' };
@@ -196,15 +209,20 @@ export class LeaseAdapter {
         await this.#request('delete', (opts) => api.deleteNamespacedLease({ name: name.name, namespace, body }, opts));
         return { ok: true, version: '' };
       }
-      let written: V1Lease;
+      let written: V1Lease | null;
+      const http = this.#o.http;
       if (a.expect === null) {
         const body = vipLeaseCreateBody(a, name.name, namespace, this.#wall());
-        written = await this.#request('create', (opts) => api.createNamespacedLease({ namespace, body }, opts));
+        written = await (http === undefined
+          ? this.#request('create', (opts) => api.createNamespacedLease({ namespace, body }, opts))
+          : this.#request('create', async (_, signal) => asLease(await http.json({ method: 'POST', path: this.#leasePath(''), body: JSON.stringify(body), signal }))));
       } else {
         const body = vipLeasePatch(a, a.expect.version, this.#wall());
-        written = await this.#request('patch', (opts) => api.patchNamespacedLease({ name: name.name, namespace, body }, opts), MERGE_PATCH);
+        written = await (http === undefined
+          ? this.#request('patch', (opts) => api.patchNamespacedLease({ name: name.name, namespace, body }, opts), MERGE_PATCH)
+          : this.#request('patch', async (_, signal) => asLease(await http.json({ method: 'PATCH', path: this.#leasePath(name.name), body: JSON.stringify(body), contentType: 'application/merge-patch+json', signal }))));
       }
-      const version = written.metadata?.resourceVersion;
+      const version = written?.metadata?.resourceVersion;
       if (version === undefined) return { ok: false, conflict: false };
       return { ok: true, version };
     } catch (err) {
@@ -287,8 +305,14 @@ export class LeaseAdapter {
     return list;
   }
 
+  /** The collection of Leases in our namespace, or one of them. */
+  #leasePath(name: string): string {
+    const collection = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.namespace)}/leases`;
+    return name === '' ? collection : `${collection}/${encodeURIComponent(name)}`;
+  }
+
   /** Counts, and bounds the request by the timeout (aborting it); a timeout rejects like any error. */
-  async #request<T>(verb: AdapterVerb, send: (opts: ConfigurationOptions<ObservableMiddleware>) => Promise<T>, base?: ConfigurationOptions<ObservableMiddleware>): Promise<T> {
+  async #request<T>(verb: AdapterVerb, send: (opts: ConfigurationOptions<ObservableMiddleware>, signal: AbortSignal) => Promise<T>, base?: ConfigurationOptions<ObservableMiddleware>): Promise<T> {
     this.#counts[verb]++;
     const ac = new AbortController();
     let timer: NodeJS.Timeout | undefined;
@@ -300,11 +324,18 @@ export class LeaseAdapter {
       }, this.#timeoutMs);
     });
     try {
-      return await Promise.race([send(abortOptions(ac.signal, base)), deadline]);
+      return await Promise.race([send(abortOptions(ac.signal, base), ac.signal), deadline]);
     } finally {
       clearTimeout(timer);
     }
   }
+}
+
+/** A Lease as JSON (the lean path): only the fields vipLeaseOf reads need to be there. */
+function asLease(v: unknown): V1Lease | null {
+  if (typeof v !== 'object' || v === null || !('metadata' in v)) return null;
+  const m = v.metadata;
+  return typeof m === 'object' && m !== null ? (v as V1Lease) : null;
 }
 
 function recordsOf(list: V1LeaseList): Map<string, LeaseRecord> {

@@ -46,6 +46,8 @@ export interface KubeRequest {
   body?: string;
   /** Default application/json. */
   contentType?: string;
+  /** Aborts the request (a caller's timeout: the speaker's Lease writes, issue #10). */
+  signal?: AbortSignal;
 }
 
 interface Target {
@@ -136,7 +138,7 @@ export class KubeHttp {
     const t = await this.#resolve();
     const headers: Record<string, string> = { ...t.headers, accept: 'application/json' };
     if (req.body !== undefined) headers['content-type'] = req.contentType ?? 'application/json';
-    return t.dispatcher.request({ origin: t.origin, path: t.prefix + req.path, method: req.method, headers, body: req.body ?? null });
+    return t.dispatcher.request({ origin: t.origin, path: t.prefix + req.path, method: req.method, headers, body: req.body ?? null, ...(req.signal === undefined ? {} : { signal: req.signal }) });
   }
 
   async #failure(req: KubeRequest, res: Dispatcher.ResponseData): Promise<KubeHttpError> {

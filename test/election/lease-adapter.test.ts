@@ -40,12 +40,14 @@ interface Seen {
 
 const running: LeaseAdapter[] = [];
 
-function adapter(node: string, over: { kc?: PooledKubeConfig; requestTimeoutMs?: number } = {}): Seen {
+/** `lean: false`: VIP Lease requests through client-node's coordination API instead of KubeHttp (issue #10). */
+function adapter(node: string, over: { kc?: PooledKubeConfig; requestTimeoutMs?: number; lean?: boolean } = {}): Seen {
   const c = over.kc === undefined ? suite.speakerClients() : makeClients(over.kc);
   const seen: Omit<Seen, 'adapter'> = { vip: [], node: [], syncs: [] };
   const a = new LeaseAdapter({
     kc: c.kc,
     coordination: c.coordination,
+    ...(over.lean === false ? {} : { http: c.http }),
     node,
     log,
     requestTimeoutMs: over.requestTimeoutMs,
@@ -130,22 +132,27 @@ test('take creates the Lease as docs/l2.md describes it; peers see it by the wat
   assert.deepEqual(seen, { kind: 'present', record: { holder: 'n1', epoch: 1, version: r.version, writer: stamp('n1', 42) } });
 });
 
-test('two adapters racing: exactly one create and exactly one handover win', async () => {
-  const a = adapter('r1');
-  const b = adapter('r2');
-  await Promise.all([a.adapter.synced, b.adapter.synced]);
-  const ip = '192.0.2.20';
-  const [ra, rb] = await Promise.all([a.adapter.write(take(ip, 'r1', 1, null)), b.adapter.write(take(ip, 'r2', 1, null))]);
-  assert.deepEqual([ra.ok, rb.ok].sort(), [false, true]);
-  const [winner, loserResult] = ra.ok ? [ra, rb] : [rb, ra];
-  assert.deepEqual(loserResult, { ok: false, conflict: true });
-  assert.ok(winner.ok);
-  // Both write the next epoch against the same version: one wins, the other conflicts.
-  const [ha, hb] = await Promise.all([a.adapter.write({ ...take(ip, 'r1', 2, winner.version), op: 'handover' }), b.adapter.write({ ...take(ip, 'r2', 2, winner.version), op: 'handover' })]);
-  assert.deepEqual([ha.ok, hb.ok].sort(), [false, true]);
-  assert.deepEqual(ha.ok ? hb : ha, { ok: false, conflict: true });
-  assert.equal((await readLease(ip)).spec?.leaseTransitions, 2);
-});
+for (const lean of [true, false]) {
+  test(`two adapters racing: exactly one create and exactly one handover win (${lean ? 'KubeHttp' : 'client-node'})`, async () => {
+    const a = adapter(`r1${lean ? '' : 'c'}`, { lean });
+    const b = adapter(`r2${lean ? '' : 'c'}`, { lean });
+    await Promise.all([a.adapter.synced, b.adapter.synced]);
+    const ip = lean ? '192.0.2.20' : '192.0.2.21';
+    const [ra, rb] = await Promise.all([a.adapter.write(take(ip, 'r1', 1, null)), b.adapter.write(take(ip, 'r2', 1, null))]);
+    assert.deepEqual([ra.ok, rb.ok].sort(), [false, true]);
+    const [winner, loserResult] = ra.ok ? [ra, rb] : [rb, ra];
+    assert.deepEqual(loserResult, { ok: false, conflict: true });
+    assert.ok(winner.ok);
+    // Both write the next epoch against the same version: one wins, the other conflicts.
+    const [ha, hb] = await Promise.all([a.adapter.write({ ...take(ip, 'r1', 2, winner.version), op: 'handover' }), b.adapter.write({ ...take(ip, 'r2', 2, winner.version), op: 'handover' })]);
+    assert.deepEqual([ha.ok, hb.ok].sort(), [false, true]);
+    assert.deepEqual(ha.ok ? hb : ha, { ok: false, conflict: true });
+    assert.equal((await readLease(ip)).spec?.leaseTransitions, 2);
+    const read = await a.adapter.readVipLease(ip);
+    assert.equal(read.kind === 'present' ? read.record.epoch : -1, 2);
+    assert.deepEqual(await a.adapter.readVipLease(lean ? '192.0.2.22' : '192.0.2.23'), { kind: 'absent' });
+  });
+}
 
 test('handover with the right version, stale version conflicts, release unsets the holder, delete with preconditions', async () => {
   const a = adapter('h1');
