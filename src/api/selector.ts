@@ -126,6 +126,7 @@ export function parseSelector(v: unknown, field: string): Sel {
   const selector: LabelSelector = { matchLabels: labels, matchExpressions };
   const problem = validateSelector(selector);
   // validateSelector names the field serviceSelector; say which one it really is.
+  // Stryker disable next-line Regex: every validateSelector message begins with "serviceSelector.", so its first occurrence is the start
   if (problem !== null) return bad(problem.message.replace(/^serviceSelector\./, ''));
   // Keys and values a Kubernetes selector refuses; the schema cannot say (issue #14).
   const labelProblem = selectorLabelProblem(selector, `spec.${field}`);

@@ -2,7 +2,8 @@
 // events (timer expiries, TCP outcomes, decoded messages) and carries out the actions it returns
 // (connect, send, close, arm or cancel a timer). No sockets, no clocks: timers are durations and
 // jitter comes from an injected random source, so tests run in virtual time (STYLE.md lesson 4).
-import { BGP_VERSION, CEASE_ADMIN_RESET, CEASE_ADMIN_SHUTDOWN, CEASE_CONNECTION_COLLISION, ERR_CEASE, ERR_FSM, ERR_HOLD_TIMER, bgpError, shutdownNotification, u16Data } from './codec/index.ts';
+import { BGP_VERSION, CEASE_ADMIN_RESET, CEASE_ADMIN_SHUTDOWN, CEASE_CONNECTION_COLLISION, ERRORS, ERR_CEASE, ERR_FSM, ERR_HOLD_TIMER, shutdownNotification, u16Data } from './codec/index.ts';
+import type { BgpErrorCode } from './codec/index.ts';
 import type { DownReason, FsmAction, FsmEvent, FsmState, LocalConfig, Negotiated, Notification, PeerOpen, TimerName } from './fsm-types.ts';
 
 // NOTIFICATIONs the FSM itself raises come from the codec's table (RFC 4271 §4.5, §6; RFC 6608).
@@ -22,14 +23,24 @@ function notification(code: number, subcode: number, data: Uint8Array = NO_DATA)
   return { code, subcode, data };
 }
 
-/** The checks of RFC 4271 §6.2 on a received OPEN; null when it is acceptable. */
+/** An OPEN refused: the NOTIFICATION of the codec's table (RFC 4271 §6.2), the whole of what the FSM reports. */
+function refused(code: BgpErrorCode, data: Uint8Array = NO_DATA): Notification {
+  const [c, s] = ERRORS[code];
+  return notification(c, s, data);
+}
+
+/**
+ * The checks of RFC 4271 §6.2 on a received OPEN; null when it is acceptable. A refusal is its
+ * NOTIFICATION only, which the FSM sends and gives as the `down` reason; it carries no message,
+ * which nothing would read (issue #15 Finding 3): the code and subcode say which check refused it.
+ */
 export function checkOpen(open: PeerOpen, local: LocalConfig): Notification | null {
   // §6.2: the data of Unsupported Version Number is the largest version we support.
-  if (open.version !== BGP_VERSION) return bgpError('unsupported-version', `version ${open.version}`, u16Data(BGP_VERSION)).notification;
-  if (open.asn !== local.peerAsn) return bgpError('bad-peer-as', `AS ${open.asn}`).notification;
+  if (open.version !== BGP_VERSION) return refused('unsupported-version', u16Data(BGP_VERSION));
+  if (open.asn !== local.peerAsn) return refused('bad-peer-as');
   // RFC 6286 §2.2: zero is never valid; equal to ours only matters for an internal peer.
-  if (open.routerId === 0 || (open.routerId === local.routerId && local.peerAsn === local.asn)) return bgpError('bad-bgp-identifier', `identifier ${open.routerId}`).notification;
-  if (open.holdTime === 1 || open.holdTime === 2) return bgpError('unacceptable-hold-time', `hold time ${open.holdTime}`).notification;
+  if (open.routerId === 0 || (open.routerId === local.routerId && local.peerAsn === local.asn)) return refused('bad-bgp-identifier');
+  if (open.holdTime === 1 || open.holdTime === 2) return refused('unacceptable-hold-time');
   return null;
 }
 

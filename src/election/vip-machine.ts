@@ -213,7 +213,9 @@ export function writeFinished(s: VipState, result: WriteResult, me: string, now:
     const lease: LeaseView = p.op === 'delete' ? (version === null ? { kind: 'absent' } : { kind: 'absent', asOf: version }) : { kind: 'present', record: { holder: p.holder, epoch: p.epoch, version: result.version } };
     const gave = p.op === 'handover' ? 'handedOver' : p.op === 'release' ? 'released' : null;
     // The watch may have shown a later write before our response came (issue #10): keep that.
-    if (!isNews(lease, knownOf(s))) return { ...s, pending: null, gaveBy: gave ?? s.gaveBy };
+    // If that later write names us again (handed straight back), we gave nothing away: losing
+    // the VIP later is 'lost', not this write's reason (issue #15 Finding 1).
+    if (!isNews(lease, knownOf(s))) return { ...s, pending: null, gaveBy: holderOf(s.lease) === me ? null : (gave ?? s.gaveBy) };
     const next = withLease({ ...s, pending: null }, lease, me, true);
     return { ...next, apiVersion: version, gaveBy: gave ?? next.gaveBy };
   }

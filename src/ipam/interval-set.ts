@@ -6,6 +6,7 @@
 export class IntervalSet {
   // Parallel arrays: firsts[i] ≤ lasts[i] < firsts[i+1] - 1.
   private readonly firsts: bigint[] = [];
+  // Stryker disable next-line ArrayDeclaration: an element past the end of lasts is never read (every index read is one of firsts too)
   private readonly lasts: bigint[] = [];
   private count = 0n;
 
@@ -33,12 +34,14 @@ export class IntervalSet {
 
   has(v: bigint): boolean {
     const i = this.floor(v);
+    // Stryker disable next-line UnaryOperator: the fallback is for noUncheckedIndexedAccess: lasts[i] exists whenever i >= 0
     return i >= 0 && (this.lasts[i] ?? -1n) >= v;
   }
 
   /** Adds v; returns false if it was already a member. */
   add(v: bigint): boolean {
     const i = this.floor(v);
+    // Stryker disable next-line UnaryOperator: the fallback is for noUncheckedIndexedAccess: lasts[i] exists whenever i >= 0
     if (i >= 0 && (this.lasts[i] ?? -1n) >= v) return false;
     this.count += 1n;
     const joinsLeft = i >= 0 && this.lasts[i] === v - 1n;

@@ -207,3 +207,24 @@ test('property: start only when the Lease names us, the VIP is wanted and the gu
     { numRuns: 300 },
   );
 });
+
+test('regression: issue #15 Finding 1 — a VIP handed straight back, the watch ahead of our write: losing it later is "lost", not "handedOver"', () => {
+  // We hold the VIP at version 77 and hand it to b (rebalancing: b ranked first, J passed).
+  const held = stepVip(vip(present('a', 4, '77')), ctx({ now: NOW - J })).state;
+  const handing = stepVip(held, ctx({ ranked: ['b', 'a'] }));
+  assert.deepEqual(handing.actions.map((a) => (a.kind === 'write' ? `write ${a.op} ${a.holder}` : a.kind === 'stop' ? `stop ${a.reason}` : a.kind)), ['stop handedOver', 'write handover b']);
+  // b hands it straight back (it became ineligible) and the watch shows that version (79)
+  // before the response to our own write (78) arrives: the Lease names us again.
+  const back = observeApi(handing.state, present('a', 6, '79'), 'a');
+  const answered = writeFinished(back, { ok: true, version: '78' }, 'a', NOW, 500);
+  assert.equal(holderOf(answered.lease), 'a');
+  const resumed = stepVip(answered, ctx({ now: NOW + 1 }));
+  assert.deepEqual(resumed.actions.map((a) => a.kind), ['start']);
+  // c takes the VIP later: we did not give it away this time, we lost it.
+  const lost = stepVip(observeApi(resumed.state, present('c', 7, '80'), 'a'), ctx({ now: NOW + 2, ranked: ['c', 'a'] }));
+  assert.deepEqual(lost.actions, [{ kind: 'stop', ip: IP, reason: 'lost' }]);
+});
+
+function holderOf(v: LeaseView): string | null {
+  return v.kind === 'present' ? v.record.holder : null;
+}
