@@ -24,6 +24,8 @@ export interface RunInput {
   endNs: bigint;
   arrivals: readonly Arrival[];
   sent: readonly bigint[];
+  /** The sender address index of each probe in `sent` (the probe uses several in turn), if any. */
+  sentBy?: readonly number[];
   sweep: SweepRecord;
 }
 
@@ -59,15 +61,25 @@ export interface RunVerdict {
 
 const ms = (ns: bigint): number => Number(ns) / 1e6;
 
-/** Replies grouped by the probe they answer: the last one sent before each (sent stamps precede send()). */
-function byRequest(replies: readonly Arrival[], sent: readonly bigint[]): Map<number, Arrival[]> {
+/**
+ * Replies grouped by the probe they answer: the last one sent before each (sent stamps precede
+ * send()), and, when the probes take sender addresses in turn, the last one sent from the address
+ * the reply is for: a reply a probe period late (a holder busy handing over) is no longer counted
+ * against the next probe beside another MAC's answer to that one (the sweep's Finding 6, in the probe).
+ */
+export function byRequest(replies: readonly Arrival[], sent: readonly bigint[], sentBy?: readonly number[]): Map<number, Arrival[]> {
   const out = new Map<number, Arrival[]>();
   let k = 0;
   for (const r of replies) {
     while (k + 1 < sent.length && (sent[k + 1] ?? r.t) < r.t) k++;
-    const list = out.get(k) ?? [];
+    let j = k;
+    if (r.sender !== undefined && sentBy !== undefined && sentBy.length === sent.length) {
+      while (j >= 0 && sentBy[j] !== r.sender) j--;
+      if (j < 0) continue; // before any probe from that address: not an answer of this stream
+    }
+    const list = out.get(j) ?? [];
     list.push(r);
-    out.set(k, list);
+    out.set(j, list);
   }
   return out;
 }
@@ -96,7 +108,7 @@ function unanswered(perRequest: ReadonlyMap<number, Arrival[]>, sent: readonly b
 export function judge(x: RunInput): RunVerdict {
   const findings: Finding[] = [];
   const replies = x.arrivals.filter((a) => a.kind === 'reply').sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
-  const perRequest = byRequest(replies, x.sent);
+  const perRequest = byRequest(replies, x.sent, x.sentBy);
   for (const [k, rs] of perRequest) {
     const macs = [...new Set(rs.map((r) => r.mac))];
     if (macs.length > 1) findings.push({ vip: x.vip, what: 'two MACs', atNs: x.sent[k] ?? 0n, macs, detail: 'one 10 ms probe answered by two MACs', source: 'probe' });

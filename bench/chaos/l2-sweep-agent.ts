@@ -1,13 +1,16 @@
 // The all-VIP ARP sweep of the chaos bench, run inside the lab's client namespace beside
 // bench/l2/probe-agent.ts. Every `everyMs` it asks for every VIP once (one ARP request each, from
 // a sender address of its own so that the 10 ms probe never mistakes a sweep reply for one of its
-// own), and records every reply's kernel receive time (SO_TIMESTAMPNS) and sender MAC. The bench
+// own), and records every reply's kernel receive time (SO_TIMESTAMPNS), sender MAC and which of its
+// sender addresses the reply was for. Rounds take the sender addresses in turn, so a reply names its
+// round among the last `ips.length`: a reply delayed past the next round is no longer counted in
+// that round beside another node's answer (bench/README.md, L2 chaos Finding 6). The bench
 // judges the records (l2-sweep.ts): a VIP that nobody answers for > 1 s, or that two MACs answer in
 // one round, is caught even when it is not the VIP the 10 ms probe watches.
 // Protocol: one JSON object per line. In: {id, op, ...}; out: {id, result} or {id, error}.
-//   open  {ifindex, mac, ip}        opens the socket (ip: the sweep's sender address)
+//   open  {ifindex, mac, ips}       opens the socket (ips: the sweep's sender addresses, used in turn)
 //   start {targets, everyMs}        a round every everyMs until `stop`
-//   stop  {}                        result {rounds: [ns], macs: [mac], replies: [[target, mac, ns]]}
+//   stop  {}                        result {rounds: [ns], macs: [mac], replies: [[target, mac, ns, sender]]}
 // Times are CLOCK_REALTIME ns as decimal strings; replies are kept here, not streamed, because a
 // line per reply (1,000/s) would cost the bench more than the sweep.
 import { createInterface } from 'node:readline';
@@ -27,11 +30,11 @@ const out = (line: unknown): void => {
 };
 
 let socket: PacketSocket | undefined;
-let me: { mac: Mac; ip: Ipv4 } | undefined;
+let me: { mac: Mac; ips: Ipv4[] } | undefined;
 let offsetNs = 0n;
 let timer: ReturnType<typeof setInterval> | undefined;
 let rounds: string[] = [];
-let replies: [number, number, string][] = [];
+let replies: [number, number, string, number][] = [];
 let macs: string[] = [];
 let targetIndex = new Map<string, number>();
 let sendErrors = 0;
@@ -53,19 +56,23 @@ function onFrame(f: Frame): void {
   if (!d.ok) return;
   const { arp, eth } = d.value;
   // Only answers to the sweep's own requests: unicast to us, about one of the targets.
-  if (arp.op !== 'reply' || eth.dst !== me.mac || arp.targetIp !== me.ip) return;
+  if (arp.op !== 'reply' || eth.dst !== me.mac) return;
+  const sender = me.ips.indexOf(arp.targetIp);
+  if (sender < 0) return;
   const t = targetIndex.get(arp.senderIp);
   if (t === undefined || timer === undefined) return;
   const mac = arp.senderMac.toLowerCase();
   let m = macs.indexOf(mac);
   if (m < 0) m = macs.push(mac) - 1;
-  replies.push([t, m, f.timestampNs.toString()]);
+  replies.push([t, m, f.timestampNs.toString(), sender]);
 }
 
 function open(c: Command): unknown {
   const net = nativeNet();
   if (!net.ok) throw new Error(`${net.error.code}: ${net.error.message}`);
-  me = { mac: str(c, 'mac').toLowerCase() as Mac, ip: str(c, 'ip') as Ipv4 };
+  const ips = c['ips'];
+  if (!Array.isArray(ips) || ips.length === 0 || !ips.every((ip): ip is string => typeof ip === 'string')) throw new Error('ips must be a non-empty list of strings');
+  me = { mac: str(c, 'mac').toLowerCase() as Mac, ips: ips as Ipv4[] };
   const s = net.value.openPacketSocket({ ifindex: num(c, 'ifindex'), protocol: ETH_P.ARP, timestamps: true, onFrame, onError: () => undefined });
   if (!s.ok) throw new Error(`${s.error.code}: ${s.error.message}`);
   socket = s.value;
@@ -81,7 +88,7 @@ function start(c: Command): unknown {
   const self = me;
   if (self === undefined || socket === undefined) throw new Error('open first');
   const s = socket;
-  const frames = targets.map((ip) => encodeArpFrame({ eth: { dst: BROADCAST_MAC, src: self.mac, ethertype: ETHERTYPE_ARP }, arp: { op: 'request', senderMac: self.mac, senderIp: self.ip, targetMac: ZERO_MAC, targetIp: ip as Ipv4 } }));
+  const framesBySender = self.ips.map((from) => targets.map((ip) => encodeArpFrame({ eth: { dst: BROADCAST_MAC, src: self.mac, ethertype: ETHERTYPE_ARP }, arp: { op: 'request', senderMac: self.mac, senderIp: from, targetMac: ZERO_MAC, targetIp: ip as Ipv4 } })));
   targetIndex = new Map(targets.map((ip, i) => [ip, i]));
   rounds = [];
   replies = [];
@@ -89,6 +96,7 @@ function start(c: Command): unknown {
   sendErrors = 0;
   const round = (): void => {
     // The round's stamp is taken before its first send: a reply can arrive inside send() (BENCH-NOTES).
+    const frames = framesBySender[rounds.length % framesBySender.length] ?? [];
     rounds.push((process.hrtime.bigint() + offsetNs).toString());
     for (const f of frames) if (!s.send(f).ok) sendErrors++;
   };

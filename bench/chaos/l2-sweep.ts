@@ -13,7 +13,10 @@ export interface SweepRecord {
   everyMs: number;
   /** Round send stamps, realtime ns, ascending. */
   rounds: bigint[];
-  /** Per target: its replies in arrival order, with the round each answers (the last one sent before it). */
+  /**
+   * Per target: its replies in arrival order, with the round each answers: the last round sent
+   * before it from the sender address the reply is for (rounds take the addresses in turn).
+   */
   replies: Map<string, { t: bigint; mac: string; round: number }[]>;
   sendErrors: number;
 }
@@ -25,6 +28,7 @@ export class Sweep {
   #nextId = 1;
   #targets: readonly string[] = [];
   #everyMs = 0;
+  #senders = 1;
 
   private constructor(child: ChildProcess) {
     this.#child = child;
@@ -40,10 +44,11 @@ export class Sweep {
     });
   }
 
-  /** Starts the agent in `client`'s namespace; `ip` is the sender address of its requests. */
-  static async start(lab: LabNetwork, client: LabHost, ip: string): Promise<Sweep> {
+  /** Starts the agent in `client`'s namespace; `ips` are the sender addresses of its requests, one per round in turn. */
+  static async start(lab: LabNetwork, client: LabHost, ips: readonly string[]): Promise<Sweep> {
     const s = new Sweep(lab.spawnIn(client.ns, [process.execPath, AGENT], { stdio: ['pipe', 'pipe', 'pipe'] }));
-    await s.#call('open', { ifindex: client.ifindex, mac: client.mac, ip });
+    s.#senders = ips.length;
+    await s.#call('open', { ifindex: client.ifindex, mac: client.mac, ips });
     return s;
   }
 
@@ -87,14 +92,13 @@ export class Sweep {
   }
 
   async stop(): Promise<SweepRecord> {
-    const r = (await this.#call('stop')) as { rounds: string[]; macs: string[]; replies: [number, number, string][]; sendErrors: number };
+    const r = (await this.#call('stop')) as { rounds: string[]; macs: string[]; replies: [number, number, string, number][]; sendErrors: number };
     const rounds = r.rounds.map((t) => BigInt(t));
     const replies = new Map(this.#targets.map((ip) => [ip, [] as { t: bigint; mac: string; round: number }[]]));
-    let round = 0;
-    // Replies come in arrival order, so the round index only moves forward.
-    for (const [ti, mi, ts] of r.replies) {
+    for (const [ti, mi, ts, sender] of r.replies) {
       const t = BigInt(ts);
-      while (round + 1 < rounds.length && (rounds[round + 1] ?? t) < t) round++;
+      const round = roundOf(rounds, this.#senders, sender, t);
+      if (round === null) continue; // before the first round from that address: not an answer of this sweep
       replies.get(this.#targets[ti] ?? '')?.push({ t, mac: r.macs[mi] ?? '?', round });
     }
     return { targets: this.#targets, everyMs: this.#everyMs, rounds, replies, sendErrors: r.sendErrors };
@@ -111,6 +115,30 @@ export class Sweep {
   close(): void {
     this.#child.stdin?.end();
   }
+}
+
+/**
+ * The round a reply at `t` answers: the last round sent before `t` from sender address `sender`
+ * (round k is sent from address k mod `senders`). A reply can only answer a request already sent;
+ * one more than `senders` rounds late is counted in a later round of the same address, which a
+ * sweep of 4 addresses at 100 ms makes a delay of 400 ms or more.
+ */
+export function roundOf(rounds: readonly bigint[], senders: number, sender: number, t: bigint): number | null {
+  let lo = 0;
+  let hi = rounds.length - 1;
+  let last = -1;
+  // Binary search for the last round sent at or before t.
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if ((rounds[mid] ?? t) <= t) {
+      last = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  if (last < 0) return null;
+  const back = (((last - sender) % senders) + senders) % senders;
+  const round = last - back;
+  return round >= 0 ? round : null;
 }
 
 /** Segments of one sweep (stopped and restarted between them) as one record. */

@@ -60,7 +60,14 @@ if (!(Number.isInteger(RUNS) && RUNS >= 1 && RUNS <= 1000 && Number.isInteger(VI
 const ORDER = FAULT_NAMES.filter((f) => SELECTED.includes(f));
 const PROBE_MS = 10;
 /** The sweep's sender address: a documentation address that is no node, VIP or the client (.100). */
-const SWEEP_IP = '192.0.2.99';
+/**
+ * The probe's sender addresses, one per probe in turn, so a reply names its probe among the last
+ * 32 (320 ms; 8 were too few: a holder stalled 100 ms while handing over answered a probe that
+ * late, Finding 7); the sweep's, one per round in turn (Finding 6). The client is .100, the nodes
+ * .11…, the VIPs .101….
+ */
+const PROBE_SENDERS = Array.from({ length: 32 }, (_, i) => `192.0.2.${64 + i}`);
+const SWEEP_IPS = ['192.0.2.96', '192.0.2.97', '192.0.2.98', '192.0.2.99'];
 const SETTLE_TIMEOUT_MS = 60_000;
 const offsetNs = realtimeOffsetNs();
 const say = (s: string): void => console.log(`  (${s})`);
@@ -144,7 +151,7 @@ async function oneRun(lab: HeraldLab, probe: Probe, sweep: Sweep, fault: Fault, 
   const victimMac = victim.mac.toLowerCase();
   const before = new Map(lab.vips.map((ip) => [ip, lab.node(holders.get(ip) ?? victim.name).mac.toLowerCase()]));
   const ctx = { lab, victim, peers, api: { host: lab.api.host, port: lab.api.port } };
-  await probe.startStream(vip, PROBE_MS);
+  await probe.startStream(vip, PROBE_MS, PROBE_SENDERS);
   await sweep.start(lab.vips, SWEEP_MS);
   await waitFor('20 replies from the holder', async () => (probe.arrivals.filter((a) => a.kind === 'reply' && a.mac === victimMac).length >= 20 ? { done: true, value: true } : { done: false, seen: `${probe.arrivals.length} arrivals` }), 10_000, 20);
   const eventNs = realtimeNs(offsetNs);
@@ -187,7 +194,7 @@ async function oneRun(lab: HeraldLab, probe: Probe, sweep: Sweep, fault: Fault, 
   }
   for (const w of wrong) say(`${fault.name} #${n}: a check before the steady state saw ${w}`);
   const rec = mergeRecords(segments);
-  const verdict = judge({ fault, victim: victim.name, victimMac, vip, intervalMs: PROBE_MS, before, eventNs, healNs, endNs, arrivals: probe.arrivals, sent: probe.sent, sweep: rec });
+  const verdict = judge({ fault, victim: victim.name, victimMac, vip, intervalMs: PROBE_MS, before, eventNs, healNs, endNs, arrivals: probe.arrivals, sent: probe.sent, sentBy: probe.sentBy, sweep: rec });
   const run: RunRecord = { fault: fault.name, n, victim: victim.name, vip, verdict, note, load: loadAverage().split(' ')[0] ?? '?', settleMs: performance.now() - tHeal, wallMs: performance.now() - t0, eventNs, healNs };
   const nodeOf = (mac: string): string => lab.nodeOfMac(mac) ?? mac;
   console.log(runLine(run, nodeOf));
@@ -196,7 +203,7 @@ async function oneRun(lab: HeraldLab, probe: Probe, sweep: Sweep, fault: Fault, 
     const kept = keepLog(run, logs, logDir, Date.now());
     // The probe's own record beside the logs, in ms from the fault: to re-judge a run by hand.
     const rel = (t: bigint): number => Number(t - eventNs) / 1e6;
-    writeFileSync(kept.file.replace(/\.log$/, '.probe.json'), JSON.stringify({ vip, healMs: rel(healNs), endMs: rel(endNs), sent: probe.sent.map(rel), replies: probe.arrivals.map((a) => [rel(a.t), nodeOf(a.mac), a.kind]) }));
+    writeFileSync(kept.file.replace(/\.log$/, '.probe.json'), JSON.stringify({ vip, healMs: rel(healNs), endMs: rel(endNs), sent: probe.sent.map(rel), sentBy: probe.sentBy, replies: probe.arrivals.map((a) => [rel(a.t), nodeOf(a.mac), a.kind, a.sender ?? null]) }));
     if (verdict.findings.length > 0) for (const l of evidence(run, nodeOf, kept)) console.log(l);
   }
   return run;
@@ -222,7 +229,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     lab = await startHeraldLab({ vips: VIPS, onStep: (s) => console.log(`  herald lab: ${s}`) });
     probe = await Probe.start(lab.network, lab.network.client);
-    sweep = await Sweep.start(lab.network, lab.network.client, SWEEP_IP);
+    sweep = await Sweep.start(lab.network, lab.network.client, SWEEP_IPS);
     const [l, sw] = [lab, sweep];
     await settled(l, () => sw.once(l.vips, 300));
     console.log(`  lab ready and settled in ${fmt((performance.now() - t0) / 1000, 1)} s`);

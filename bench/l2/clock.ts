@@ -1,3 +1,5 @@
+import { calibrateRealtimeOffsetNs } from '../../src/l2/realtime.ts';
+
 // CLOCK_REALTIME in ns from user space, to set beside the kernel's SO_TIMESTAMPNS receive stamps.
 // Node has no realtime clock finer than Date.now() (ms), so the offset between it and the
 // monotonic hrtime is found at the edge of a millisecond tick: spin until Date.now() changes and
@@ -6,21 +8,7 @@
 // CLOCK_REALTIME by at most 500 ppm (adjtimex(2)), 0.5 µs per ms of a measured interval.
 
 export function realtimeOffsetNs(tries = 20): bigint {
-  let best: bigint | undefined;
-  for (let i = 0; i < tries; i++) {
-    const start = Date.now();
-    let now = start;
-    let hr = process.hrtime.bigint();
-    // Bounded: a millisecond tick comes within 1 ms; give up on this try after 5 ms.
-    const limit = hr + 5_000_000n;
-    while (now === start && hr < limit) {
-      now = Date.now();
-      hr = process.hrtime.bigint();
-    }
-    if (now === start) continue;
-    const offset = BigInt(now) * 1_000_000n - hr;
-    if (best === undefined || offset > best) best = offset;
-  }
+  const best = calibrateRealtimeOffsetNs(tries, 5_000_000n);
   if (best === undefined) throw new Error('Date.now() did not advance: no realtime clock');
   return best;
 }

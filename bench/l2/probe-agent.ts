@@ -7,7 +7,11 @@
 // Protocol: one JSON object per line. In: {id, op, ...}; out: {id, result} or {id, error}, and
 // during a stream {e: 'sent' | 'arp', ...} lines. Times are ns as decimal strings (CLOCK_REALTIME).
 //   open    {ifindex, mac, ip}                 opens the socket; calibrates the realtime offset
-//   stream  {target, intervalMs}               one request every intervalMs until `stop`
+//   stream  {target, intervalMs, senders?}     one request every intervalMs until `stop`; with
+//                                              `senders` (sender addresses) request k is sent from
+//                                              senders[k mod n], its 'sent' line and the replies to
+//                                              it carry s = k mod n: a late reply names its request
+//                                              (the L2 chaos bench; ARP has no request id)
 //   stop    {}                                 ends the stream; result {sent}
 //   latency {targets, count, timeoutMs, gapMs} sequential request/reply rounds, targets alternated
 import { createInterface } from 'node:readline';
@@ -45,9 +49,9 @@ function num(c: Command, k: string): number {
   return v;
 }
 
-function request(target: string): Uint8Array {
+function request(target: string, from?: Ipv4): Uint8Array {
   if (me === undefined) throw new Error('open first');
-  return encodeArpFrame({ eth: { dst: BROADCAST_MAC, src: me.mac, ethertype: ETHERTYPE_ARP }, arp: { op: 'request', senderMac: me.mac, senderIp: me.ip, targetMac: ZERO_MAC, targetIp: target as Ipv4 } });
+  return encodeArpFrame({ eth: { dst: BROADCAST_MAC, src: me.mac, ethertype: ETHERTYPE_ARP }, arp: { op: 'request', senderMac: me.mac, senderIp: from ?? me.ip, targetMac: ZERO_MAC, targetIp: target as Ipv4 } });
 }
 
 function send(frame: Uint8Array): void {
@@ -55,12 +59,18 @@ function send(frame: Uint8Array): void {
   if (r !== undefined && !r.ok) throw new Error(`send: ${r.error.code} ${r.error.message}`);
 }
 
-/** A reply to one of our requests for `target` (unicast to us), or a gratuitous/other frame about it. */
-function classify(frame: Frame, target: string): { kind: 'reply' | 'other'; mac: string } | null {
+/**
+ * A reply to one of our requests for `target` (unicast to us, to our address or to
+ * `senders[s]`), or a gratuitous/other frame about it.
+ */
+function classify(frame: Frame, target: string, senders: readonly string[] = []): { kind: 'reply' | 'other'; mac: string; s?: number } | null {
   const d = decodeArpFrame(frame.data);
   if (!d.ok || d.value.arp.senderIp !== target) return null;
   const { arp, eth } = d.value;
-  const isReply = arp.op === 'reply' && me !== undefined && eth.dst === me.mac && arp.targetIp === me.ip;
+  const toUs = arp.op === 'reply' && me !== undefined && eth.dst === me.mac;
+  const s = senders.indexOf(arp.targetIp);
+  if (toUs && s >= 0) return { kind: 'reply', mac: arp.senderMac, s };
+  const isReply = toUs && me !== undefined && arp.targetIp === me.ip;
   return { kind: isReply ? 'reply' : 'other', mac: arp.senderMac };
 }
 
@@ -85,17 +95,21 @@ function startStream(c: Command): unknown {
   const target = str(c, 'target');
   const intervalMs = num(c, 'intervalMs');
   if (intervalMs < 1 || intervalMs > 1000) throw new Error('intervalMs must be 1..1000');
-  const frame = request(target);
+  const senders = c['senders'];
+  if (senders !== undefined && (!Array.isArray(senders) || senders.length === 0 || !senders.every((x): x is string => typeof x === 'string'))) throw new Error('senders must be a non-empty list of strings');
+  const from: readonly string[] = senders ?? [];
+  const frames = from.length === 0 ? [request(target)] : from.map((ip) => request(target, ip as Ipv4));
   streamSent = 0;
   onArp = (f) => {
-    const k = classify(f, target);
-    if (k !== null) out({ e: 'arp', kind: k.kind, mac: k.mac, t: f.timestampNs ?? 0n });
+    const k = classify(f, target, from);
+    if (k !== null) out({ e: 'arp', kind: k.kind, mac: k.mac, t: f.timestampNs ?? 0n, ...(k.s === undefined ? {} : { s: k.s }) });
   };
   const tick = (): void => {
+    const s = streamSent % frames.length;
     const t = process.hrtime.bigint() + offsetNs;
-    send(frame);
+    send(frames[s] ?? new Uint8Array());
     streamSent++;
-    out({ e: 'sent', t });
+    out({ e: 'sent', t, ...(from.length === 0 ? {} : { s }) });
   };
   tick();
   stream = setInterval(tick, intervalMs);

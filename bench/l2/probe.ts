@@ -13,6 +13,8 @@ export interface Arrival {
   mac: string;
   /** `reply`: an answer to our request, unicast to us; `other`: a gratuitous ARP or a broadcast about the VIP. */
   kind: 'reply' | 'other';
+  /** A stream with several sender addresses: which one the reply was addressed to. */
+  sender?: number;
 }
 
 export interface LatencyResult {
@@ -34,6 +36,8 @@ export class Probe {
   #stderr: string[] = [];
   arrivals: Arrival[] = [];
   sent: bigint[] = [];
+  /** A stream with several sender addresses: the sender of each request in `sent`. */
+  sentBy: number[] = [];
 
   private constructor(child: ChildProcess) {
     this.#child = child;
@@ -66,11 +70,14 @@ export class Probe {
       return;
     }
     if (m['e'] === 'arp' && typeof m['t'] === 'string' && typeof m['mac'] === 'string') {
-      this.arrivals.push({ t: BigInt(m['t']), mac: m['mac'].toLowerCase(), kind: m['kind'] === 'reply' ? 'reply' : 'other' });
+      const s = m['s'];
+      this.arrivals.push({ t: BigInt(m['t']), mac: m['mac'].toLowerCase(), kind: m['kind'] === 'reply' ? 'reply' : 'other', ...(typeof s === 'number' ? { sender: s } : {}) });
       return;
     }
     if (m['e'] === 'sent' && typeof m['t'] === 'string') {
       this.sent.push(BigInt(m['t']));
+      const s = m['s'];
+      if (typeof s === 'number') this.sentBy.push(s);
       return;
     }
     if (m['e'] === 'error') {
@@ -109,10 +116,12 @@ export class Probe {
     });
   }
 
-  async startStream(target: string, intervalMs: number): Promise<void> {
+  /** `senders`: sender addresses used in turn, so that each reply names its request (see probe-agent.ts). */
+  async startStream(target: string, intervalMs: number, senders?: readonly string[]): Promise<void> {
     this.arrivals = [];
     this.sent = [];
-    await this.call('stream', { target, intervalMs });
+    this.sentBy = [];
+    await this.call('stream', { target, intervalMs, ...(senders === undefined ? {} : { senders }) });
   }
 
   async stopStream(): Promise<void> {

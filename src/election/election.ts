@@ -1,27 +1,23 @@
 // The election of one node, put together (docs/l2.md, "The shell, step by step"): peers, the
 // guard and one state machine per VIP. Pure: the shell passes events and `now`, and carries
 // out the actions it gets back; nothing here touches a socket, a timer or the API.
+// The parts: vip-table.ts (the desired state, rankings and VIP states), passes.ts (which VIPs a
+// step takes, and when to wake), contact.ts (heartbeat rounds, node Lease, API round trip).
 import type { Heartbeat, LeaseNote } from './heartbeat.ts';
 import type { NodeStamp } from './peers.ts';
 import type { L2Timings } from './timings.ts';
-import type { LeaseRecord, LeaseView, VipAction, VipContext, VipState, WriteResult } from './vip-machine.ts';
-import { Deadlines } from './deadlines.ts';
+import type { DampingTimings } from './damping.ts';
+import type { Pass } from './passes.ts';
+import type { DesiredVip } from './vip-table.ts';
+import type { LeaseRecord, LeaseView, VipAction, WriteResult } from './vip-machine.ts';
+import { NodeContact } from './contact.ts';
+import { DEFAULT_DAMPING, FenceDamping } from './damping.ts';
 import { NodeGuard } from './guard.ts';
-import { NodeLeaseCadence } from './node-lease.ts';
 import { NoteLog } from './notes.ts';
-import { rankNodes } from './hash.ts';
+import { makePass, nodeWakeAt, PassInputs, PassPlan, StepContext } from './passes.ts';
 import { PeerTable } from './peers.ts';
-import { behind, checkNote, initialVip, observeApi, observeNote, stepVip, writeFinished } from './vip-machine.ts';
-
-/** One VIP of the desired state, as the election needs it (src/speaker computes it). */
-export interface DesiredVip {
-  /** Eligible node → the policies it is eligible through. */
-  nodes: ReadonlyMap<string, readonly string[]>;
-  /** Eligible but ranked last (cordoned, being scaled down). */
-  demoted: ReadonlySet<string>;
-  /** This node has an interface to answer on. */
-  servable: boolean;
-}
+import { VipTable } from './vip-table.ts';
+import { behind, checkNote, observeApi, observeNote, stepVip, writeFinished } from './vip-machine.ts';
 
 export interface ElectionOptions {
   me: string;
@@ -36,49 +32,43 @@ export interface ElectionOptions {
    * test/election/sparse-passes.test.ts holds the sparse passes against. Not for production.
    */
   fullPasses?: boolean;
+  /**
+   * Damping after a fence (damping.ts; docs/l2.md, "Damping after a fence"): off unless given
+   * (DEFAULT_DAMPING is the rule's default periods). Off in the speaker until the 10-speaker bench
+   * has measured it: it delays a fenced node's VIPs coming back by 30 s, which the L2 chaos bench's
+   * steady state and the stories of a return assume does not happen.
+   */
+  damping?: DampingTimings | false;
 }
 
 const MAX_NOTES = 16;
-const NONE: readonly string[] = [];
+const NOBODY: ReadonlySet<string> = new Set();
 
 export class Election {
   readonly #o: ElectionOptions;
   readonly #t: L2Timings;
   readonly #peers: PeerTable;
   readonly #guard: NodeGuard;
-  #desired = new Map<string, DesiredVip>();
-  #order = new Map<string, string[]>();
+  readonly #contact: NodeContact;
+  readonly #notes: NoteLog;
+  readonly #table: VipTable;
+  readonly #plan = new PassPlan();
+  readonly #damping: FenceDamping | null;
+  readonly #inputsNow = new PassInputs();
+  readonly #rank = (ip: string, pass: Pass): readonly string[] => this.#table.ranked(ip, pass);
   #policies: readonly string[] = [];
-  readonly #vips = new Map<string, VipState>();
   #synced = false;
   #draining = false;
-  #seq = 0;
-  readonly #notes: NoteLog;
-  readonly #nodeLease: NodeLeaseCadence;
-  #syncInFlight = false;
-  /** Per VIP, when to step it again if nothing happens (issue #10: a heap, not a scan of every VIP). */
-  readonly #wakes = new Deadlines();
-  /** VIPs whose wake-up time has passed and that no step has taken yet: the next tick steps them. */
-  readonly #due = new Set<string>();
-  /** VIPs waiting for their takeover turn: the only ones the API round trip (the stagger) changes. */
-  readonly #orphans = new Set<string>();
-  /** `#inputs` and the API round trip at the last full pass (null: the next tick makes one). */
-  #lastInputs: string | null = null;
-  #rttAtPass = 0;
-  /** Recent API round trip (ms): rises at once with a slow answer, falls by a quarter of the gap per answer. */
-  #apiRttMs = 0;
-  /** The API refused us (401) since the last list: see onLeaseSync. */
-  #storeReplaced = false;
-  /** Per probing peer: the nodes missing from its heard list when we last looked (see #owesProbeAnswer). */
-  readonly #probeAnswered = new Map<string, ReadonlySet<string>>();
 
   constructor(o: ElectionOptions) {
     this.#o = o;
     this.#t = o.timings;
     this.#peers = new PeerTable(o.me, o.incarnation, o.timings, o.startedAt);
     this.#guard = new NodeGuard(o.timings, this.#peers, o.startedAt);
-    this.#nodeLease = new NodeLeaseCadence(o.timings);
+    this.#contact = new NodeContact(o.me, o.incarnation, o.timings, this.#peers, this.#guard);
     this.#notes = new NoteLog(o.timings.noteTtlMs, MAX_NOTES);
+    this.#table = new VipTable(o.me, this.#notes);
+    this.#damping = o.damping === undefined || o.damping === false ? null : new FenceDamping(o.damping);
   }
 
   get me(): string {
@@ -94,34 +84,23 @@ export class Election {
    */
   setDesired(vips: ReadonlyMap<string, DesiredVip>, servablePolicies: readonly string[], now: number): VipAction[] {
     this.#enter(now);
-    const changed: string[] = [];
-    for (const ip of this.#desired.keys()) if (!vips.has(ip)) changed.push(ip);
-    const order = new Map<string, string[]>();
-    for (const [ip, d] of vips) {
-      const before = this.#desired.get(ip);
-      const kept = before !== undefined && sameDesired(before, d) ? this.#order.get(ip) : undefined;
-      // The full ranking of each VIP's eligible nodes, computed once: candidates are a filter of it.
-      order.set(ip, kept ?? rankNodes(ip, d.nodes.keys(), d.demoted));
-      if (kept === undefined) changed.push(ip);
-    }
-    this.#desired = new Map(vips);
-    this.#order = order;
+    const changed = this.#table.setDesired(vips);
     this.#policies = [...servablePolicies];
-    for (const ip of vips.keys()) if (!this.#vips.has(ip)) this.#vips.set(ip, initialVip(ip));
     return this.#react(now, changed);
   }
 
   onHeartbeat(m: Heartbeat, now: number): VipAction[] {
     this.#enter(now);
     this.#peers.heard(m, now);
+    if (m.node !== this.#o.me) this.#damping?.heard(m.node, m.fenced, now);
     const changed: string[] = [];
     for (const note of m.notes) {
-      const s = this.#vips.get(note.ip);
+      const s = this.#table.get(note.ip);
       // Untrusted notes may only take a VIP away from us, never give us one.
       if (s === undefined || (note.holder === this.#o.me && !this.#o.trustNotes)) continue;
       const next = observeNote(s, note, this.#o.me);
       if (next !== s) {
-        this.#setVip(next, now);
+        this.#table.observed(next, now);
         changed.push(note.ip);
       }
     }
@@ -134,35 +113,13 @@ export class Election {
   onNodeLease(node: string, stamp: NodeStamp | null, now: number): VipAction[] {
     this.#enter(now);
     if (node === this.#o.me) return [];
-    this.#peers.know(node, now);
-    this.#peers.stamped(node, stamp, now);
-    // A peer lost someone and asks for evidence: renew our node Lease soon, if we can give it some.
-    if (stamp?.probing === true) {
-      if (this.#owesProbeAnswer(node, stamp, now)) this.#nodeLease.probeRequested();
-    } else this.#probeAnswered.delete(node);
+    this.#contact.onNodeLease(node, stamp, now);
     return this.#react(now, []);
-  }
-
-  /**
-   * Does our next renewal give the probing `prober` evidence it lacks (docs/l2.md, "Probing")? It
-   * lacks evidence of the nodes missing from its heard list: ourselves, or peers we hear (we are
-   * their witness). One renewal after they went missing is that evidence, and our renewals every
-   * R keep it fresh within E. Answering every probing stamp instead (every h) made all N − 1
-   * peers renew every h for as long as one node probed: with 10 nodes, 100 node-Lease writes/s
-   * from one cut-off node, fanned out to every watch (bench/l2 Finding 6). So we answer when a
-   * node we can vouch for newly goes missing from its list.
-   */
-  #owesProbeAnswer(prober: string, stamp: NodeStamp, now: number): boolean {
-    const listed = new Set(stamp.heard.map((h) => h.node));
-    const missing = [this.#o.me, ...this.#peers.freshlyHeard(now).map((p) => p.node)].filter((n) => n !== prober && !listed.has(n));
-    const before = this.#probeAnswered.get(prober);
-    this.#probeAnswered.set(prober, new Set(missing));
-    return missing.some((n) => before?.has(n) !== true);
   }
 
   onLease(ip: string, view: LeaseView, now: number): VipAction[] {
     this.#enter(now);
-    const s = this.#vips.get(ip);
+    const s = this.#table.get(ip);
     if (s === undefined) return [];
     if (view.kind === 'present') {
       this.#peers.know(view.record.holder, now);
@@ -170,7 +127,7 @@ export class Election {
       const w = view.record.writer;
       if (w !== undefined && s.lease.kind === 'present' && view.record.epoch > s.lease.record.epoch) this.#peers.proveLife(w.node, w.incarnation, w.seq, now);
     }
-    this.#setVip(observeApi(s, view, this.#o.me), now);
+    this.#table.observed(observeApi(s, view, this.#o.me), now);
     return this.#evaluate(ip, this.#pass(now));
   }
 
@@ -182,18 +139,15 @@ export class Election {
    */
   onLeaseSync(leases: ReadonlyMap<string, LeaseRecord>, startedAt: number, now: number, listVersion: string | null = null): VipAction[] {
     this.#enter(now);
-    const version = listVersion;
-    const fresh = this.#storeReplaced;
-    this.#storeReplaced = false;
-    for (const [ip, s0] of this.#vips) {
+    const fresh = this.#contact.listArrived();
+    for (const [ip, s0] of this.#table.entries()) {
       const s = fresh ? { ...s0, apiVersion: null } : s0;
       const rec = leases.get(ip);
       if (rec !== undefined) this.#peers.know(rec.holder, now);
-      const view: LeaseView = rec !== undefined ? { kind: 'present', record: rec } : version === null ? { kind: 'absent' } : { kind: 'absent', asOf: version };
-      this.#setVip(observeApi(s, view, this.#o.me), now);
+      const view: LeaseView = rec !== undefined ? { kind: 'present', record: rec } : listVersion === null ? { kind: 'absent' } : { kind: 'absent', asOf: listVersion };
+      this.#table.observed(observeApi(s, view, this.#o.me), now);
     }
     this.#synced = true;
-    this.#syncInFlight = false;
     this.#guard.synced(startedAt);
     this.#retryNow();
     return this.#evaluateAll(now);
@@ -201,16 +155,16 @@ export class Election {
 
   onWriteResult(ip: string, result: WriteResult, now: number): VipAction[] {
     this.#enter(now);
-    const s = this.#vips.get(ip);
+    const s = this.#table.get(ip);
     if (s === undefined || s.pending === null) return [];
     const { op, sentAt } = s.pending;
     // A stamped write that succeeded is API contact as good as a node Lease renewal.
     if (result.ok) this.#guard.apiOk(sentAt);
-    else if (result.refused === true) this.#refused(sentAt);
+    else if (result.refused === true) this.#contact.refused(sentAt);
     // A conflict is an answer too: the round trip counts.
-    if (result.ok || result.conflict) this.#sampleApiRtt(now - sentAt);
+    if (result.ok || result.conflict) this.#contact.sampleApiRtt(now - sentAt);
     const next = writeFinished(s, result, this.#o.me, now, this.#t.writeRetryMs);
-    this.#setVip(next, now);
+    this.#table.observed(next, now);
     const actions = this.#evaluate(ip, this.#pass(now));
     if (result.ok && op !== 'delete' && next.lease.kind === 'present') {
       const note: LeaseNote = { ip, holder: next.lease.record.holder, epoch: next.lease.record.epoch };
@@ -227,38 +181,14 @@ export class Election {
    */
   onApiRefused(startedAt: number, now: number): void {
     this.#enter(now);
-    this.#refused(startedAt);
-  }
-
-  #refused(startedAt: number): void {
-    this.#guard.refused(startedAt);
-    // The store may have been replaced (etcd restored or wiped): its resourceVersions may start
-    // over, so the next list is not ordered against what we saw before (issue #10).
-    this.#storeReplaced = true;
+    this.#contact.refused(startedAt);
   }
 
   /** The node Lease write sent at `startedAt` finished. */
   onApiResult(ok: boolean, startedAt: number, now: number): void {
     this.#enter(now);
-    if (ok) {
-      this.#guard.apiOk(startedAt);
-      this.#sampleApiRtt(now - startedAt);
-    }
     // The API is back after failures: retry failed VIP writes now, not after their pause.
-    if (this.#nodeLease.finished(ok)) this.#retryNow();
-  }
-
-  /**
-   * The takeover stagger is S plus this node's recent API round trip: candidate k writes only once
-   * candidate k − 1's write, had it been sent, would have reached it by the watch. With a fixed S,
-   * an API answering slower than S let every candidate write every orphan: in a 10-node join,
-   * 1,383 of 2,895 VIP Lease writes lost a race, 1,291 of them takes (bench/l2 Findings 1 and 6),
-   * load that slowed the API further. Taking later is never less safe; it only lengthens a failover whose first
-   * choice failed, and only while the API is slow.
-   */
-  #sampleApiRtt(ms: number): void {
-    const rtt = Math.max(0, ms);
-    this.#apiRttMs = rtt >= this.#apiRttMs ? rtt : this.#apiRttMs + (rtt - this.#apiRttMs) / 4;
+    if (this.#contact.nodeLeaseWritten(ok, startedAt, now)) this.#retryNow();
   }
 
   /**
@@ -267,30 +197,26 @@ export class Election {
    * rank order instead of a race of all candidates.
    */
   #retryNow(): void {
-    for (const [ip, s] of this.#vips) if (s.retryAt > 0 || s.orphanSince !== null) this.#vips.set(ip, { ...s, retryAt: 0, orphanSince: null });
+    for (const [, s] of this.#table.entries()) if (s.retryAt > 0 || s.orphanSince !== null) this.#table.reset({ ...s, retryAt: 0, orphanSince: null });
     // States changed without a step: the next tick steps every VIP.
-    this.#lastInputs = null;
+    this.#plan.invalidate();
   }
 
   /**
    * Every h, and at the wake-ups the shell schedules. A full pass only when something every VIP
-   * reads has changed (`#inputs`); otherwise only the VIPs whose wake-up time has come, and the
+   * reads has changed (passes.ts); otherwise only the VIPs whose wake-up time has come, and the
    * orphans when the takeover stagger moved. Stepping all 1,000 VIPs ten times a second was most
    * of a speaker's CPU at steady state (issue #10).
    */
   tick(now: number): VipAction[] {
     this.#enter(now);
     const inputs = this.#inputs(now);
-    if (inputs !== this.#lastInputs || this.#o.fullPasses === true) return this.#evaluateAll(now, inputs);
-    for (const ip of this.#wakes.popThrough(now)) this.#due.add(ip);
-    if (this.#apiRttMs !== this.#rttAtPass) {
-      this.#rttAtPass = this.#apiRttMs;
-      for (const ip of this.#orphans) this.#due.add(ip);
-    }
-    if (this.#due.size === 0) return [];
+    if (this.#plan.needsFull(inputs, this.#o.fullPasses === true)) return this.#evaluateAll(now, inputs);
+    const due = this.#plan.dueAt(now, this.#contact.apiRttMs);
+    if (due.length === 0) return [];
     const pass = this.#pass(now);
     const out: VipAction[] = [];
-    for (const ip of [...this.#due]) out.push(...this.#evaluate(ip, pass));
+    for (const ip of due) out.push(...this.#evaluate(ip, pass));
     return out;
   }
 
@@ -307,12 +233,12 @@ export class Election {
     const pass = this.#pass(now);
     const actions: VipAction[] = [];
     const repaired: string[] = [];
-    for (const [ip, s] of [...this.#vips]) {
+    for (const [ip, s] of this.#table.entries()) {
       const rec = cache.get(ip);
       if (!behind(s, rec)) continue;
       repaired.push(ip);
       if (rec !== undefined) this.#peers.know(rec.holder, now);
-      this.#setVip(observeApi(s, rec === undefined ? { kind: 'absent' } : { kind: 'present', record: rec }, this.#o.me), now);
+      this.#table.observed(observeApi(s, rec === undefined ? { kind: 'absent' } : { kind: 'present', record: rec }, this.#o.me), now);
       actions.push(...this.#evaluate(ip, pass));
     }
     return { actions, repaired };
@@ -320,9 +246,7 @@ export class Election {
 
   /** VIPs whose view comes from a peer's note the API has not confirmed yet, with the note's epoch. */
   unconfirmedNotes(): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const [ip, s] of this.#vips) if (s.lease.kind === 'present' && s.lease.record.version === null) out.set(ip, s.lease.record.epoch);
-    return out;
+    return this.#table.unconfirmedNotes();
   }
 
   /**
@@ -331,12 +255,12 @@ export class Election {
    */
   onNoteCheck(ip: string, epoch: number, view: LeaseView, now: number): { actions: VipAction[]; repaired: boolean } {
     this.#enter(now);
-    const s = this.#vips.get(ip);
+    const s = this.#table.get(ip);
     if (s === undefined) return { actions: [], repaired: false };
     const next = checkNote(s, epoch, view, this.#o.me);
     if (next === s) return { actions: [], repaired: false };
     const stale = next.lease.kind !== 'present' || next.lease.record.epoch < epoch;
-    this.#setVip(next, now);
+    this.#table.observed(next, now);
     return { actions: this.#evaluate(ip, this.#pass(now)), repaired: stale };
   }
 
@@ -352,9 +276,7 @@ export class Election {
    * (401) answers nothing and can write nothing, so there is nothing to wait for.
    */
   drained(): boolean {
-    if (this.#guard.refusedAt !== null) return true;
-    for (const s of this.#vips.values()) if (s.answering || s.pending !== null || (s.lease.kind === 'present' && s.lease.record.holder === this.#o.me && s.lease.record.version !== null)) return false;
-    return true;
+    return this.#guard.refusedAt !== null || this.#table.holdsNothing();
   }
 
   // ---- outputs for the shell ----------------------------------------------------------------
@@ -362,84 +284,57 @@ export class Election {
   /** The next heartbeat to send to every peer (records its send time for acknowledgements). */
   heartbeat(now: number): Heartbeat {
     this.#enter(now);
-    this.#seq = (this.#seq + 1) >>> 0;
-    this.#peers.sent(this.#seq, now);
-    const api = this.#guard.apiOkAt;
-    return {
-      node: this.#o.me,
-      incarnation: this.#o.incarnation,
-      seq: this.#seq,
-      // Fenced, or not yet revalidated after a fence: either way this node answers nothing, and
-      // peers must not count on it. Said only while fenced, a node cut from the API that stalled
-      // past F (its peers reach the API, so they cannot vouch for it) looked ready: it was handed
-      // its VIPs back and they went dark until the API returned (L2 chaos api-cut-stall, #14).
-      fenced: !this.#guard.mayAnswer(now),
-      leaving: this.#leaving(now),
-      warming: !this.#warm(now + 2 * this.#t.heartbeatIntervalMs),
-      apiAgeMs: api === null ? null : Math.max(0, now - api),
-      policies: this.#policies,
-      heard: this.#peers.heardList(now),
-      notes: this.#notes.current(now),
-    };
+    const warming = !this.#warm(now + 2 * this.#t.heartbeatIntervalMs);
+    const m = this.#contact.heartbeat(now, { leaving: this.#leaving(now), warming, policies: this.#policies, notes: this.#notes.current(now) });
+    // What peers hear of our fences, we damp in our own ranking too, so all rank alike.
+    this.#damping?.heard(this.#o.me, m.fenced, now);
+    return m;
   }
 
   /** The responder's check at reply time. */
   mayAnswer(ip: string, now: number): boolean {
     this.#guard.update(now);
-    const s = this.#vips.get(ip);
-    return s !== undefined && s.answering && this.#desired.has(ip) && s.lease.kind === 'present' && s.lease.record.holder === this.#o.me && this.#guard.mayAnswer(now);
+    const s = this.#table.get(ip);
+    return s !== undefined && s.answering && this.#table.wanted(ip) && s.lease.kind === 'present' && s.lease.record.holder === this.#o.me && this.#guard.mayAnswer(now);
+  }
+
+  /**
+   * The fence alone (docs/l2.md, "Fencing"): whether this node may answer for anything now. A
+   * handover's old holder asks it while it waits for the successor's announcement ("Planned
+   * handover"): the Lease already names the successor, so mayAnswer says no.
+   */
+  unfenced(now: number): boolean {
+    this.#guard.update(now);
+    return this.#guard.mayAnswer(now);
   }
 
   /** After a fence: re-list the VIP Leases (once unfenced, and not while a list is running). */
   wantsLeaseSync(now: number): boolean {
-    this.#guard.update(now);
-    return this.#guard.revalidating && !this.#guard.fencedAt(now) && !this.#syncInFlight;
+    return this.#contact.wantsLeaseSync(now);
   }
 
   leaseSyncStarted(): void {
-    this.#syncInFlight = true;
+    this.#contact.leaseSyncStarted();
   }
 
   /** The list failed (the API is unreachable); the shell may try again. */
   leaseSyncFailed(): void {
-    this.#syncInFlight = false;
+    this.#contact.leaseSyncFailed();
   }
 
   /** Should the node Lease be written now (renewal every R, or every h while probing)? */
   wantsNodeLeaseWrite(now: number): boolean {
-    return this.#nodeLease.due(now, this.#probing(now));
+    return this.#contact.wantsNodeLeaseWrite(now);
   }
 
   /** The stamp to write into the node Lease; marks the write as sent. */
   nodeLeaseWriteStarted(now: number): NodeStamp {
-    this.#nodeLease.started(now);
-    return { incarnation: this.#o.incarnation, seq: this.#seq, heard: this.#peers.freshlyHeard(now), probing: this.#probing(now) };
-  }
-
-  /**
-   * Probing (docs/l2.md, "Probing"): our own contact is older than P (keep the API contact
-   * fresh, so we do not fence, and give peers evidence of us), or a peer went silent and we
-   * want its evidence before D.
-   */
-  #probing(now: number): boolean {
-    const contact = this.#peers.contactAt;
-    const lost = this.#guard.hasPeers() && (contact === null || now - contact > this.#t.probeAfterMs);
-    return lost || this.#peers.awaitingEvidence(now);
+    return this.#contact.nodeLeaseWriteStarted(now);
   }
 
   /** The earliest future time a tick could change something; null = none (the shell also ticks every h). */
   nextWakeAt(now: number): number | null {
-    // Wake-ups already passed are left for the next tick, as before (they are not lost: #due).
-    for (const ip of this.#wakes.popThrough(now)) this.#due.add(ip);
-    let at = this.#wakes.earliest() ?? Infinity;
-    const fence = this.#guard.fenceDeadline();
-    if (fence > now) at = Math.min(at, fence);
-    // Also when a peer becomes a stable candidate (a handover to it may be due), and when it would
-    // be declared dead or takeable as fenced (its VIPs may be taken then). Per peer, not per VIP:
-    // these move with every heartbeat, and a per-VIP copy went stale and woke for nothing.
-    for (const n of this.#peers.nodes()) {
-      for (const t of [this.#peers.stableAt(n), this.#peers.deadAt(n), this.#peers.fencedTakeableAt(n)]) if (t !== null && t > now) at = Math.min(at, t);
-    }
+    const at = Math.min(this.#plan.nextWakeAt(now) ?? Infinity, nodeWakeAt(this.#guard, this.#peers, now, this.#damping?.nextEndAt(now) ?? Infinity));
     return at === Infinity ? null : at;
   }
 
@@ -447,18 +342,17 @@ export class Election {
   view(now: number): { fenced: boolean; revalidating: boolean; leaving: boolean; answering: string[]; peers: Record<string, string> } {
     const peers: Record<string, string> = {};
     for (const n of this.#peers.nodes()) peers[n] = this.#peers.state(n, now);
-    const answering = [...this.#vips.values()].filter((s) => s.answering).map((s) => s.ip);
-    return { fenced: this.#guard.fencedAt(now), revalidating: this.#guard.revalidating, leaving: this.#leaving(now), answering, peers };
+    return { fenced: this.#guard.fencedAt(now), revalidating: this.#guard.revalidating, leaving: this.#leaving(now), answering: this.#table.answering(), peers };
   }
 
   /** The API refused us (401) since the last list: the next one is not ordered against older views (onLeaseSync). */
   get storeReplaced(): boolean {
-    return this.#storeReplaced;
+    return this.#contact.storeReplaced;
   }
 
   /** The holder this node believes a VIP has (null: unknown or absent). */
   holderOf(ip: string): string | null {
-    const s = this.#vips.get(ip);
+    const s = this.#table.get(ip);
     return s?.lease.kind === 'present' ? s.lease.record.holder : null;
   }
 
@@ -484,37 +378,22 @@ export class Election {
     return this.#draining || this.#guard.yielding(now);
   }
 
-  #setVip(next: VipState, now: number): void {
-    const prev = this.#vips.get(next.ip);
-    this.#vips.set(next.ip, next);
-    // Every transition we observe is repeated to peers for a while (notes); the first sight of
-    // a Lease (start-up list) is not a transition.
-    if (next.lease.kind === 'present' && prev?.lease.kind === 'present' && prev.lease.record.epoch < next.lease.record.epoch) {
-      const { holder, epoch } = next.lease.record;
-      this.#notes.add({ ip: next.ip, holder, epoch }, now);
-    }
+  #inputs(now: number): readonly number[] {
+    return this.#inputsNow.read(this.#guard, this.#peers, now, this.#leaving(now), this.#warm(now), this.#damped(now));
   }
 
-  /**
-   * What every VIP's decision reads besides its own state and its wake-up time (`#pass`,
-   * `#context`): this node's guard and warm-up, and per peer its liveness, fence, candidacy and
-   * freshness. While this is what the last full pass saw, a VIP whose state no event changed
-   * decides as it did then (stepVip is a function of state and context; its deadlines are in
-   * #wakes), so only changed and due VIPs are stepped (issue #10). The guard is still asked at
-   * reply time (mayAnswer), so no answer ever rests on this.
-   */
-  #inputs(now: number): string {
-    const g = this.#guard;
-    const p = this.#peers;
-    const parts: (string | boolean)[] = [g.mayAnswer(now), g.fencedAt(now), g.revalidating, this.#leaving(now), this.#warm(now)];
-    for (const n of p.nodes()) parts.push(n, p.state(n, now), p.fenced(n, now), p.candidateAny(n, now, g.apiOkAt), p.fresh(n, now));
-    return parts.join('|');
+  #pass(now: number): Pass {
+    return makePass(this.#guard, this.#peers, { me: this.#o.me, now, leaving: this.#leaving(now), warm: this.#warm(now), timings: this.#t, apiRttMs: this.#contact.apiRttMs, damped: this.#damped(now) });
   }
 
-  /** A full pass if `#inputs` changed, else a step of the VIPs in `changed` only. */
+  #damped(now: number): ReadonlySet<string> {
+    return this.#damping?.dampedAt(now) ?? NOBODY;
+  }
+
+  /** A full pass if the pass inputs changed, else a step of the VIPs in `changed` only. */
   #react(now: number, changed: readonly string[]): VipAction[] {
     const inputs = this.#inputs(now);
-    if (inputs !== this.#lastInputs || this.#o.fullPasses === true) return this.#evaluateAll(now, inputs);
+    if (this.#plan.needsFull(inputs, this.#o.fullPasses === true)) return this.#evaluateAll(now, inputs);
     if (changed.length === 0) return [];
     const pass = this.#pass(now);
     const out: VipAction[] = [];
@@ -522,106 +401,25 @@ export class Election {
     return out;
   }
 
-  #evaluateAll(now: number, inputs = this.#inputs(now)): VipAction[] {
-    this.#lastInputs = inputs;
-    this.#rttAtPass = this.#apiRttMs;
-    this.#due.clear();
+  #evaluateAll(now: number, inputs: readonly number[] = this.#inputs(now)): VipAction[] {
+    this.#plan.fullPass(inputs, this.#contact.apiRttMs);
     const pass = this.#pass(now);
     const out: VipAction[] = [];
-    for (const ip of [...this.#vips.keys()]) out.push(...this.#evaluate(ip, pass));
+    for (const ip of this.#table.ips()) out.push(...this.#evaluate(ip, pass));
     return out;
   }
 
-  /** What every VIP's decision shares in one pass, computed once (candidacy memoised). */
-  #pass(now: number): Pass {
-    const fenced = this.#guard.fencedAt(now);
-    const memo = new Map<string, Map<readonly string[], boolean>>();
-    const dead = new Map<string, boolean>();
-    return {
-      now,
-      leaving: this.#leaving(now),
-      mayAnswer: this.#guard.mayAnswer(now),
-      mayWrite: !fenced && this.#warm(now),
-      candidate: (node, policies) => {
-        let byPolicies = memo.get(node);
-        if (byPolicies === undefined) memo.set(node, (byPolicies = new Map()));
-        let v = byPolicies.get(policies);
-        if (v === undefined) byPolicies.set(policies, (v = this.#peers.candidate(node, policies, now, this.#guard.apiOkAt)));
-        return v;
-      },
-      takeable: (holder) => {
-        let v = dead.get(holder);
-        if (v === undefined) dead.set(holder, (v = this.#peers.state(holder, now) === 'dead' || this.#peers.fenced(holder, now)));
-        return v;
-      },
-    };
-  }
-
-  #context(ip: string, pass: Pass): VipContext {
-    const me = this.#o.me;
-    const d = this.#desired.get(ip);
-    const ranked: string[] = [];
-    if (d !== undefined) {
-      for (const node of this.#order.get(ip) ?? []) {
-        if (node === me ? d.servable && !pass.leaving : pass.candidate(node, d.nodes.get(node) ?? NONE)) ranked.push(node);
-      }
-    }
-    return {
-      now: pass.now,
-      me,
-      wanted: d !== undefined,
-      ranked,
-      takeable: pass.takeable,
-      mayAnswer: pass.mayAnswer,
-      mayWrite: pass.mayWrite,
-      fresh: (node) => node === me || this.#peers.fresh(node, pass.now),
-      takeoverStaggerMs: this.#t.takeoverStaggerMs + this.#apiRttMs,
-      rebalanceAfterMs: this.#t.stableAfterMs,
-    };
-  }
-
   #evaluate(ip: string, pass: Pass): VipAction[] {
-    this.#due.delete(ip);
-    const s = this.#vips.get(ip);
+    this.#plan.stepping(ip);
+    const s = this.#table.get(ip);
     if (s === undefined) return [];
-    const now = pass.now;
-    const step = stepVip(s, this.#context(ip, pass));
-    this.#vips.set(ip, step.state);
+    const step = stepVip(s, new StepContext(ip, this.#table.wanted(ip), pass, this.#rank));
     // Every write carries our heartbeat round: peers that cannot hear us take it as evidence.
-    const writer = { node: this.#o.me, incarnation: this.#o.incarnation, seq: this.#seq };
+    const writer = { node: this.#o.me, incarnation: this.#o.incarnation, seq: this.#contact.seq };
     const actions = step.actions.map((a) => (a.kind === 'write' ? { ...a, writer } : a));
-    const holder = step.state.lease.kind === 'present' ? step.state.lease.record.holder : null;
     // Wake for a stagger, a retry or a rebalance (a holder's death is a peer's deadline: nextWakeAt).
-    if (step.wakeAt !== null && step.wakeAt > now) this.#wakes.set(ip, step.wakeAt);
-    else this.#wakes.delete(ip);
-    if (step.state.orphanSince !== null) this.#orphans.add(ip);
-    else this.#orphans.delete(ip);
-    if (!this.#desired.has(ip) && !step.state.answering && step.state.pending === null && holder !== this.#o.me) {
-      this.#vips.delete(ip);
-      this.#wakes.delete(ip);
-      this.#orphans.delete(ip);
-    }
+    if (this.#table.stepped(step.state)) this.#plan.stepped(ip, step.wakeAt, step.state.orphanSince !== null, pass.now);
+    else this.#plan.forget(ip);
     return actions;
   }
-}
-
-/** Same eligible nodes with the same policies, same demoted nodes, same servability. */
-function sameDesired(a: DesiredVip, b: DesiredVip): boolean {
-  if (a === b) return true;
-  if (a.servable !== b.servable || a.nodes.size !== b.nodes.size || a.demoted.size !== b.demoted.size) return false;
-  for (const n of a.demoted) if (!b.demoted.has(n)) return false;
-  for (const [n, policies] of a.nodes) {
-    const other = b.nodes.get(n);
-    if (other === undefined || other.length !== policies.length || policies.some((p, i) => other[i] !== p)) return false;
-  }
-  return true;
-}
-
-interface Pass {
-  now: number;
-  leaving: boolean;
-  mayAnswer: boolean;
-  mayWrite: boolean;
-  candidate: (node: string, policies: readonly string[]) => boolean;
-  takeable: (holder: string) => boolean;
 }

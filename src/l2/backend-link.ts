@@ -14,6 +14,7 @@ import { announcements } from './announce.ts';
 import { parseMac } from './ethernet.ts';
 import { isIpv4, type IpAddress, type Ipv4, type Ipv6 } from './ip.ts';
 import { solicitedNodeAddress } from './ndp.ts';
+import type { RealtimeNs } from './realtime.ts';
 import { respondToFrame, type DropReason, type HeldSet, type L2Interface, type PacketType } from './responder.ts';
 import type { NetInterface } from '../net/interfaces.ts';
 import { ETH_P } from '../net/types.ts';
@@ -21,9 +22,19 @@ import type { Frame, Icmp6Socket, Net, NetError, PacketSocket } from '../net/typ
 
 export type L2Family = 'arp' | 'ndp';
 
-/** The responder's reasons, plus the backend's own: the fence said no at reply time, or a packet
- *  type the responder has no name for (`loopback`, `other`). */
-export type BackendDropReason = DropReason | 'fenced' | 'unexpected-packet-type';
+/** The responder's reasons, plus the backend's own: the fence said no at reply time, a packet
+ *  type the responder has no name for (`loopback`, `other`), or a request received before this
+ *  node's first announcement of a VIP it just took (docs/l2.md, "Planned handover"). */
+export type BackendDropReason = DropReason | 'fenced' | 'unexpected-packet-type' | 'before-announcement';
+
+/**
+ * A VIP handed over to this node answers requests the kernel received this long after its first
+ * announcement went out, and drops the ones before: those went to the old holder too, which
+ * answers every request it reads before the announcement (docs/l2.md, "Planned handover"). The margin
+ * covers the announcement's way through the sender's softirq and the bridge or switch, which
+ * `send` usually returns after; it is also the most a request can go unanswered by both.
+ */
+export const ANSWER_AFTER_ANNOUNCEMENT_NS = 250_000n;
 
 export interface L2BackendHooks {
   /** The election's fence check (docs/l2.md "Fencing"), asked at the moment a frame would go out. */
@@ -50,6 +61,8 @@ export interface LinkDeps {
   readonly gratuitous: { readonly count: number; readonly intervalMs: number };
   /** The node's own addresses in canonical form, read per frame (never answered). */
   readonly own: () => ReadonlySet<IpAddress>;
+  /** CLOCK_REALTIME ns, the clock of the sockets' receive stamps (SO_TIMESTAMPNS). */
+  readonly realtimeNs: RealtimeNs;
 }
 
 /**
@@ -104,6 +117,8 @@ export class Link {
   readonly #announced = new Set<IpAddress>();
   /** Pending rounds; every VIP here is also in #announced. */
   readonly #bursts = new Map<IpAddress, unknown>();
+  /** VIPs handed over to us: requests received before this realtime (ns) are dropped (ANSWER_AFTER_ANNOUNCEMENT_NS). */
+  readonly #answerFrom = new Map<IpAddress, bigint>();
   /** The last error reported per subject (`iface`, `arp`, `join:<group>`…): a failure that repeats
    *  at every resync is reported once, until it changes or succeeds. */
   readonly #reported = new Map<string, string>();
@@ -151,6 +166,16 @@ export class Link {
     this.#syncGroups();
     if (!this.#up) return;
     for (const ip of this.answering()) if (!this.#announced.has(ip)) this.announce(ip);
+  }
+
+  /**
+   * A VIP handed over to this node (docs/l2.md, "Planned handover"): answer only requests
+   * received ANSWER_AFTER_ANNOUNCEMENT_NS after now, which is after its announcement went out
+   * (`add` sends it, and the caller asks this right after). Until then its old holder answers.
+   */
+  answerAfterAnnouncement(ip: IpAddress): void {
+    if (!(isIpv4(ip) ? this.#v4.has(ip) : this.#v6.has(ip))) return;
+    this.#answerFrom.set(ip, this.#deps.realtimeNs() + ANSWER_AFTER_ANNOUNCEMENT_NS);
   }
 
   /** One VIP more, with the interface's last facts: sockets and group as needed, then its burst. */
@@ -263,6 +288,8 @@ export class Link {
     const opened = this.#deps.net.openPacketSocket({
       ifindex: iface.ifindex,
       protocol,
+      // Receive stamps: a new VIP is answered only for requests after its announcement.
+      timestamps: true,
       onFrame: (frame) => this.#onFrame(frame),
       onError: (error) => this.#onSocketError(error),
       ...(subject === 'ip6' ? { filter: NDP_FILTER } : {}),
@@ -317,6 +344,12 @@ export class Link {
     // The fence is asked at reply time; a fenced node holds nothing it could defend either.
     if (!hooks.mayAnswer(decision.ip)) return hooks.onDropped('fenced', this.name);
     if (decision.kind === 'conflict') return hooks.onConflict(decision.ip, decision.mac, this.name);
+    const from = this.#answerFrom.get(decision.ip);
+    if (from !== undefined && frame.timestampNs !== undefined) {
+      // Frames are read in arrival order: once one is past the mark, all later ones are.
+      if (frame.timestampNs < from) return hooks.onDropped('before-announcement', this.name);
+      this.#answerFrom.delete(decision.ip);
+    }
     const socket = isIpv4(decision.ip) ? this.#arp : this.#ip6;
     if (socket !== undefined && this.#send(socket, decision.frame)) hooks.onAnswered(isIpv4(decision.ip) ? 'arp' : 'ndp', decision.ip, this.name);
   }
@@ -338,6 +371,7 @@ export class Link {
   }
 
   #forget(ip: IpAddress): void {
+    this.#answerFrom.delete(ip);
     this.#cancelBurst(ip);
     this.#announced.delete(ip);
   }

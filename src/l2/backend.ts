@@ -8,6 +8,7 @@
 // and what failed is retried on the next `set` or `resync`.
 import { Link, type L2BackendHooks, type Timers } from './backend-link.ts';
 import { parseIp, type IpAddress } from './ip.ts';
+import { realtimeClock, type RealtimeNs } from './realtime.ts';
 import type { NetInterface } from '../net/interfaces.ts';
 import type { Net, NetResult } from '../net/types.ts';
 
@@ -44,6 +45,8 @@ export interface L2BackendOptions {
   readonly hooks: L2BackendHooks;
   /** Injectable for tests in virtual time; the global timers by default. */
   readonly timers?: Timers;
+  /** CLOCK_REALTIME ns (the receive stamps' clock); a calibrated hrtime by default (realtime.ts). */
+  readonly realtimeNs?: RealtimeNs;
 }
 
 const GLOBAL_TIMERS: Timers = {
@@ -64,8 +67,11 @@ export class L2Backend {
   #own: ReadonlySet<IpAddress> = new Set();
   #closed = false;
 
+  readonly #realtimeNs: RealtimeNs;
+
   constructor(options: L2BackendOptions) {
     this.#o = options;
+    this.#realtimeNs = options.realtimeNs ?? realtimeClock();
   }
 
   /**
@@ -96,8 +102,10 @@ export class L2Backend {
   /**
    * Answer for `ip` on `interfaces` (replacing the ones it had): only the links it joins or
    * leaves are touched. Two spellings of one address are one entry: the last `put` wins.
+   * `afterAnnouncement`: a VIP handed over to this node answers only requests received after its
+   * announcement (docs/l2.md, "Planned handover"); its old holder answers the ones before.
    */
-  put(ip: string, interfaces: readonly string[]): void {
+  put(ip: string, interfaces: readonly string[], opts: { afterAnnouncement?: boolean } = {}): void {
     if (this.#closed) return;
     const addr = this.#parse(ip);
     if (addr === null) return;
@@ -109,18 +117,19 @@ export class L2Backend {
     if (this.#facts === undefined || interfaces.some((name) => this.#facts?.has(name) !== true)) {
       this.#readFacts();
       this.#applyAll(this.#wantedNames());
-      return;
-    }
-    for (const name of before ?? []) if (!after.has(name)) this.#leave(name, addr);
-    for (const name of after) {
-      if (before?.has(name) === true) continue;
-      let link = this.#links.get(name);
-      if (link === undefined) {
-        link = this.#newLink(name);
-        link.apply(this.#facts.get(name), new Set());
+    } else {
+      for (const name of before ?? []) if (!after.has(name)) this.#leave(name, addr);
+      for (const name of after) {
+        if (before?.has(name) === true) continue;
+        let link = this.#links.get(name);
+        if (link === undefined) {
+          link = this.#newLink(name);
+          link.apply(this.#facts.get(name), new Set());
+        }
+        link.add(addr);
       }
-      link.add(addr);
     }
+    if (opts.afterAnnouncement === true) for (const name of after) if (before?.has(name) !== true) this.#links.get(name)?.answerAfterAnnouncement(addr);
   }
 
   /** Stop answering for `ip` at once (its bursts are cancelled); unknown addresses are ignored. */
@@ -153,7 +162,7 @@ export class L2Backend {
   }
 
   #newLink(name: string): Link {
-    const link = new Link(name, { net: this.#o.net, hooks: this.#o.hooks, timers: this.#o.timers ?? GLOBAL_TIMERS, gratuitous: this.#o.gratuitous ?? DEFAULT_GRATUITOUS, own: () => this.#ownAddresses() });
+    const link = new Link(name, { net: this.#o.net, hooks: this.#o.hooks, timers: this.#o.timers ?? GLOBAL_TIMERS, gratuitous: this.#o.gratuitous ?? DEFAULT_GRATUITOUS, own: () => this.#ownAddresses(), realtimeNs: this.#realtimeNs });
     this.#links.set(name, link);
     return link;
   }

@@ -5,7 +5,7 @@
 import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
 import type { Family } from '../api/addr.ts';
 import type { AdapterOptions } from '../api/service.ts';
-import type { DesiredVip } from '../election/election.ts';
+import type { DesiredVip } from '../election/vip-table.ts';
 import type { LocalInterface } from './interfaces.ts';
 import type { NodeProblem } from '../api/nodes.ts';
 import type { PolicyView } from '../api/l2-policy.ts';

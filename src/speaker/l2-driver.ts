@@ -42,7 +42,8 @@ export interface HeartbeatPort {
  * these interfaces (replacing the ones given before), or stop answering for it.
  */
 export interface AnnouncerPort {
-  put(ip: string, interfaces: readonly string[]): void;
+  /** `afterAnnouncement`: handed over to us; the old holder answers until our announcement (docs/l2.md, "Planned handover"). */
+  put(ip: string, interfaces: readonly string[], opts?: { afterAnnouncement?: boolean }): void;
   remove(ip: string): void;
 }
 
@@ -55,6 +56,13 @@ export interface Clock {
 export interface DriverHooks {
   onStart?(ip: string, cause: StartCause, from: string | null, interfaces: readonly string[], services: readonly string[]): void;
   onStop?(ip: string, reason: StopReason): void;
+  /**
+   * A handover's old holder stopped answering for `ip` (docs/l2.md, "Planned handover"): `announced`
+   * when the successor's announcement arrived, `deadline` when none came within the hold, `resumed`
+   * when the write failed and we answer again, `gone` when the VIP is no longer wanted or the
+   * driver stopped. `ms`: how long the hold lasted.
+   */
+  onHandoverHoldEnd?(ip: string, how: HoldEnd, ms: number): void;
   onWrite?(action: WriteAction, result: WriteResult): void;
   onHeartbeatError?(code: string): void;
   onHeartbeat?(): void;
@@ -69,6 +77,8 @@ export interface DriverHooks {
   onError?(what: string, err: unknown): void;
 }
 
+export type HoldEnd = 'announced' | 'deadline' | 'resumed' | 'gone';
+
 export interface L2DriverOptions {
   election: Election;
   leases: LeasePort;
@@ -80,10 +90,16 @@ export interface L2DriverOptions {
   heartbeatIntervalMs: number;
   /** How often the self-check runs (issue #10; default 5 s). */
   selfCheckMs?: number;
+  /**
+   * How long a handover's old holder keeps answering when it sees no announcement from the
+   * successor (docs/l2.md, "Planned handover"; default 1 s, 0 = stop as the write goes out).
+   */
+  handoverHoldMs?: number;
   hooks?: DriverHooks;
 }
 
 const SELF_CHECK_MS = 5_000;
+const HANDOVER_HOLD_MS = 1_000;
 
 const NO_INTERFACES: readonly string[] = [];
 
@@ -112,6 +128,12 @@ export class L2Driver {
   #stopped = false;
   /** What the announcer was told: VIP → interfaces. */
   readonly #table = new Map<string, readonly string[]>();
+  /**
+   * VIPs handed over and still answered here until the successor announces them (issue #14: a
+   * drain lost every probe between the handover write and the successor's watch event): when
+   * the hold began and its deadline timer.
+   */
+  readonly #holds = new Map<string, { since: number; timer: unknown }>();
 
   constructor(o: L2DriverOptions) {
     this.#o = o;
@@ -127,6 +149,7 @@ export class L2Driver {
   setDesired(state: DesiredState): void {
     const before = this.#desired?.vips;
     this.#desired = state;
+    for (const ip of [...this.#holds.keys()]) if (!state.vips.has(ip)) this.#endHold(ip, 'gone');
     const now = this.#now();
     const actions = this.#e.setDesired(electionInput(state), state.servablePolicies, now);
     for (const ip of state.vips.keys()) {
@@ -211,9 +234,28 @@ export class L2Driver {
     return (this.#peerEndpoints.get(m.node) ?? []).some((e) => e.address === plain);
   }
 
-  /** The responder's fence check, at reply time. */
+  /** The responder's fence check, at reply time; a handover's hold answers while the fence allows. */
   mayAnswer(ip: string): boolean {
-    return !this.#stopped && this.#e.mayAnswer(ip, this.#now());
+    if (this.#stopped) return false;
+    const now = this.#now();
+    return this.#e.mayAnswer(ip, now) || (this.#holds.has(ip) && this.#e.unfenced(now));
+  }
+
+  /**
+   * Another MAC announced or answered for `ip` (the responder's conflict). For a VIP we handed
+   * over and still hold, that is the successor taking it: the hold ends at once, and it is no
+   * conflict (true). Frames are read in the order they arrived, so every request before the
+   * successor's announcement was answered here and none after it is (docs/l2.md).
+   */
+  successorAnnounced(ip: string): boolean {
+    if (!this.#holds.has(ip)) return false;
+    this.#endHold(ip, 'announced');
+    return true;
+  }
+
+  /** VIPs handed over and still answered here, waiting for the successor's announcement. */
+  holding(): readonly string[] {
+    return [...this.#holds.keys()].sort();
   }
 
   view(): ReturnType<Election['view']> {
@@ -355,7 +397,8 @@ export class L2Driver {
           break;
         case 'start': {
           this.#answering.add(a.ip);
-          this.#sync(a.ip);
+          if (this.#holds.has(a.ip)) this.#endHold(a.ip, 'resumed');
+          this.#sync(a.ip, a.cause === 'handover');
           const vip = this.#desired?.vips.get(a.ip);
           if (a.cause === 'take' && a.from !== null) {
             const heard = this.#lastHeard.get(a.from);
@@ -366,6 +409,7 @@ export class L2Driver {
         }
         case 'stop':
           this.#answering.delete(a.ip);
+          if (a.reason === 'handedOver') this.#hold(a.ip);
           this.#sync(a.ip);
           this.#o.hooks?.onStop?.(a.ip, a.reason);
           break;
@@ -401,11 +445,32 @@ export class L2Driver {
     });
   }
 
-  /** Brings the announcer's entry for `ip` in line with #answering and the desired interfaces: O(1). */
-  #sync(ip: string): void {
+  /**
+   * docs/l2.md, "Planned handover": the old holder stops answering for `ip` in the election (no
+   * more writes, heartbeats say it is not ours) but keeps its entry in the announcer until the
+   * successor's first frame for `ip` arrives, or `handoverHoldMs`. Only a VIP answered now is held.
+   */
+  #hold(ip: string): void {
+    const ms = this.#o.handoverHoldMs ?? HANDOVER_HOLD_MS;
+    if (ms <= 0 || this.#stopped || !this.#table.has(ip) || this.#holds.has(ip)) return;
+    const timer = this.#o.clock.setTimeout(() => this.#endHold(ip, 'deadline'), ms);
+    this.#holds.set(ip, { since: this.#now(), timer });
+  }
+
+  #endHold(ip: string, how: HoldEnd): void {
+    const h = this.#holds.get(ip);
+    if (h === undefined) return;
+    this.#o.clock.clearTimeout(h.timer);
+    this.#holds.delete(ip);
+    this.#sync(ip);
+    this.#o.hooks?.onHandoverHoldEnd?.(ip, how, this.#now() - h.since);
+  }
+
+  /** Brings the announcer's entry for `ip` in line with #answering, the holds and the desired interfaces: O(1). */
+  #sync(ip: string, handedToUs = false): void {
     const have = this.#table.get(ip);
     if (!this.#answering.has(ip)) {
-      if (have === undefined) return;
+      if (have === undefined || this.#holds.has(ip)) return;
       this.#table.delete(ip);
       this.#o.announcer.remove(ip);
       return;
@@ -413,16 +478,19 @@ export class L2Driver {
     const want = this.#desired?.vips.get(ip)?.interfaces ?? NO_INTERFACES;
     if (have !== undefined && (have === want || sameList(have, want))) return;
     this.#table.set(ip, want);
-    this.#o.announcer.put(ip, want);
+    this.#o.announcer.put(ip, want, handedToUs && have === undefined ? { afterAnnouncement: true } : {});
   }
 
   // ---- shutdown -----------------------------------------------------------------------------
 
-  /** SIGTERM: hand over or release every VIP, then resolve (or after `graceMs`, whatever is left). */
+  /**
+   * SIGTERM: hand over or release every VIP, and wait for the successors' announcements (the
+   * holds), then resolve (or after `graceMs`, whatever is left).
+   */
   async drain(graceMs: number): Promise<boolean> {
     this.#apply(this.#e.drain(this.#now()));
     const deadline = this.#now() + graceMs;
-    while (!this.#e.drained() && this.#now() < deadline && !this.#stopped) {
+    while ((!this.#e.drained() || this.#holds.size > 0) && this.#now() < deadline && !this.#stopped) {
       await new Promise<void>((resolve) => this.#o.clock.setTimeout(resolve, Math.min(20, this.#o.heartbeatIntervalMs)));
     }
     return this.#e.drained();
@@ -433,6 +501,7 @@ export class L2Driver {
     for (const t of [this.#tickTimer, this.#wakeTimer]) if (t !== null) this.#o.clock.clearTimeout(t);
     this.#tickTimer = null;
     this.#wakeTimer = null;
+    for (const ip of [...this.#holds.keys()]) this.#endHold(ip, 'gone');
     this.#answering.clear();
     for (const ip of [...this.#table.keys()]) this.#sync(ip);
   }

@@ -149,6 +149,11 @@ export class L2Speaker {
           if (reason === 'lost') metrics.leaseTransitions.inc({ op: 'lost' });
           log.info({ ip, node: c.node, reason }, 'stopped answering');
         },
+        onHandoverHoldEnd: (ip, how, ms) => {
+          metrics.handoverHolds.inc({ end: how });
+          // A hold that ran out saw no announcement from the successor: worth a line at info.
+          (how === 'deadline' ? log.info : log.debug).call(log, { ip, node: c.node, end: how, ms: Math.round(ms) }, 'handover hold ended');
+        },
         onWrite: (a, r) => {
           log.debug({ ip: a.ip, node: c.node, op: a.op, holder: a.holder, epoch: a.epoch, ok: r.ok, conflict: !r.ok && r.conflict }, 'VIP Lease write');
           if (r.ok) {
@@ -317,6 +322,8 @@ export class L2Speaker {
   }
 
   #conflict(ip: string, mac: string | null, iface: string): void {
+    // A VIP we handed over, announced by its successor: the hold ends, no conflict (docs/l2.md).
+    if (this.#driver.successorAnnounced(ip)) return;
     this.#d.metrics.conflicts.inc({ family: familyOf(ip) });
     this.#d.log.warn({ ip, iface, mac }, 'another device answers for a VIP this node holds');
     for (const key of this.#desired?.vips.get(ip)?.services ?? []) {

@@ -17,6 +17,7 @@ export interface SpeakerMetrics {
   readonly requestsDropped: Counter<'reason'>;
   readonly gratuitousSent: Counter<'family'>;
   readonly leaseTransitions: Counter<'op'>;
+  readonly handoverHolds: Counter<'end'>;
   readonly leaseWriteErrors: Counter<'reason'>;
   readonly failoverSeconds: Histogram;
   readonly peers: Gauge<'state'>;
@@ -73,6 +74,7 @@ export function createSpeakerMetrics(opts: { defaultMetrics?: boolean } = {}): S
     requestsAnswered: new Counter({ name: 'herald_l2_requests_answered_total', help: 'ARP requests and Neighbor Solicitations answered.', labelNames: ['family'] as const, registers }),
     requestsDropped: new Counter({ name: 'herald_l2_requests_dropped_total', help: 'Frames not answered, by the responder\'s drop reason.', labelNames: ['reason'] as const, registers }),
     gratuitousSent: new Counter({ name: 'herald_l2_gratuitous_sent_total', help: 'Gratuitous ARPs and unsolicited Neighbor Advertisements sent.', labelNames: ['family'] as const, registers }),
+    handoverHolds: new Counter({ name: 'herald_l2_handover_holds_total', help: 'Handovers this node made, by how its hold ended: announced (the successor announced the VIP), deadline (no announcement within the hold), resumed (the write failed), gone.', labelNames: ['end'] as const, registers }),
     leaseTransitions: new Counter({ name: 'herald_l2_lease_transitions_total', help: 'VIP ownership changes made or suffered by this node: take, handover, release, lost.', labelNames: ['op'] as const, registers }),
     leaseWriteErrors: new Counter({ name: 'herald_l2_lease_write_errors_total', help: 'Failed VIP Lease writes: conflict (normal in races) or error.', labelNames: ['reason'] as const, registers }),
     failoverSeconds: new Histogram({ name: 'herald_l2_failover_seconds', help: 'On a take from a dead holder: time from its last heartbeat heard here to this node answering.', buckets: FAILOVER_BUCKETS, registers }),

@@ -3,12 +3,16 @@
 // per-node outages. Everything a real shell does, with no sockets and no clocks: the tests
 // drive `run(ms)` and read what each node answers for.
 import { Election } from '../../src/election/election.ts';
-import type { DesiredVip } from '../../src/election/election.ts';
+import type { DesiredVip } from '../../src/election/vip-table.ts';
+import { DEFAULT_DAMPING } from '../../src/election/damping.ts';
+import type { DampingTimings } from '../../src/election/damping.ts';
 import { decodeHeartbeat, encodeHeartbeat } from '../../src/election/heartbeat.ts';
+import type { Heartbeat } from '../../src/election/heartbeat.ts';
 import type { NodeStamp } from '../../src/election/peers.ts';
 import { DEFAULT_L2_TIMINGS } from '../../src/election/timings.ts';
 import type { L2Timings } from '../../src/election/timings.ts';
 import type { LeaseRecord, VipAction, WriterStamp } from '../../src/election/vip-machine.ts';
+import { EventQueue } from './event-queue.ts';
 
 export interface SimOptions {
   nodes: readonly string[];
@@ -35,6 +39,21 @@ export interface SimOptions {
   authenticated?: boolean;
   /** Every Election steps every VIP at every tick and event (the reference of issue #10's sparse passes). */
   fullPasses?: boolean;
+  /**
+   * Damping after a fence (src/election/damping.ts): true for its default periods, or timings.
+   * Off unless asked: the stories written before it expect a node back from a stall or a fence
+   * to get its VIPs back J after it returns (test/election/damping.test.ts holds the damped
+   * behaviour).
+   */
+  damping?: boolean | DampingTimings;
+  /**
+   * Spread the nodes' heartbeat timers over the interval (node i starts i steps later, modulo
+   * h), as processes started at different moments are. By default every node sends in the same
+   * step: past ~60 nodes, where heard lists are cut to the freshest entries, equal ages then
+   * drop the same nodes from every list, and those nodes, never acknowledged, probe forever
+   * (bench/README.md, "Election at scale").
+   */
+  heartbeatPhases?: boolean;
 }
 
 interface StoredLease {
@@ -73,6 +92,34 @@ interface Queued {
 
 const KEY = new TextEncoder().encode('sim-key');
 
+/**
+ * The shell's heartbeat (fitHeartbeat): past ~60 nodes the heard list does not fit in 1,400
+ * bytes, and the oldest notes go first, then the heard entries with the largest ages. The same
+ * result, found by bisection: fitHeartbeat re-encodes once per entry dropped, O(n²) per
+ * heartbeat, 41 % of a 100-node simulation (bench/README.md, "Election at scale").
+ */
+export function fit(m: Heartbeat): ReturnType<typeof encodeHeartbeat> {
+  const whole = encodeHeartbeat(m, KEY);
+  if (whole.ok || whole.error.code !== 'TooLarge') return whole;
+  const heard = [...m.heard].sort((a, b) => a.ageMs - b.ageMs);
+  const tryWith = (notes: number, kept: number): ReturnType<typeof encodeHeartbeat> => encodeHeartbeat({ ...m, notes: m.notes.slice(0, notes), heard: heard.slice(0, kept) }, KEY);
+  // The longest prefix (0..len) for which `at` fits; -1 when not even the empty one does.
+  const most = (len: number, at: (k: number) => ReturnType<typeof encodeHeartbeat>): number => {
+    let lo = -1;
+    let hi = len;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      const r = at(mid);
+      if (r.ok || r.error.code !== 'TooLarge') lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const notes = most(m.notes.length, (k) => tryWith(k, heard.length));
+  if (notes >= 0) return tryWith(notes, heard.length);
+  return tryWith(0, Math.max(0, most(heard.length, (k) => tryWith(0, k))));
+}
+
 export interface Overlap {
   ip: string;
   nodes: string[];
@@ -83,7 +130,9 @@ export interface Overlap {
 export class Sim {
   now = 0;
   readonly t: L2Timings;
-  readonly #o: Required<Omit<SimOptions, 'timings' | 'watchLagMs' | 'authenticated' | 'fullPasses'>>;
+  readonly #o: Required<Omit<SimOptions, 'timings' | 'watchLagMs' | 'authenticated' | 'fullPasses' | 'damping' | 'heartbeatPhases'>>;
+  readonly #phases: boolean;
+  readonly #damping: DampingTimings | false;
   readonly #trustNotes: boolean;
   readonly #fullPasses: boolean;
   readonly #lag: Readonly<Record<string, number>>;
@@ -92,7 +141,7 @@ export class Sim {
   readonly nodeLeases = new Map<string, NodeStamp>();
   #version = 0;
   #order = 0;
-  #queue: Queued[] = [];
+  readonly #queue = new EventQueue<Queued>();
   /** "a>b": datagrams from a to b are lost. */
   readonly blocked = new Set<string>();
   /** Overlaps seen (two or more nodes answering one VIP), closed or still open, since resetStats. */
@@ -107,6 +156,12 @@ export class Sim {
   /** The same as intervals: [from, to] of each time a VIP went dark (to = null while it is). */
   readonly darkEpisodes: { ip: string; from: number; to: number | null }[] = [];
   readonly #darkOpen = new Map<string, { ip: string; from: number; to: number | null }>();
+  /**
+   * Per VIP, the nodes whose election said `start` and not `stop` since: the only nodes that can
+   * answer it (an Election answers a VIP only while its state says `answering`, which only those
+   * actions change). The per-step check asks these, not every node for every VIP (issue #10).
+   */
+  readonly #started = new Map<string, Set<string>>();
 
   constructor(o: SimOptions) {
     this.t = o.timings ?? DEFAULT_L2_TIMINGS;
@@ -114,6 +169,8 @@ export class Sim {
     this.#lag = o.watchLagMs ?? {};
     this.#trustNotes = o.authenticated ?? true;
     this.#fullPasses = o.fullPasses ?? false;
+    this.#damping = o.damping === true ? DEFAULT_DAMPING : (o.damping ?? false);
+    this.#phases = o.heartbeatPhases ?? false;
     for (const n of o.nodes) this.nodes.set(n, { name: n, election: null, stalledUntil: 0, apiCut: false, nextHeartbeatAt: 0, nextTickAt: 0, needsRelist: false, draining: false, eligible: true, servable: true });
     for (const n of o.nodes) this.start(n);
   }
@@ -122,8 +179,10 @@ export class Sim {
 
   start(name: string): void {
     const n = this.#node(name);
-    n.election = new Election({ me: name, incarnation: 1_000_000 + this.now * 10 + this.#order++, timings: this.t, startedAt: this.now, trustNotes: this.#trustNotes, fullPasses: this.#fullPasses });
-    n.nextHeartbeatAt = this.now;
+    for (const who of this.#started.values()) who.delete(name);
+    n.election = new Election({ me: name, incarnation: 1_000_000 + this.now * 10 + this.#order++, timings: this.t, startedAt: this.now, trustNotes: this.#trustNotes, fullPasses: this.#fullPasses, damping: this.#damping });
+    const slots = Math.max(1, Math.floor(this.t.heartbeatIntervalMs / this.#o.stepMs));
+    n.nextHeartbeatAt = this.now + (this.#phases ? ([...this.nodes.keys()].indexOf(name) % slots) * this.#o.stepMs : 0);
     n.nextTickAt = this.now;
     n.draining = false;
     this.#handle(n, n.election.setDesired(this.#desired(), n.servable ? ['p'] : [], this.now));
@@ -192,8 +251,7 @@ export class Sim {
     const end = this.now + ms;
     while (this.now < end) {
       this.now += this.#o.stepMs;
-      this.#server.sort((a, b) => a.at - b.at || a.order - b.order);
-      while ((this.#server[0]?.at ?? Infinity) <= this.now) this.#server.shift()?.run();
+      for (let s = this.#server.popDue(this.now); s !== undefined; s = this.#server.popDue(this.now)) s.run();
       this.#deliver();
       for (const n of this.nodes.values()) this.#tickNode(n);
       this.#checkOverlaps();
@@ -219,6 +277,14 @@ export class Sim {
 
   answering(ip: string): string[] {
     return [...this.nodes.values()].filter((n) => n.election !== null && this.now >= n.stalledUntil && n.election.mayAnswer(ip, this.now)).map((n) => n.name);
+  }
+
+  /**
+   * `answering(ip)` at the cost of the nodes that started it (usually one), not of every node:
+   * for checks over 10,000 VIPs (bench/election/scale.ts).
+   */
+  answerersOf(ip: string): string[] {
+    return this.#answeringNow(ip);
   }
 
   /** Nodes that could hold VIPs: running, not draining, eligible. */
@@ -258,11 +324,21 @@ export class Sim {
     return n;
   }
 
+  /**
+   * The desired state every node is given, built again only when eligibility changes: the same
+   * DesiredVip objects for every node, so their Elections share each VIP's ranking (vip-table.ts).
+   */
   #desired(): Map<string, DesiredVip> {
+    const key = [...this.nodes.values()].map((n) => (n.eligible ? n.name : '')).join(',');
+    if (this.#desiredFor?.key === key) return this.#desiredFor.desired;
     const nodes = new Map<string, readonly string[]>();
     for (const n of this.nodes.values()) if (n.eligible) nodes.set(n.name, ['p']);
-    return new Map(this.#o.vips.map((ip) => [ip, { nodes, demoted: new Set<string>(), servable: true }]));
+    const desired = new Map(this.#o.vips.map((ip) => [ip, { nodes, demoted: new Set<string>(), servable: true }]));
+    this.#desiredFor = { key, desired };
+    return desired;
   }
+
+  #desiredFor: { key: string; desired: Map<string, DesiredVip> } | null = null;
 
   #snapshot(): Map<string, LeaseRecord> {
     return new Map([...this.leases].map(([ip, l]) => [ip, record(l)]));
@@ -273,11 +349,8 @@ export class Sim {
   }
 
   #deliver(): void {
-    this.#queue.sort((a, b) => a.at - b.at || a.order - b.order);
     const later: Queued[] = [];
-    while (this.#queue.length > 0 && (this.#queue[0]?.at ?? Infinity) <= this.now) {
-      const q = this.#queue.shift();
-      if (q === undefined) break;
+    for (let q = this.#queue.popDue(this.now); q !== undefined; q = this.#queue.popDue(this.now)) {
       const n = this.#node(q.node);
       if (n.election === null) continue;
       if (this.now < n.stalledUntil) {
@@ -286,7 +359,7 @@ export class Sim {
       }
       q.run(n.election, this.now);
     }
-    this.#queue.push(...later);
+    for (const q of later) this.#queue.push(q);
   }
 
   #apiReachable(n: SimNode): boolean {
@@ -305,7 +378,7 @@ export class Sim {
     });
   }
 
-  #server: { at: number; order: number; run: () => void }[] = [];
+  readonly #server = new EventQueue<{ at: number; order: number; run: () => void }>();
   #serverAt(at: number, run: () => void): void {
     this.#server.push({ at, order: this.#order++, run });
   }
@@ -390,6 +463,11 @@ export class Sim {
   #handle(n: SimNode, actions: readonly VipAction[]): void {
     for (const a of actions) {
       if (a.kind === 'write') this.#write(n, a);
+      else if (a.kind === 'start') {
+        let who = this.#started.get(a.ip);
+        if (who === undefined) this.#started.set(a.ip, (who = new Set()));
+        who.add(n.name);
+      } else if (a.kind === 'stop') this.#started.get(a.ip)?.delete(n.name);
       else if (a.kind === 'notify' && n.election !== null) this.#sendHeartbeat(n, a.to === null ? null : [a.to]);
     }
   }
@@ -397,15 +475,14 @@ export class Sim {
   #sendHeartbeat(n: SimNode, to: readonly string[] | null): void {
     if (n.election === null) return;
     const m = n.election.heartbeat(this.now);
-    const bytes = encodeHeartbeat(m, KEY);
+    const bytes = fit(m);
     if (!bytes.ok) throw new Error(`heartbeat does not encode: ${bytes.error.message}`);
+    // Decoded once for every receiver: the bytes are the same, and an Election only reads them.
+    const d = decodeHeartbeat(bytes.value, KEY);
+    if (!d.ok) throw new Error(`heartbeat does not decode: ${d.error.message}`);
     for (const peer of to ?? [...this.nodes.keys()]) {
       if (peer === n.name || this.blocked.has(`${n.name}>${peer}`)) continue;
-      this.#enqueue(this.now + this.#o.udpDelayMs, peer, (e, now) => {
-        const d = decodeHeartbeat(bytes.value, KEY);
-        if (!d.ok) throw new Error(`heartbeat does not decode: ${d.error.message}`);
-        this.#handle(this.#node(peer), e.onHeartbeat(d.value, now));
-      });
+      this.#enqueue(this.now + this.#o.udpDelayMs, peer, (e, now) => this.#handle(this.#node(peer), e.onHeartbeat(d.value, now)));
     }
   }
 
@@ -444,10 +521,27 @@ export class Sim {
     }
   }
 
+  /** `answering(ip)`, asking only the nodes that started it (the same nodes, in the same order when several). */
+  #answeringNow(ip: string): string[] {
+    const started = this.#started.get(ip);
+    if (started === undefined || started.size === 0) return [];
+    let who: string[] = [];
+    for (const name of started) {
+      const n = this.nodes.get(name);
+      if (n !== undefined && n.election !== null && this.now >= n.stalledUntil && n.election.mayAnswer(ip, this.now)) who.push(name);
+    }
+    if (who.length > 1) who = this.answering(ip);
+    return who;
+  }
+
   #checkOverlaps(): void {
     const anyLive = this.liveEligible().length > 0;
+    // The check used to ask every running node about every VIP, and each question advances that
+    // node's guard (fence episodes, NodeGuard.update): keep doing that once per node and step, so
+    // the cheaper check changes no outcome.
+    if (this.#o.vips.length > 0) for (const n of this.nodes.values()) if (n.election !== null && this.now >= n.stalledUntil) n.election.mayAnswer('', this.now);
     for (const ip of this.#o.vips) {
-      const who = this.answering(ip);
+      const who = this.#answeringNow(ip);
       const open = this.#open.get(ip);
       if (who.length > 1) {
         if (open === undefined) {

@@ -65,6 +65,8 @@ export interface WorldNode {
   election: Election;
   /** The announcer's table now: VIP → interfaces (issue #10: it is told one VIP at a time). */
   table: Map<string, readonly string[]>;
+  /** VIPs new in the announcer's table, in order, and whether they came by a handover to this node. */
+  puts: { ip: string; afterAnnouncement: boolean }[];
   alive: boolean;
   apiDown: boolean;
   /** The node's watch cache (what its informer holds): the Leases as its watch delivered them. */
@@ -91,7 +93,11 @@ export class DriverWorld {
   /** Self-check repairs reported by each node (DriverHooks.onRepair). */
   readonly repairs: { node: string; what: string; ips: readonly string[] }[] = [];
 
-  constructor(names: readonly string[]) {
+  readonly #handoverHoldMs: number | undefined;
+
+  /** `handoverHoldMs`: the drivers' option (docs/l2.md, "Planned handover"); their default when absent. */
+  constructor(names: readonly string[], opts: { handoverHoldMs?: number } = {}) {
+    this.#handoverHoldMs = opts.handoverHoldMs;
     names.forEach((name, i) => this.#add(name, `192.0.2.${11 + i}`));
   }
 
@@ -106,6 +112,7 @@ export class DriverWorld {
       election,
       clock,
       heartbeatIntervalMs: DEFAULT_L2_TIMINGS.heartbeatIntervalMs,
+      ...(this.#handoverHoldMs === undefined ? {} : { handoverHoldMs: this.#handoverHoldMs }),
       leases: {
         write: (a: WriteAction) =>
           api(() => this.#write(name, a)).then((r): WriteResult => {
@@ -120,10 +127,20 @@ export class DriverWorld {
         cachedVipLeases: () => node.cache,
       },
       heartbeats: { send: (bytes: Uint8Array, to: readonly Endpoint[]) => this.#send(node, bytes, to) },
-      announcer: { put: (ip, interfaces) => node.table.set(ip, interfaces), remove: (ip) => node.table.delete(ip) },
+      announcer: {
+        put: (ip, interfaces, opts) => {
+          const fresh = !node.table.has(ip);
+          node.table.set(ip, interfaces);
+          if (fresh) node.puts.push({ ip, afterAnnouncement: opts?.afterAnnouncement === true });
+          // The segment: a VIP new here is announced (gratuitous ARP), and every other node reads
+          // it, in order, before any later request (docs/l2.md, "Planned handover").
+          if (fresh && !this.announcementsLost) for (const other of this.nodes.values()) if (other !== node && other.alive) other.driver.successorAnnounced(ip);
+        },
+        remove: (ip) => node.table.delete(ip),
+      },
       hooks: { onRepair: (what, ips) => this.repairs.push({ node: name, what, ips }) },
     });
-    node = { name, address, table: new Map(), alive: true, apiDown: false, driver, election, cache: new Map(), hideNext: new Set() };
+    node = { name, address, table: new Map(), puts: [], alive: true, apiDown: false, driver, election, cache: new Map(), hideNext: new Set() };
     this.nodes.set(name, node);
   }
 
@@ -136,6 +153,8 @@ export class DriverWorld {
   dropWatchEvents = 0;
   /** Lose the replies to the next `n` VIP Lease writes (the server applied them). */
   loseReplies = 0;
+  /** Nobody hears announcements (a successor on another segment, or every frame lost). */
+  announcementsLost = false;
 
   #records(): Map<string, LeaseRecord> {
     return new Map([...this.leases].map(([ip, l]) => [ip, { holder: l.holder, epoch: l.epoch, version: String(l.version) }]));

@@ -11,6 +11,7 @@ const SPEAKER_METRICS = [
   'herald_l2_requests_answered_total',
   'herald_l2_requests_dropped_total',
   'herald_l2_gratuitous_sent_total',
+  'herald_l2_handover_holds_total',
   'herald_l2_lease_transitions_total',
   'herald_l2_lease_write_errors_total',
   'herald_l2_failover_seconds',

@@ -56,6 +56,12 @@ export class FakeSegment {
     }
   }
 
+  /**
+   * The receive stamp (CLOCK_REALTIME ns) given to every frame put on the wire, as SO_TIMESTAMPNS
+   * would: taken when the frame is transmitted, delivered to sockets opened with `timestamps`.
+   */
+  stampNs: (() => bigint) | undefined;
+
   /** A frame from a station outside every FakeHost (a client), as every interface receives it. */
   inject(frame: Uint8Array): void {
     this.transmit(undefined, 'outside', Buffer.from(frame));
@@ -70,13 +76,14 @@ export class FakeSegment {
   /** Used by FakePacketSocket.send: puts a frame on the wire. */
   transmit(sender: FakePacketSocket | undefined, from: string, data: Buffer): void {
     this.frames.push({ from, data });
+    const stamp = this.stampNs?.();
     for (const iface of this.interfaces) {
       const own = sender !== undefined && iface === sender.iface;
       if (!iface.up) continue;
       const type: PacketType = own ? 'outgoing' : classify(iface.mac, data);
       for (const socket of iface.packetSockets) {
         if (socket === sender || (own && socket.protocol !== ETH_P.ALL) || !socket.accepts(data)) continue;
-        this.#queue(() => socket.deliver(Buffer.from(data), type));
+        this.#queue(() => socket.deliver(Buffer.from(data), type, stamp));
       }
     }
   }
@@ -217,8 +224,9 @@ export class FakePacketSocket implements PacketSocket {
     return this.protocol === ETH_P.ALL || (frame.length >= 14 && frame.readUInt16BE(12) === this.protocol);
   }
 
-  deliver(data: Buffer, type: PacketType): void {
-    this.#options?.onFrame({ data, type });
+  deliver(data: Buffer, type: PacketType, timestampNs?: bigint): void {
+    const o = this.#options;
+    o?.onFrame(timestampNs !== undefined && o.timestamps === true ? { data, type, timestampNs } : { data, type });
   }
 
   fail(code: ErrnoName): void {

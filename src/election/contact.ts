@@ -1,0 +1,183 @@
+// How one speaker keeps in touch (docs/l2.md, "Liveness" and "Probing"): its heartbeat rounds,
+// its node Lease (renewal cadence, probing, answering peers' probes), its API round trip (the
+// takeover stagger), the refusals that may mean a replaced store, and its re-lists of the VIP
+// Leases. Pure: the caller passes times and carries out the writes.
+import type { NodeGuard } from './guard.ts';
+import type { Heartbeat, LeaseNote } from './heartbeat.ts';
+import type { NodeStamp, PeerTable } from './peers.ts';
+import type { L2Timings } from './timings.ts';
+import { NodeLeaseCadence } from './node-lease.ts';
+
+export class NodeContact {
+  readonly #me: string;
+  readonly #incarnation: number;
+  readonly #t: L2Timings;
+  readonly #peers: PeerTable;
+  readonly #guard: NodeGuard;
+  readonly #nodeLease: NodeLeaseCadence;
+  #seq = 0;
+  #syncInFlight = false;
+  /** Recent API round trip (ms): rises at once with a slow answer, falls by a quarter of the gap per answer. */
+  #apiRttMs = 0;
+  /** The API refused us (401) since the last list: see Election.onLeaseSync. */
+  #storeReplaced = false;
+  /** Per probing peer: the nodes missing from its heard list when we last looked (see #owesProbeAnswer). */
+  readonly #probeAnswered = new Map<string, ReadonlySet<string>>();
+
+  constructor(me: string, incarnation: number, timings: L2Timings, peers: PeerTable, guard: NodeGuard) {
+    this.#me = me;
+    this.#incarnation = incarnation;
+    this.#t = timings;
+    this.#peers = peers;
+    this.#guard = guard;
+    this.#nodeLease = new NodeLeaseCadence(timings);
+  }
+
+  /** The current heartbeat round (every write carries it: peers that cannot hear us take it as evidence). */
+  get seq(): number {
+    return this.#seq;
+  }
+
+  /** A new heartbeat round leaves now (its send time is kept for acknowledgements). */
+  nextRound(now: number): number {
+    this.#seq = (this.#seq + 1) >>> 0;
+    this.#peers.sent(this.#seq, now);
+    return this.#seq;
+  }
+
+  /**
+   * The next heartbeat (a new round). `fenced` covers "not yet revalidated after a fence" too:
+   * either way this node answers nothing, and peers must not count on it. Said only while fenced,
+   * a node cut from the API that stalled past F (its peers reach the API, so they cannot vouch for
+   * it) looked ready: it was handed its VIPs back and they went dark until the API returned (L2
+   * chaos api-cut-stall, #14).
+   */
+  heartbeat(now: number, o: { leaving: boolean; warming: boolean; policies: readonly string[]; notes: LeaseNote[] }): Heartbeat {
+    const seq = this.nextRound(now);
+    const api = this.#guard.apiOkAt;
+    return {
+      node: this.#me,
+      incarnation: this.#incarnation,
+      seq,
+      fenced: !this.#guard.mayAnswer(now),
+      leaving: o.leaving,
+      warming: o.warming,
+      apiAgeMs: api === null ? null : Math.max(0, now - api),
+      policies: o.policies,
+      heard: this.#peers.heardList(now),
+      notes: o.notes,
+    };
+  }
+
+  /** A peer's node Lease changed (null: it is gone). */
+  onNodeLease(node: string, stamp: NodeStamp | null, now: number): void {
+    this.#peers.know(node, now);
+    this.#peers.stamped(node, stamp, now);
+    // A peer lost someone and asks for evidence: renew our node Lease soon, if we can give it some.
+    if (stamp?.probing === true) {
+      if (this.#owesProbeAnswer(node, stamp, now)) this.#nodeLease.probeRequested();
+    } else this.#probeAnswered.delete(node);
+  }
+
+  /**
+   * Does our next renewal give the probing `prober` evidence it lacks (docs/l2.md, "Probing")? It
+   * lacks evidence of the nodes missing from its heard list: ourselves, or peers we hear (we are
+   * their witness). One renewal after they went missing is that evidence, and our renewals every
+   * R keep it fresh within E. Answering every probing stamp instead (every h) made all N − 1
+   * peers renew every h for as long as one node probed: with 10 nodes, 100 node-Lease writes/s
+   * from one cut-off node, fanned out to every watch (bench/l2 Finding 6). So we answer when a
+   * node we can vouch for newly goes missing from its list.
+   */
+  #owesProbeAnswer(prober: string, stamp: NodeStamp, now: number): boolean {
+    const listed = new Set(stamp.heard.map((h) => h.node));
+    const missing = [this.#me, ...this.#peers.freshlyHeard(now).map((p) => p.node)].filter((n) => n !== prober && !listed.has(n));
+    const before = this.#probeAnswered.get(prober);
+    this.#probeAnswered.set(prober, new Set(missing));
+    return missing.some((n) => before?.has(n) !== true);
+  }
+
+  /**
+   * Probing (docs/l2.md, "Probing"): our own contact is older than P (keep the API contact
+   * fresh, so we do not fence, and give peers evidence of us), or a peer went silent and we
+   * want its evidence before D.
+   */
+  probing(now: number): boolean {
+    const contact = this.#peers.contactAt;
+    const lost = this.#guard.hasPeers() && (contact === null || now - contact > this.#t.probeAfterMs);
+    return lost || this.#peers.awaitingEvidence(now);
+  }
+
+  /** Should the node Lease be written now (renewal every R, or every h while probing)? */
+  wantsNodeLeaseWrite(now: number): boolean {
+    return this.#nodeLease.due(now, this.probing(now));
+  }
+
+  /** The stamp to write into the node Lease; marks the write as sent. */
+  nodeLeaseWriteStarted(now: number): NodeStamp {
+    this.#nodeLease.started(now);
+    return { incarnation: this.#incarnation, seq: this.#seq, heard: this.#peers.freshlyHeard(now), probing: this.probing(now) };
+  }
+
+  /** The node Lease write sent at `startedAt` finished; true when the API is back after failures. */
+  nodeLeaseWritten(ok: boolean, startedAt: number, now: number): boolean {
+    if (ok) {
+      this.#guard.apiOk(startedAt);
+      this.sampleApiRtt(now - startedAt);
+    }
+    return this.#nodeLease.finished(ok);
+  }
+
+  get apiRttMs(): number {
+    return this.#apiRttMs;
+  }
+
+  /**
+   * The takeover stagger is S plus this node's recent API round trip: candidate k writes only once
+   * candidate k − 1's write, had it been sent, would have reached it by the watch. With a fixed S,
+   * an API answering slower than S let every candidate write every orphan: in a 10-node join,
+   * 1,383 of 2,895 VIP Lease writes lost a race, 1,291 of them takes (bench/l2 Findings 1 and 6),
+   * load that slowed the API further. Taking later is never less safe; it only lengthens a failover whose first
+   * choice failed, and only while the API is slow.
+   */
+  sampleApiRtt(ms: number): void {
+    const rtt = Math.max(0, ms);
+    this.#apiRttMs = rtt >= this.#apiRttMs ? rtt : this.#apiRttMs + (rtt - this.#apiRttMs) / 4;
+  }
+
+  /**
+   * The API refused a request sent at `startedAt` (401): fenced until a later request succeeds
+   * and the Leases are re-listed (NodeGuard.refused). The store may have been replaced (etcd
+   * restored or wiped): its resourceVersions may start over, so the next list is not ordered
+   * against what we saw before (issue #10).
+   */
+  refused(startedAt: number): void {
+    this.#guard.refused(startedAt);
+    this.#storeReplaced = true;
+  }
+
+  get storeReplaced(): boolean {
+    return this.#storeReplaced;
+  }
+
+  /** A list arrived: whether it must be taken as it is (a refusal came before it); the flag clears. */
+  listArrived(): boolean {
+    const fresh = this.#storeReplaced;
+    this.#storeReplaced = false;
+    this.#syncInFlight = false;
+    return fresh;
+  }
+
+  /** After a fence: re-list the VIP Leases (once unfenced, and not while a list is running). */
+  wantsLeaseSync(now: number): boolean {
+    this.#guard.update(now);
+    return this.#guard.revalidating && !this.#guard.fencedAt(now) && !this.#syncInFlight;
+  }
+
+  leaseSyncStarted(): void {
+    this.#syncInFlight = true;
+  }
+
+  leaseSyncFailed(): void {
+    this.#syncInFlight = false;
+  }
+}
