@@ -42,10 +42,13 @@ export interface RealApiServer {
 
 export class ControlPlaneError extends Error {
   readonly code: 'CONTROL_PLANE_BINARIES' | 'CONTROL_PLANE_START';
-  constructor(code: ControlPlaneError['code'], message: string) {
+  /** A start failed because a port was taken (bind: address already in use): worth a new try. */
+  readonly portTaken: boolean;
+  constructor(code: ControlPlaneError['code'], message: string, portTaken = false) {
     super(message);
     this.name = 'ControlPlaneError';
     this.code = code;
+    this.portTaken = portTaken;
   }
 }
 
@@ -98,7 +101,30 @@ async function sweepOrphans(): Promise<void> {
   }
 }
 
+/**
+ * Start attempts when a port was taken between `freePort` and the server's bind: the ports are
+ * found by binding port 0 and closing, and under a parallel suite an outgoing connection can take
+ * the same ephemeral port meanwhile (CI, 2026-12-05: kube-apiserver exited during start-up).
+ */
+const PORT_RACE_ATTEMPTS = 3;
+
 export async function startRealApiServer(opts: RealApiServerOptions = {}): Promise<RealApiServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (err) {
+      if (!(err instanceof ControlPlaneError && err.portTaken) || attempt >= PORT_RACE_ATTEMPTS) throw err;
+    }
+  }
+}
+
+/** The last lines of a log, for an error about a process whose directory is about to go. */
+async function logTail(file: string, lines = 15): Promise<string> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+async function startOnce(opts: RealApiServerOptions): Promise<RealApiServer> {
   const found = findBinaries();
   if (!found.ok) throw new ControlPlaneError('CONTROL_PLANE_BINARIES', found.message);
   const bin = found.value;
@@ -176,8 +202,11 @@ export async function startRealApiServer(opts: RealApiServerOptions = {}): Promi
     await startEtcd();
     await startApi();
   } catch (err) {
+    // The directory (and the logs the message names) goes with close(): keep their last lines.
+    const tails = `etcd:\n${await logTail(etcdLog)}\nkube-apiserver:\n${await logTail(apiLog)}`;
     await close();
-    throw err;
+    if (!(err instanceof ControlPlaneError)) throw err;
+    throw new ControlPlaneError(err.code, `${err.message} (removed); the last lines of the logs:\n${tails}`, /address already in use/.test(tails));
   }
 
   function kubeconfigYaml(token = adminToken): string {
