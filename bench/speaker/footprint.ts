@@ -96,12 +96,14 @@ function sum(text: string, name: string, labels = ''): number {
 }
 
 /**
- * The pool the lab's 21 addresses cannot hold: 100.64.0.0/20 (RFC 6598, 4,096 addresses), answered
- * only on the lab's segment. Not 198.19.0.0/16: the lab's management network is there, and a VIP
- * on a speaker's management address cut it off from the API server.
+ * The pool the lab's 21 addresses cannot hold: 198.19.224.0/19 (8,192 addresses, inside the
+ * benchmarking range 198.18.0.0/15 that tests may use), answered only on the lab's segment. The
+ * lab's management networks are 198.19.k.0/24 from k = 0 up, one per live lab (src/lab/plan.ts),
+ * so this collides only with a 225th lab; a VIP on a speaker's management address cut it off from
+ * the API server in the first runs. (It was 100.64.0.0/20, RFC 6598: not a documentation range.)
  */
 async function addPool(lab: L2Lab): Promise<void> {
-  await lab.clients.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: IPPOOL_PLURAL, body: { apiVersion: `${HERALD_GROUP}/${HERALD_VERSION}`, kind: 'IPPool', metadata: { name: 'bench-footprint' }, spec: { blocks: [{ cidr: '100.64.0.0/20' }] } } });
+  await lab.clients.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: IPPOOL_PLURAL, body: { apiVersion: `${HERALD_GROUP}/${HERALD_VERSION}`, kind: 'IPPool', metadata: { name: 'bench-footprint' }, spec: { blocks: [{ cidr: '198.19.224.0/19' }] } } });
 }
 
 /**
@@ -115,7 +117,10 @@ async function createServices(lab: L2Lab, cls: string): Promise<void> {
   await forEachLimit(Array.from({ length: N }, (_, i) => i), 4, async (i) => {
     const wait = t0 + (i * 1000) / RATE - performance.now();
     if (wait > 0) await sleep(wait);
-    await lab.clients.core.createNamespacedService({ namespace: L2_LAB_NAMESPACE, body: labService(`fp-${String(i).padStart(4, '0')}`, { loadBalancerClass: cls }) });
+    const body = labService(`fp-${String(i).padStart(4, '0')}`, { loadBalancerClass: cls });
+    // No node ports: the range holds 2,768 of them, and --vips 5000 asks for more (issue #10).
+    if (body.spec !== undefined) body.spec.allocateLoadBalancerNodePorts = false;
+    await lab.clients.core.createNamespacedService({ namespace: L2_LAB_NAMESPACE, body });
   });
   await waitFor(`${N} Services with an address`, async () => {
     const list = await lab.clients.core.listNamespacedService({ namespace: L2_LAB_NAMESPACE });
