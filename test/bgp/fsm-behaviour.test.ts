@@ -6,9 +6,9 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { BgpFsm, IDLE_HOLD_MAX_MS, IDLE_HOLD_MIN_MS, OPENSENT_HOLD_MS, checkOpen } from '../../src/bgp/fsm.ts';
 import type { FsmAction, FsmEvent, FsmState, LocalConfig, PeerOpen } from '../../src/bgp/fsm-types.ts';
-import { BEHAVIOUR_LOCAL } from './fsm-local.ts';
+import { FSM_LOCAL } from './fsm-local.ts';
 
-const LOCAL = BEHAVIOUR_LOCAL;
+const LOCAL = FSM_LOCAL;
 const OPEN: PeerOpen = { version: 4, asn: 65000, asField: 65000, holdTime: 30, routerId: 0xc0000201, fourOctetAs: true, routeRefresh: true, families: ['ipv4-unicast', 'ipv6-unicast'], gracefulRestart: { restarting: false, timeSeconds: 120, families: [] } };
 
 // With random() = 0.5 every jittered timer is 0.875 of its nominal value (RFC 4271 §10: 0.75–1.0).

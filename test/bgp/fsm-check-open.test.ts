@@ -6,11 +6,11 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { BgpFsm, checkOpen } from '../../src/bgp/fsm.ts';
 import type { FsmAction, LocalConfig, PeerOpen } from '../../src/bgp/fsm-types.ts';
-import { BEHAVIOUR_LOCAL } from './fsm-local.ts';
+import { FSM_LOCAL } from './fsm-local.ts';
 
 // The behaviour tests' local side with IPv4 only and no graceful restart: the OPEN refusals do
 // not depend on either.
-const LOCAL: LocalConfig = { ...BEHAVIOUR_LOCAL, families: ['ipv4-unicast'], gracefulRestart: { enabled: false, restartTimeSeconds: 120 } };
+const LOCAL: LocalConfig = { ...FSM_LOCAL, families: ['ipv4-unicast'], gracefulRestart: { enabled: false, restartTimeSeconds: 120 } };
 const OPEN: PeerOpen = { version: 4, asn: 65000, asField: 65000, holdTime: 30, routerId: 0xc0000201, fourOctetAs: true, routeRefresh: true, families: ['ipv4-unicast'], gracefulRestart: null };
 
 function openSent(): BgpFsm {

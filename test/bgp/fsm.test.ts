@@ -6,18 +6,9 @@ import fc from 'fast-check';
 import { shutdownNotification } from '../../src/bgp/codec/index.ts';
 import { BgpFsm, OPENSENT_HOLD_MS, checkOpen, negotiate } from '../../src/bgp/fsm.ts';
 import type { FsmAction, FsmEvent, FsmState, LocalConfig, PeerOpen } from '../../src/bgp/fsm-types.ts';
+import { FSM_LOCAL } from './fsm-local.ts';
 
-const LOCAL: LocalConfig = {
-  asn: 64512,
-  peerAsn: 65000,
-  routerId: 0xc000020b, // 192.0.2.11
-  holdTimeSeconds: 90,
-  keepaliveSeconds: 30,
-  connectRetrySeconds: 5,
-  active: true,
-  families: ['ipv4-unicast', 'ipv6-unicast'],
-  gracefulRestart: { enabled: true, restartTimeSeconds: 120 },
-};
+const LOCAL = FSM_LOCAL;
 
 const OPEN: PeerOpen = { version: 4, asn: 65000, asField: 65000, holdTime: 30, routerId: 0xc0000201, fourOctetAs: true, routeRefresh: true, families: ['ipv4-unicast', 'ipv6-unicast'], gracefulRestart: { restarting: false, timeSeconds: 120, families: [] } };
 
