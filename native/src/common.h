@@ -7,6 +7,7 @@
 #include <uv.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -34,7 +35,8 @@ class PolledSocket : public Napi::ObjectWrap<T> {
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
     if (fd_ >= 0) {
-      Shutdown();
+      uv_loop_t* loop = nullptr;
+      Shutdown(napi_get_uv_event_loop(info.Env(), &loop) == napi_ok ? loop : nullptr);
       this->Unref();
     }
     return info.Env().Undefined();
@@ -105,7 +107,11 @@ class PolledSocket : public Napi::ObjectWrap<T> {
     }
   }
 
-  void Shutdown() {
+  // With a loop, the fd is closed on its thread pool: closing a bound AF_PACKET socket waits for
+  // an RCU grace period (packet_release → synchronize_net), 10–16 ms here, and a drain that closed
+  // thirty of them stalled the speaker's event loop for 180 ms (issue #14). Nothing is read from
+  // the fd once its poll has stopped, so the caller sees it closed at once.
+  void Shutdown(uv_loop_t* loop = nullptr) {
     if (poll_ != nullptr) {
       uv_poll_stop(poll_);
       uv_close(reinterpret_cast<uv_handle_t*>(poll_),
@@ -113,9 +119,22 @@ class PolledSocket : public Napi::ObjectWrap<T> {
       poll_ = nullptr;
     }
     if (fd_ >= 0) {
-      ::close(fd_);
+      CloseFd(loop, fd_);
       fd_ = -1;
     }
+  }
+
+  static void CloseFd(uv_loop_t* loop, int fd) {
+    if (loop != nullptr) {
+      auto* work = new uv_work_t;
+      work->data = reinterpret_cast<void*>(static_cast<intptr_t>(fd));
+      int r = uv_queue_work(
+          loop, work, [](uv_work_t* w) { ::close(static_cast<int>(reinterpret_cast<intptr_t>(w->data))); },
+          [](uv_work_t* w, int) { delete w; });
+      if (r == 0) return;
+      delete work;
+    }
+    ::close(fd);
   }
 
   uv_poll_t* poll_ = nullptr;

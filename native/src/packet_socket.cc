@@ -50,7 +50,9 @@ PacketSocket::PacketSocket(const Napi::CallbackInfo& info) : PolledSocket<Packet
   Start(env, info[2].As<Napi::Function>(), info[3].As<Napi::Function>(), "HeraldPacketSocket");
 }
 
-bool PacketSocket::ReceiveOne() {
+// One queued frame as [data, pktType, timestampNs | undefined]; false when none is queued (or on a
+// receive error, which is emitted through onError: the socket stays open).
+bool PacketSocket::ReadFrame(Napi::Value out[3]) {
   Napi::Env env = Env();
   sockaddr_ll from{};
   iovec iov{rxbuf, sizeof rxbuf};
@@ -77,9 +79,35 @@ bool PacketSocket::ReceiveOne() {
       ts = Napi::BigInt::New(env, ns);
     }
   }
-  Emit({Napi::Buffer<uint8_t>::Copy(env, rxbuf, static_cast<size_t>(n)),
-        Napi::Number::New(env, from.sll_pkttype), ts});
+  out[0] = Napi::Buffer<uint8_t>::Copy(env, rxbuf, static_cast<size_t>(n));
+  out[1] = Napi::Number::New(env, from.sll_pkttype);
+  out[2] = ts;
   return true;
+}
+
+bool PacketSocket::ReceiveOne() {
+  Napi::Value frame[3];
+  if (!ReadFrame(frame)) return false;
+  Emit({frame[0], frame[1], frame[2]});
+  return true;
+}
+
+// readQueued(): Array<[Buffer, pktType, timestampNs | undefined]> — the frames queued now (at most
+// 64), read without waiting and returned instead of passed to onFrame. For a caller that must know,
+// before it decides, what the kernel has already queued: the L2 backend reads its tap of outgoing
+// frames this way to learn when its own announcement left (docs/l2.md, "Planned handover").
+Napi::Value PacketSocket::ReadQueued(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array frames = Napi::Array::New(env);
+  if (fd_ < 0) return frames;
+  for (uint32_t i = 0; i < 64; i++) {
+    Napi::Value frame[3];
+    if (!ReadFrame(frame)) break;
+    Napi::Array entry = Napi::Array::New(env, 3);
+    for (uint32_t k = 0; k < 3; k++) entry.Set(k, frame[k]);
+    frames.Set(i, entry);
+  }
+  return frames;
 }
 
 // send(frame: Buffer): number — a whole Ethernet frame (destination MAC first) out of the bound
@@ -96,7 +124,8 @@ Napi::Value PacketSocket::Send(const Napi::CallbackInfo& info) {
 
 Napi::Function PacketSocket::Define(Napi::Env env) {
   return DefineClass(env, "PacketSocket",
-                     {InstanceMethod("send", &PacketSocket::Send), InstanceMethod("close", &PacketSocket::Close)});
+                     {InstanceMethod("send", &PacketSocket::Send), InstanceMethod("readQueued", &PacketSocket::ReadQueued),
+                      InstanceMethod("close", &PacketSocket::Close)});
 }
 
 }  // namespace herald

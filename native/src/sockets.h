@@ -12,7 +12,9 @@ class PacketSocket : public PolledSocket<PacketSocket> {
   bool ReceiveOne();
 
  private:
+  bool ReadFrame(Napi::Value out[3]);
   Napi::Value Send(const Napi::CallbackInfo& info);
+  Napi::Value ReadQueued(const Napi::CallbackInfo& info);
   bool timestamps_ = false;
 };
 

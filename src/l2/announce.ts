@@ -1,9 +1,10 @@
 // What the speaker sends when it takes a VIP over (STYLE.md lesson 6: gratuitous ARP when an
 // entry is new): for IPv4 a gratuitous ARP in both forms, for IPv6 an unsolicited NA with
 // Override to all-nodes. Pure: the speaker sends round r at r × its configured interval.
-import { arpAnnouncement, encodeArpFrame } from './arp.ts';
+import { arpAnnouncement, decodeArpFrame, encodeArpFrame, isGratuitous } from './arp.ts';
+import type { Mac } from './ethernet.ts';
 import { isIpv4, type IpAddress } from './ip.ts';
-import { encodeNdpFrame, unsolicitedAdvertisement } from './ndp.ts';
+import { decodeNdpFrame, encodeNdpFrame, unsolicitedAdvertisement } from './ndp.ts';
 import type { L2Interface } from './responder.ts';
 
 export type AnnouncementKind = 'arp-request' | 'arp-reply' | 'unsolicited-na';
@@ -33,4 +34,21 @@ export function announcements(vip: IpAddress, iface: L2Interface, count: number)
     }
   }
   return out;
+}
+
+/**
+ * The VIP an announcement from `mac` announces (a gratuitous ARP in either form, or an unsolicited
+ * NA: the frames above), or null for any other frame. The L2 backend reads its own outgoing
+ * frames with it to learn when a handover's first announcement left (handover-marks.ts).
+ */
+export function announcedAddress(frame: Uint8Array, mac: Mac): IpAddress | null {
+  const arp = decodeArpFrame(frame);
+  if (arp.ok) {
+    const { eth, arp: packet } = arp.value;
+    return eth.src === mac && packet.senderMac === mac && isGratuitous(packet) ? packet.senderIp : null;
+  }
+  const ndp = decodeNdpFrame(frame);
+  if (!ndp.ok) return null;
+  const { eth, ndp: message } = ndp.value;
+  return eth.src === mac && message.type === 'neighbor-advertisement' && !message.solicited ? message.target : null;
 }

@@ -9,9 +9,10 @@
 //   never reaches a raw ICMPv6 socket: the VIP is not a local address (docs/native.md, "Kernel
 //   behaviour"). The ICMPv6 socket receives nothing (no types); it exists to join each VIP's
 //   solicited-node group (RFC 4291 §2.7.1), which programs the NIC's multicast filter.
-import { endianness } from 'node:os';
 import { announcements } from './announce.ts';
+import { bpf } from './bpf.ts';
 import { parseMac } from './ethernet.ts';
+import { HandoverMarks } from './handover-marks.ts';
 import { isIpv4, type IpAddress, type Ipv4, type Ipv6 } from './ip.ts';
 import { solicitedNodeAddress } from './ndp.ts';
 import type { RealtimeNs } from './realtime.ts';
@@ -26,15 +27,6 @@ export type L2Family = 'arp' | 'ndp';
  *  type the responder has no name for (`loopback`, `other`), or a request received before this
  *  node's first announcement of a VIP it just took (docs/l2.md, "Planned handover"). */
 export type BackendDropReason = DropReason | 'fenced' | 'unexpected-packet-type' | 'before-announcement';
-
-/**
- * A VIP handed over to this node answers requests the kernel received this long after its first
- * announcement went out, and drops the ones before: those went to the old holder too, which
- * answers every request it reads before the announcement (docs/l2.md, "Planned handover"). The margin
- * covers the announcement's way through the sender's softirq and the bridge or switch, which
- * `send` usually returns after; it is also the most a request can go unanswered by both.
- */
-export const ANSWER_AFTER_ANNOUNCEMENT_NS = 250_000n;
 
 export interface L2BackendHooks {
   /** The election's fence check (docs/l2.md "Fencing"), asked at the moment a frame would go out. */
@@ -81,20 +73,6 @@ export const NDP_FILTER: Uint8Array = bpf([
   [0x06, 0, 0, 0x40000], // ret #262144 (the whole frame)
 ]);
 
-function bpf(program: readonly (readonly [number, number, number, number])[]): Uint8Array {
-  const out = Buffer.alloc(program.length * 8);
-  const le = endianness() === 'LE';
-  program.forEach(([code, jt, jf, k], i) => {
-    if (le) out.writeUInt16LE(code, i * 8);
-    else out.writeUInt16BE(code, i * 8);
-    out[i * 8 + 2] = jt;
-    out[i * 8 + 3] = jf;
-    if (le) out.writeUInt32LE(k, i * 8 + 4);
-    else out.writeUInt32BE(k, i * 8 + 4);
-  });
-  return out;
-}
-
 /** linux/if_packet.h types the responder knows; `loopback` and `other` never carry ARP/NDP for us. */
 function responderPacketType(type: Frame['type']): PacketType | null {
   return type === 'loopback' || type === 'other' ? null : type;
@@ -117,8 +95,8 @@ export class Link {
   readonly #announced = new Set<IpAddress>();
   /** Pending rounds; every VIP here is also in #announced. */
   readonly #bursts = new Map<IpAddress, unknown>();
-  /** VIPs handed over to us: requests received before this realtime (ns) are dropped (ANSWER_AFTER_ANNOUNCEMENT_NS). */
-  readonly #answerFrom = new Map<IpAddress, bigint>();
+  /** VIPs handed over to us: which requests are ours, from the stamp of our announcement leaving. */
+  readonly #handovers: HandoverMarks;
   /** The last error reported per subject (`iface`, `arp`, `join:<group>`…): a failure that repeats
    *  at every resync is reported once, until it changes or succeeds. */
   readonly #reported = new Map<string, string>();
@@ -130,6 +108,7 @@ export class Link {
   constructor(name: string, deps: LinkDeps) {
     this.name = name;
     this.#deps = deps;
+    this.#handovers = new HandoverMarks({ ...deps, onTapError: (error) => this.#report('tap', error) });
   }
 
   /** VIPs answered here now: held, and the socket of their family is open. */
@@ -169,13 +148,22 @@ export class Link {
   }
 
   /**
-   * A VIP handed over to this node (docs/l2.md, "Planned handover"): answer only requests
-   * received ANSWER_AFTER_ANNOUNCEMENT_NS after now, which is after its announcement went out
-   * (`add` sends it, and the caller asks this right after). Until then its old holder answers.
+   * A VIP handed over to this node (docs/l2.md, "Planned handover"), before `add` sends its first
+   * announcement: a tap opens to see that frame leave. Until then its old holder answers.
+   */
+  awaitAnnouncement(ip: IpAddress): void {
+    const iface = this.#iface;
+    if (iface === undefined || this.#announced.has(ip) || (isIpv4(ip) ? this.#v4.has(ip) : this.#v6.has(ip))) return;
+    this.#handovers.expect(ip, iface);
+  }
+
+  /**
+   * Right after `add` of a VIP handed over: answer only requests received after its announcement
+   * left (the tap's stamp), or without a tap ANSWER_AFTER_ANNOUNCEMENT_NS after now.
    */
   answerAfterAnnouncement(ip: IpAddress): void {
     if (!(isIpv4(ip) ? this.#v4.has(ip) : this.#v6.has(ip))) return;
-    this.#answerFrom.set(ip, this.#deps.realtimeNs() + ANSWER_AFTER_ANNOUNCEMENT_NS);
+    this.#handovers.sent(ip);
   }
 
   /** One VIP more, with the interface's last facts: sockets and group as needed, then its burst. */
@@ -344,12 +332,7 @@ export class Link {
     // The fence is asked at reply time; a fenced node holds nothing it could defend either.
     if (!hooks.mayAnswer(decision.ip)) return hooks.onDropped('fenced', this.name);
     if (decision.kind === 'conflict') return hooks.onConflict(decision.ip, decision.mac, this.name);
-    const from = this.#answerFrom.get(decision.ip);
-    if (from !== undefined && frame.timestampNs !== undefined) {
-      // Frames are read in arrival order: once one is past the mark, all later ones are.
-      if (frame.timestampNs < from) return hooks.onDropped('before-announcement', this.name);
-      this.#answerFrom.delete(decision.ip);
-    }
+    if (!this.#handovers.admits(decision.ip, frame.timestampNs)) return hooks.onDropped('before-announcement', this.name);
     const socket = isIpv4(decision.ip) ? this.#arp : this.#ip6;
     if (socket !== undefined && this.#send(socket, decision.frame)) hooks.onAnswered(isIpv4(decision.ip) ? 'arp' : 'ndp', decision.ip, this.name);
   }
@@ -371,7 +354,7 @@ export class Link {
   }
 
   #forget(ip: IpAddress): void {
-    this.#answerFrom.delete(ip);
+    this.#handovers.forget(ip);
     this.#cancelBurst(ip);
     this.#announced.delete(ip);
   }
@@ -391,6 +374,7 @@ export class Link {
   }
 
   #closeAll(): void {
+    this.#handovers.close();
     this.#arp = this.#closeSocket(this.#arp, v4Of(this.#announced));
     this.#ip6 = this.#closeSocket(this.#ip6, v6Of(this.#announced));
     this.#icmp6?.close(); // leaves its groups

@@ -72,6 +72,8 @@ export class L2Backend {
   constructor(options: L2BackendOptions) {
     this.#o = options;
     this.#realtimeNs = options.realtimeNs ?? realtimeClock();
+    // Calibrates the clock now (a few ms of spinning), not in the middle of a first handover.
+    this.#realtimeNs();
   }
 
   /**
@@ -126,6 +128,7 @@ export class L2Backend {
           link = this.#newLink(name);
           link.apply(this.#facts.get(name), new Set());
         }
+        if (opts.afterAnnouncement === true) link.awaitAnnouncement(addr);
         link.add(addr);
       }
     }

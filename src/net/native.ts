@@ -13,6 +13,7 @@ export const ABI_VERSION = 2;
 
 export interface NativePacketSocket {
   send(frame: Buffer): number;
+  readQueued(): [Buffer, number, bigint | undefined][];
   close(): void;
 }
 

@@ -5,7 +5,7 @@ import { asBuffer, attempt, checkHopLimit, checkIcmp6Types, checkIfindex, checkI
 import { loadAddon } from './native.ts';
 import type { NativeAddon, NativeIcmp6Socket, NativePacketSocket } from './native.ts';
 import { netError } from './types.ts';
-import type { Icmp6Outgoing, Icmp6Socket, Icmp6SocketOptions, Net, NetResult, PacketSocket, PacketSocketOptions, PacketType } from './types.ts';
+import type { Frame, Icmp6Outgoing, Icmp6Socket, Icmp6SocketOptions, Net, NetResult, PacketSocket, PacketSocketOptions, PacketType } from './types.ts';
 
 /** packet(7) sll_pkttype values, in order: PACKET_HOST (0) … PACKET_LOOPBACK (5). */
 const PACKET_TYPES: readonly PacketType[] = ['host', 'broadcast', 'multicast', 'otherhost', 'outgoing', 'loopback'];
@@ -36,8 +36,7 @@ function openPacketSocket(addon: NativeAddon, options: PacketSocketOptions): Net
       new addon.PacketSocket(
         options.ifindex,
         options.protocol,
-        (data, packetType, timestampNs) =>
-          onFrame(timestampNs === undefined ? { data, type: packetTypeName(packetType) } : { data, type: packetTypeName(packetType), timestampNs }),
+        (data, packetType, timestampNs) => onFrame(frameOf(data, packetType, timestampNs)),
         (error) => onError(toNetError(error)),
         options.timestamps === true,
         options.filter === undefined ? undefined : asBuffer(options.filter),
@@ -64,10 +63,20 @@ class AddonPacketSocket implements PacketSocket {
     return sent.ok ? OK : sent;
   }
 
+  readQueued(): Frame[] {
+    const socket = this.#socket;
+    if (socket === undefined) return [];
+    return socket.readQueued().map(([data, packetType, timestampNs]) => frameOf(data, packetType, timestampNs));
+  }
+
   close(): void {
     this.#socket?.close();
     this.#socket = undefined;
   }
+}
+
+function frameOf(data: Buffer, packetType: number, timestampNs: bigint | undefined): Frame {
+  return timestampNs === undefined ? { data, type: packetTypeName(packetType) } : { data, type: packetTypeName(packetType), timestampNs };
 }
 
 function openIcmp6Socket(addon: NativeAddon, options: Icmp6SocketOptions): NetResult<Icmp6Socket> {

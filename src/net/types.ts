@@ -84,6 +84,11 @@ export interface PacketSocket {
   readonly protocol: number;
   /** Sends one whole frame out of the interface; nothing is queued in user space. */
   send(frame: Uint8Array): NetResult<void>;
+  /**
+   * The frames the kernel has queued on this socket now (at most 64), read without waiting and
+   * returned instead of passed to `onFrame`; none once closed. Receive errors still go to `onError`.
+   */
+  readQueued(): Frame[];
   /** Idempotent. */
   close(): void;
 }

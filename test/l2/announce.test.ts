@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { announcements } from '../../src/l2/announce.ts';
-import { decodeArpFrame } from '../../src/l2/arp.ts';
-import { decodeNdpFrame } from '../../src/l2/ndp.ts';
-import { IFACE_B, MAC_B, v4, v6 } from './helpers.ts';
+import fc from 'fast-check';
+import { announcedAddress, announcements } from '../../src/l2/announce.ts';
+import { arpReplyTo, decodeArpFrame, encodeArpFrame } from '../../src/l2/arp.ts';
+import { advertisementFor, decodeNdpFrame, encodeNdpFrame, ndpFrame } from '../../src/l2/ndp.ts';
+import { IFACE_B, MAC_A, MAC_B, v4, v6 } from './helpers.ts';
 
 test('IPv4: each round is the gratuitous request form then the reply form, broadcast', () => {
   const sent = announcements(v4('192.0.2.10'), IFACE_B, 3);
@@ -45,4 +46,30 @@ test('every round gets its own buffer, so a sender may reuse or scribble on one'
   const [a, b] = announcements(v6('2001:db8::10'), IFACE_B, 2);
   assert.notEqual(a!.frame, b!.frame);
   assert.deepEqual(a!.frame, b!.frame);
+});
+
+test('announcedAddress names the VIP of every announcement a node sends, from its own MAC only', () => {
+  fc.assert(
+    fc.property(fc.ipV4(), fc.ipV6(), fc.integer({ min: 1, max: 3 }), (a4, a6, count) => {
+      const vip4 = v4(a4);
+      const vip6 = v6(a6);
+      for (const a of [...announcements(vip4, IFACE_B, count), ...announcements(vip6, IFACE_B, count)]) {
+        assert.equal(announcedAddress(a.frame, MAC_B), a.kind === 'unsolicited-na' ? vip6 : vip4);
+        assert.equal(announcedAddress(a.frame, MAC_A), null, 'another MAC’s announcement is not ours');
+      }
+    }),
+  );
+});
+
+test('announcedAddress: answers to questions, other frames and garbage announce nothing', () => {
+  const vip = v4('192.0.2.10');
+  const question = { op: 'request' as const, senderMac: MAC_A, senderIp: v4('192.0.2.1'), targetMac: MAC_A, targetIp: vip };
+  const reply = encodeArpFrame(arpReplyTo(question, MAC_B));
+  assert.equal(announcedAddress(reply, MAC_B), null, 'a reply to a request is not an announcement');
+  const ns = { type: 'neighbor-solicitation' as const, target: v6('2001:db8::10'), sourceLinkLayer: MAC_A, otherOptions: [] };
+  const { na, dst } = advertisementFor(ns, v6('2001:db8::1'), MAC_B);
+  const solicited = encodeNdpFrame(ndpFrame(na, { src: MAC_B, dst: MAC_A }, { src: v6('2001:db8::10'), dst }));
+  assert.equal(announcedAddress(solicited, MAC_B), null, 'a solicited NA is an answer');
+  assert.equal(announcedAddress(new Uint8Array(0), MAC_B), null);
+  assert.equal(announcedAddress(new Uint8Array(60), MAC_B), null);
 });

@@ -3,6 +3,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import ipaddr from 'ipaddr.js';
+import { arpAnnouncement, encodeArpFrame } from '../../src/l2/arp.ts';
+import { parseMac } from '../../src/l2/ethernet.ts';
+import { parseIpv4 } from '../../src/l2/ip.ts';
 import { nativeNet } from '../../src/net/sockets.ts';
 import { ETH_P, ICMP6_TYPE, NDP_HOP_LIMIT } from '../../src/net/types.ts';
 import { Agent, createPair, setLink } from './netns-pair.ts';
@@ -184,5 +187,39 @@ describe('native addon between two network namespaces', { skip: SKIP, timeout: 3
     await a.must('send', { socket: tx, hex });
     const got = await b.next((e) => e.socket === rx && e.hex === hex);
     assert.equal(got.type, 'host');
+  });
+
+  it('the tap of outgoing announcements (handover-marks.ts): the host’s own gratuitous ARP is queued, stamped, before send returns; nothing else passes', async () => {
+    const ownMac = parseMac(pair.a.mac);
+    const peerMac = parseMac(pair.b.mac);
+    const vip = parseIpv4('192.0.2.77');
+    assert.ok(ownMac.ok && peerMac.ok && vip.ok);
+    const tap = await a.must('openPacket', { name: 'veth0', protocol: ETH_P.ALL, timestamps: true, filter: 'outgoing-announcements' });
+    const arp = await a.must('openPacket', { name: 'veth0', protocol: ETH_P.ARP });
+    const other = await a.must('openPacket', { name: 'veth0', protocol: ETHERTYPE_TEST });
+    const rx = await b.must('openPacket', { name: 'veth0', protocol: ETH_P.ARP, timestamps: true });
+    const bArp = await b.must('openPacket', { name: 'veth0', protocol: ETH_P.ARP });
+    // A frame of another ethertype out, and an ARP frame in from the peer: the filter drops both.
+    await a.must('send', { socket: other, hex: testFrame(pair.b.mac, pair.a.mac, 'herald-not-arp').toString('hex') });
+    const incoming = Buffer.from(encodeArpFrame(arpAnnouncement(vip.value, peerMac.value, 'request'))).toString('hex');
+    await b.must('send', { socket: bArp, hex: incoming });
+    await a.next((e) => e.socket === arp && e.hex === incoming);
+
+    const hex = Buffer.from(encodeArpFrame(arpAnnouncement(vip.value, ownMac.value, 'request'))).toString('hex');
+    const read = await a.must('sendThenRead', { socket: arp, hex, read: tap });
+    assert.ok(Array.isArray(read));
+    assert.deepEqual(
+      read.map((f: { hex: string; type: string }) => [f.hex, f.type]),
+      [[hex, 'outgoing']],
+      'only the announcement, read in the same turn as its send',
+    );
+    const tapped = BigInt(String((read[0] as { timestampNs: string }).timestampNs));
+    const received = await b.next((e) => e.socket === rx && e.hex === hex);
+    const arrived = BigInt(String(received.timestampNs));
+    // One clock (CLOCK_REALTIME) on both ends of the veth: the peer received it after it left.
+    assert.ok(arrived >= tapped, `peer's stamp ${arrived} before the tap's ${tapped}`);
+    assert.ok(arrived - tapped < 100_000_000n, `${arrived - tapped} ns from the tap to the peer`);
+    // Nothing reached onFrame: what readQueued took is gone from the queue.
+    assert.deepEqual(a.drain((e) => e.socket === tap), []);
   });
 });

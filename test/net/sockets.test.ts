@@ -16,7 +16,7 @@ function systemError(code: string, syscall: string): Error {
 function stubAddon(fail?: { open?: unknown; send?: unknown }) {
   const calls: string[] = [];
   const sent: Buffer[] = [];
-  const packet: { onFrame?: (d: Buffer, t: number, ts: bigint | undefined) => void; onError?: (e: unknown) => void } = {};
+  const packet: { onFrame?: (d: Buffer, t: number, ts: bigint | undefined) => void; onError?: (e: unknown) => void; queued: [Buffer, number, bigint | undefined][] } = { queued: [] };
   const icmp: { onMessage?: (b: Buffer, s: string, d: string, h: number, i: number) => void; args?: unknown[] } = {};
   const addon: NativeAddon = {
     abiVersion: 2,
@@ -31,6 +31,9 @@ function stubAddon(fail?: { open?: unknown; send?: unknown }) {
         if (fail?.send !== undefined) throw fail.send;
         sent.push(frame);
         return frame.length;
+      }
+      readQueued(): [Buffer, number, bigint | undefined][] {
+        return packet.queued.splice(0);
       }
       close(): void {
         calls.push('close');
@@ -86,6 +89,21 @@ describe('addon-backed Net', () => {
       { data: Buffer.from([2]), type: 'broadcast', timestampNs: 1_700_000_000_000_000_000n },
     ]);
     assert.deepEqual(errors, [{ code: 'ENETDOWN', message: 'recvmsg: ENETDOWN', syscall: 'recvmsg' }]);
+  });
+
+  it('reads what is queued now as the same frames, and nothing once closed', () => {
+    const stub = stubAddon();
+    const frames: Frame[] = [];
+    const socket = value(addonNet(stub.addon).openPacketSocket({ ifindex: 4, protocol: ETH_P.ALL, onFrame: (f) => frames.push(f), onError: () => {} }));
+    stub.packet.queued.push([Buffer.from([7]), 4, 1_700_000_000_000_000_001n], [Buffer.from([8]), 0, undefined]);
+    assert.deepEqual(socket.readQueued(), [
+      { data: Buffer.from([7]), type: 'outgoing', timestampNs: 1_700_000_000_000_000_001n },
+      { data: Buffer.from([8]), type: 'host' },
+    ]);
+    assert.deepEqual(frames, [], 'read frames do not also reach onFrame');
+    stub.packet.queued.push([Buffer.from([9]), 4, undefined]);
+    socket.close();
+    assert.deepEqual(socket.readQueued(), []);
   });
 
   it('turns what the addon throws into codes, and never calls it with bad arguments', () => {

@@ -11,7 +11,7 @@
 import ipaddr from 'ipaddr.js';
 import { asBuffer, checkHopLimit, checkIcmp6Types, checkIfindex, checkIPv6, checkMulticastGroup, checkProtocol, OK } from '../../src/net/errors.ts';
 import { ETH_P, netError } from '../../src/net/types.ts';
-import type { ErrnoName, Icmp6Message, Icmp6Outgoing, Icmp6Socket, Icmp6SocketOptions, Net, NetResult, PacketSocket, PacketSocketOptions, PacketType } from '../../src/net/types.ts';
+import type { ErrnoName, Frame, Icmp6Message, Icmp6Outgoing, Icmp6Socket, Icmp6SocketOptions, Net, NetResult, PacketSocket, PacketSocketOptions, PacketType } from '../../src/net/types.ts';
 
 export interface FakeInterfaceOptions {
   ifindex: number;
@@ -83,7 +83,8 @@ export class FakeSegment {
       const type: PacketType = own ? 'outgoing' : classify(iface.mac, data);
       for (const socket of iface.packetSockets) {
         if (socket === sender || (own && socket.protocol !== ETH_P.ALL) || !socket.accepts(data)) continue;
-        this.#queue(() => socket.deliver(Buffer.from(data), type, stamp));
+        socket.enqueue(Buffer.from(data), type, stamp);
+        this.#queue(() => socket.deliverNext());
       }
     }
   }
@@ -118,6 +119,8 @@ export class FakeHost implements Net {
   readonly interfaces = new Map<number, FakeInterface>();
   /** Set to make every open fail, e.g. `EPERM` for a speaker without CAP_NET_RAW. */
   denyOpen: ErrnoName | undefined;
+  /** Packet sockets of these protocols fail to open with the code given (e.g. ETH_P.ALL → EPERM). */
+  readonly denyProtocols = new Map<number, ErrnoName>();
 
   constructor(name: string) {
     this.name = name;
@@ -135,6 +138,8 @@ export class FakeHost implements Net {
     if (valid !== undefined) return valid;
     const iface = this.#open(options.ifindex);
     if (!iface.ok) return iface;
+    const denied = this.denyProtocols.get(options.protocol);
+    if (denied !== undefined) return netError(denied, `socket: protocol 0x${options.protocol.toString(16)} denied on fake host ${this.name}`, 'socket');
     const socket = new FakePacketSocket(iface.value, options);
     iface.value.packetSockets.add(socket);
     return { ok: true, value: socket };
@@ -217,6 +222,7 @@ export class FakePacketSocket implements PacketSocket {
 
   close(): void {
     this.#options = undefined;
+    this.#inbox.length = 0;
     this.iface.packetSockets.delete(this);
   }
 
@@ -224,9 +230,23 @@ export class FakePacketSocket implements PacketSocket {
     return this.protocol === ETH_P.ALL || (frame.length >= 14 && frame.readUInt16BE(12) === this.protocol);
   }
 
-  deliver(data: Buffer, type: PacketType, timestampNs?: bigint): void {
+  /** Frames the segment queued for this socket and nobody has read yet, oldest first. */
+  readonly #inbox: Frame[] = [];
+
+  enqueue(data: Buffer, type: PacketType, timestampNs?: bigint): void {
     const o = this.#options;
-    o?.onFrame(timestampNs !== undefined && o.timestamps === true ? { data, type, timestampNs } : { data, type });
+    if (o === undefined) return;
+    this.#inbox.push(timestampNs !== undefined && o.timestamps === true ? { data, type, timestampNs } : { data, type });
+  }
+
+  /** The segment's turn for this socket: the oldest frame not read by `readQueued` meanwhile. */
+  deliverNext(): void {
+    const frame = this.#inbox.shift();
+    if (frame !== undefined) this.#options?.onFrame(frame);
+  }
+
+  readQueued(): Frame[] {
+    return this.#inbox.splice(0, 64);
   }
 
   fail(code: ErrnoName): void {
