@@ -12,6 +12,7 @@
 // machine runs.
 // Usage: node api-speaker.ts NODE KUBECONFIG LOOPBACK ETH0_ADDRESS MAC PORT
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { decodeArpFrame, encodeArpFrame } from '../../src/l2/arp.ts';
 import { BROADCAST_MAC, ETHERTYPE_ARP, ZERO_MAC } from '../../src/l2/ethernet.ts';
@@ -43,7 +44,9 @@ const metricsFlag = Number.isInteger(metricsBase) && metricsBase > 0 ? ['--metri
 // answer, never start one: only the API can (the speakers of issue #10 ran so).
 const insecure = process.env['HERALD_BENCH_INSECURE_HEARTBEATS'] === '1' && SPEAKER_HELP.includes('--insecure-heartbeats');
 const keyFlags = insecure ? ['--insecure-heartbeats'] : heartbeatKeyFlags(kubeconfig);
-const parsed = parseSpeakerArgs(['--node-name', node, '--namespace', 'herald-system', '--heartbeat-port', port, '--drain-timeout', '1s', ...noBgpListener, ...metricsFlag, ...keyFlags], {});
+// HERALD_BENCH_SPEAKER_FLAGS="--fence-damping" (api-load.ts --speaker-flags): more speaker flags.
+const extraFlags = (process.env['HERALD_BENCH_SPEAKER_FLAGS'] ?? '').split(' ').filter((a) => a !== '');
+const parsed = parseSpeakerArgs(['--node-name', node, '--namespace', 'herald-system', '--heartbeat-port', port, '--drain-timeout', '1s', ...noBgpListener, ...metricsFlag, ...keyFlags, ...extraFlags], {});
 if (parsed.ok !== true) {
   process.stderr.write(`flags: ${parsed.ok === false ? parsed.error : 'help'}\n`);
   process.exit(2);
@@ -71,12 +74,19 @@ if (slowLists > 0) {
 }
 const running = await startSpeaker(parsed.flags, log, { clients, net: host, interfaces: () => ({ ok: true, value: [eth0, lo] }), interfaceAddresses: () => addresses });
 process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
+// Event-loop delay (issue #10's target: p99 ≤ 50 ms with 10 speakers), since start or since the
+// last SIGHUP: api-load.ts sends one as its window opens and reads the report after it closes.
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+process.on('SIGHUP', () => loopDelay.reset());
 const report = setInterval(() => {
   void (async () => {
     let held = 0;
     for (const v of (await running.metrics.vipsHeld.get()).values) held += v.value;
     const fenced = (await running.metrics.fenced.get()).values[0]?.value ?? 0;
-    process.stdout.write(`${JSON.stringify({ held, fenced })}\n`);
+    const eld99 = loopDelay.count > 0 ? loopDelay.percentile(99) / 1e6 : 0;
+    const eldMax = loopDelay.count > 0 ? loopDelay.max / 1e6 : 0;
+    process.stdout.write(`${JSON.stringify({ held, fenced, eld99, eldMax })}\n`);
   })();
 }, 1000);
 // The ARP probe (dark-vips.ts): who answers is decided by the responder's table and its fence

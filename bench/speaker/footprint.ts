@@ -6,6 +6,7 @@
 // per speaker: VmHWM (peak RSS), VmRSS, RssAnon, and CPU seconds over a steady window.
 // Usage: node bench/speaker/footprint.ts [--vips 1000] [--window 60] [--variants before,after,after-tuned]
 //        [--phases idle,l2,bgp] [--base HEAD] [--rate 20] [--settle-timeout 600] [--cpu-prof DIR]
+//        [--speaker-flags "--fence-damping"]   (appended to every speaker's flags)
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,8 +33,10 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'string' },
     'settle-timeout': { type: 'string', default: '600' },
     rate: { type: 'string', default: '20' },
+    'speaker-flags': { type: 'string', default: '' },
   },
 });
+const SPEAKER_FLAGS = args['speaker-flags'].split(' ').filter((a) => a !== '');
 const SETTLE_MS = Number(args['settle-timeout']) * 1000;
 const RATE = Number(args.rate);
 const N = Number(args.vips);
@@ -220,7 +223,7 @@ function speakerArgv(v: Variant, phase: string): (flags: readonly string[]) => s
     mkdirSync(dir, { recursive: true });
     argv = withNodeFlags(argv, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
   }
-  return (flags) => [...argv, 'speaker', ...flags];
+  return (flags) => [...argv, 'speaker', ...flags, ...SPEAKER_FLAGS];
 }
 
 /** SIGTERM every speaker while the API is up (a drain needs it; a --cpu-prof profile is written on exit). */
@@ -292,6 +295,7 @@ async function bgpPhase(v: Variant): Promise<void> {
 function report(variants: readonly Variant[]): void {
   log(`\n## Speaker footprint: ${N} VIPs / Services, 3 speakers, ${WINDOW_S} s windows (MB = MiB)\n`);
   for (const v of variants) log(`- ${v.name}: ${v.what}`);
+  if (SPEAKER_FLAGS.length > 0) log(`- every speaker also ran with: ${SPEAKER_FLAGS.join(' ')}`);
   log('\n| phase | variant | node | VmHWM MB | VmRSS MB | RssAnon MB | CPU in window | settle: s, CPU s | target | load 1 min |');
   log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   const order = ['idle', 'l2', 'l2 rejoin', 'bgp'];

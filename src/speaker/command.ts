@@ -54,6 +54,9 @@ Usage: herald speaker [flags]
   --evidence-ttl DUR            E (default 4s)
   --stable-after DUR            J (default 1s)
   --takeover-stagger DUR        S (default 200ms)
+  --fence-damping               a node that fenced ranks last for the VIPs taken from it, 30 s doubling
+                                to 10 min, so one stall does not move them twice (docs/l2.md, "Damping
+                                after a fence"; off by default)
   --gratuitous-count N          gratuitous ARP / unsolicited NA rounds on takeover (default 3)
   --gratuitous-interval DUR     between rounds (default 200ms)
   --drain-timeout DUR           on SIGTERM, how long to wait for handovers (default 8s)
@@ -122,6 +125,7 @@ export function parseSpeakerArgs(argv: readonly string[], env: NodeJS.ProcessEnv
         'heartbeat-key-file': { type: 'string' },
         'heartbeat-accept-key-file': { type: 'string' },
         'insecure-heartbeats': { type: 'boolean', default: false },
+        'fence-damping': { type: 'boolean', default: false },
         'gratuitous-count': { type: 'string', default: String(DEFAULT_GRATUITOUS.count) },
         'gratuitous-interval': { type: 'string', default: `${DEFAULT_GRATUITOUS.intervalMs}ms` },
         'drain-timeout': { type: 'string', default: '8s' },
@@ -195,6 +199,7 @@ export function parseSpeakerArgs(argv: readonly string[], env: NodeJS.ProcessEnv
         ...(keys.keys === null ? {} : { heartbeatKey: keys.keys }),
         gratuitous: { count, intervalMs: durations['gratuitous-interval'] ?? DEFAULT_GRATUITOUS.intervalMs },
         resyncMs: 5000,
+        fenceDamping: values['fence-damping'],
       },
     },
   };

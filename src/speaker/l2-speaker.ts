@@ -7,6 +7,7 @@ import type { KubeClients } from '../kube/client.ts';
 import { EventRecorder } from '../kube/events.ts';
 import type { AdapterOptions } from '../api/service.ts';
 import { Election } from '../election/election.ts';
+import { DEFAULT_DAMPING } from '../election/damping.ts';
 import { openHeartbeatTransport, unmapAddress } from '../election/heartbeat-udp.ts';
 import type { HeartbeatTransport } from '../election/heartbeat-udp.ts';
 import type { HeartbeatKey } from '../election/heartbeat.ts';
@@ -37,6 +38,8 @@ export interface L2SpeakerConfig {
   gratuitous: GratuitousOptions;
   /** How often the interfaces are re-read and the backend fully reconciled. */
   resyncMs: number;
+  /** Rank a node that fenced last for the VIPs taken from it (docs/l2.md, "Damping after a fence"); off by default. */
+  fenceDamping?: boolean;
 }
 
 export interface L2SpeakerDeps {
@@ -99,7 +102,7 @@ export class L2Speaker {
     this.#d = d;
     const { log, metrics, clients } = d;
     this.#events = new EventRecorder({ core: clients.core, component: 'herald-speaker', instance: c.node, log, onError: () => metrics.kubeRequestErrors.inc({ verb: 'create', resource: 'events' }) });
-    const election = new Election({ me: c.node, incarnation: Date.now(), timings: c.timings, startedAt: CLOCK.now(), trustNotes: c.heartbeatKey !== undefined });
+    const election = new Election({ me: c.node, incarnation: Date.now(), timings: c.timings, startedAt: CLOCK.now(), trustNotes: c.heartbeatKey !== undefined, damping: c.fenceDamping === true ? DEFAULT_DAMPING : false });
     this.#backend = new L2Backend({
       net: d.net,
       interfaces: d.interfaces ?? listInterfaces,

@@ -137,3 +137,25 @@ test('a Service that changes its sharing key is found under the new key by the n
   const [c] = a.reconcile([shared('ns/c', 'k', 82)]);
   assert.notDeepEqual(c?.ips, [ip], 'nobody holds it under k any more');
 });
+
+test('a Service joins the lowest address of its sharing group that it may take: not a reserved one, not one outside its pools', () => {
+  const a = new Allocator();
+  a.setPools([pool('p', ['192.0.2.0/28']), pool('q', ['198.51.100.0/28'], { serviceSelector: { matchLabels: { team: 'q' }, matchExpressions: [] } })]);
+  // Three members of group k hold three addresses (each asked for its own); ports differ, so they may share.
+  const members = [
+    shared('ns/a', 'k', 81, { requestedIPs: ['192.0.2.9'] }),
+    shared('ns/b', 'k', 82, { requestedIPs: ['192.0.2.5'] }),
+    shared('ns/c', 'k', 83, { requestedIPs: ['192.0.2.7'] }),
+  ];
+  const d = byKey(a.reconcile([...members, shared('ns/d', 'k', 84)]));
+  assert.deepEqual(d.get('ns/d')?.ips, ['192.0.2.5'], 'the lowest of the group');
+  // The lowest is now a node's address: the next lowest is joined instead.
+  a.setReserved(new Map([['192.0.2.5', 'InternalIP of node n1']]));
+  const e = byKey(a.reconcile([...members, shared('ns/e', 'k', 85)]));
+  assert.deepEqual(e.get('ns/e')?.ips, ['192.0.2.7']);
+  // A member holding an address of a pool that does not select the joiner is passed over.
+  const f = new Allocator();
+  f.setPools([pool('p', ['192.0.2.0/28']), pool('q', ['198.51.100.0/28'], { serviceSelector: { matchLabels: { team: 'q' }, matchExpressions: [] } })]);
+  const g = byKey(f.reconcile([shared('ns/a', 'k', 81, { labels: { team: 'q' }, requestedIPs: ['198.51.100.3'] }), shared('ns/b', 'k', 82, { requestedIPs: ['192.0.2.9'] }), shared('ns/c', 'k', 83)]));
+  assert.deepEqual(g.get('ns/c')?.ips, ['192.0.2.9']);
+});

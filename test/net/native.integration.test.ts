@@ -189,7 +189,7 @@ describe('native addon between two network namespaces', { skip: SKIP, timeout: 3
     assert.equal(got.type, 'host');
   });
 
-  it('the tap of outgoing announcements (handover-marks.ts): the host’s own gratuitous ARP is queued, stamped, before send returns; nothing else passes', async () => {
+  it('the tap of outgoing announcements (handover-marks.ts): the host’s own gratuitous ARP is queued, stamped, before send returns; nothing else passes', async (t) => {
     const ownMac = parseMac(pair.a.mac);
     const peerMac = parseMac(pair.b.mac);
     const vip = parseIpv4('192.0.2.77');
@@ -219,6 +219,8 @@ describe('native addon between two network namespaces', { skip: SKIP, timeout: 3
     // One clock (CLOCK_REALTIME) on both ends of the veth: the peer received it after it left.
     assert.ok(arrived >= tapped, `peer's stamp ${arrived} before the tap's ${tapped}`);
     assert.ok(arrived - tapped < 100_000_000n, `${arrived - tapped} ns from the tap to the peer`);
+    t.diagnostic(`tap to peer: ${arrived - tapped} ns`); // docs/l2.md, "What this bounds"
+
     // Nothing reached onFrame: what readQueued took is gone from the queue.
     assert.deepEqual(a.drain((e) => e.socket === tap), []);
   });

@@ -28,6 +28,13 @@ describe('parseSpeakerArgs', () => {
     assert.equal(r.flags.speaker.heartbeatKey, undefined);
     assert.equal(r.flags.heartbeatKeys, null);
     assert.deepEqual(r.flags.warnings, []);
+    assert.equal(r.flags.speaker.fenceDamping, false, 'damping is off unless asked for');
+  });
+
+  it('--fence-damping turns the election’s damping after a fence on (docs/l2.md, "Damping after a fence")', () => {
+    const r = parseSpeakerArgs(['--node-name', 'n', INSECURE, '--fence-damping'], {});
+    assert.ok(r.ok === true);
+    assert.equal(r.flags.speaker.fenceDamping, true);
   });
 
   it('reads timings as durations; an unsafe combination falls back to the default with the rule it broke', () => {
