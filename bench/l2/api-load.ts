@@ -12,6 +12,7 @@
 // Figures are printed, never asserted. See bench/README.md ("L2") for what happened at 1,000
 // VIPs on this 2-vCPU machine: the speakers fenced themselves and never settled.
 // Usage: node bench/l2/api-load.ts [--vips 1000] [--nodes 10] [--window 60] [--together] [--in-process]
+//        [--speaker-flags=--fence-damping] [--stall node-03:5000:1000]
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
@@ -30,9 +31,16 @@ import { loadAverage, machineLines } from '../machine.ts';
 import { addressedServices, benchNodes, NODE_BIN, ROOT, seedCluster, SPEAKER_NS, startStandIn, VIP_SELECTOR } from './bench-cluster.ts';
 import { counterDelta, describeError, fmt, ratio, sleep, waitFor } from './report.ts';
 
-const { values: args } = parseArgs({ options: { vips: { type: 'string', default: '1000' }, nodes: { type: 'string', default: '10' }, window: { type: 'string', default: '60' }, 'in-process': { type: 'boolean', default: false }, together: { type: 'boolean', default: false }, 'speaker-flags': { type: 'string', default: '' } } });
+const { values: args } = parseArgs({ options: { vips: { type: 'string', default: '1000' }, nodes: { type: 'string', default: '10' }, window: { type: 'string', default: '60' }, 'in-process': { type: 'boolean', default: false }, together: { type: 'boolean', default: false }, 'speaker-flags': { type: 'string', default: '' }, stall: { type: 'string', default: '' } } });
 // More flags for every speaker process (e.g. "--fence-damping"), passed on by api-speaker.ts.
 if (args['speaker-flags'] !== '') process.env['HERALD_BENCH_SPEAKER_FLAGS'] = args['speaker-flags'];
+// --stall node-03:5000:1000: that speaker stalls 1,000 ms, 5 s into the window (api-speaker.ts).
+const STALL = /^(node-\d+):(\d+):(\d+)$/.exec(args.stall);
+if (args.stall !== '' && STALL === null) {
+  process.stderr.write('--stall takes NODE:AFTER_MS:FOR_MS, e.g. node-03:5000:1000\n');
+  process.exit(2);
+}
+if (STALL !== null) process.env['HERALD_BENCH_STALL_AT'] = args.stall;
 /** Start all speakers at once (a cold start) instead of one after another, each join settled first. */
 const TOGETHER = args.together;
 const IN_PROCESS = args['in-process'];
@@ -257,6 +265,12 @@ async function main(): Promise<void> {
   const moved = [...endHolders].filter(([k, v]) => last.get(k) !== v).length;
   console.log(`  ${'total'.padEnd(40)} ${String(total).padStart(6)}  ${fmt(perS, 2).padStart(7)}/s   (${totalWatch} of them watch (re)starts)`);
   console.log(`holders that changed during the window: ${moved}`);
+  if (STALL !== null) {
+    const victim = STALL[1] ?? '';
+    const held = [...last.values()].filter((h) => h === victim).length;
+    const writes = (delta.get('patch leases') ?? 0) + (delta.get('create leases') ?? 0);
+    console.log(`stall: ${victim} (${held} VIPs before the window) stalled ${STALL[3]} ms at +${STALL[2]} ms; VIP Lease writes in the window: ${writes} (${fmt(writes / Math.max(1, held), 2)} per VIP it held; issue #10: ≤ 1)`);
+  }
   if (delays.length > 0) {
     const worst = Math.max(...delays.map((d) => d.p99));
     console.log(`event-loop delay in the window, per speaker p99 / max (ms): ${delays.map((d) => `${d.node} ${fmt(d.p99, 1)} / ${fmt(d.max, 0)}`).join(', ')}`);

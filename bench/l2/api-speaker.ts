@@ -78,7 +78,21 @@ process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
 // last SIGHUP: api-load.ts sends one as its window opens and reads the report after it closes.
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
-process.on('SIGHUP', () => loopDelay.reset());
+// HERALD_BENCH_STALL_AT="node-03:5000:1000" (api-load.ts --stall): that speaker, and only it,
+// stalls its event loop for 1,000 ms, 5,000 ms after the window opens (issue #10: one speaker's
+// stall must cost no more than its VIPs in Lease writes).
+const [stallNode, stallAfterMs, stallForMs] = (process.env['HERALD_BENCH_STALL_AT'] ?? '').split(':');
+process.on('SIGHUP', () => {
+  loopDelay.reset();
+  if (stallNode !== node) return;
+  setTimeout(() => {
+    const until = performance.now() + Number(stallForMs);
+    while (performance.now() < until) {
+      // busy: a GC pause or CPU starvation, as far as the speaker can tell
+    }
+    process.stderr.write(`stalled ${stallForMs} ms\n`);
+  }, Number(stallAfterMs)).unref();
+});
 const report = setInterval(() => {
   void (async () => {
     let held = 0;

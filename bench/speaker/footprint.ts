@@ -6,7 +6,7 @@
 // per speaker: VmHWM (peak RSS), VmRSS, RssAnon, and CPU seconds over a steady window.
 // Usage: node bench/speaker/footprint.ts [--vips 1000] [--window 60] [--variants before,after,after-tuned]
 //        [--phases idle,l2,bgp] [--base HEAD] [--rate 20] [--settle-timeout 600] [--cpu-prof DIR]
-//        [--speaker-flags "--fence-damping"]   (appended to every speaker's flags)
+//        [--speaker-flags=--fence-damping]   (appended to every speaker's flags; the = is needed)
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +64,8 @@ interface Row {
   anon: number;
   /** CPU seconds over the window, or NaN when no window was taken (rejoin). */
   windowCpu: number;
+  /** Of which system time (stime), seconds. */
+  windowSys: number;
   /** CPU seconds from the phase's first change to settled. */
   settleCpu: number;
   settleS: number;
@@ -188,20 +190,21 @@ async function settled(wait: () => Promise<void>): Promise<string> {
 }
 
 /** CPU of every speaker at the start of a phase, to report what settling cost. */
-function cpuNow(lab: L2Lab): Map<string, number> {
-  return new Map(lab.nodes.map((n) => [n.name, procFigures(lab.speakerPid(n.name))?.cpu ?? Number.NaN]));
+function cpuNow(lab: L2Lab, field: 'cpu' | 'sys' = 'cpu'): Map<string, number> {
+  return new Map(lab.nodes.map((n) => [n.name, procFigures(lab.speakerPid(n.name))?.[field] ?? Number.NaN]));
 }
 
 /** A steady window: CPU seconds of each speaker over WINDOW_S, then its memory. */
 async function measure(lab: L2Lab, variant: string, phase: string, start: Map<string, number>, settleS: number, note = ''): Promise<void> {
   const before = cpuNow(lab);
+  const beforeSys = cpuNow(lab, 'sys');
   const load = loadAverage().split(' ')[0] ?? '';
   await sleep(WINDOW_S * 1000);
   for (const n of lab.nodes) {
     const f = procFigures(lab.speakerPid(n.name));
     if (f === null) throw new Error(`the speaker on ${n.name} exited during the ${phase} window:\n${lab.speakerLog(n.name, 20)}`);
     const b = before.get(n.name) ?? Number.NaN;
-    rows.push({ variant, phase, node: n.name, hwm: f.hwm, rss: f.rss, anon: f.anon, windowCpu: f.cpu - b, settleCpu: b - (start.get(n.name) ?? Number.NaN), settleS, note, load: `${load} → ${loadAverage().split(' ')[0] ?? ''}` });
+    rows.push({ variant, phase, node: n.name, hwm: f.hwm, rss: f.rss, anon: f.anon, windowCpu: f.cpu - b, windowSys: f.sys - (beforeSys.get(n.name) ?? Number.NaN), settleCpu: b - (start.get(n.name) ?? Number.NaN), settleS, note, load: `${load} → ${loadAverage().split(' ')[0] ?? ''}` });
   }
   log(`  ${phase}: ${rows.filter((r) => r.variant === variant && r.phase === phase).map((r) => `${r.node} HWM ${fmt(r.hwm)} MB, ${fmt((r.windowCpu / WINDOW_S) * 100, 2)} % CPU`).join('; ')}`);
 }
@@ -256,7 +259,7 @@ async function l2Phases(v: Variant): Promise<void> {
     await lab.restartSpeaker(a);
     const rejoin = await settled(() => settleL2(lab, SETTLE_MS));
     const f = procFigures(lab.speakerPid(a));
-    if (f !== null) rows.push({ variant: v.name, phase: 'l2 rejoin', node: a, hwm: f.hwm, rss: f.rss, anon: f.anon, windowCpu: Number.NaN, settleCpu: f.cpu, settleS: (performance.now() - t1) / 1000, note: rejoin, load: loadAverage().split(' ')[0] ?? '' });
+    if (f !== null) rows.push({ variant: v.name, phase: 'l2 rejoin', node: a, hwm: f.hwm, rss: f.rss, anon: f.anon, windowCpu: Number.NaN, windowSys: Number.NaN, settleCpu: f.cpu, settleS: (performance.now() - t1) / 1000, note: rejoin, load: loadAverage().split(' ')[0] ?? '' });
     log(`  l2 rejoin: ${a} HWM ${fmt(f?.hwm ?? Number.NaN)} MB after ${fmt((performance.now() - t1) / 1000)} s`);
   } finally {
     await stopSpeakers(lab).catch((err: unknown) => log(`  stopping speakers: ${describeError(err)}`));
@@ -304,7 +307,7 @@ function report(variants: readonly Variant[]): void {
       const target = TARGET_MB[phase] ?? Number.NaN;
       const cpuPct = (r.windowCpu / WINDOW_S) * 100;
       const memOk = r.hwm <= target ? 'met' : 'missed';
-      const cpuText = Number.isNaN(r.windowCpu) ? '—' : `${fmt(r.windowCpu, 2)} s = ${fmt(cpuPct, 2)} %`;
+      const cpuText = Number.isNaN(r.windowCpu) ? '—' : `${fmt(r.windowCpu, 2)} s = ${fmt(cpuPct, 2)} % (system ${fmt(r.windowSys, 2)} s)`;
       const cpuTarget = phase === 'l2' ? `; CPU ≤ ${TARGET_CPU_PCT} %: ${cpuPct <= TARGET_CPU_PCT ? 'met' : 'missed'}` : '';
       const settle = phase === 'idle' ? '—' : `${r.note === '' ? '' : `**${r.note}** after `}${fmt(r.settleS)} s, ${fmt(r.settleCpu, 2)} s`;
       log(`| ${phase} | ${r.variant} | ${r.node} | ${fmt(r.hwm)} | ${fmt(r.rss)} | ${fmt(r.anon)} | ${cpuText} | ${settle} | HWM ≤ ${target}: ${memOk}${cpuTarget} | ${r.load} |`);

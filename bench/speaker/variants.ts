@@ -87,6 +87,9 @@ export interface ProcFigures {
   anon: number;
   /** utime + stime, seconds (/proc/PID/stat). */
   cpu: number;
+  /** stime alone: in the lab it includes the kernel's delivery of this process's datagrams to the
+   *  other namespaces' sockets (a veth transmit runs the receiver's stack in the sender's context). */
+  sys: number;
 }
 
 /** VmHWM, VmRSS, RssAnon and CPU seconds of a live process, or null when it is gone. */
@@ -98,7 +101,7 @@ export function procFigures(pid: number | undefined): ProcFigures | null {
     const kb = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1] ?? Number.NaN) / 1024;
     // utime and stime are fields 14 and 15 (proc(5)), in USER_HZ = 1/100 s.
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { hwm: kb('VmHWM'), rss: kb('VmRSS'), anon: kb('RssAnon'), cpu: (Number(rest[11]) + Number(rest[12])) / 100 };
+    return { hwm: kb('VmHWM'), rss: kb('VmRSS'), anon: kb('RssAnon'), cpu: (Number(rest[11]) + Number(rest[12])) / 100, sys: Number(rest[12]) / 100 };
   } catch {
     return null;
   }
