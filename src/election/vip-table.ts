@@ -130,9 +130,12 @@ export class VipTable {
   /**
    * The candidates of a VIP, best first: a filter of its ranking. This node when it can serve the
    * VIP and is not leaving; a peer unless the pass excludes it for the policies it is eligible
-   * through. The node the VIP was taken from comes last while it is damped (damping.ts): the VIP
-   * is not handed back to it, and it takes the VIP again only if nobody else does. With every
-   * node a candidate and nothing damped, the ranking itself (read-only), in O(1).
+   * through. Nodes damped after a fence (damping.ts) come last, except the VIP's holder: no VIP
+   * is handed to a damped node, none is taken from one for being damped, and it takes one only
+   * if nobody else does. The holder is the Lease's, which every node reads alike (bench/README.md,
+   * L2 Finding 7: judged by the VIP's previous holder, which each node saw for itself and which
+   * changes with every move, the rankings disagreed and the VIPs kept moving). With every node a
+   * candidate and nothing damped, the ranking itself (read-only), in O(1).
    */
   ranked(ip: string, pass: Pass): readonly string[] {
     const d = this.#desired.get(ip);
@@ -140,13 +143,18 @@ export class VipTable {
     const order = this.#order.get(ip) ?? NONE;
     const excluded = pass.excluded(d.nodes);
     const mine = d.servable && !pass.leaving;
-    const from = pass.damped.size === 0 ? null : (this.#vips.get(ip)?.previousHolder ?? null);
-    const last = from !== null && pass.damped.has(from) ? from : null;
-    if (excluded.size === 0 && (mine || !d.nodes.has(this.#me)) && last === null) return order;
-    const out = order.filter((node) => node !== last && (node === this.#me ? mine : !excluded.has(node)));
-    if (last !== null && order.includes(last) && (last === this.#me ? mine : !excluded.has(last))) out.push(last);
+    const holder = pass.damped.size === 0 ? null : holderOf(this.#vips.get(ip));
+    const last = pass.damped.size === 0 ? NONE : order.filter((node) => node !== holder && pass.damped.has(node));
+    if (excluded.size === 0 && (mine || !d.nodes.has(this.#me)) && last.length === 0) return order;
+    const candidate = (node: string): boolean => (node === this.#me ? mine : !excluded.has(node));
+    const out = order.filter((node) => candidate(node) && !last.includes(node));
+    for (const node of last) if (candidate(node)) out.push(node);
     return out;
   }
+}
+
+function holderOf(s: VipState | undefined): string | null {
+  return s?.lease.kind === 'present' ? s.lease.record.holder : null;
 }
 
 /**

@@ -54,9 +54,9 @@ Usage: herald speaker [flags]
   --evidence-ttl DUR            E (default 4s)
   --stable-after DUR            J (default 1s)
   --takeover-stagger DUR        S (default 200ms)
-  --fence-damping               experimental, not for production: a node that fenced ranks last for the
-                                VIPs taken from it (docs/l2.md, "Damping after a fence"); among 10
-                                speakers it turned one stall into a storm of Lease writes
+  --fence-damping               a node that fenced gets no VIP handed to it for 30 s, doubling to 10 min
+                                with repeated fences: one stall costs one write per VIP, not two, but a
+                                fenced node's share comes back that much later (docs/l2.md; off by default)
   --gratuitous-count N          gratuitous ARP / unsolicited NA rounds on takeover (default 3)
   --gratuitous-interval DUR     between rounds (default 200ms)
   --drain-timeout DUR           on SIGTERM, how long to wait for handovers (default 8s)
@@ -68,10 +68,6 @@ Usage: herald speaker [flags]
 
 Herald never adds a VIP to an interface and never touches routes: kube-proxy carries the traffic.
 `;
-
-/** Logged at start when --fence-damping is set (bench/README.md, L2 Finding 7). */
-export const FENCE_DAMPING_WARNING =
-  '--fence-damping is experimental: in the 10-speaker bench one speaker\'s 1 s stall with it on caused 4,958 VIP Lease writes in 20 s instead of 180 (bench/README.md, L2 Finding 7); leave it off in production';
 
 export interface SpeakerFlags {
   kubeconfig?: string;
@@ -291,7 +287,7 @@ export function bgpStopMode(node: V1Node | undefined): 'shutdown' | 'restart' {
 /** Starts the speaker in-process (the command and the tests share this). */
 export async function startSpeaker(flags: SpeakerFlags, log: Logger, deps: Partial<Omit<L2SpeakerDeps, 'log' | 'metrics'>> = {}, health?: ApiHealth): Promise<RunningSpeaker> {
   for (const w of flags.warnings) log.warn(`timings: ${w}; using the default`);
-  if (flags.speaker.fenceDamping === true) log.warn(FENCE_DAMPING_WARNING);
+  if (flags.speaker.fenceDamping === true) log.info('fence damping is on: a node that fenced gets no VIP handed to it for 30 s, doubling to 10 min with repeated fences (docs/l2.md)');
   let net = deps.net;
   if (net === undefined) {
     const r = nativeNet();
