@@ -190,21 +190,25 @@ async function settled(wait: () => Promise<void>): Promise<string> {
 }
 
 /** CPU of every speaker at the start of a phase, to report what settling cost. */
-function cpuNow(lab: L2Lab, field: 'cpu' | 'sys' = 'cpu'): Map<string, number> {
-  return new Map(lab.nodes.map((n) => [n.name, procFigures(lab.speakerPid(n.name))?.[field] ?? Number.NaN]));
+function cpuNow(lab: L2Lab): Map<string, number> {
+  return new Map([...cpuAndSysNow(lab)].map(([node, f]) => [node, f.cpu]));
+}
+
+/** CPU and system seconds of every speaker, one read of /proc each. */
+function cpuAndSysNow(lab: L2Lab): Map<string, { cpu: number; sys: number }> {
+  return new Map(lab.nodes.map((n) => [n.name, procFigures(lab.speakerPid(n.name)) ?? { cpu: Number.NaN, sys: Number.NaN }]));
 }
 
 /** A steady window: CPU seconds of each speaker over WINDOW_S, then its memory. */
 async function measure(lab: L2Lab, variant: string, phase: string, start: Map<string, number>, settleS: number, note = ''): Promise<void> {
-  const before = cpuNow(lab);
-  const beforeSys = cpuNow(lab, 'sys');
+  const before = cpuAndSysNow(lab);
   const load = loadAverage().split(' ')[0] ?? '';
   await sleep(WINDOW_S * 1000);
   for (const n of lab.nodes) {
     const f = procFigures(lab.speakerPid(n.name));
     if (f === null) throw new Error(`the speaker on ${n.name} exited during the ${phase} window:\n${lab.speakerLog(n.name, 20)}`);
-    const b = before.get(n.name) ?? Number.NaN;
-    rows.push({ variant, phase, node: n.name, hwm: f.hwm, rss: f.rss, anon: f.anon, windowCpu: f.cpu - b, windowSys: f.sys - (beforeSys.get(n.name) ?? Number.NaN), settleCpu: b - (start.get(n.name) ?? Number.NaN), settleS, note, load: `${load} → ${loadAverage().split(' ')[0] ?? ''}` });
+    const b = before.get(n.name)?.cpu ?? Number.NaN;
+    rows.push({ variant, phase, node: n.name, hwm: f.hwm, rss: f.rss, anon: f.anon, windowCpu: f.cpu - b, windowSys: f.sys - (before.get(n.name)?.sys ?? Number.NaN), settleCpu: b - (start.get(n.name) ?? Number.NaN), settleS, note, load: `${load} → ${loadAverage().split(' ')[0] ?? ''}` });
   }
   log(`  ${phase}: ${rows.filter((r) => r.variant === variant && r.phase === phase).map((r) => `${r.node} HWM ${fmt(r.hwm)} MB, ${fmt((r.windowCpu / WINDOW_S) * 100, 2)} % CPU`).join('; ')}`);
 }

@@ -12,7 +12,7 @@
 import { announcements } from './announce.ts';
 import { bpf } from './bpf.ts';
 import { parseMac } from './ethernet.ts';
-import { HandoverMarks } from './handover-marks.ts';
+import { HandoverMarks, type Timers } from './handover-marks.ts';
 import { isIpv4, type IpAddress, type Ipv4, type Ipv6 } from './ip.ts';
 import { solicitedNodeAddress } from './ndp.ts';
 import type { RealtimeNs } from './realtime.ts';
@@ -22,6 +22,7 @@ import { ETH_P } from '../net/types.ts';
 import type { Frame, Icmp6Socket, Net, NetError, PacketSocket } from '../net/types.ts';
 
 export type L2Family = 'arp' | 'ndp';
+export type { Timers };
 
 /** The responder's reasons, plus the backend's own: the fence said no at reply time, a packet
  *  type the responder has no name for (`loopback`, `other`), or a request received before this
@@ -39,11 +40,6 @@ export interface L2BackendHooks {
   onConflict(ip: string, mac: string | null, iface: string): void;
   /** Socket and interface errors, as values; `iface` is '' when no interface is concerned. */
   onError(code: string, message: string, iface: string): void;
-}
-
-export interface Timers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
 }
 
 export interface LinkDeps {

@@ -59,24 +59,25 @@ export const OUTGOING_ANNOUNCEMENT_FILTER: Uint8Array = bpf([
   [0x06, 0, 0, 0x40000], // 10: ret #262144 (the whole frame)
 ]);
 
+/** The timers of the L2 backend's parts (virtual in tests). */
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
 export interface HandoverMarkDeps {
   readonly net: Net;
-  readonly timers: { setTimeout(callback: () => void, ms: number): unknown; clearTimeout(handle: unknown): void };
+  readonly timers: Timers;
   readonly realtimeNs: RealtimeNs;
   /** The tap could not be opened, or failed: reported by the link as subject `tap`. */
   readonly onTapError: (error: NetError) => void;
 }
 
-interface Mark {
-  /** Requests the kernel received after this (CLOCK_REALTIME ns) are ours. */
-  fromNs: bigint;
-  /** From the tap's stamp of the announcement; otherwise a margin after `send`. */
-  exact: boolean;
-}
-
 export class HandoverMarks {
   readonly #deps: HandoverMarkDeps;
-  readonly #marks = new Map<IpAddress, Mark>();
+  /** Requests the kernel received after this (CLOCK_REALTIME ns) are ours: the tap's stamp of the
+   *  announcement, or until it shows, a margin after `send`. */
+  readonly #marks = new Map<IpAddress, bigint>();
   /** Handovers expected whose announcement the tap has not shown yet. */
   readonly #waiting = new Set<IpAddress>();
   #tap: PacketSocket | undefined;
@@ -118,12 +119,11 @@ export class HandoverMarks {
   /** Right after the announcement's `send` returned (or did not send: the link is down). */
   sent(ip: IpAddress): void {
     if (this.#waiting.has(ip)) {
-      this.#marks.set(ip, { fromNs: this.#deps.realtimeNs() + TAP_PATIENCE_NS, exact: false });
+      this.#marks.set(ip, this.#deps.realtimeNs() + TAP_PATIENCE_NS);
       this.#readTap();
       return;
     }
-    if (this.#marks.get(ip)?.exact === true) return;
-    this.#marks.set(ip, { fromNs: this.#deps.realtimeNs() + ANSWER_AFTER_ANNOUNCEMENT_NS, exact: false });
+    if (!this.#marks.has(ip)) this.#marks.set(ip, this.#deps.realtimeNs() + ANSWER_AFTER_ANNOUNCEMENT_NS);
   }
 
   /** Whether a request for `ip` the kernel stamped `stampNs` is ours to answer. */
@@ -132,7 +132,7 @@ export class HandoverMarks {
     if (this.#waiting.has(ip)) this.#readTap(); // it may have left before the request arrived
     const mark = this.#marks.get(ip);
     if (mark === undefined) return true;
-    if (stampNs <= mark.fromNs) return false; // a tie goes to the old holder, which read it first
+    if (stampNs <= mark) return false; // a tie goes to the old holder, which read it first
     // Frames are read in arrival order: once one is past the mark, all later ones are.
     this.forget(ip);
     return true;
@@ -143,7 +143,7 @@ export class HandoverMarks {
     this.#waiting.delete(ip);
   }
 
-  /** The tap closes; marks not exact keep their margin (long past when the tap idles out). */
+  /** The tap closes; marks still at their margin keep it (long past when the tap idles out). */
   close(): void {
     this.#waiting.clear();
     this.#tap?.close();
@@ -174,6 +174,6 @@ export class HandoverMarks {
     this.#waiting.delete(ip);
     // No stamp on the tap means none on the requests either: every request is answered.
     if (frame.timestampNs === undefined) this.#marks.delete(ip);
-    else this.#marks.set(ip, { fromNs: frame.timestampNs, exact: true });
+    else this.#marks.set(ip, frame.timestampNs);
   }
 }

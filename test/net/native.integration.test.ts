@@ -216,9 +216,10 @@ describe('native addon between two network namespaces', { skip: SKIP, timeout: 3
     const tapped = BigInt(String((read[0] as { timestampNs: string }).timestampNs));
     const received = await b.next((e) => e.socket === rx && e.hex === hex);
     const arrived = BigInt(String(received.timestampNs));
-    // One clock (CLOCK_REALTIME) on both ends of the veth: the peer received it after it left.
+    // One clock (CLOCK_REALTIME) on both ends of the veth: the peer received it after it left,
+    // and the stamps are of one clock, not seconds (or an epoch) apart. Not a latency bound.
     assert.ok(arrived >= tapped, `peer's stamp ${arrived} before the tap's ${tapped}`);
-    assert.ok(arrived - tapped < 100_000_000n, `${arrived - tapped} ns from the tap to the peer`);
+    assert.ok(arrived - tapped < 10_000_000_000n, `${arrived - tapped} ns from the tap to the peer: not one clock`);
     t.diagnostic(`tap to peer: ${arrived - tapped} ns`); // docs/l2.md, "What this bounds"
 
     // Nothing reached onFrame: what readQueued took is gone from the queue.
