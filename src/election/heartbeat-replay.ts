@@ -37,9 +37,14 @@ export class ReplayGuard {
    * `stale`: older — a replay, or reordered.
    */
   judge(node: string, incarnation: number, seq: number): 'fresh' | 'duplicate' | 'stale' {
-    const last = this.#last.get(node);
-    if (last !== undefined && last.incarnation === incarnation && last.seq === seq) return 'duplicate';
+    if (this.isLast(node, incarnation, seq)) return 'duplicate';
     return this.admit(node, incarnation, seq) ? 'fresh' : 'stale';
+  }
+
+  /** Whether this is the last heartbeat counted from `node` (read only). */
+  isLast(node: string, incarnation: number, seq: number): boolean {
+    const last = this.#last.get(node);
+    return last !== undefined && last.incarnation === incarnation && last.seq === seq;
   }
 
   /** Counts the heartbeat if it is newer than the last one counted from `node`. */

@@ -24,7 +24,9 @@ const FLAG_FENCED = 1;
 const FLAG_LEAVING = 2;
 const FLAG_SIGNED = 4;
 const FLAG_WARMING = 8;
-const TAG_BYTES = 16;
+/** The HMAC tag's length: a signed heartbeat is this much longer than the same one unsigned. */
+export const HEARTBEAT_TAG_BYTES = 16;
+const TAG_BYTES = HEARTBEAT_TAG_BYTES;
 const NEVER = 0xffffffff;
 const MAX_AGE = 0xffff;
 
@@ -271,7 +273,7 @@ class Reader {
   }
 }
 
-/** Thrown only inside decodeHeartbeat and turned into a value there; never escapes. */
+/** Thrown only inside decodeHeartbeat and peekHeartbeatSender and turned into a value there; never escapes. */
 class DecodeFailure extends Error {
   readonly code: HeartbeatErrorCode;
   constructor(code: HeartbeatErrorCode, message: string) {
@@ -357,19 +359,30 @@ export function decodeHeartbeat(buf: Uint8Array, key?: HeartbeatKey): Result<Hea
   }
 }
 
+/** Who a datagram says sent it, read from the header only; nothing verified (see below). */
+export interface HeartbeatSender {
+  node: string;
+  incarnation: number;
+  seq: number;
+}
+
 /**
- * The largest version of `m` that encodes within maxBytes: drops the oldest notes first (notes
- * are most recent first), then the heard entries with the largest ages. Fails only when even
- * the bare heartbeat does not fit or a field is invalid.
+ * The sender fields of a heartbeat's header, unverified, or null when they do not parse. For one
+ * use: a heartbeat whose header equals the last one counted from that node is the same heartbeat
+ * again (a peer sending to several of our addresses) and is dropped before its MAC is checked,
+ * which is the costly part (issue #10). A forger gains nothing by it: what it repeats was counted.
  */
-export function fitHeartbeat(m: Heartbeat, key?: HeartbeatKey, maxBytes = HEARTBEAT_MAX_BYTES): Result<Uint8Array, HeartbeatError> {
-  let notes = [...m.notes];
-  let heard = [...m.heard].sort((a, b) => a.ageMs - b.ageMs);
-  for (;;) {
-    const r = encodeHeartbeat({ ...m, notes, heard }, key, maxBytes);
-    if (r.ok || r.error.code !== 'TooLarge') return r;
-    if (notes.length > 0) notes = notes.slice(0, -1);
-    else if (heard.length > 0) heard = heard.slice(0, -1);
-    else return r;
+export function peekHeartbeatSender(buf: Uint8Array): HeartbeatSender | null {
+  if (buf.length < 21 || buf[0] !== MAGIC_0 || buf[1] !== MAGIC_1 || buf[2] !== HEARTBEAT_VERSION) return null;
+  const r = new Reader(buf, buf.length);
+  r.at = 4;
+  try {
+    const incarnation = readIncarnation(r, 'incarnation');
+    const seq = r.u32();
+    r.u32();
+    return { node: readStr(r, 'node'), incarnation, seq };
+  } catch (e) {
+    if (e instanceof DecodeFailure) return null;
+    throw e;
   }
 }

@@ -3,14 +3,13 @@
 // heartbeat and node-Lease cadence, and hands the L2 backend the table of VIPs to answer for.
 // I/O goes through three small ports so the same code runs against fakes in virtual time.
 import type { Election } from '../election/election.ts';
-import type { Heartbeat, HeartbeatKey } from '../election/heartbeat.ts';
-import { decodeHeartbeat, fitHeartbeat } from '../election/heartbeat.ts';
-import { ReplayGuard } from '../election/heartbeat-replay.ts';
+import type { HeartbeatKey } from '../election/heartbeat.ts';
 import type { NodeStamp } from '../election/peers.ts';
 import type { LeaseList, LeaseRecord, LeaseView, StartCause, StopReason, VipAction, WriteResult } from '../election/vip-machine.ts';
 import { isNews, versionOf } from '../election/vip-machine.ts';
 import type { DesiredState } from './desired.ts';
 import { electionInput } from './desired.ts';
+import { HeartbeatLink } from './heartbeat-link.ts';
 
 export type { WriteAction } from '../election/lease-objects.ts';
 import type { WriteAction } from '../election/lease-objects.ts';
@@ -88,6 +87,11 @@ export interface L2DriverOptions {
   /** HMAC key for heartbeats, or a rotation's two (docs/l2.md; issue #14); none = unauthenticated. */
   key?: HeartbeatKey;
   heartbeatIntervalMs: number;
+  /**
+   * A clock every node shares (the wall clock), read only to place the rounds: each starts at a
+   * multiple of h by it, so all nodes send at once (issue #10). Absent: every h from the start.
+   */
+  sharedNow?: () => number;
   /** How often the self-check runs (issue #10; default 5 s). */
   selfCheckMs?: number;
   /**
@@ -107,13 +111,9 @@ export class L2Driver {
   readonly #o: L2DriverOptions;
   readonly #e: Election;
   #desired: DesiredState | null = null;
-  /** Peer node → where its heartbeats go (its node Lease), and the addresses they may come from. */
-  readonly #peerEndpoints = new Map<string, Endpoint[]>();
-  readonly #nodeAddresses = new Map<string, Set<string>>();
+  /** Which heartbeats count, and where ours go (heartbeat-link.ts). */
+  readonly #link: HeartbeatLink;
   readonly #answering = new Set<string>();
-  readonly #lastHeard = new Map<string, number>();
-  /** Issue #14: a captured signed heartbeat, sent again, must not keep a dead node alive. */
-  readonly #replays = new ReplayGuard();
   /** The last view of every VIP Lease seen, desired or not: a VIP that becomes desired later
    *  starts from it (the election knows only desired VIPs, and an `unknown` one never moves). */
   readonly #leaseViews = new Map<string, LeaseView>();
@@ -138,6 +138,12 @@ export class L2Driver {
   constructor(o: L2DriverOptions) {
     this.#o = o;
     this.#e = o.election;
+    this.#link = new HeartbeatLink({
+      me: o.election.me,
+      ...(o.key === undefined ? {} : { key: o.key }),
+      heartbeatIntervalMs: o.heartbeatIntervalMs,
+      onRefused: (code) => this.#o.hooks?.onHeartbeatError?.(code),
+    });
   }
 
   #now(): number {
@@ -164,15 +170,12 @@ export class L2Driver {
 
   /** Node addresses (InternalIP/ExternalIP) by node: a heartbeat must come from one of its node's. */
   setNodeAddresses(addresses: ReadonlyMap<string, readonly string[]>): void {
-    this.#nodeAddresses.clear();
-    for (const [node, list] of addresses) this.#nodeAddresses.set(node, new Set(list));
+    this.#link.setNodeAddresses(addresses);
   }
 
   onNodeLease(node: string, stamp: NodeStamp | null, endpoints: readonly Endpoint[]): void {
     if (node === this.#e.me) return;
-    this.#replays.onStamp(node, stamp?.incarnation ?? null);
-    if (stamp === null) this.#peerEndpoints.delete(node);
-    else this.#peerEndpoints.set(node, [...endpoints]);
+    this.#link.setPeer(node, stamp?.incarnation ?? null, stamp === null ? null : endpoints);
     this.#apply(this.#e.onNodeLease(node, stamp, this.#now()));
   }
 
@@ -205,33 +208,10 @@ export class L2Driver {
   }
 
   onDatagram(bytes: Uint8Array, from: Endpoint): void {
-    const r = decodeHeartbeat(bytes, this.#o.key);
-    if (!r.ok) {
-      this.#o.hooks?.onHeartbeatError?.(r.error.code);
-      return;
-    }
-    const m = r.value;
-    if (m.node === this.#e.me) return;
-    // A heartbeat counts only from an address of the Node it names (docs/l2.md): anyone else on
-    // the segment could otherwise keep a dead holder "alive".
-    if (!this.#fromNode(m, from.address)) {
-      this.#o.hooks?.onHeartbeatError?.('WrongSource');
-      return;
-    }
-    const replay = this.#replays.judge(m.node, m.incarnation, m.seq);
-    if (replay !== 'fresh') {
-      if (replay === 'stale') this.#o.hooks?.onHeartbeatError?.('Stale');
-      return;
-    }
-    this.#lastHeard.set(m.node, this.#now());
+    const m = this.#link.receive(bytes, from.address, this.#now());
+    if (m === null) return;
     this.#o.hooks?.onHeartbeat?.();
     this.#apply(this.#e.onHeartbeat(m, this.#now()));
-  }
-
-  #fromNode(m: Heartbeat, address: string): boolean {
-    const plain = address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
-    if (this.#nodeAddresses.get(m.node)?.has(plain) === true) return true;
-    return (this.#peerEndpoints.get(m.node) ?? []).some((e) => e.address === plain);
   }
 
   /** The responder's fence check, at reply time; a handover's hold answers while the fence allows. */
@@ -283,8 +263,22 @@ export class L2Driver {
       this.#nextCheckAt = now + (this.#o.selfCheckMs ?? SELF_CHECK_MS);
       this.#selfCheck();
     }
-    this.#tickTimer = this.#o.clock.setTimeout(() => this.#tick(), this.#o.heartbeatIntervalMs);
+    this.#tickTimer = this.#o.clock.setTimeout(() => this.#tick(), this.#untilNextRound());
     this.#scheduleWake();
+  }
+
+  /**
+   * Rounds on the shared clock's multiples of h (issue #10): every node sends at the same moment,
+   * so a node's peers' heartbeats arrive together and are read in one or two wakeups of its event
+   * loop, not one each (the idle speaker's CPU is per wakeup, bench/README.md "Speaker
+   * footprint"). Nodes whose clocks are apart only lose the batching. A round never comes sooner
+   * than h/4 after the last, nor later than 1.25 h (the stall check is at 2h).
+   */
+  #untilNextRound(): number {
+    const h = this.#o.heartbeatIntervalMs;
+    if (this.#o.sharedNow === undefined) return h;
+    const until = h - (((this.#o.sharedNow() % h) + h) % h);
+    return until < h / 4 ? until + h : until;
   }
 
   /** Between ticks, the election may name an earlier moment (a fence deadline, a stagger turn). */
@@ -302,14 +296,10 @@ export class L2Driver {
   }
 
   #sendHeartbeat(): void {
-    const hb = this.#e.heartbeat(this.#now());
-    const r = fitHeartbeat(hb, this.#o.key);
-    if (!r.ok) {
-      this.#o.hooks?.onError?.('heartbeat encode', new Error(r.error.message));
-      return;
-    }
-    const to = [...this.#peerEndpoints.values()].flat();
-    if (to.length > 0) this.#o.heartbeats.send(r.value, to);
+    const now = this.#now();
+    const r = this.#link.round(this.#e.heartbeat(now), now);
+    if ('error' in r) this.#o.hooks?.onError?.('heartbeat encode', new Error(r.error));
+    else if (r.to.length > 0) this.#o.heartbeats.send(r.bytes, r.to);
   }
 
   #maybeRenewNodeLease(): void {
@@ -401,7 +391,7 @@ export class L2Driver {
           this.#sync(a.ip, a.cause === 'handover');
           const vip = this.#desired?.vips.get(a.ip);
           if (a.cause === 'take' && a.from !== null) {
-            const heard = this.#lastHeard.get(a.from);
+            const heard = this.#link.lastHeard(a.from);
             if (heard !== undefined) this.#o.hooks?.onFailover?.(this.#now() - heard);
           }
           this.#o.hooks?.onStart?.(a.ip, a.cause, a.from, vip?.interfaces ?? NO_INTERFACES, vip?.services ?? []);

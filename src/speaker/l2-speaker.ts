@@ -137,6 +137,7 @@ export class L2Speaker {
       clock: CLOCK,
       key: c.heartbeatKey,
       heartbeatIntervalMs: c.timings.heartbeatIntervalMs,
+      sharedNow: Date.now,
       leases: {
         write: (a) => this.#leases.write(a),
         renewNodeLease: (stamp) => this.#leases.renewNodeLease(stamp, this.#heartbeatEndpoints(), this.#d.nodeStatus?.() ?? {}),

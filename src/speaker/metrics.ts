@@ -1,8 +1,8 @@
 // The speaker's Prometheus metrics, `herald_l2_*` (docs/l2.md "Metrics", docs/metrics.md). One
 // Registry per process, as for the controller; no per-VIP series (cardinality stays low: the
 // holder of one VIP is visible in its Lease and in the Service Event).
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { METRIC_PREFIX } from '../observability/metrics.ts';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectRuntimeMetrics } from '../observability/metrics.ts';
 import type { PeerState } from '../election/peers.ts';
 
 export type L2Family = 'ipv4' | 'ipv6';
@@ -58,7 +58,7 @@ const FAILOVER_BUCKETS = [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30];
 export function createSpeakerMetrics(opts: { defaultMetrics?: boolean } = {}): SpeakerMetrics {
   const registry = new Registry();
   const registers = [registry];
-  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
+  if (opts.defaultMetrics !== false) collectRuntimeMetrics(registry);
   let refresh: (() => void) | undefined;
   // Each of the three calls it: prom-client collects every metric of a scrape before it
   // serialises any, but in registration order, so the first to be collected refreshes all three.

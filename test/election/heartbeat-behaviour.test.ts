@@ -4,7 +4,8 @@
 // (issue #15, docs/mutation-testing.md).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeHeartbeat, encodeHeartbeat, fitHeartbeat } from '../../src/election/heartbeat.ts';
+import { decodeHeartbeat, encodeHeartbeat } from '../../src/election/heartbeat.ts';
+import { fitHeartbeat } from '../../src/election/heartbeat-fit.ts';
 import type { Heartbeat, HeartbeatErrorCode } from '../../src/election/heartbeat.ts';
 
 const MESSAGE: Heartbeat = {

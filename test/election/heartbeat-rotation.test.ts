@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { decodeHeartbeat, encodeHeartbeat, fitHeartbeat } from '../../src/election/heartbeat.ts';
+import { decodeHeartbeat, encodeHeartbeat } from '../../src/election/heartbeat.ts';
+import { fitHeartbeat } from '../../src/election/heartbeat-fit.ts';
 import type { Heartbeat, HeartbeatKey, HeartbeatKeys } from '../../src/election/heartbeat.ts';
 
 const A = new TextEncoder().encode('key-A-0123456789abcdef0123456789');

@@ -6,7 +6,8 @@ import { Election } from '../../src/election/election.ts';
 import type { DesiredVip } from '../../src/election/vip-table.ts';
 import { DEFAULT_DAMPING } from '../../src/election/damping.ts';
 import type { DampingTimings } from '../../src/election/damping.ts';
-import { decodeHeartbeat, encodeHeartbeat } from '../../src/election/heartbeat.ts';
+import { decodeHeartbeat } from '../../src/election/heartbeat.ts';
+import { fitHeartbeat } from '../../src/election/heartbeat-fit.ts';
 import type { Heartbeat } from '../../src/election/heartbeat.ts';
 import type { NodeStamp } from '../../src/election/peers.ts';
 import { DEFAULT_L2_TIMINGS } from '../../src/election/timings.ts';
@@ -91,34 +92,6 @@ interface Queued {
 }
 
 const KEY = new TextEncoder().encode('sim-key');
-
-/**
- * The shell's heartbeat (fitHeartbeat): past ~60 nodes the heard list does not fit in 1,400
- * bytes, and the oldest notes go first, then the heard entries with the largest ages. The same
- * result, found by bisection: fitHeartbeat re-encodes once per entry dropped, O(n²) per
- * heartbeat, 41 % of a 100-node simulation (bench/README.md, "Election at scale").
- */
-export function fit(m: Heartbeat): ReturnType<typeof encodeHeartbeat> {
-  const whole = encodeHeartbeat(m, KEY);
-  if (whole.ok || whole.error.code !== 'TooLarge') return whole;
-  const heard = [...m.heard].sort((a, b) => a.ageMs - b.ageMs);
-  const tryWith = (notes: number, kept: number): ReturnType<typeof encodeHeartbeat> => encodeHeartbeat({ ...m, notes: m.notes.slice(0, notes), heard: heard.slice(0, kept) }, KEY);
-  // The longest prefix (0..len) for which `at` fits; -1 when not even the empty one does.
-  const most = (len: number, at: (k: number) => ReturnType<typeof encodeHeartbeat>): number => {
-    let lo = -1;
-    let hi = len;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      const r = at(mid);
-      if (r.ok || r.error.code !== 'TooLarge') lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
-  const notes = most(m.notes.length, (k) => tryWith(k, heard.length));
-  if (notes >= 0) return tryWith(notes, heard.length);
-  return tryWith(0, Math.max(0, most(heard.length, (k) => tryWith(0, k))));
-}
 
 export interface Overlap {
   ip: string;
@@ -475,7 +448,8 @@ export class Sim {
   #sendHeartbeat(n: SimNode, to: readonly string[] | null): void {
     if (n.election === null) return;
     const m = n.election.heartbeat(this.now);
-    const bytes = fit(m);
+    // The shell's heartbeat: cut to one datagram as the driver cuts it (heartbeat-fit.ts).
+    const bytes = fitHeartbeat(m, KEY, undefined, 2 * this.t.heartbeatIntervalMs);
     if (!bytes.ok) throw new Error(`heartbeat does not encode: ${bytes.error.message}`);
     // Decoded once for every receiver: the bytes are the same, and an Election only reads them.
     const d = decodeHeartbeat(bytes.value, KEY);
