@@ -68,6 +68,8 @@ function nodeAddresses(nodes: readonly V1Node[]): Map<string, string[]> {
 }
 
 const RECOMPUTE_BATCH_MS = 5;
+/** A pass even when no input says it changed (a missed watch event would otherwise stand). */
+const FULL_PASS_EVERY_MS = 60_000;
 const RECOMPUTE_MIN_INTERVAL_MS = 100;
 
 /** RFC 5227 §1.1 DEFEND_INTERVAL. */
@@ -93,6 +95,11 @@ export class L2Speaker {
   /** When the last pass started, and how long it took (ms, monotonic): the next one waits for the throttle. */
   #lastRecomputeAt = -Infinity;
   #lastRecomputeMs = 0;
+  /** A cluster cache changed since the last pass. */
+  #inputsDirty = true;
+  /** The local interfaces the last pass read, as text: they change without any watch event. */
+  #lastInterfaces = '';
+  #lastFullPassAt = -Infinity;
   #periodic: ReturnType<typeof setInterval> | undefined;
   #started = false;
   readonly #defended = new Map<string, number>();
@@ -195,7 +202,7 @@ export class L2Speaker {
     this.#driver.start();
     this.#started = true;
     this.#periodic = setInterval(() => {
-      this.#recompute();
+      this.#recompute({ full: performance.now() - this.#lastFullPassAt >= FULL_PASS_EVERY_MS });
       this.#backend.resync();
     }, this.#c.resyncMs);
     this.#d.metrics.refreshOnCollect(() => this.#updateGauges());
@@ -254,6 +261,7 @@ export class L2Speaker {
 
   /** A cluster cache changed. */
   inputsChanged(): void {
+    this.#inputsDirty = true;
     this.#scheduleRecompute();
   }
 
@@ -274,24 +282,36 @@ export class L2Speaker {
     }, wait);
   }
 
-  #recompute(): void {
+  /**
+   * A pass, when something it reads changed: a cluster cache (its events set `#inputsDirty`) or
+   * the local interfaces (read each time: no event tells). The periodic check found nothing new
+   * almost always, yet each pass over 1,000 Services with its garbage cost an idle speaker 0.35 %
+   * of a core (issue #10, bench/README "Speaker footprint"); `full` passes anyway, every
+   * FULL_PASS_EVERY_MS, in case an event was missed.
+   */
+  #recompute(opts: { full?: boolean } = { full: true }): void {
     if (!this.#inputs.isSynced()) return;
     const started = performance.now();
     try {
-      this.#recomputeNow();
+      this.#recomputeNow(opts.full === true);
     } finally {
       this.#lastRecomputeAt = started;
       this.#lastRecomputeMs = performance.now() - started;
     }
   }
 
-  #recomputeNow(): void {
-    const snap = this.#inputs.snapshot();
+  #recomputeNow(full: boolean): void {
     const ifaces = readLocalInterfaces(this.#d.interfaces, this.#d.interfaceAddresses);
     if (!ifaces.ok) {
       this.#d.log.error({ code: ifaces.error.code }, `cannot read interfaces: ${ifaces.error.message}`);
       return;
     }
+    const interfaces = JSON.stringify(ifaces.value);
+    if (!full && !this.#inputsDirty && interfaces === this.#lastInterfaces) return;
+    this.#inputsDirty = false;
+    this.#lastInterfaces = interfaces;
+    if (full) this.#lastFullPassAt = performance.now();
+    const snap = this.#inputs.snapshot();
     this.#own = new Set(ifaces.value.flatMap((i) => i.addresses));
     this.#services = new Map(snap.services.map((s) => [`${s.metadata?.namespace ?? ''}/${s.metadata?.name ?? ''}`, s]));
     const state = desiredAnnouncements({ me: this.#c.node, services: snap.services, slices: snap.slices, nodes: snap.nodes, policies: snap.policies.policies, interfaces: ifaces.value, adapter: this.#c.adapter });
