@@ -53,7 +53,7 @@ export function fitHeartbeat(m: Heartbeat, key?: HeartbeatKey, maxBytes = HEARTB
   const stale = byAge.filter((h) => h.ageMs > freshMs);
   // How many fit in name order sets the stride, so that consecutive rounds' lists tile the ring.
   const stride = Math.max(1, most(fresh.length, (k) => probe(0, fresh.slice(0, k))));
-  const start = fresh.length === 0 ? 0 : (m.seq * stride) % fresh.length;
+  const start = (m.seq * stride) % Math.max(1, fresh.length);
   const order = [...fresh.slice(start), ...fresh.slice(0, start), ...stale];
   const kept = Math.max(0, most(order.length, (k) => probe(0, order.slice(0, k))));
   return encodeHeartbeat({ ...m, notes: [], heard: order.slice(0, kept) }, key, maxBytes);

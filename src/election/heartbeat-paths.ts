@@ -54,9 +54,8 @@ export class HeartbeatPaths {
     }
     const known = this.#peers.get(node);
     if (known !== undefined && sameEndpoints(known.endpoints, endpoints)) return;
-    // A peer not heard yet starts blind (every address), without a move for it.
-    const heardAt = known?.heardAt ?? null;
-    this.#peers.set(node, { endpoints: [...endpoints], index: 0, heardAt, movedAt: -Infinity, unlisted: 0, blind: heardAt === null });
+    // New addresses start from the first, and going blind does not move a path not used yet.
+    this.#peers.set(node, { endpoints: [...endpoints], index: 0, heardAt: known?.heardAt ?? null, movedAt: -Infinity, unlisted: 0, blind: true });
   }
 
   /** Every address a peer's node Lease lists (heartbeats may come from any of them). */
@@ -72,9 +71,8 @@ export class HeartbeatPaths {
     const p = this.#peers.get(node);
     if (p === undefined) return;
     p.heardAt = now;
-    p.blind = false;
     p.unlisted = heardUsAgoMs === null ? p.unlisted + 1 : 0;
-    if ((heardUsAgoMs !== null && heardUsAgoMs > 2 * this.#h) || p.unlisted >= UNLISTED_MOVES) this.#move(p, now);
+    if ((heardUsAgoMs ?? 0) > 2 * this.#h || p.unlisted >= UNLISTED_MOVES) this.#move(p, now);
   }
 
   /** Whether an echo from `node` would move its path now: only then is the echo worth verifying. */
@@ -103,14 +101,14 @@ export class HeartbeatPaths {
     return out;
   }
 
-  /** The address each peer's path is on now (`herald status`, tests). */
+  /** The address each peer's path was on at the last round (null: blind then). */
   paths(): ReadonlyMap<string, PathEndpoint | null> {
     return new Map([...this.#peers].map(([node, p]) => [node, p.blind ? null : (p.endpoints[p.index] ?? null)]));
   }
 
   #move(p: PeerPath, now: number): void {
-    if (p.endpoints.length < 2 || now - p.movedAt <= 3 * this.#h) return;
-    p.index = (p.index + 1) % p.endpoints.length;
+    if (now - p.movedAt <= 3 * this.#h) return;
+    p.index = (p.index + 1) % Math.max(1, p.endpoints.length);
     p.movedAt = now;
     p.unlisted = 0;
   }

@@ -26,21 +26,25 @@ function message(peers: number, notes: number, age: (i: number) => number, seq =
   };
 }
 
-function decoded(m: Heartbeat): Heartbeat {
-  const r = fitHeartbeat(m, KEY);
+function decoded(m: Heartbeat, key: Uint8Array | null = KEY): Heartbeat {
+  const r = fitHeartbeat(m, key ?? undefined);
   assert.ok(r.ok, r.ok ? '' : r.error.message);
   assert.ok(r.value.length <= HEARTBEAT_MAX_BYTES, `${r.value.length} bytes`);
-  const d = decodeHeartbeat(r.value, KEY);
-  assert.ok(d.ok, 'signed and decodes');
+  const d = decodeHeartbeat(r.value, key ?? undefined);
+  assert.ok(d.ok, 'decodes, signed when a key is given');
+  if (key === null) assert.equal((r.value[3] ?? 0) & 4, 0, 'unsigned');
   return d.value;
 }
 
 test('property: what fits is kept whole; what does not is cut to fit, and one more entry would not fit', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 0, max: 130 }), fc.integer({ min: 0, max: 16 }), fc.integer({ min: 0, max: 600 }), fc.nat(0xffffffff), (peers, notes, spread, seq) => {
+    fc.property(fc.integer({ min: 0, max: 130 }), fc.integer({ min: 0, max: 16 }), fc.integer({ min: 0, max: 600 }), fc.nat(0xffffffff), fc.boolean(), (peers, notes, spread, seq, signed) => {
+      const key = signed ? KEY : undefined;
       const m = message(peers, notes, (i) => (i * 37) % (spread + 1), seq);
-      const got = decoded(m);
-      const whole = encodeHeartbeat(m, KEY);
+      const got = decoded(m, key ?? null);
+      const whole = encodeHeartbeat(m, key);
+      // No heard entry cut: they go freshest first.
+      if (got.heard.length === m.heard.length) assert.deepEqual(got.heard.map((h) => h.ageMs), m.heard.map((h) => h.ageMs).sort((a, b) => a - b));
       if (whole.ok) {
         assert.deepEqual(new Set(got.heard.map((h) => h.node)), new Set(m.heard.map((h) => h.node)));
         assert.deepEqual(got.notes, m.notes);
@@ -50,11 +54,11 @@ test('property: what fits is kept whole; what does not is cut to fit, and one mo
       if (got.heard.length < m.heard.length) assert.equal(got.notes.length, 0);
       assert.deepEqual(got.notes, m.notes.slice(0, got.notes.length), 'the oldest notes went');
       // Maximal: one more note, or one more heard entry, would not fit.
-      if (got.notes.length < m.notes.length) assert.equal(encodeHeartbeat({ ...got, notes: m.notes.slice(0, got.notes.length + 1) }, KEY).ok, false);
+      if (got.notes.length < m.notes.length) assert.equal(encodeHeartbeat({ ...got, notes: m.notes.slice(0, got.notes.length + 1) }, key).ok, false);
       else {
         const listed = new Set(got.heard.map((h) => h.node));
         const next = m.heard.find((h) => !listed.has(h.node));
-        if (next !== undefined) assert.equal(encodeHeartbeat({ ...got, heard: [...got.heard, next] }, KEY).ok, false);
+        if (next !== undefined) assert.equal(encodeHeartbeat({ ...got, heard: [...got.heard, next] }, key).ok, false);
       }
       // A stale entry is kept only when every fresh one is.
       const fresh = m.heard.filter((h) => h.ageMs <= 200).length;
@@ -93,4 +97,28 @@ test('peers heard lately go before witnesses of peers not heard for a while, wha
   const rest = got.heard.filter((h) => h.ageMs > 200).map((h) => h.ageMs);
   assert.deepEqual(rest, [...rest].sort((a, b) => a - b));
   assert.equal(rest[0], 310);
+});
+
+test('the turns do not depend on the order peers come in or on their ages within the fresh window: every one listed within ⌈n / fit⌉ + 1 rounds', () => {
+  // A seeded shuffle and jitter per round, as a real peer table's order and ages change.
+  let seed = 7;
+  const rand = (): number => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+  const lastListed = new Map<string, number>();
+  let longest = 0;
+  let fitCount = 0;
+  for (let seq = 1; seq <= 40; seq++) {
+    const base = message(99, 0, () => 0, seq);
+    const heard = base.heard.map((h) => ({ ...h, ageMs: Math.floor(rand() * 200) }));
+    for (let i = heard.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      const [a, b] = [heard[i], heard[j]];
+      if (a !== undefined && b !== undefined) [heard[i], heard[j]] = [b, a];
+    }
+    const got = decoded({ ...base, heard });
+    fitCount = got.heard.length;
+    for (const h of got.heard) lastListed.set(h.node, seq);
+    if (seq > 5) for (let i = 1; i <= 99; i++) longest = Math.max(longest, seq - (lastListed.get(name(i)) ?? 0));
+  }
+  assert.ok(fitCount > 20 && fitCount < 99, `${fitCount} fit`);
+  assert.ok(longest <= Math.ceil(99 / fitCount) + 1, `a peer went ${longest} rounds unlisted with ${fitCount} per list`);
 });

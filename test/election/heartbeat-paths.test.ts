@@ -65,6 +65,43 @@ test('addresses that change start over from the first; unchanged ones keep the p
   assert.deepEqual(p.destinations(160), [], 'news of a forgotten peer changes nothing');
 });
 
+test('the boundaries: told exactly 2h, silent exactly 2h, and a move exactly 3h after the last are all held', () => {
+  const p = new HeartbeatPaths(H);
+  p.setPeer('node-b', [v4(12), v6(12)]);
+  p.heard('node-b', 2 * H, 0);
+  assert.deepEqual(addresses(p.destinations(2 * H)), ['192.0.2.12'], 'told 2h exactly: not a lapse; silent 2h exactly: not blind');
+  p.heard('node-b', 2 * H + 1, 2 * H);
+  assert.deepEqual(addresses(p.destinations(2 * H + 1)), ['2001:db8::12'], 'told 2h + 1: moved');
+  assert.equal(p.mayMove('node-b', 5 * H), false, 'exactly 3h after the move: held');
+  assert.equal(p.mayMove('node-b', 5 * H + 1), true);
+  p.heard('node-b', 500, 5 * H);
+  assert.deepEqual(addresses(p.destinations(5 * H)), ['2001:db8::12'], 'told at exactly 3h after the move: held');
+  p.heard('node-b', 500, 5 * H + 1);
+  assert.deepEqual(addresses(p.destinations(5 * H + 1)), ['192.0.2.12'], 'and 1 ms later it moves');
+});
+
+test('addresses of the same count that differ in an address or a port are new addresses: the path starts over', () => {
+  for (const changed of [[v4(12), v6(99)], [v4(12), { ...v6(12), port: 9426 }], [v6(12), v4(12)]]) {
+    const p = new HeartbeatPaths(H);
+    p.setPeer('node-b', [v4(12), v6(12)]);
+    p.heard('node-b', 500, 0);
+    assert.deepEqual(addresses(p.destinations(10)), ['2001:db8::12']);
+    p.setPeer('node-b', changed);
+    assert.deepEqual(p.destinations(20), [changed[0]], JSON.stringify(changed));
+  }
+});
+
+test('a node Lease with no address: nothing to send to, and nothing undefined sent', () => {
+  const p = new HeartbeatPaths(H);
+  p.setPeer('node-b', []);
+  assert.deepEqual(p.destinations(0), []);
+  p.heard('node-b', 10, 10);
+  p.heard('node-b', 500, 20);
+  p.echoed('node-b', 30);
+  assert.deepEqual(p.destinations(40), []);
+  assert.deepEqual([...p.paths()], [['node-b', null]]);
+});
+
 test('property: every peer gets at least one of its addresses and nothing else; a peer heard and not told gets exactly one', () => {
   const peer = fc.record({ n: fc.integer({ min: 1, max: 4 }), heardAt: fc.option(fc.integer({ min: 0, max: 1_000 })), told: fc.option(fc.integer({ min: 0, max: 1_000 })) });
   fc.assert(
