@@ -10,6 +10,9 @@ import { isNews, versionOf } from '../election/vip-machine.ts';
 import type { DesiredState } from './desired.ts';
 import { electionInput } from './desired.ts';
 import { HeartbeatLink } from './heartbeat-link.ts';
+import { AnnouncerTable } from './announcer-table.ts';
+import type { AnnouncerPort, HoldClock, HoldEnd } from './announcer-table.ts';
+export type { AnnouncerPort, HoldEnd } from './announcer-table.ts';
 
 export type { WriteAction } from '../election/lease-objects.ts';
 import type { WriteAction } from '../election/lease-objects.ts';
@@ -35,22 +38,9 @@ export interface HeartbeatPort {
   send(bytes: Uint8Array, to: readonly Endpoint[]): void;
 }
 
-/**
- * The L2 backend, told one VIP at a time (issue #10: the whole table, sorted, stringified and
- * re-parsed on every change was 38 % of a 1,000-VIP join's CPU): answer ARP/NDP for `ip` on
- * these interfaces (replacing the ones given before), or stop answering for it.
- */
-export interface AnnouncerPort {
-  /** `afterAnnouncement`: handed over to us; the old holder answers until our announcement (docs/l2.md, "Planned handover"). */
-  put(ip: string, interfaces: readonly string[], opts?: { afterAnnouncement?: boolean }): void;
-  remove(ip: string): void;
-}
 
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+/** The driver's clock: monotonic ms, and timers (virtual in tests). */
+export type Clock = HoldClock;
 
 export interface DriverHooks {
   onStart?(ip: string, cause: StartCause, from: string | null, interfaces: readonly string[], services: readonly string[]): void;
@@ -76,7 +66,6 @@ export interface DriverHooks {
   onError?(what: string, err: unknown): void;
 }
 
-export type HoldEnd = 'announced' | 'deadline' | 'resumed' | 'gone';
 
 export interface L2DriverOptions {
   election: Election;
@@ -126,14 +115,8 @@ export class L2Driver {
   #wakeAt: number | null = null;
   #nodeLeaseInFlight = false;
   #stopped = false;
-  /** What the announcer was told: VIP → interfaces. */
-  readonly #table = new Map<string, readonly string[]>();
-  /**
-   * VIPs handed over and still answered here until the successor announces them (issue #14: a
-   * drain lost every probe between the handover write and the successor's watch event): when
-   * the hold began and its deadline timer.
-   */
-  readonly #holds = new Map<string, { since: number; timer: unknown }>();
+  /** What the announcer answers for, and the handovers it still answers (announcer-table.ts). */
+  readonly #table: AnnouncerTable;
 
   constructor(o: L2DriverOptions) {
     this.#o = o;
@@ -143,6 +126,13 @@ export class L2Driver {
       ...(o.key === undefined ? {} : { key: o.key }),
       heartbeatIntervalMs: o.heartbeatIntervalMs,
       onRefused: (code) => this.#o.hooks?.onHeartbeatError?.(code),
+    });
+    this.#table = new AnnouncerTable({
+      announcer: o.announcer,
+      clock: o.clock,
+      holdMs: o.handoverHoldMs ?? HANDOVER_HOLD_MS,
+      decision: (ip) => ({ answering: this.#answering.has(ip), interfaces: this.#desired?.vips.get(ip)?.interfaces ?? NO_INTERFACES }),
+      onHoldEnd: (ip, how, ms) => this.#o.hooks?.onHandoverHoldEnd?.(ip, how, ms),
     });
   }
 
@@ -155,7 +145,7 @@ export class L2Driver {
   setDesired(state: DesiredState): void {
     const before = this.#desired?.vips;
     this.#desired = state;
-    for (const ip of [...this.#holds.keys()]) if (!state.vips.has(ip)) this.#endHold(ip, 'gone');
+    for (const ip of this.#table.held()) if (!state.vips.has(ip)) this.#table.end(ip, 'gone');
     const now = this.#now();
     const actions = this.#e.setDesired(electionInput(state), state.servablePolicies, now);
     for (const ip of state.vips.keys()) {
@@ -218,7 +208,7 @@ export class L2Driver {
   mayAnswer(ip: string): boolean {
     if (this.#stopped) return false;
     const now = this.#now();
-    return this.#e.mayAnswer(ip, now) || (this.#holds.has(ip) && this.#e.unfenced(now));
+    return this.#e.mayAnswer(ip, now) || (this.#table.isHeld(ip) && this.#e.unfenced(now));
   }
 
   /**
@@ -228,14 +218,14 @@ export class L2Driver {
    * successor's announcement was answered here and none after it is (docs/l2.md).
    */
   successorAnnounced(ip: string): boolean {
-    if (!this.#holds.has(ip)) return false;
-    this.#endHold(ip, 'announced');
+    if (!this.#table.isHeld(ip)) return false;
+    this.#table.end(ip, 'announced');
     return true;
   }
 
   /** VIPs handed over and still answered here, waiting for the successor's announcement. */
   holding(): readonly string[] {
-    return [...this.#holds.keys()].sort();
+    return this.#table.held().sort();
   }
 
   view(): ReturnType<Election['view']> {
@@ -387,7 +377,7 @@ export class L2Driver {
           break;
         case 'start': {
           this.#answering.add(a.ip);
-          if (this.#holds.has(a.ip)) this.#endHold(a.ip, 'resumed');
+          if (this.#table.isHeld(a.ip)) this.#table.end(a.ip, 'resumed');
           this.#sync(a.ip, a.cause === 'handover');
           const vip = this.#desired?.vips.get(a.ip);
           if (a.cause === 'take' && a.from !== null) {
@@ -399,7 +389,7 @@ export class L2Driver {
         }
         case 'stop':
           this.#answering.delete(a.ip);
-          if (a.reason === 'handedOver') this.#hold(a.ip);
+          if (a.reason === 'handedOver' && !this.#stopped) this.#table.hold(a.ip, this.#now());
           this.#sync(a.ip);
           this.#o.hooks?.onStop?.(a.ip, a.reason);
           break;
@@ -435,40 +425,9 @@ export class L2Driver {
     });
   }
 
-  /**
-   * docs/l2.md, "Planned handover": the old holder stops answering for `ip` in the election (no
-   * more writes, heartbeats say it is not ours) but keeps its entry in the announcer until the
-   * successor's first frame for `ip` arrives, or `handoverHoldMs`. Only a VIP answered now is held.
-   */
-  #hold(ip: string): void {
-    const ms = this.#o.handoverHoldMs ?? HANDOVER_HOLD_MS;
-    if (ms <= 0 || this.#stopped || !this.#table.has(ip) || this.#holds.has(ip)) return;
-    const timer = this.#o.clock.setTimeout(() => this.#endHold(ip, 'deadline'), ms);
-    this.#holds.set(ip, { since: this.#now(), timer });
-  }
-
-  #endHold(ip: string, how: HoldEnd): void {
-    const h = this.#holds.get(ip);
-    if (h === undefined) return;
-    this.#o.clock.clearTimeout(h.timer);
-    this.#holds.delete(ip);
-    this.#sync(ip);
-    this.#o.hooks?.onHandoverHoldEnd?.(ip, how, this.#now() - h.since);
-  }
-
   /** Brings the announcer's entry for `ip` in line with #answering, the holds and the desired interfaces: O(1). */
   #sync(ip: string, handedToUs = false): void {
-    const have = this.#table.get(ip);
-    if (!this.#answering.has(ip)) {
-      if (have === undefined || this.#holds.has(ip)) return;
-      this.#table.delete(ip);
-      this.#o.announcer.remove(ip);
-      return;
-    }
-    const want = this.#desired?.vips.get(ip)?.interfaces ?? NO_INTERFACES;
-    if (have !== undefined && (have === want || sameList(have, want))) return;
-    this.#table.set(ip, want);
-    this.#o.announcer.put(ip, want, handedToUs && have === undefined ? { afterAnnouncement: true } : {});
+    this.#table.sync(ip, handedToUs);
   }
 
   // ---- shutdown -----------------------------------------------------------------------------
@@ -480,7 +439,7 @@ export class L2Driver {
   async drain(graceMs: number): Promise<boolean> {
     this.#apply(this.#e.drain(this.#now()));
     const deadline = this.#now() + graceMs;
-    while ((!this.#e.drained() || this.#holds.size > 0) && this.#now() < deadline && !this.#stopped) {
+    while ((!this.#e.drained() || this.#table.held().length > 0) && this.#now() < deadline && !this.#stopped) {
       await new Promise<void>((resolve) => this.#o.clock.setTimeout(resolve, Math.min(20, this.#o.heartbeatIntervalMs)));
     }
     return this.#e.drained();
@@ -491,12 +450,8 @@ export class L2Driver {
     for (const t of [this.#tickTimer, this.#wakeTimer]) if (t !== null) this.#o.clock.clearTimeout(t);
     this.#tickTimer = null;
     this.#wakeTimer = null;
-    for (const ip of [...this.#holds.keys()]) this.#endHold(ip, 'gone');
+    for (const ip of this.#table.held()) this.#table.end(ip, 'gone');
     this.#answering.clear();
-    for (const ip of [...this.#table.keys()]) this.#sync(ip);
+    for (const ip of [...this.#table.entries()]) this.#sync(ip);
   }
-}
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
