@@ -34,6 +34,46 @@ export interface LabRouter {
   logTail(lines?: number): string;
 }
 
+/** The communities the router holds for a route, in their text forms (`65000:100`, `65000:1:2`). */
+export interface RouteCommunities {
+  standard: string[];
+  large: string[];
+}
+
+/**
+ * The standard and large communities (RFC 1997, RFC 8092) of every path the router has for
+ * `prefix`, each list sorted and without repeats; empty lists when it has no path. BIRD prints
+ * `BGP.community: (65000,100)` and `BGP.large_community: (65000, 1, 2)` per path; FRR's JSON has
+ * `community.string` and `largeCommunity.string` per path.
+ */
+export async function communitiesOf(router: LabRouter, prefix: string): Promise<RouteCommunities> {
+  const standard = new Set<string>();
+  const large = new Set<string>();
+  if (router.kind === 'bird') {
+    const out = await router.query(`show route for ${prefix} all`);
+    for (const m of out.matchAll(/BGP\.community:\s*(.*)/g)) for (const c of (m[1] ?? '').matchAll(/\((\d+),\s*(\d+)\)/g)) standard.add(`${c[1] ?? ''}:${c[2] ?? ''}`);
+    for (const m of out.matchAll(/BGP\.large_community:\s*(.*)/g)) for (const c of (m[1] ?? '').matchAll(/\((\d+),\s*(\d+),\s*(\d+)\)/g)) large.add(`${c[1] ?? ''}:${c[2] ?? ''}:${c[3] ?? ''}`);
+  } else {
+    const family = prefix.includes(':') ? 'ipv6' : 'ipv4';
+    let parsed: unknown = null;
+    try {
+      parsed = JSON.parse(await router.query(`show bgp ${family} unicast ${prefix} json`));
+    } catch {
+      // vtysh answers text, not JSON, when it has no such route.
+    }
+    const paths = isRecord(parsed) && Array.isArray(parsed['paths']) ? parsed['paths'] : [];
+    for (const path of paths) {
+      if (!isRecord(path)) continue;
+      for (const [key, into] of [['community', standard], ['largeCommunity', large]] as const) {
+        const c = path[key];
+        const text = isRecord(c) ? c['string'] : undefined;
+        if (typeof text === 'string') for (const t of text.split(' ').filter((x) => x !== '')) into.add(t);
+      }
+    }
+  }
+  return { standard: [...standard].sort(), large: [...large].sort() };
+}
+
 interface RouteJson {
   dst?: string;
   gateway?: string;

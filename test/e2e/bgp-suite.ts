@@ -10,7 +10,8 @@ import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { startL2Lab } from '../../src/lab/l2-lab.ts';
 import type { L2Lab } from '../../src/lab/l2-lab.ts';
 import { pollUntil } from '../../src/lab/poll.ts';
-import { restartBitSeen } from '../../src/lab/bgp-router.ts';
+import { LAB_BGP_POLICY, communitiesOf, restartBitSeen } from '../../src/lab/bgp-router.ts';
+import { BGPPOLICY_PLURAL, HERALD_GROUP, HERALD_VERSION } from '../../src/api/names.ts';
 
 const execFileAsync = promisify(execFile);
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
@@ -125,6 +126,33 @@ export function ecmpSuite(o: EcmpSuiteOptions): void {
       const [ip] = await l.waitForIngress('ecmp');
       assert.ok(ip !== undefined);
       assert.deepEqual(await hopsOf(l, `${ip}/32`, 3), l.nodes.map((n) => n.ipv4).sort());
+    });
+
+    it('the communities of the BGPAnnouncementPolicy reach the router, standard and large (RFC 8092), and an edit takes them away', async () => {
+      const l = theLab();
+      const router = l.router;
+      assert.ok(router !== null);
+      const [ip] = await l.waitForIngress('ecmp');
+      const prefix = `${ip}/32`;
+      await hopsOf(l, prefix, 3);
+      const communities = (list: string[] | null): Promise<unknown> =>
+        l.clients.custom.patchClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: BGPPOLICY_PLURAL, name: LAB_BGP_POLICY, body: { spec: { communities: list } } }, MERGE);
+      await communities(['65000:100', '64512:7', '65000:1:2']);
+      try {
+        const seen = await pollUntil('the communities at the router', async () => {
+          const c = await communitiesOf(router, prefix);
+          return c.standard.length === 2 && c.large.length === 1 ? { done: true, value: c } : { done: false, seen: JSON.stringify(c) };
+        }, { timeoutMs: 20_000, intervalMs: 200, context: () => router.logTail(10) });
+        assert.deepEqual(seen.value, { standard: ['64512:7', '65000:100'], large: ['65000:1:2'] });
+      } finally {
+        await communities(null);
+      }
+      await pollUntil('no community left at the router', async () => {
+        const c = await communitiesOf(router, prefix);
+        return c.standard.length === 0 && c.large.length === 0 ? { done: true, value: c } : { done: false, seen: JSON.stringify(c) };
+      }, { timeoutMs: 20_000, intervalMs: 200 });
+      // The edit re-announced the route; it never left the router's table.
+      assert.equal((await router.nextHops(prefix)).length, 3);
     });
 
     it('IPv6: the same, as a /128 through MP_REACH_NLRI', async () => {
