@@ -41,6 +41,38 @@ export interface RouteCommunities {
 }
 
 /**
+ * How many route updates the router has received from `node` in IPv4 unicast: BIRD's "Import
+ * updates: received" of the node's protocol, FRR's `updatesRecv` of the neighbour (messages).
+ * Null when the router does not say (no session yet).
+ */
+export async function updatesReceived(router: LabRouter, node: { name: string; ipv4: string }): Promise<number | null> {
+  if (router.kind === 'bird') {
+    const out = await router.query(`show protocols all ${node.name.replaceAll('-', '_')}`);
+    const ipv4 = out.split(/Channel ipv4/)[1]?.split(/Channel ipv6/)[0] ?? '';
+    const m = /Import updates:\s+(\d+)/.exec(ipv4);
+    return m?.[1] === undefined ? null : Number(m[1]);
+  }
+  try {
+    const parsed: unknown = JSON.parse(await router.query(`show bgp neighbors ${node.ipv4} json`));
+    const peer = isRecord(parsed) ? parsed[node.ipv4] : undefined;
+    const stats = isRecord(peer) ? peer['messageStats'] : undefined;
+    const n = isRecord(stats) ? stats['updatesRecv'] : undefined;
+    return typeof n === 'number' ? n : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Makes the router ask `node` for its routes again with a ROUTE-REFRESH (RFC 2918): BIRD's
+ * `reload in` sends one to a peer that offered the capability, FRR's inbound soft clear too
+ * (without soft-reconfiguration inbound, which the lab does not configure).
+ */
+export async function askRouteRefresh(router: LabRouter, node: { name: string; ipv4: string }): Promise<string> {
+  return router.kind === 'bird' ? router.query(`reload in ${node.name.replaceAll('-', '_')}`) : router.query(`clear bgp ipv4 unicast ${node.ipv4} soft in`);
+}
+
+/**
  * The standard and large communities (RFC 1997, RFC 8092) of every path the router has for
  * `prefix`, each list sorted and without repeats; empty lists when it has no path. BIRD prints
  * `BGP.community: (65000,100)` and `BGP.large_community: (65000, 1, 2)` per path; FRR's JSON has

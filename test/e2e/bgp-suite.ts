@@ -10,7 +10,7 @@ import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { startL2Lab } from '../../src/lab/l2-lab.ts';
 import type { L2Lab } from '../../src/lab/l2-lab.ts';
 import { pollUntil } from '../../src/lab/poll.ts';
-import { LAB_BGP_POLICY, communitiesOf, restartBitSeen } from '../../src/lab/bgp-router.ts';
+import { LAB_BGP_POLICY, askRouteRefresh, communitiesOf, restartBitSeen, updatesReceived } from '../../src/lab/bgp-router.ts';
 import { BGPPOLICY_PLURAL, HERALD_GROUP, HERALD_VERSION } from '../../src/api/names.ts';
 
 const execFileAsync = promisify(execFile);
@@ -153,6 +153,26 @@ export function ecmpSuite(o: EcmpSuiteOptions): void {
       }, { timeoutMs: 20_000, intervalMs: 200 });
       // The edit re-announced the route; it never left the router's table.
       assert.equal((await router.nextHops(prefix)).length, 3);
+    });
+
+    it('a ROUTE-REFRESH from the router (RFC 2918) is answered with the routes again, and none is lost', async () => {
+      const l = theLab();
+      const router = l.router;
+      assert.ok(router !== null);
+      const [ip] = await l.waitForIngress('ecmp');
+      await hopsOf(l, `${ip}/32`, 3);
+      const nodeA = l.nodes.find((n) => n.name === 'node-a');
+      assert.ok(nodeA !== undefined);
+      const before = await updatesReceived(router, nodeA);
+      assert.ok(before !== null && before > 0, `updates received from node-a before: ${String(before)}`);
+      await askRouteRefresh(router, nodeA);
+      const r = await pollUntil('node-a sends its routes again', async () => {
+        const now = await updatesReceived(router, nodeA);
+        return now !== null && now > before ? { done: true, value: now } : { done: false, seen: String(now) };
+      }, { timeoutMs: 10_000, intervalMs: 100, context: () => router.logTail(10) });
+      assert.ok(r.value > before);
+      assert.equal((await router.nextHops(`${ip}/32`)).length, 3);
+      assert.deepEqual((await established(l, 3)).sort(), [...o.sessions].sort(), 'the refresh reset no session');
     });
 
     it('IPv6: the same, as a /128 through MP_REACH_NLRI', async () => {
