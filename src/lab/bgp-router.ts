@@ -73,6 +73,25 @@ export async function askRouteRefresh(router: LabRouter, node: { name: string; i
 }
 
 /**
+ * The LOCAL_PREF (RFC 4271 §5.1.5) of every path the router has for `prefix`, sorted: BIRD's
+ * `BGP.local_pref`, FRR's `locPrf`. Empty when it has no path.
+ */
+export async function localPrefsOf(router: LabRouter, prefix: string): Promise<number[]> {
+  if (router.kind === 'bird') {
+    const out = await router.query(`show route for ${prefix} all`);
+    return [...out.matchAll(/BGP\.local_pref:\s*(\d+)/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
+  }
+  let parsed: unknown = null;
+  try {
+    parsed = JSON.parse(await router.query(`show bgp ${prefix.includes(':') ? 'ipv6' : 'ipv4'} unicast ${prefix} json`));
+  } catch {
+    // vtysh answers text, not JSON, when it has no such route.
+  }
+  const paths = isRecord(parsed) && Array.isArray(parsed['paths']) ? parsed['paths'] : [];
+  return paths.flatMap((p) => (isRecord(p) && typeof p['locPrf'] === 'number' ? [p['locPrf']] : [])).sort((a, b) => a - b);
+}
+
+/**
  * The standard and large communities (RFC 1997, RFC 8092) of every path the router has for
  * `prefix`, each list sorted and without repeats; empty lists when it has no path. BIRD prints
  * `BGP.community: (65000,100)` and `BGP.large_community: (65000, 1, 2)` per path; FRR's JSON has
@@ -121,6 +140,8 @@ export interface RouterOptions {
   gracefulRestartSeconds?: number;
   /** TCP MD5 keys by node name. */
   passwords?: Readonly<Record<string, string>>;
+  /** The nodes peer over iBGP: in the router's own AS. */
+  ibgp?: boolean;
 }
 
 /** The AS of the i-th lab node as the router expects it. */
@@ -137,7 +158,7 @@ export async function startRouter(network: LabNetwork, dir: string, opts: Router
     asn: ROUTER_ASN,
     ipv6: host.ipv6 !== null,
     ...(opts.gracefulRestartSeconds === undefined ? {} : { gracefulRestartSeconds: opts.gracefulRestartSeconds }),
-    neighbors: network.nodes.map((n, i) => ({ name: n.name, address: n.ipv4, asn: nodeAsn(kind, i), ...(opts.passwords?.[n.name] === undefined ? {} : { password: opts.passwords[n.name] }) })),
+    neighbors: network.nodes.map((n, i) => ({ name: n.name, address: n.ipv4, asn: opts.ibgp === true ? ROUTER_ASN : nodeAsn(kind, i), ...(opts.passwords?.[n.name] === undefined ? {} : { password: opts.passwords[n.name] }) })),
   };
   const daemon = kind === 'frr' ? await startFrr(network, dir, settings) : { ...startBird(network, dir, settings), logTail: () => '' };
   return {

@@ -31,8 +31,12 @@ function protoName(n: BirdNeighbor): string {
 
 /** Pure: the bird.conf text. */
 export function birdConfig(o: BirdOptions): string {
-  const channels = (ipv6: boolean): string =>
-    ['ipv4 { import all; export none; };', ...(ipv6 ? ['ipv6 { import all; export none; };'] : [])].map((l) => `  ${l}`).join('\n');
+  // An iBGP neighbour is on the link too: its next hop is used as it is, not resolved recursively
+  // through an IGP the lab does not run.
+  const channels = (ipv6: boolean, ibgp: boolean): string => {
+    const gw = ibgp ? ' gateway direct;' : '';
+    return [`ipv4 { import all; export none;${gw} };`, ...(ipv6 ? [`ipv6 { import all; export none;${gw} };`] : [])].map((l) => `  ${l}`).join('\n');
+  };
   const sessions = o.neighbors.map((n) =>
     [
       `protocol bgp ${protoName(n)} {`,
@@ -45,7 +49,8 @@ export function birdConfig(o: BirdOptions): string {
       `  graceful restart on;`,
       ...(o.gracefulRestartSeconds === undefined ? [] : [`  graceful restart time ${o.gracefulRestartSeconds};`]),
       ...(n.password === undefined ? [] : [`  password "${n.password.replace(/["\\]/g, '')}";`]),
-      channels(o.ipv6),
+      ...(n.asn === o.asn ? ['  direct;'] : []),
+      channels(o.ipv6, n.asn === o.asn),
       `}`,
     ].join('\n'),
   );

@@ -60,8 +60,9 @@ export function frrConfig(o: FrrOptions): string {
     ]),
     ' address-family ipv4 unicast',
     '  maximum-paths 8',
+    '  maximum-paths ibgp 8',
     ' exit-address-family',
-    ...(o.ipv6 ? [' address-family ipv6 unicast', '  maximum-paths 8', ...per((n) => [`  neighbor ${n.address} activate`]), ' exit-address-family'] : []),
+    ...(o.ipv6 ? [' address-family ipv6 unicast', '  maximum-paths 8', '  maximum-paths ibgp 8', ...per((n) => [`  neighbor ${n.address} activate`]), ' exit-address-family'] : []),
     '!',
     '',
   ].join('\n');
