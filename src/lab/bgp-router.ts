@@ -72,6 +72,17 @@ export async function askRouteRefresh(router: LabRouter, node: { name: string; i
   return router.kind === 'bird' ? router.query(`reload in ${node.name.replaceAll('-', '_')}`) : router.query(`clear bgp ipv4 unicast ${node.ipv4} soft in`);
 }
 
+/** FRR's paths for `prefix` (`show bgp … json`), as JSON values; [] when it has no such route. */
+async function frrPaths(router: LabRouter, prefix: string): Promise<unknown[]> {
+  try {
+    const parsed: unknown = JSON.parse(await router.query(`show bgp ${prefix.includes(':') ? 'ipv6' : 'ipv4'} unicast ${prefix} json`));
+    return isRecord(parsed) && Array.isArray(parsed['paths']) ? parsed['paths'] : [];
+  } catch {
+    // vtysh answers text, not JSON, when it has no such route.
+    return [];
+  }
+}
+
 /**
  * The LOCAL_PREF (RFC 4271 §5.1.5) of every path the router has for `prefix`, sorted: BIRD's
  * `BGP.local_pref`, FRR's `locPrf`. Empty when it has no path.
@@ -81,14 +92,7 @@ export async function localPrefsOf(router: LabRouter, prefix: string): Promise<n
     const out = await router.query(`show route for ${prefix} all`);
     return [...out.matchAll(/BGP\.local_pref:\s*(\d+)/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
   }
-  let parsed: unknown = null;
-  try {
-    parsed = JSON.parse(await router.query(`show bgp ${prefix.includes(':') ? 'ipv6' : 'ipv4'} unicast ${prefix} json`));
-  } catch {
-    // vtysh answers text, not JSON, when it has no such route.
-  }
-  const paths = isRecord(parsed) && Array.isArray(parsed['paths']) ? parsed['paths'] : [];
-  return paths.flatMap((p) => (isRecord(p) && typeof p['locPrf'] === 'number' ? [p['locPrf']] : [])).sort((a, b) => a - b);
+  return (await frrPaths(router, prefix)).flatMap((p) => (isRecord(p) && typeof p['locPrf'] === 'number' ? [p['locPrf']] : [])).sort((a, b) => a - b);
 }
 
 /**
@@ -105,15 +109,7 @@ export async function communitiesOf(router: LabRouter, prefix: string): Promise<
     for (const m of out.matchAll(/BGP\.community:\s*(.*)/g)) for (const c of (m[1] ?? '').matchAll(/\((\d+),\s*(\d+)\)/g)) standard.add(`${c[1] ?? ''}:${c[2] ?? ''}`);
     for (const m of out.matchAll(/BGP\.large_community:\s*(.*)/g)) for (const c of (m[1] ?? '').matchAll(/\((\d+),\s*(\d+),\s*(\d+)\)/g)) large.add(`${c[1] ?? ''}:${c[2] ?? ''}:${c[3] ?? ''}`);
   } else {
-    const family = prefix.includes(':') ? 'ipv6' : 'ipv4';
-    let parsed: unknown = null;
-    try {
-      parsed = JSON.parse(await router.query(`show bgp ${family} unicast ${prefix} json`));
-    } catch {
-      // vtysh answers text, not JSON, when it has no such route.
-    }
-    const paths = isRecord(parsed) && Array.isArray(parsed['paths']) ? parsed['paths'] : [];
-    for (const path of paths) {
+    for (const path of await frrPaths(router, prefix)) {
       if (!isRecord(path)) continue;
       for (const [key, into] of [['community', standard], ['largeCommunity', large]] as const) {
         const c = path[key];

@@ -55,9 +55,8 @@ export class HeartbeatLink {
     const sender = peekHeartbeatSender(bytes);
     if (sender !== null && this.#replays.isLast(sender.node, sender.incarnation, sender.seq)) {
       if (this.#paths.mayMove(sender.node, now)) {
-        // Only a verified copy moves the path; a forged one is refused like any other.
-        const echo = this.#verified(bytes, from);
-        if (echo !== null && this.#replays.isLast(echo.node, echo.incarnation, echo.seq)) this.#paths.echoed(echo.node, now);
+        // Only a verified copy moves the path (its header is the one just peeked); a forged one is refused like any other.
+        if (this.#verified(bytes, from) !== null) this.#paths.echoed(sender.node, now);
       }
       return null;
     }

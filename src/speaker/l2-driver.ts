@@ -155,7 +155,7 @@ export class L2Driver {
     }
     this.#apply(actions);
     // Interfaces of a held VIP may have changed without any start or stop.
-    for (const ip of this.#answering) this.#sync(ip);
+    for (const ip of this.#answering) this.#table.sync(ip);
   }
 
   /** Node addresses (InternalIP/ExternalIP) by node: a heartbeat must come from one of its node's. */
@@ -345,7 +345,7 @@ export class L2Driver {
       this.#o.hooks?.onRepair?.('table', wrong);
       this.#answering.clear();
       for (const ip of want) this.#answering.add(ip);
-      for (const ip of wrong) this.#sync(ip);
+      for (const ip of wrong) this.#table.sync(ip);
     }
     // A view set by a heartbeat note is confirmed by the watch within a watch latency. One still
     // unconfirmed a whole period later (the same note) is read from the API (`checkNote`).
@@ -378,7 +378,7 @@ export class L2Driver {
         case 'start': {
           this.#answering.add(a.ip);
           if (this.#table.isHeld(a.ip)) this.#table.end(a.ip, 'resumed');
-          this.#sync(a.ip, a.cause === 'handover');
+          this.#table.sync(a.ip, a.cause === 'handover');
           const vip = this.#desired?.vips.get(a.ip);
           if (a.cause === 'take' && a.from !== null) {
             const heard = this.#link.lastHeard(a.from);
@@ -390,7 +390,7 @@ export class L2Driver {
         case 'stop':
           this.#answering.delete(a.ip);
           if (a.reason === 'handedOver' && !this.#stopped) this.#table.hold(a.ip, this.#now());
-          this.#sync(a.ip);
+          this.#table.sync(a.ip);
           this.#o.hooks?.onStop?.(a.ip, a.reason);
           break;
         case 'notify':
@@ -425,11 +425,6 @@ export class L2Driver {
     });
   }
 
-  /** Brings the announcer's entry for `ip` in line with #answering, the holds and the desired interfaces: O(1). */
-  #sync(ip: string, handedToUs = false): void {
-    this.#table.sync(ip, handedToUs);
-  }
-
   // ---- shutdown -----------------------------------------------------------------------------
 
   /**
@@ -452,6 +447,6 @@ export class L2Driver {
     this.#wakeTimer = null;
     for (const ip of this.#table.held()) this.#table.end(ip, 'gone');
     this.#answering.clear();
-    for (const ip of [...this.#table.entries()]) this.#sync(ip);
+    for (const ip of [...this.#table.entries()]) this.#table.sync(ip);
   }
 }
