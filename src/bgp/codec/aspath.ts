@@ -28,19 +28,19 @@ export function writeAsPath(out: Uint8Array, o: number, path: readonly AsPathSeg
 
 /**
  * Decodes segments from value[from, to). Null when malformed (RFC 7606 §7.2): an unknown
- * segment type, a zero count, a segment overrunning the value, or a lone trailing octet.
+ * segment type, a zero count, or a segment overrunning the value (a lone trailing octet is
+ * one: its header alone overruns).
  */
 export function decodeAsPath(b: Uint8Array, from: number, to: number, asnBytes: 2 | 4): AsPathSegment[] | null {
   const path: AsPathSegment[] = [];
   let o = from;
   while (o < to) {
-    if (o + 2 > to) return null;
     const type: SegmentType | undefined = SEGMENT_TYPES[u8(b, o)];
     const count = u8(b, o + 1);
     if (type === undefined || count === 0 || o + 2 + count * asnBytes > to) return null;
     o += 2;
-    const asns: number[] = new Array<number>(count);
-    for (let i = 0; i < count; i++, o += asnBytes) asns[i] = asnBytes === 4 ? u32(b, o) : u16(b, o);
+    const asns: number[] = [];
+    for (let i = 0; i < count; i++, o += asnBytes) asns.push(asnBytes === 4 ? u32(b, o) : u16(b, o));
     path.push({ type, asns });
   }
   return path;

@@ -114,9 +114,8 @@ function decodeKnown(type: number, v: Uint8Array, out: Mutable<PathAttributes>, 
       out.largeCommunities = ls;
       return null;
     }
-    default:
-      return null;
   }
+  return null; // MP_REACH and MP_UNREACH: decodeMp's
 }
 
 /** MP attributes: decoded into `out`, kept raw (another AFI/SAFI), or an error reason. */
