@@ -9,7 +9,8 @@
         "src/packet_socket.cc",
         "src/icmp6_socket.cc",
         "src/tcp_md5.cc",
-        "src/tcp_socket.cc"
+        "src/tcp_socket.cc",
+        "src/udp_socket.cc"
       ],
       # node-addon-api's headers with C++ exceptions on: a failed syscall throws a Napi::Error,
       # which node-addon-api turns into a JS exception at the call boundary.

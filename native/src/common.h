@@ -71,6 +71,22 @@ class PolledSocket : public Napi::ObjectWrap<T> {
     onError_.MakeCallback(this->Value(), {ErrnoError(this->Env(), err, syscall).Value()}, *context_);
   }
 
+  // One recvmsg of a datagram into `iov`, the sender into `from`, ancillary data into `control`;
+  // `msg` is left for the caller's CMSG loop. Negative when there is nothing more to read now,
+  // or on an error, which has then been passed to onError.
+  ssize_t ReceiveMessage(msghdr& msg, iovec& iov, void* from, socklen_t fromLen, void* control, size_t controlLen) {
+    msg = {};
+    msg.msg_name = from;
+    msg.msg_namelen = fromLen;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = controlLen;
+    ssize_t n = recvmsg(fd_, &msg, 0);
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) EmitError(errno, "recvmsg");
+    return n;
+  }
+
   int fd_ = -1;
 
  private:

@@ -61,19 +61,9 @@ bool Icmp6Socket::ReceiveOne() {
   sockaddr_in6 from{};
   iovec iov{rxbuf, sizeof rxbuf};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(int))];
-  msghdr msg{};
-  msg.msg_name = &from;
-  msg.msg_namelen = sizeof from;
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  ssize_t n = recvmsg(fd_, &msg, 0);
-  if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return false;
-    EmitError(errno, "recvmsg");
-    return false;
-  }
+  msghdr msg;
+  ssize_t n = ReceiveMessage(msg, iov, &from, sizeof from, control, sizeof control);
+  if (n < 0) return false;
   in6_addr destination{};
   int ifindex = 0, hopLimit = -1;  // -1: the kernel gave none (it always does once RECVHOPLIMIT is on)
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {

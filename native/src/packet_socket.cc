@@ -57,19 +57,9 @@ bool PacketSocket::ReadFrame(Napi::Value out[3]) {
   sockaddr_ll from{};
   iovec iov{rxbuf, sizeof rxbuf};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
-  msghdr msg{};
-  msg.msg_name = &from;
-  msg.msg_namelen = sizeof from;
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  ssize_t n = recvmsg(fd_, &msg, 0);
-  if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return false;
-    EmitError(errno, "recvmsg");
-    return false;
-  }
+  msghdr msg;
+  ssize_t n = ReceiveMessage(msg, iov, &from, sizeof from, control, sizeof control);
+  if (n < 0) return false;
   Napi::Value ts = env.Undefined();
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
     if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {

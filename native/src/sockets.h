@@ -32,6 +32,17 @@ class Icmp6Socket : public PolledSocket<Icmp6Socket> {
   int ifindex_ = 0;
 };
 
+class UdpSocket : public PolledSocket<UdpSocket> {
+ public:
+  explicit UdpSocket(const Napi::CallbackInfo& info);
+  static Napi::Function Define(Napi::Env env);
+  bool ReceiveOne();
+
+ private:
+  Napi::Value Send(const Napi::CallbackInfo& info);
+  int family_ = AF_INET;
+};
+
 Napi::Value SetTcpMd5(const Napi::CallbackInfo& info);
 void InstallMd5(Napi::Env env, int fd, int family, const std::string& peer, Napi::Value key);
 int SocketFamily(Napi::Env env, int fd);

@@ -14,4 +14,15 @@ export interface SessionStatus {
   /** ISO time of the last state change. */
   since: string;
   prefixes: { ipv4: number; ipv6: number };
+  /** The BFD session beside it (BGPPeer spec.bfd); absent without BFD. */
+  bfd?: BfdSessionStatus;
+}
+
+export interface BfdSessionStatus {
+  /** RFC 5880 §4.1: AdminDown, Down, Init or Up. */
+  state: string;
+  /** Why it last left Up (or was refused), as a diagnostic name: `none`, `control-detection-time-expired`… */
+  diag: string;
+  /** ISO time of the last state change. */
+  since: string;
 }

@@ -50,7 +50,19 @@ export interface PeerView {
   /** Canonical text, same family as peerAddress. */
   sourceAddress: string | null;
   passive: boolean;
+  /** BFD beside the session (RFC 5880/5881); null = off (spec.bfd absent). */
+  bfd: BfdSettings | null;
 }
+
+/** spec.bfd, in the CRD's units. */
+export interface BfdSettings {
+  minRxMs: number;
+  minTxMs: number;
+  detectMultiplier: number;
+}
+
+/** FRR's defaults (bfdd: 300 ms receive and transmit, multiplier 3), which users of it expect (issue #11). */
+export const BFD_DEFAULTS: BfdSettings = { minRxMs: 300, minTxMs: 300, detectMultiplier: 3 };
 
 /** A valid BGPAnnouncementPolicy. */
 export interface BgpPolicyView {
@@ -198,6 +210,13 @@ export function parsePeer(obj: unknown): Parsed<PeerView> {
       if (src.family !== peer.family) throw new Invalid('InvalidAddress', `spec.sourceAddress: ${src.ip} is ${src.family} but peerAddress ${peer.ip} is ${peer.family}`);
       sourceAddress = src.ip;
     }
+    const bfdIn = spec['bfd'];
+    if (bfdIn !== undefined && !isRecord(bfdIn)) throw new Invalid('InvalidSpec', 'spec.bfd: must be an object (an empty one takes the defaults)');
+    const bfd: BfdSettings | null = bfdIn === undefined ? null : {
+      minRxMs: int(bfdIn, 'minRxMs', 'spec.bfd', 10, 60000, BFD_DEFAULTS.minRxMs),
+      minTxMs: int(bfdIn, 'minTxMs', 'spec.bfd', 10, 60000, BFD_DEFAULTS.minTxMs),
+      detectMultiplier: int(bfdIn, 'detectMultiplier', 'spec.bfd', 1, 255, BFD_DEFAULTS.detectMultiplier),
+    };
     return {
       name,
       labels: labelsOf(obj),
@@ -219,6 +238,7 @@ export function parsePeer(obj: unknown): Parsed<PeerView> {
       gracefulRestart,
       sourceAddress,
       passive: bool(spec, 'passive', 'spec', false),
+      bfd,
     };
   });
 }

@@ -45,6 +45,8 @@ export type FsmEvent =
   | { kind: 'TcpFailed'; reason: string }
   /** RFC 4271 §6.8: the FSM's connection lost a collision; the session adopts the other one. */
   | { kind: 'Collision' }
+  /** BFD declared the path down (RFC 5882 §4.3): the session goes now, not at the hold timer. */
+  | { kind: 'BfdDown' }
   | { kind: 'Open'; open: PeerOpen }
   | { kind: 'Keepalive' }
   | { kind: 'Update'; endOfRib: boolean }
@@ -87,6 +89,7 @@ export type DownReason =
   | { kind: 'notification-sent'; notification: Notification }
   | { kind: 'notification-received'; notification: Notification }
   | { kind: 'hold-timer-expired' }
+  | { kind: 'bfd-down' }
   | { kind: 'tcp-failed'; reason: string };
 
 export type FsmAction =

@@ -2,7 +2,7 @@
 // events (timer expiries, TCP outcomes, decoded messages) and carries out the actions it returns
 // (connect, send, close, arm or cancel a timer). No sockets, no clocks: timers are durations and
 // jitter comes from an injected random source, so tests run in virtual time (STYLE.md lesson 4).
-import { BGP_VERSION, CEASE_ADMIN_RESET, CEASE_ADMIN_SHUTDOWN, CEASE_CONNECTION_COLLISION, ERRORS, ERR_CEASE, ERR_FSM, ERR_HOLD_TIMER, shutdownNotification, u16Data } from './codec/index.ts';
+import { BGP_VERSION, CEASE_ADMIN_RESET, CEASE_ADMIN_SHUTDOWN, CEASE_BFD_DOWN, CEASE_CONNECTION_COLLISION, ERRORS, ERR_CEASE, ERR_FSM, ERR_HOLD_TIMER, shutdownNotification, u16Data } from './codec/index.ts';
 import type { BgpErrorCode } from './codec/index.ts';
 import type { DownReason, FsmAction, FsmEvent, FsmState, LocalConfig, Negotiated, Notification, PeerOpen, TimerName } from './fsm-types.ts';
 
@@ -107,6 +107,8 @@ export class BgpFsm {
         return this.#tcpFailed(e.reason);
       case 'Collision':
         return this.#collision();
+      case 'BfdDown':
+        return this.#bfdDown();
       default:
         return this.#message(e);
     }
@@ -159,6 +161,17 @@ export class BgpFsm {
     return [{ kind: 'sendNotification', notification: notification(ERR_CEASE, CEASE_CONNECTION_COLLISION) }, { kind: 'close' }, this.#cancel('hold'), this.#cancel('keepalive'), this.#cancel('connectRetry')];
   }
 
+  /**
+   * RFC 5882 §4.3: BFD saw the forwarding path fail, so the session is torn down at once, with
+   * Cease / BFD Down (RFC 9384 §2) in case the peer still hears us; it restarts as after any
+   * failure (idle hold). Before a connection carries an OPEN there is no session to tear down.
+   */
+  #bfdDown(): FsmAction[] {
+    const s = this.#state;
+    if (s !== 'OpenSent' && s !== 'OpenConfirm' && s !== 'Established') return [];
+    return this.#fail(notification(ERR_CEASE, CEASE_BFD_DOWN), { kind: 'bfd-down' });
+  }
+
   #timer(t: TimerName): FsmAction[] {
     switch (t) {
       case 'idleHold':
@@ -183,7 +196,7 @@ export class BgpFsm {
 
   // ---- messages -----------------------------------------------------------------------------
 
-  #message(e: Exclude<FsmEvent, { kind: 'ManualStart' | 'AutomaticStart' | 'ManualStop' | 'TimerExpired' | 'TcpConnected' | 'TcpFailed' | 'Collision' }>): FsmAction[] {
+  #message(e: Exclude<FsmEvent, { kind: 'ManualStart' | 'AutomaticStart' | 'ManualStop' | 'TimerExpired' | 'TcpConnected' | 'TcpFailed' | 'Collision' | 'BfdDown' }>): FsmAction[] {
     const s = this.#state;
     if (s === 'Idle') return [];
     if (s === 'Connect' || s === 'Active') return this.#toIdle({ kind: 'tcp-failed', reason: `${e.kind} before the connection was set up` }, [{ kind: 'close' }]);

@@ -183,6 +183,11 @@ export class BgpSession {
     return true;
   }
 
+  /** BFD declared the path to the peer down: the session is torn down now (RFC 5882 §4.3). */
+  bfdDown(): void {
+    this.#feed({ kind: 'BfdDown' });
+  }
+
   /** RFC 9003 / RFC 4724: 'shutdown' withdraws at the peer now; 'restart' lets it keep our routes. */
   stop(mode: 'shutdown' | 'restart', message: string): Promise<void> {
     this.#stopped ??= new Promise<void>((resolve) => {

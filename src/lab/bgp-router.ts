@@ -4,7 +4,9 @@
 // point the speakers at it.
 import type { BGPAnnouncementPolicy } from '../api/generated/bgpannouncementpolicies.ts';
 import type { BGPPeer } from '../api/generated/bgppeers.ts';
+import { isIP } from 'node:net';
 import { startBird } from './bird.ts';
+import type { LabBfd } from './bird.ts';
 import { isRecord, startFrr } from './frr.ts';
 import type { LabHost, LabNetwork } from './netns.ts';
 
@@ -32,6 +34,8 @@ export interface LabRouter {
   nextHops(prefix: string): Promise<string[]>;
   /** The router's own log tail for failure messages ('' when it has none). */
   logTail(lines?: number): string;
+  /** The router's BFD sessions: peer address and state in lower case (`up`, `down`, `init`); [] without BFD. */
+  bfdSessions(): Promise<{ address: string; state: string }[]>;
 }
 
 /** The communities the router holds for a route, in their text forms (`65000:100`, `65000:1:2`). */
@@ -138,6 +142,8 @@ export interface RouterOptions {
   passwords?: Readonly<Record<string, string>>;
   /** The nodes peer over iBGP: in the router's own AS. */
   ibgp?: boolean;
+  /** BFD on every session at these timers (BIRD's bfd protocol, FRR's bfdd; issue #11). */
+  bfd?: LabBfd;
 }
 
 /** The AS of the i-th lab node as the router expects it. */
@@ -154,6 +160,7 @@ export async function startRouter(network: LabNetwork, dir: string, opts: Router
     asn: ROUTER_ASN,
     ipv6: host.ipv6 !== null,
     ...(opts.gracefulRestartSeconds === undefined ? {} : { gracefulRestartSeconds: opts.gracefulRestartSeconds }),
+    ...(opts.bfd === undefined ? {} : { bfd: opts.bfd }),
     neighbors: network.nodes.map((n, i) => ({ name: n.name, address: n.ipv4, asn: opts.ibgp === true ? ROUTER_ASN : nodeAsn(kind, i), ...(opts.passwords?.[n.name] === undefined ? {} : { password: opts.passwords[n.name] }) })),
   };
   const daemon = kind === 'frr' ? await startFrr(network, dir, settings) : { ...startBird(network, dir, settings), logTail: () => '' };
@@ -163,6 +170,7 @@ export async function startRouter(network: LabNetwork, dir: string, opts: Router
     query: (command) => daemon.query(command),
     established: () => daemon.established(),
     logTail: (lines) => daemon.logTail(lines),
+    bfdSessions: () => bfdSessionsOf(kind, (c) => daemon.query(c)),
     async nextHops(prefix) {
       const v6 = prefix.includes(':');
       const r = await network.exec(host.ns, ['ip', ...(v6 ? ['-6'] : ['-4']), '-j', 'route', 'show', prefix], { timeoutMs: 5000 });
@@ -173,6 +181,27 @@ export async function startRouter(network: LabNetwork, dir: string, opts: Router
       return hops.filter((h) => h !== '').sort();
     },
   };
+}
+
+/**
+ * BIRD's `show bfd sessions` (a table: address, interface, state, …) or FRR's `show bfd peers
+ * json` (a list of { peer, status }), as address and lower-case state.
+ */
+async function bfdSessionsOf(kind: RouterKind, query: (command: string) => Promise<string>): Promise<{ address: string; state: string }[]> {
+  if (kind === 'bird') {
+    const out = await query('show bfd sessions');
+    return out.split('\n').flatMap((line) => {
+      const [address, , state] = line.trim().split(/\s+/);
+      return address !== undefined && state !== undefined && isIP(address) !== 0 ? [{ address, state: state.toLowerCase() }] : [];
+    });
+  }
+  try {
+    const parsed: unknown = JSON.parse(await query('show bfd peers json'));
+    if (!Array.isArray(parsed)) return [];
+    return parsed.flatMap((p: unknown) => (isRecord(p) && typeof p['peer'] === 'string' && typeof p['status'] === 'string' ? [{ address: p['peer'], state: p['status'].toLowerCase() }] : []));
+  } catch {
+    return []; // bfdd not up yet: vtysh answers text
+  }
 }
 
 /** The BGPPeer every lab node uses: the router, eBGP, fast timers, graceful restart on. */

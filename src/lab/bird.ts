@@ -23,6 +23,14 @@ export interface BirdOptions {
   ipv6: boolean;
   /** Seconds BIRD keeps a restarting peer's routes (RFC 4724); its default is 120. */
   gracefulRestartSeconds?: number;
+  /** BFD on every session (RFC 5880), at these timers (issue #11). */
+  bfd?: LabBfd;
+}
+
+/** The router's BFD timers: both intervals, and the multiplier. */
+export interface LabBfd {
+  intervalMs: number;
+  multiplier: number;
 }
 
 function protoName(n: BirdNeighbor): string {
@@ -50,6 +58,8 @@ export function birdConfig(o: BirdOptions): string {
       ...(o.gracefulRestartSeconds === undefined ? [] : [`  graceful restart time ${o.gracefulRestartSeconds};`]),
       ...(n.password === undefined ? [] : [`  password "${n.password.replace(/["\\]/g, '')}";`]),
       ...(n.asn === o.asn ? ['  direct;'] : []),
+      // BIRD shuts the session down when its BFD session for the neighbour goes down.
+      ...(o.bfd === undefined ? [] : ['  bfd on;']),
       channels(o.ipv6, n.asn === o.asn),
       `}`,
     ].join('\n'),
@@ -59,6 +69,7 @@ export function birdConfig(o: BirdOptions): string {
     `protocol device { scan time 10; }`,
     `protocol kernel k4 { merge paths yes; ipv4 { export all; import none; }; }`,
     ...(o.ipv6 ? [`protocol kernel k6 { merge paths yes; ipv6 { export all; import none; }; }`] : []),
+    ...(o.bfd === undefined ? [] : [`protocol bfd lab_bfd { interface "*" { min rx interval ${o.bfd.intervalMs} ms; min tx interval ${o.bfd.intervalMs} ms; multiplier ${o.bfd.multiplier}; }; }`]),
     ...sessions,
     '',
   ].join('\n');

@@ -10,9 +10,11 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LabError } from './errors.ts';
 import type { LabNetwork } from './netns.ts';
+import type { LabBfd } from './bird.ts';
 
 export const ZEBRA = '/usr/lib/frr/zebra';
 export const BGPD = '/usr/lib/frr/bgpd';
+export const BFDD = '/usr/lib/frr/bfdd';
 
 export interface FrrNeighbor {
   name: string;
@@ -30,6 +32,16 @@ export interface FrrOptions {
   ipv6: boolean;
   /** Seconds FRR keeps a restarting peer's stale routes (`bgp graceful-restart stalepath-time`; FRR's default 360). */
   gracefulRestartSeconds?: number;
+  /** BFD on every session (bfdd, RFC 5880), at these timers (issue #11). */
+  bfd?: LabBfd;
+}
+
+/** The BFD profile the sessions use. */
+const BFD_PROFILE = 'lab';
+
+/** Pure: bfdd's configuration text (its profile; bgpd asks bfdd for each neighbour's session). */
+export function bfddConfig(b: LabBfd): string {
+  return ['hostname lab-tor', 'bfd', ` profile ${BFD_PROFILE}`, `  receive-interval ${b.intervalMs}`, `  transmit-interval ${b.intervalMs}`, `  detect-multiplier ${b.multiplier}`, ' !', '!', ''].join('\n');
 }
 
 /** FRR's CLI takes the key up to the end of the line; keep it one printable word. */
@@ -57,6 +69,7 @@ export function frrConfig(o: FrrOptions): string {
       ` neighbor ${n.address} timers 1 3`,
       ` neighbor ${n.address} timers connect 1`,
       ...(n.password === undefined ? [] : [` neighbor ${n.address} password ${safeKey(n.password)}`]),
+      ...(o.bfd === undefined ? [] : [` neighbor ${n.address} bfd`, ` neighbor ${n.address} bfd profile ${BFD_PROFILE}`]),
     ]),
     ' address-family ipv4 unicast',
     '  maximum-paths 8',
@@ -104,7 +117,7 @@ function frrIds(): { uid: number; gid: number } {
 export async function startFrr(lab: LabNetwork, dir: string, o: FrrOptions): Promise<RunningFrr> {
   const router = lab.router;
   if (router === null) throw new LabError('InvalidOptions', 'the lab has no router namespace (build it with router: true)');
-  for (const bin of [ZEBRA, BGPD]) if (!existsSync(bin)) throw new LabError('CommandNotFound', `${bin} not found (apt-get install frr)`);
+  for (const bin of [ZEBRA, BGPD, ...(o.bfd === undefined ? [] : [BFDD])]) if (!existsSync(bin)) throw new LabError('CommandNotFound', `${bin} not found (apt-get install frr)`);
   mkdirSync(dir, { recursive: true });
   // The lab's temp dir is 0700 root; user frr must be able to reach its own directory in it.
   chmodSync(dirname(dir), 0o711);
@@ -122,6 +135,8 @@ export async function startFrr(lab: LabNetwork, dir: string, o: FrrOptions): Pro
   const zebra = lab.spawnIn(router.ns, [ZEBRA, '-f', file('zebra.conf', 'hostname lab-tor\n'), ...common('zebra')], { stdio: 'ignore' });
   // bgpd retries zebra, but starting after zserv exists avoids a second's delay.
   for (let i = 0; i < 50 && !existsSync(zserv); i++) await sleep(100);
+  const bfd = o.bfd;
+  const bfdd = bfd === undefined ? [] : [lab.spawnIn(router.ns, [BFDD, '-f', file('bfdd.conf', bfddConfig(bfd)), ...common('bfdd'), '--bfdctl', join(dir, 'bfdd.sock')], { stdio: 'ignore' })];
   const bgpd = lab.spawnIn(router.ns, [BGPD, '-f', file('bgpd.conf', frrConfig(o)), ...common('bgpd')], { stdio: 'ignore' });
   const byAddress = new Map(o.neighbors.map((n) => [n.address, n.name]));
   const query = async (command: string): Promise<string> => {
@@ -148,12 +163,12 @@ export async function startFrr(lab: LabNetwork, dir: string, o: FrrOptions): Pro
   };
   return {
     dir,
-    processes: [zebra, bgpd],
+    processes: [zebra, bgpd, ...bfdd],
     query,
     peers,
     async established() {
       return (await peers()).filter((p) => p.state === 'Established').map((p) => p.name);
     },
-    logTail: (lines = 20) => `--- bgpd.log\n${tail('bgpd.log', lines)}\n--- zebra.log\n${tail('zebra.log', Math.ceil(lines / 2))}`,
+    logTail: (lines = 20) => `--- bgpd.log\n${tail('bgpd.log', lines)}\n--- zebra.log\n${tail('zebra.log', Math.ceil(lines / 2))}${bfd === undefined ? '' : `\n--- bfdd.log\n${tail('bfdd.log', Math.ceil(lines / 2))}`}`,
   };
 }

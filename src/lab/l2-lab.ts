@@ -27,6 +27,7 @@ import { detectArping, probeArgv, probeResult } from './l2-probe.ts';
 import type { BGPAnnouncementPolicy } from '../api/generated/bgpannouncementpolicies.ts';
 import { LAB_PASSWORD_SECRET, LAB_PEER, ROUTER_ASN, labBgpPeers, labBgpPolicy, startRouter } from './bgp-router.ts';
 import type { LabRouter, RouterKind } from './bgp-router.ts';
+import type { LabBfd } from './bird.ts';
 import { closeAtExit } from './exit-hooks.ts';
 import { forbiddenLines } from './log-scan.ts';
 import { labController } from './lab-controller.ts';
@@ -68,6 +69,8 @@ export interface L2LabOptions {
   readonly bgpPolicy?: Partial<BGPAnnouncementPolicy['spec']>;
   /** With `bgp`: the nodes peer with the router over iBGP, in the router's AS (LOCAL_PREF is sent then). */
   readonly ibgp?: boolean;
+  /** With `bgp`: BFD on every session, the router's and the BGPPeers' (spec.bfd), at these timers (issue #11). */
+  readonly bfd?: LabBfd;
 }
 
 export interface L2Lab {
@@ -168,7 +171,7 @@ export async function startL2Lab(opts: L2LabOptions = {}): Promise<L2Lab> {
     const kc = new PooledKubeConfig();
     kc.loadFromString(plane.kubeconfigYaml());
     const clients = makeClients(kc);
-    const bgpSeed = opts.bgp === true && network.router !== null ? { kind: opts.router ?? 'bird', router: network.router, nodes: network.nodes, password: opts.bgpPassword, policy: opts.bgpPolicy, ibgp: opts.ibgp === true } : null;
+    const bgpSeed = opts.bgp === true && network.router !== null ? { kind: opts.router ?? 'bird', router: network.router, nodes: network.nodes, password: opts.bgpPassword, policy: opts.bgpPolicy, ibgp: opts.ibgp === true, bfd: opts.bfd } : null;
     await seed(clients, network.nodes);
     const credentials = await labCredentials(plane, dir, SPEAKER_NAMESPACE);
     let router: LabRouter | null = null;
@@ -177,7 +180,7 @@ export async function startL2Lab(opts: L2LabOptions = {}): Promise<L2Lab> {
       const kind = bgpSeed.kind;
       step(`router: ${kind === 'frr' ? "FRR's bgpd" : 'BIRD 2'} in its own namespace, peering with every node`);
       const password = bgpSeed.password;
-      router = await startRouter(network, join(dir, kind), { kind, ibgp: opts.ibgp === true, ...(password === undefined ? {} : { passwords: Object.fromEntries(network.nodes.map((n) => [n.name, password])) }) });
+      router = await startRouter(network, join(dir, kind), { kind, ibgp: opts.ibgp === true, ...(opts.bfd === undefined ? {} : { bfd: opts.bfd }), ...(password === undefined ? {} : { passwords: Object.fromEntries(network.nodes.map((n) => [n.name, password])) }) });
       bgpPeers.push(...(await seedBgp(clients, bgpSeed)));
     }
     const controllerProcess = opts.controllerProcess === true;
@@ -252,6 +255,7 @@ interface BgpSeed {
   password: string | undefined;
   policy: Partial<BGPAnnouncementPolicy['spec']> | undefined;
   ibgp: boolean;
+  bfd: LabBfd | undefined;
 }
 
 /** The password Secret, the BGPPeers and the BGPAnnouncementPolicy; returns the peers' names. */
@@ -261,7 +265,7 @@ async function seedBgp(clients: KubeClients, b: BgpSeed): Promise<string[]> {
     await createIfMissing(() => clients.core.createNamespacedSecret({ namespace: SPEAKER_NAMESPACE, body: { metadata: { name: LAB_PASSWORD_SECRET }, stringData: { [LAB_PEER]: password } } }));
   }
   const names: string[] = [];
-  const over = { ...(password === undefined ? {} : { passwordSecretRef: { name: LAB_PASSWORD_SECRET, key: LAB_PEER } }), ...(b.ibgp ? { localASN: ROUTER_ASN } : {}) };
+  const over = { ...(password === undefined ? {} : { passwordSecretRef: { name: LAB_PASSWORD_SECRET, key: LAB_PEER } }), ...(b.ibgp ? { localASN: ROUTER_ASN } : {}), ...(b.bfd === undefined ? {} : { bfd: { minRxMs: b.bfd.intervalMs, minTxMs: b.bfd.intervalMs, detectMultiplier: b.bfd.multiplier } }) };
   for (const peer of labBgpPeers(b.kind, b.router, b.nodes, over)) {
     await createIfMissing(() => clients.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: BGPPEER_PLURAL, body: peer }));
     names.push(peer.metadata.name ?? '');

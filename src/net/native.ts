@@ -9,7 +9,7 @@ import { netError } from './types.ts';
 import type { NetResult } from './types.ts';
 
 /** The addon's own contract (native/src/*.cc); bump ABI_VERSION with any change to it. */
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;
 
 export interface NativePacketSocket {
   send(frame: Buffer): number;
@@ -21,6 +21,11 @@ export interface NativeIcmp6Socket {
   send(body: Buffer, destination: string, hopLimit: number, source: string | undefined): number;
   join(group: string): void;
   leave(group: string): void;
+  close(): void;
+}
+
+export interface NativeUdpSocket {
+  send(body: Buffer, destination: string, port: number): number;
   close(): void;
 }
 
@@ -40,6 +45,15 @@ export interface NativeAddon {
     onMessage: (body: Buffer, source: string, destination: string, hopLimit: number, ifindex: number) => void,
     onError: (error: unknown) => void,
   ) => NativeIcmp6Socket;
+  /** A bound UDP socket that sends with `ttl` and reports each datagram's TTL and interface (udp_socket.cc). */
+  UdpSocket: new (
+    family: 4 | 6,
+    bind: string,
+    port: number,
+    ttl: number,
+    onMessage: (body: Buffer, source: string, sourcePort: number, ttl: number, ifindex: number) => void,
+    onError: (error: unknown) => void,
+  ) => NativeUdpSocket;
   setTcpMd5(fd: number, peer: string, key: Buffer): void;
   /** A TCP socket not yet connected, set up for its first SYN; the caller owns the fd (tcp_socket.cc). */
   tcpSocket(
@@ -76,6 +90,8 @@ function isNativeAddon(value: unknown): value is NativeAddon {
     typeof value.PacketSocket === 'function' &&
     'Icmp6Socket' in value &&
     typeof value.Icmp6Socket === 'function' &&
+    'UdpSocket' in value &&
+    typeof value.UdpSocket === 'function' &&
     'setTcpMd5' in value &&
     typeof value.setTcpMd5 === 'function' &&
     'tcpSocket' in value &&

@@ -20,7 +20,12 @@ import type { NextHops } from '../bgp/session.ts';
 import { connectTcp, setTtl } from '../net/tcp-socket.ts';
 import { setTcpMd5, socketFd } from '../net/tcp-md5.ts';
 import { ANN_BGP_SESSIONS } from '../api/names.ts';
-import type { SessionStatus } from '../api/bgp.ts';
+import type { BfdSessionStatus, SessionStatus } from '../api/bgp.ts';
+import { BfdHub } from '../bfd/hub.ts';
+import type { BfdPeerConfig } from '../bfd/hub.ts';
+import { DIAG_NAMES } from '../bfd/types.ts';
+import type { BfdState } from '../bfd/types.ts';
+import { openUdpSocket } from '../net/udp-socket.ts';
 import { nextHopsFor } from './next-hops.ts';
 import type { KubeInputs } from './kube-inputs.ts';
 import type { SpeakerMetrics } from './metrics.ts';
@@ -68,6 +73,11 @@ export class BgpSpeaker {
   /** Per peer: FSM state, since when, prefixes advertised (published by `statusAnnotations`). */
   readonly #status = new Map<string, SessionStatus>();
   #server: Server | null = null;
+  readonly #bfd: BfdHub;
+  /** Per peer with BFD: its state for `statusAnnotations` (kept apart: a BGP restart keeps BFD running). */
+  readonly #bfdStatus = new Map<string, BfdSessionStatus>();
+  /** The last BFD set-up error logged per peer, so a retried failure is logged once. */
+  readonly #bfdErrors = new Map<string, string>();
   #stopping = false;
   #scheduled: ReturnType<typeof setTimeout> | undefined;
   readonly synced: Promise<void>;
@@ -84,6 +94,17 @@ export class BgpSpeaker {
     this.#peers = watchResource<Obj>({ kc: d.clients.kc, path: path(BGPPEER_PLURAL), list: list(BGPPEER_PLURAL), log: d.log, onEvent: onChange });
     this.#policies = watchResource<Obj>({ kc: d.clients.kc, path: path(BGPPOLICY_PLURAL), list: list(BGPPOLICY_PLURAL), log: d.log, onEvent: onChange });
     this.synced = Promise.all([this.#peers.synced, this.#policies.synced]).then(() => undefined);
+    this.#bfd = new BfdHub({
+      openUdp: openUdpSocket,
+      clock: CLOCK,
+      random: Math.random,
+      hooks: {
+        onState: (name, from, to, diag) => this.#bfdState(name, from, to, diag),
+        onPacket: (name, direction) => d.metrics.bfdPackets.inc({ peer: name, direction }),
+        onDiscard: (reason) => d.metrics.bfdDiscarded.inc({ reason }),
+        onError: (what, e) => d.log.debug({ code: e.code }, `${what}: ${e.message}`),
+      },
+    });
   }
 
   isSynced(): boolean {
@@ -131,7 +152,9 @@ export class BgpSpeaker {
     for (const peer of state.sessions) {
       const local = localConfigFor(peer, me);
       const password = peer.password === null ? null : (this.#passwords.get(`${peer.password.secretName}/${peer.password.key}`) ?? null);
-      const key = JSON.stringify({ peer, local, password });
+      // BFD timers are changed on the running session (a Poll Sequence), never by a BGP restart.
+      const { bfd, ...bgpOnly } = peer;
+      const key = JSON.stringify({ peer: bgpOnly, local, password });
       let r = this.#sessions.get(peer.name);
       if (r !== undefined && r.key !== key) {
         this.#retire(peer.name, r, 'configuration changed');
@@ -154,6 +177,51 @@ export class BgpSpeaker {
         r.session.start(true);
       }
       r.session.set(state.routes.get(peer.name) ?? new Map());
+      this.#syncBfd(peer.name, bfd === null ? null : { peerAddress: peer.peerAddress, family: peer.peerFamily === 'IPv6' ? 6 : 4, localAddress: peer.sourceAddress, timers: { desiredMinTxUs: bfd.minTxMs * 1000, requiredMinRxUs: bfd.minRxMs * 1000, detectMult: bfd.detectMultiplier } });
+    }
+    for (const name of this.#bfd.names()) if (!this.#sessions.has(name)) this.#syncBfd(name, null);
+  }
+
+  /** Starts, retimes or ends the BFD session beside a peer's BGP session (spec.bfd). */
+  #syncBfd(name: string, config: BfdPeerConfig | null): void {
+    if (config === null) {
+      if (!this.#bfd.names().includes(name)) return;
+      this.#bfd.delete(name);
+      this.#d.metrics.setBfdState(name, null);
+      this.#bfdStatus.delete(name);
+      return;
+    }
+    const r = this.#bfd.set(name, config);
+    if (r.ok) {
+      this.#bfdErrors.delete(name);
+      if (!this.#bfdStatus.has(name)) {
+        // A new session starts Down (RFC 5880 §6.8.1) and says so until its first change.
+        this.#bfdStatus.set(name, { state: 'Down', diag: 'none', since: new Date().toISOString() });
+        this.#d.metrics.setBfdState(name, 'Down');
+      }
+      return;
+    }
+    if (this.#bfdErrors.get(name) === r.error.message) return;
+    this.#bfdErrors.set(name, r.error.message);
+    this.#d.log.warn({ peer: name, code: r.error.code }, `BFD session not started: ${r.error.message}; retried on the next change`);
+  }
+
+  /**
+   * A BFD state change. Up → Down (the peer's packets stopped, or it said it is down) takes the
+   * BGP session down at once (RFC 5882 §4.3): the router, which runs BFD too, has dropped our
+   * paths by now, and a session kept up would look healthy while it carries nothing.
+   */
+  #bfdState(name: string, from: BfdState, to: BfdState, diag: number): void {
+    const diagName = DIAG_NAMES[diag] ?? String(diag);
+    this.#d.metrics.setBfdState(name, to);
+    this.#bfdStatus.set(name, { state: to, diag: diagName, since: new Date().toISOString() });
+    const log = { peer: name, from, to, diag: diagName };
+    if (from === 'Up') {
+      this.#d.metrics.bfdSessionDowns.inc({ peer: name, diag: diagName });
+      this.#d.log.warn(log, 'BFD session down: tearing the BGP session down');
+      this.#sessions.get(name)?.session.bfdDown();
+    } else {
+      this.#d.log.info(log, 'BFD session state');
     }
   }
 
@@ -166,6 +234,9 @@ export class BgpSpeaker {
     clearTimeout(this.#scheduled);
     await Promise.all([...this.#sessions.values()].map((r) => r.session.stop(mode, message)));
     this.#sessions.clear();
+    // A shutdown says AdminDown, so routers do not count it as a failure (RFC 5880 §6.8.16); a
+    // restart goes quiet, as its BGP sessions do, and the routers' graceful restart covers it.
+    this.#bfd.close(mode === 'shutdown');
     await new Promise<void>((resolve) => (this.#server === null ? resolve() : this.#server.close(() => resolve())));
     await Promise.all([this.#peers.stop(), this.#policies.stop()]);
   }
@@ -214,7 +285,10 @@ export class BgpSpeaker {
 
   /** The sessions of this node, as an annotation of its node Lease (docs/bgp.md, "Seeing session state"). */
   statusAnnotations(): Record<string, string> {
-    const list = [...this.#status.values()].sort((a, b) => (a.peer < b.peer ? -1 : 1));
+    const list = [...this.#status.values()].sort((a, b) => (a.peer < b.peer ? -1 : 1)).map((s) => {
+      const bfd = this.#bfdStatus.get(s.peer);
+      return bfd === undefined ? s : { ...s, bfd };
+    });
     return list.length === 0 ? {} : { [ANN_BGP_SESSIONS]: JSON.stringify(list) };
   }
 

@@ -37,8 +37,15 @@ export interface SpeakerMetrics {
   readonly bgpNotifications: Counter<'peer' | 'direction' | 'code' | 'subcode'>;
   readonly bgpPrefixesAdvertised: Gauge<'peer' | 'family'>;
   readonly bgpPrefixesSkipped: Counter<'peer' | 'reason'>;
+  /** herald_bfd_session_state{peer,state}: 1 for the BFD state of the peer's session (RFC 5880 §4.1). */
+  readonly bfdSessionState: Gauge<'peer' | 'state'>;
+  readonly bfdSessionDowns: Counter<'peer' | 'diag'>;
+  readonly bfdPackets: Counter<'peer' | 'direction'>;
+  readonly bfdDiscarded: Counter<'reason'>;
   /** Sets the session-state gauge of one peer; `null` forgets the peer. */
   setBgpState(peer: string, state: string | null): void;
+  /** The same for the peer's BFD session. */
+  setBfdState(peer: string, state: string | null): void;
   /** Sets the peer gauge from the election's view (every state, so absent ones read 0). */
   setPeers(states: Iterable<string>): void;
   /**
@@ -51,6 +58,7 @@ export interface SpeakerMetrics {
 
 const PEER_STATES: readonly PeerState[] = ['alive', 'unreachable', 'pending', 'dead'];
 const BGP_STATES = ['Idle', 'Connect', 'Active', 'OpenSent', 'OpenConfirm', 'Established'] as const;
+const BFD_STATES = ['AdminDown', 'Down', 'Init', 'Up'] as const;
 // Failover is ~0.6 s by design (docs/l2.md); the top buckets catch the degraded modes (E = 4 s,
 // an API outage that delays a take).
 const FAILOVER_BUCKETS = [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30];
@@ -66,6 +74,7 @@ export function createSpeakerMetrics(opts: { defaultMetrics?: boolean } = {}): S
   const peers = new Gauge({ name: 'herald_l2_peers', help: 'Peer speakers by state as this node sees them: alive, unreachable (alive by API evidence only), pending, dead.', labelNames: ['state'] as const, registers, collect });
   for (const s of PEER_STATES) peers.set({ state: s }, 0);
   const bgpSessionState = new Gauge({ name: 'herald_bgp_session_state', help: 'BGP session state per peer (RFC 4271 §8): 1 for the current state, 0 for the others.', labelNames: ['peer', 'state'] as const, registers });
+  const bfdSessionState = new Gauge({ name: 'herald_bfd_session_state', help: 'BFD session state per BGP peer (RFC 5880 §4.1): 1 for the current state, 0 for the others.', labelNames: ['peer', 'state'] as const, registers });
   const bgpPrefixesAdvertised = new Gauge({ name: 'herald_bgp_prefixes_advertised', help: 'Prefixes this node advertises to a peer now, by family.', labelNames: ['peer', 'family'] as const, registers });
   return {
     registry,
@@ -93,6 +102,16 @@ export function createSpeakerMetrics(opts: { defaultMetrics?: boolean } = {}): S
     bgpNotifications: new Counter({ name: 'herald_bgp_notifications_total', help: 'BGP NOTIFICATIONs sent and received, per peer, by error code and subcode (RFC 4271 §4.5).', labelNames: ['peer', 'direction', 'code', 'subcode'] as const, registers }),
     bgpPrefixesAdvertised,
     bgpPrefixesSkipped: new Counter({ name: 'herald_bgp_prefixes_skipped_total', help: 'Prefixes not advertised to a peer: family not negotiated or no next hop of that family.', labelNames: ['peer', 'reason'] as const, registers }),
+    bfdSessionState,
+    bfdSessionDowns: new Counter({ name: 'herald_bfd_session_down_total', help: 'Times a BFD session left Up, per peer, by the diagnostic (RFC 5880 §4.1): control-detection-time-expired is a path failure.', labelNames: ['peer', 'diag'] as const, registers }),
+    bfdPackets: new Counter({ name: 'herald_bfd_packets_total', help: 'BFD Control packets sent and accepted, per peer.', labelNames: ['peer', 'direction'] as const, registers }),
+    bfdDiscarded: new Counter({ name: 'herald_bfd_packets_discarded_total', help: 'BFD packets dropped on receipt, by reason: ttl (below 255, RFC 5881 §5), a decode error code, no-session, wrong-source, a session check.', labelNames: ['reason'] as const, registers }),
+    setBfdState(peer, state) {
+      for (const st of BFD_STATES) {
+        if (state === null) bfdSessionState.remove({ peer, state: st });
+        else bfdSessionState.set({ peer, state: st }, st === state ? 1 : 0);
+      }
+    },
     setBgpState(peer, state) {
       for (const st of BGP_STATES) {
         if (state === null) bgpSessionState.remove({ peer, state: st });

@@ -24,6 +24,13 @@ export function sessionsOf(lease: V1Lease): SessionStatus[] {
   }
 }
 
+/** "Up 5m", or "Down 3s (control-detection-time-expired)": the diagnostic says why it is not Up. */
+function bfdText(s: SessionStatus): string {
+  const b = s.bfd;
+  if (typeof b !== 'object' || b === null || typeof b.state !== 'string') return '-';
+  return b.state === 'Up' || b.diag === 'none' ? b.state : `${b.state} (${b.diag})`;
+}
+
 function labelled(lease: V1Lease, labels: Readonly<Record<string, string>>): boolean {
   return Object.entries(labels).every(([k, v]) => lease.metadata?.labels?.[k] === v);
 }
@@ -44,12 +51,12 @@ export function statusReport(leases: readonly V1Lease[], now: Date): string[] {
   const vips = leases.filter((l) => labelled(l, VIP_LEASE_LABELS));
   const out: string[] = [];
   out.push(`Speakers (${nodes.length}):`);
-  const rows = [['NODE', 'RENEWED', 'HEARTBEATS', 'PEER', 'STATE', 'SINCE', 'PREFIXES v4/v6']];
+  const rows = [['NODE', 'RENEWED', 'HEARTBEATS', 'PEER', 'STATE', 'SINCE', 'BFD', 'PREFIXES v4/v6']];
   for (const l of nodes) {
     const base = [l.spec?.holderIdentity ?? '?', `${age(l.spec?.renewTime, now)} ago`, l.metadata?.annotations?.[ANN_HEARTBEAT_ADDRESSES] ?? '-'];
     const sessions = sessionsOf(l);
-    if (sessions.length === 0) rows.push([...base, '-', '-', '-', '-']);
-    for (const s of sessions) rows.push([...base, s.peer, s.state, `${age(s.since, now)} ago`, `${s.prefixes.ipv4}/${s.prefixes.ipv6}`]);
+    if (sessions.length === 0) rows.push([...base, '-', '-', '-', '-', '-']);
+    for (const s of sessions) rows.push([...base, s.peer, s.state, `${age(s.since, now)} ago`, bfdText(s), `${s.prefixes.ipv4}/${s.prefixes.ipv6}`]);
   }
   out.push(...table(rows));
   const held = vips.map((l) => [l.metadata?.annotations?.[ANN_LEASE_IP] ?? l.metadata?.name ?? '?', l.spec?.holderIdentity ?? '(released)', String(l.spec?.leaseTransitions ?? 0), `${age(l.spec?.acquireTime, now)} ago`]).sort((a, b) => ((a[0] ?? '') < (b[0] ?? '') ? -1 : 1));

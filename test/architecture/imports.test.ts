@@ -18,7 +18,7 @@ const SRC = fileURLToPath(new URL('../../src', import.meta.url));
 export const LAYERS: readonly (readonly string[])[] = [
   ['api'],
   ['kube', 'net', 'observability'],
-  ['ipam', 'election', 'l2', 'bgp', 'daemon'],
+  ['ipam', 'election', 'l2', 'bgp', 'bfd', 'daemon'],
   ['controller', 'speaker', 'status', 'devapi'],
   ['controlplane'],
   ['lab'],
@@ -37,6 +37,9 @@ export const PURE: readonly string[] = [
   'bgp/fsm.ts',
   'bgp/fsm-types.ts',
   'bgp/rib-out.ts',
+  'bfd/types.ts',
+  'bfd/codec.ts',
+  'bfd/fsm.ts',
   'election/election.ts',
   'election/guard.ts',
   'election/vip-machine.ts',

@@ -49,7 +49,14 @@ test('a minimal peer gets the documented defaults', () => {
     gracefulRestart: { enabled: true, restartTimeSeconds: 120 },
     sourceAddress: null,
     passive: false,
+    bfd: null,
   });
+});
+
+test('BFD: absent is off; an empty object takes FRR\'s defaults, 300 ms × 3; each field is carried', () => {
+  assert.equal(okPeer({}).bfd, null);
+  assert.deepEqual(okPeer({ bfd: {} }).bfd, { minRxMs: 300, minTxMs: 300, detectMultiplier: 3 });
+  assert.deepEqual(okPeer({ bfd: { minRxMs: 100, minTxMs: 50, detectMultiplier: 1 } }).bfd, { minRxMs: 100, minTxMs: 50, detectMultiplier: 1 });
 });
 
 test('every field is carried through, addresses canonical', () => {
@@ -127,6 +134,11 @@ const BAD_PEERS: [string, Obj, BgpConfigErrorCode, string][] = [
   ['restart time 4096', { gracefulRestart: { restartTimeSeconds: 4096 } }, 'InvalidSpec', 'spec.gracefulRestart.restartTimeSeconds'],
   ['source of the other family', { sourceAddress: '2001:db8::a' }, 'InvalidAddress', 'spec.sourceAddress'],
   ['passive as text', { passive: 'yes' }, 'InvalidSpec', 'spec.passive'],
+  ['bfd as true', { bfd: true }, 'InvalidSpec', 'spec.bfd'],
+  ['bfd interval under 10 ms', { bfd: { minRxMs: 5 } }, 'InvalidSpec', 'spec.bfd.minRxMs'],
+  ['bfd interval over a minute', { bfd: { minTxMs: 60001 } }, 'InvalidSpec', 'spec.bfd.minTxMs'],
+  ['bfd multiplier 0', { bfd: { detectMultiplier: 0 } }, 'InvalidSpec', 'spec.bfd.detectMultiplier'],
+  ['bfd multiplier 256', { bfd: { detectMultiplier: 256 } }, 'InvalidSpec', 'spec.bfd.detectMultiplier'],
   ['In without values', { nodeSelector: { matchExpressions: [{ key: 'rack', operator: 'In' }] } }, 'InvalidSelector', 'spec.nodeSelector'],
   ['unknown operator', { nodeSelector: { matchExpressions: [{ key: 'rack', operator: 'Equals', values: ['a'] }] } }, 'InvalidSelector', 'spec.nodeSelector'],
 ];

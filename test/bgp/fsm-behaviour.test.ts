@@ -72,6 +72,13 @@ const TABLE: Row[] = [
   ['OpenSent', { kind: 'Collision' }, 'Active', ['notif 6/7', 'close', 'cancel hold', 'cancel keepalive', 'cancel connectRetry']],
   ['OpenConfirm', { kind: 'Collision' }, 'Active', ['notif 6/7', 'close', 'cancel hold', 'cancel keepalive', 'cancel connectRetry']],
   ['Connect', { kind: 'Collision' }, 'Connect', []],
+  // BFD Down (RFC 5882 §4.3): torn down at once with Cease / BFD Down (RFC 9384), wherever an OPEN went.
+  ['Established', { kind: 'BfdDown' }, 'Idle', DOWN_IDLE('down bfd-down', ['notif 6/10', 'close'])],
+  ['OpenConfirm', { kind: 'BfdDown' }, 'Idle', DOWN_IDLE('down bfd-down', ['notif 6/10', 'close'])],
+  ['OpenSent', { kind: 'BfdDown' }, 'Idle', DOWN_IDLE('down bfd-down', ['notif 6/10', 'close'])],
+  ['Connect', { kind: 'BfdDown' }, 'Connect', []],
+  ['Active', { kind: 'BfdDown' }, 'Active', []],
+  ['Idle', { kind: 'BfdDown' }, 'Idle', []],
   // Timers that fire in states where they mean something, and where they are stale.
   ['Idle', { kind: 'TimerExpired', timer: 'idleHold' }, 'Idle', []],
   ['Established', { kind: 'TimerExpired', timer: 'idleHold' }, 'Established', []],

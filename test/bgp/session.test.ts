@@ -220,6 +220,23 @@ describe('BgpSession against a scripted peer', () => {
     assert.deepEqual([n.notification.code, n.notification.subcode], [4, 0]);
   });
 
+  it('bfdDown tears an Established session down with Cease / BFD Down (RFC 9384) and it comes back by itself (issue #11)', async () => {
+    const peer = new Peer();
+    const port = await peer.listen();
+    cleanups.push(() => new Promise<void>((r) => peer.server.close(() => r())));
+    const downs: string[] = [];
+    const s = session(port, { onDown: (r) => downs.push(r.kind) });
+    s.start();
+    await until('Established', () => s.state === 'Established');
+    s.bfdDown();
+    assert.deepEqual(downs, ['bfd-down']);
+    await until('the NOTIFICATION at the peer', () => peer.messages.some((m) => m.type === 'notification'));
+    const n = peer.messages.find((m) => m.type === 'notification');
+    assert.ok(n?.type === 'notification');
+    assert.deepEqual([n.notification.code, n.notification.subcode], [6, 10]);
+    await until('Established again after the idle hold', () => s.state === 'Established' && peer.messages.filter((m) => m.type === 'open').length === 2, 5000);
+  });
+
   it('a peer with the wrong AS gets Bad Peer AS and the session does not come up', async () => {
     const peer = new Peer();
     const port = await peer.listen();

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startControlPlane, type ControlPlane } from '../../src/controlplane/control-plane.ts';
 import { httpsCall } from '../../src/controlplane/https.ts';
-import { parsePeer } from '../../src/bgp/config.ts';
+import { BFD_DEFAULTS, parsePeer } from '../../src/bgp/config.ts';
 import { arr, isObj, obj, type Obj } from './schema-check.ts';
 
 describe(`CRD defaults on the ${process.env['HERALD_APISERVER'] ?? 'dev'} API server`, () => {
@@ -64,6 +64,15 @@ describe(`CRD defaults on the ${process.env['HERALD_APISERVER'] ?? 'dev'} API se
     const p = parsePeer(r.body);
     assert.ok(p.ok);
     assert.equal(p.value.keepaliveSeconds, null, 'keepalive stays derived');
+  });
+
+  it('an empty bfd object on a BGPPeer gets FRR\'s defaults, and parses to the same numbers', async () => {
+    const r = await post('bgppeers', { apiVersion: 'herald.dev/v1alpha1', kind: 'BGPPeer', metadata: { name: 'bfd' }, spec: { peerAddress: '192.0.2.1', peerASN: 65001, localASN: 65000, bfd: {} } });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.deepEqual(spec(r.body)['bfd'], { minRxMs: 300, minTxMs: 300, detectMultiplier: 3 });
+    const p = parsePeer(r.body);
+    assert.ok(p.ok);
+    assert.deepEqual(p.value.bfd, BFD_DEFAULTS);
   });
 
   it('a minimal BGPAnnouncementPolicy gets every default', async () => {

@@ -255,6 +255,7 @@ describe('the CRDs on a real kube-apiserver', { skip: REAL_ONLY }, () => {
         sourceAddress: '192.0.2.21',
         gtsm: false,
         passive: false,
+        bfd: { minRxMs: 100, minTxMs: 100, detectMultiplier: 3 },
       },
     }),
     BGPAnnouncementPolicy: () => ({
@@ -316,6 +317,9 @@ describe('the CRDs on a real kube-apiserver', { skip: REAL_ONLY }, () => {
     ['BGPPeer', 'no family', (o) => (spec(o)['families'] = []), 'spec.families: Invalid value: 0: spec.families in body should have at least 1 items'],
     ['BGPPeer', 'a family twice', (o) => (spec(o)['families'] = ['ipv4-unicast', 'ipv4-unicast']), 'spec.families[1]: Duplicate value: "ipv4-unicast"'],
     ['BGPPeer', 'restart time 0', (o) => (spec(o)['gracefulRestart'] = { restartTimeSeconds: 0 }), 'spec.gracefulRestart.restartTimeSeconds: Invalid value: 0: spec.gracefulRestart.restartTimeSeconds in body should be greater than or equal to 1'],
+    ['BGPPeer', 'BFD interval 5 ms', (o) => (spec(o)['bfd'] = { minRxMs: 5 }), 'spec.bfd.minRxMs: Invalid value: 5: spec.bfd.minRxMs in body should be greater than or equal to 10'],
+    ['BGPPeer', 'BFD multiplier 0', (o) => (spec(o)['bfd'] = { detectMultiplier: 0 }), 'spec.bfd.detectMultiplier: Invalid value: 0: spec.bfd.detectMultiplier in body should be greater than or equal to 1'],
+    ['BGPPeer', 'BFD misspelt field', (o) => (spec(o)['bfd'] = { minRx: 100 }), 'strict decoding error: unknown field "spec.bfd.minRx"'],
     ['BGPPeer', 'gtsm as text', (o) => (spec(o)['gtsm'] = 'true'), 'spec.gtsm: Invalid value: "string": spec.gtsm in body must be of type boolean'],
     ['BGPPeer', 'misspelt field', (o) => (spec(o)['holdTime'] = 90), 'strict decoding error: unknown field "spec.holdTime"'],
     ['BGPAnnouncementPolicy', 'no spec', (o) => delete o['spec'], 'spec: Required value'],

@@ -20,10 +20,11 @@ import type { L2Lab } from '../../src/lab/l2-lab.ts';
 import { DEFAULT_POLICY } from '../../src/lab/l2-objects.ts';
 import type { LabHost } from '../../src/lab/netns.ts';
 import { pollUntil } from '../../src/lab/poll.ts';
-import { HEARTBEAT_PORT, SPEAKER_METRICS_PORT } from '../../src/lab/speakers.ts';
+import { HEARTBEAT_PORT } from '../../src/lab/speakers.ts';
 import { ADDON_PATH } from '../../src/net/native.ts';
 import type { SpooferConfig } from './heartbeat-spoofer.ts';
 import { closeL2Lab, heldAndAnswered, l2SkipReason } from './l2-support.ts';
+import { counter, metricsOf } from './speaker-metrics.ts';
 
 const SKIP = l2SkipReason() || (existsSync(ADDON_PATH) ? false : 'needs the native addon (npm run build:native) for the spoofer');
 const SPOOFER = fileURLToPath(new URL('./heartbeat-spoofer.ts', import.meta.url));
@@ -35,17 +36,6 @@ const T = DEFAULT_L2_TIMINGS;
  * busy CI machine, not a forger: one who could keep the node alive would stop the move entirely.
  */
 const CRASH_FAILOVER_MS = T.peerDeadAfterMs + 2 * T.takeoverStaggerMs + 1_000;
-
-async function metricsOf(node: LabHost): Promise<string> {
-  const res = await fetch(`http://${node.mgmt?.ipv4 ?? ''}:${SPEAKER_METRICS_PORT}/metrics`, { signal: AbortSignal.timeout(3000) });
-  return res.text();
-}
-
-function counter(text: string, series: string): number {
-  const escaped = series.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const m = new RegExp(`^${escaped} (\\d+(?:\\.\\d+)?)$`, 'm').exec(text);
-  return m === null ? 0 : Number(m[1]);
-}
 
 const UNSIGNED = 'herald_l2_heartbeat_errors_total{code="Unsigned"}';
 const BAD_SIGNATURE = 'herald_l2_heartbeat_errors_total{code="BadSignature"}';

@@ -19,7 +19,7 @@ function stubAddon(fail?: { open?: unknown; send?: unknown }) {
   const packet: { onFrame?: (d: Buffer, t: number, ts: bigint | undefined) => void; onError?: (e: unknown) => void; queued: [Buffer, number, bigint | undefined][] } = { queued: [] };
   const icmp: { onMessage?: (b: Buffer, s: string, d: string, h: number, i: number) => void; args?: unknown[] } = {};
   const addon: NativeAddon = {
-    abiVersion: 2,
+    abiVersion: 3,
     PacketSocket: class implements NativePacketSocket {
       constructor(ifindex: number, protocol: number, onFrame: NonNullable<typeof packet.onFrame>, onError: (e: unknown) => void) {
         calls.push(`open ${ifindex} ${protocol}`);
@@ -58,6 +58,12 @@ function stubAddon(fail?: { open?: unknown; send?: unknown }) {
       close(): void {
         calls.push('close6');
       }
+    },
+    UdpSocket: class {
+      send(body: Buffer): number {
+        return body.length;
+      }
+      close(): void {}
     },
     setTcpMd5: () => {},
     tcpSocket: () => -1,

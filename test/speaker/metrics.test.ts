@@ -30,6 +30,10 @@ const SPEAKER_METRICS = [
   'herald_bgp_notifications_total',
   'herald_bgp_prefixes_advertised',
   'herald_bgp_prefixes_skipped_total',
+  'herald_bfd_session_state',
+  'herald_bfd_session_down_total',
+  'herald_bfd_packets_total',
+  'herald_bfd_packets_discarded_total',
 ];
 
 test('every speaker metric is registered with its documented name, and docs/metrics.md lists it', () => {
@@ -74,4 +78,15 @@ test('regression: the heartbeat-spoof e2e read a dead peer as alive from a gauge
   assert.match(text, /^herald_l2_peers\{state="dead"\} 1$/m);
   assert.match(text, /^herald_l2_fenced 1$/m);
   assert.ok(calls >= 2);
+});
+
+test('setBfdState marks exactly one BFD state per peer, and forgetting a peer drops its series (issue #11)', async () => {
+  const m = createSpeakerMetrics({ defaultMetrics: false });
+  m.setBfdState('tor', 'Init');
+  m.setBfdState('tor', 'Up');
+  const text = await m.registry.metrics();
+  const series = text.split('\n').filter((l) => l.startsWith('herald_bfd_session_state{'));
+  assert.deepEqual(series.sort(), ['AdminDown', 'Down', 'Init', 'Up'].map((s) => `herald_bfd_session_state{peer="tor",state="${s}"} ${s === 'Up' ? 1 : 0}`).sort());
+  m.setBfdState('tor', null);
+  assert.ok(!(await m.registry.metrics()).includes('herald_bfd_session_state{'));
 });

@@ -58,7 +58,7 @@ test('lists the speakers from their node Leases and each VIP with its holder', a
   await suite.cp.writeKubeconfig(kubeconfig);
   const { stdout } = await run(NODE, [CLI, 'status', '--kubeconfig', kubeconfig]);
   assert.match(stdout, /^Speakers \(2\):$/m);
-  assert.match(stdout, /^\s+node-a\s+\d+s ago\s+192\.0\.2\.11:9425\s+tor\s+Established\s+\d+s ago\s+3\/1$/m);
+  assert.match(stdout, /^\s+node-a\s+\d+s ago\s+192\.0\.2\.11:9425\s+tor\s+Established\s+\d+s ago\s+-\s+3\/1$/m);
   assert.match(stdout, /^\s+node-b\s+\d+s ago\s+192\.0\.2\.12:9425\s+-/m);
   assert.ok(stdout.indexOf('node-a') < stdout.indexOf('node-b'), 'nodes in name order');
   assert.match(stdout, /^L2 VIPs \(1\):$/m);

@@ -22,7 +22,7 @@ test('the report lists each speaker with its BGP sessions, and each VIP with its
   const foreign: V1Lease = { metadata: { name: 'herald-controller', labels: { 'app.kubernetes.io/managed-by': 'herald' } }, spec: { holderIdentity: 'ctl' } };
   const lines = statusReport([nodeLease('node-b'), nodeLease('node-a', sessions), vip, foreign], NOW).join('\n');
   assert.match(lines, /Speakers \(2\):/);
-  assert.match(lines, /node-a\s+2s ago\s+192\.0\.2\.11:9425\s+tor\s+Established\s+60s ago\s+3\/1/);
+  assert.match(lines, /node-a\s+2s ago\s+192\.0\.2\.11:9425\s+tor\s+Established\s+60s ago\s+-\s+3\/1/);
   assert.match(lines, /node-b\s+2s ago\s+192\.0\.2\.11:9425\s+-\s+-/);
   assert.ok(lines.indexOf('node-a') < lines.indexOf('node-b'), 'nodes in name order');
   assert.match(lines, /L2 VIPs \(1\):/);
@@ -33,4 +33,15 @@ test('the report lists each speaker with its BGP sessions, and each VIP with its
 test('a malformed sessions annotation reads as no sessions, never as a crash', () => {
   assert.deepEqual(sessionsOf(nodeLease('n', '{not json')), []);
   assert.deepEqual(sessionsOf(nodeLease('n', '[{"peer":1}]')), []);
+});
+
+test('a session with BFD shows its state, and the diagnostic when it is not Up (issue #11)', () => {
+  const sessions = JSON.stringify([
+    { peer: 'tor1', state: 'Established', since: '2026-12-01T11:59:10Z', prefixes: { ipv4: 3, ipv6: 0 }, bfd: { state: 'Up', diag: 'none', since: '2026-12-01T11:59:09Z' } },
+    { peer: 'tor2', state: 'Idle', since: '2026-12-01T12:00:00Z', prefixes: { ipv4: 0, ipv6: 0 }, bfd: { state: 'Down', diag: 'control-detection-time-expired', since: '2026-12-01T12:00:00Z' } },
+  ]);
+  const lines = statusReport([nodeLease('node-a', sessions)], NOW).join('\n');
+  assert.match(lines, /\bBFD\b/);
+  assert.match(lines, /tor1\s+Established\s+60s ago\s+Up\s+3\/0/);
+  assert.match(lines, /tor2\s+Idle\s+10s ago\s+Down \(control-detection-time-expired\)\s+0\/0/);
 });

@@ -25,6 +25,15 @@ export interface BGPPeer {
     keepaliveTimeSeconds?: number;
     /** ConnectRetry timer (RFC 4271 §8): the wait between connection attempts. RFC 4271 suggests 120 s; Herald defaults to 5 s (as GoBGP does) so a node peers again quickly after a router or speaker restart. */
     connectRetrySeconds?: number;
+    /** Bidirectional Forwarding Detection (RFC 5880, single hop per RFC 5881) beside the session: when BFD declares the path down, the BGP session is torn down at once (Cease, BFD Down, RFC 9384) instead of waiting for the hold timer. Absent: no BFD. An empty object takes the defaults, FRR's: 300 ms × 3, so a dead path is detected in about 0.9 s. The router must run BFD for this peer too. */
+    bfd?: {
+      /** The shortest interval between received BFD packets this node asks for (Required Min RX Interval), in milliseconds. */
+      minRxMs?: number;
+      /** The interval this node would like to send at (Desired Min TX Interval), in milliseconds; the router may ask for slower. While the session is not Up, packets go once a second (RFC 5880 §6.8.3). */
+      minTxMs?: number;
+      /** Packets the router may miss before this node declares the path down (the Detection Time is this many of the router's intervals). */
+      detectMultiplier?: number;
+    };
     /** TCP MD5 signature (RFC 2385) key, from a Secret in the speaker's namespace (herald-system). The key is at most 80 bytes (the kernel's limit). When absent, segments are not signed. */
     passwordSecretRef?: {
       /** Name of the Secret, in the speaker's namespace. */

@@ -18,6 +18,7 @@ export const CEASE_OTHER_CONFIGURATION_CHANGE = 6;
 export const CEASE_CONNECTION_COLLISION = 7;
 export const CEASE_OUT_OF_RESOURCES = 8;
 export const CEASE_HARD_RESET = 9; // RFC 8538 §3
+export const CEASE_BFD_DOWN = 10; // RFC 9384 §2
 export const MAX_SHUTDOWN_COMMUNICATION = 255; // RFC 9003 §2
 
 export interface DecodedNotification extends Notification {
