@@ -4,6 +4,9 @@
 # wrapper module in test/cluster/ (go.mod + go.sum committed). The binaries are cached by version
 # outside the repo, in ${HERALD_CACHE:-~/.cache/herald}/, so only the first run builds: cold
 # 10-20 min on 2 cores, warm under a second. Prints the folder that holds the binaries.
+# helm (helm.sh/helm/v4, test/cluster/helm; the chart's tests, issue #12) is built too, about 5 min
+# more cold, into its own folder helm-<version>/ beside it, so that a new pin of one rebuilds only
+# that one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false
@@ -13,33 +16,35 @@ export PATH="/usr/local/go/bin:$PATH"
 pinned() { awk -v m="$2" '$1 == m && $2 ~ /^v/ { print $2; exit } $1 == "require" && $2 == m { print $3; exit }' "$1/go.mod"; }
 KUBE_VERSION=$(pinned test/cluster/kube k8s.io/kubernetes)
 ETCD_VERSION=$(pinned test/cluster/etcd go.etcd.io/etcd/server/v3)
-[ -n "$KUBE_VERSION" ] && [ -n "$ETCD_VERSION" ] || { echo "cluster-binaries: cannot read the pinned versions from test/cluster/*/go.mod" >&2; exit 1; }
+HELM_VERSION=$(pinned test/cluster/helm helm.sh/helm/v4)
+[ -n "$KUBE_VERSION" ] && [ -n "$ETCD_VERSION" ] && [ -n "$HELM_VERSION" ] || { echo "cluster-binaries: cannot read the pinned versions from test/cluster/*/go.mod" >&2; exit 1; }
 CACHE="${HERALD_CACHE:-$HOME/.cache/herald}"
 OUT="$CACHE/kube-$KUBE_VERSION-etcd-$ETCD_VERSION"
+HELM_OUT="$CACHE/helm-$HELM_VERSION"
 
-if [ -x "$OUT/kube-apiserver" ] && [ -x "$OUT/kubectl" ] && [ -x "$OUT/etcd" ]; then
+if [ -x "$OUT/kube-apiserver" ] && [ -x "$OUT/kubectl" ] && [ -x "$OUT/etcd" ] && [ -x "$HELM_OUT/helm" ]; then
   echo "$OUT"
   exit 0
 fi
 if ! command -v go >/dev/null 2>&1; then
-  echo "cluster-binaries: no Go toolchain; install Go 1.24 or newer in /usr/local/go, then run scripts/cluster-binaries.sh again" >&2
+  echo "cluster-binaries: no Go toolchain; install Go 1.26 or newer (helm v4.3 needs it) in /usr/local/go, then run scripts/cluster-binaries.sh again" >&2
   exit 1
 fi
-mkdir -p "$OUT"
+mkdir -p "$OUT" "$HELM_OUT"
 started=$(date +%s)
 
 # A build goes to a temporary name and is renamed when whole, so an interrupted run never leaves
 # a half-written binary that a later run would take as cached.
-build() { # build <wrapper dir> <package> <binary> <ldflags>
-  local dir=$1 pkg=$2 bin=$3 ldflags=$4
-  [ -x "$OUT/$bin" ] && return 0
-  echo "cluster-binaries: building $bin ($pkg) into $OUT (cold builds take minutes)" >&2
-  if ! (cd "$dir" && go build -trimpath -ldflags "$ldflags" -o "$OUT/.$bin.partial" "$pkg") >&2; then
+build() { # build <wrapper dir> <package> <output folder> <binary> <ldflags>
+  local dir=$1 pkg=$2 out=$3 bin=$4 ldflags=$5
+  [ -x "$out/$bin" ] && return 0
+  echo "cluster-binaries: building $bin ($pkg) into $out (cold builds take minutes)" >&2
+  if ! (cd "$dir" && go build -trimpath -ldflags "$ldflags" -o "$out/.$bin.partial" "$pkg") >&2; then
     echo "cluster-binaries: building $bin failed (see the Go errors above); fix the cause, then run scripts/cluster-binaries.sh again" >&2
-    rm -f "$OUT/.$bin.partial"
+    rm -f "$out/.$bin.partial"
     exit 1
   fi
-  mv "$OUT/.$bin.partial" "$OUT/$bin"
+  mv "$out/.$bin.partial" "$out/$bin"
 }
 
 minor=${KUBE_VERSION#v1.}; minor=${minor%%.*}
@@ -48,8 +53,10 @@ for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   stamp+=" -X $p.gitVersion=$KUBE_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
   stamp+=" -X $p.gitCommit=0000000000000000000000000000000000000000 -X $p.buildDate=1970-01-01T00:00:00Z"
 done
-build test/cluster/etcd go.etcd.io/etcd/server/v3 etcd "-s -w"
-build test/cluster/kube k8s.io/kubernetes/cmd/kube-apiserver kube-apiserver "-s -w$stamp"
-build test/cluster/kube k8s.io/kubernetes/cmd/kubectl kubectl "-s -w$stamp"
+build test/cluster/etcd go.etcd.io/etcd/server/v3 "$OUT" etcd "-s -w"
+build test/cluster/kube k8s.io/kubernetes/cmd/kube-apiserver "$OUT" kube-apiserver "-s -w$stamp"
+build test/cluster/kube k8s.io/kubernetes/cmd/kubectl "$OUT" kubectl "-s -w$stamp"
+# As helm's Makefile stamps a release (`helm version` says v4.3.2, not the source default v4.3).
+build test/cluster/helm helm.sh/helm/v4/cmd/helm "$HELM_OUT" helm "-s -w -X helm.sh/helm/v4/internal/version.version=$HELM_VERSION -X helm.sh/helm/v4/internal/version.gitTreeState=clean"
 echo "cluster-binaries: built in $(( $(date +%s) - started )) s" >&2
 echo "$OUT"

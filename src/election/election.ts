@@ -284,7 +284,7 @@ export class Election {
   /** The next heartbeat to send to every peer (records its send time for acknowledgements). */
   heartbeat(now: number): Heartbeat {
     this.#enter(now);
-    const warming = !this.#warm(now + 2 * this.#t.heartbeatIntervalMs);
+    const warming = !this.isWarm(now + 2 * this.#t.heartbeatIntervalMs);
     const m = this.#contact.heartbeat(now, { leaving: this.#leaving(now), warming, policies: this.#policies, notes: this.#notes.current(now) });
     // What peers hear of our fences, we damp in our own ranking too, so all rank alike.
     this.#damping?.heard(this.#o.me, m.fenced, now);
@@ -368,9 +368,11 @@ export class Election {
    * heard and is stable, so all nodes rank alike and a cold-started cluster does not race for
    * every VIP. Until 2h before then, heartbeats say `warming`, so peers do not count on this
    * node to take; the flag clears 2h early so that peers have heard it when the warm-up ends
-   * (otherwise every node would find all others still warming and rank itself first).
+   * (otherwise every node would find all others still warming and rank itself first). The speaker
+   * is ready only once warm, so a rollout drains the next node only when this one can succeed it
+   * (issue #12: drained earlier, that node had nobody to hand to and released its VIPs).
    */
-  #warm(now: number): boolean {
+  isWarm(now: number): boolean {
     return this.#synced && now - this.#o.startedAt >= this.#t.peerDeadAfterMs + this.#t.stableAfterMs;
   }
 
@@ -379,11 +381,11 @@ export class Election {
   }
 
   #inputs(now: number): readonly number[] {
-    return this.#inputsNow.read(this.#guard, this.#peers, now, this.#leaving(now), this.#warm(now), this.#damped(now));
+    return this.#inputsNow.read(this.#guard, this.#peers, now, this.#leaving(now), this.isWarm(now), this.#damped(now));
   }
 
   #pass(now: number): Pass {
-    return makePass(this.#guard, this.#peers, { me: this.#o.me, now, leaving: this.#leaving(now), warm: this.#warm(now), timings: this.#t, apiRttMs: this.#contact.apiRttMs, damped: this.#damped(now) });
+    return makePass(this.#guard, this.#peers, { me: this.#o.me, now, leaving: this.#leaving(now), warm: this.isWarm(now), timings: this.#t, apiRttMs: this.#contact.apiRttMs, damped: this.#damped(now) });
   }
 
   #damped(now: number): ReadonlySet<string> {

@@ -311,7 +311,7 @@ export async function startSpeaker(flags: SpeakerFlags, log: Logger, deps: Parti
   const servers = await startServers([flags.metricsAddr, flags.healthAddr], metrics.registry, {
     liveness: () => ({ ok: true, reason: 'running' }),
     // An API problem is the reason, said the way the log says it (issue #8 point 6).
-    readiness: () => health?.readiness() ?? (l2.ready && b.isSynced() ? { ok: true, reason: 'caches and Leases synced' } : { ok: false, reason: 'caches or Leases not synced yet' }),
+    readiness: () => health?.readiness() ?? (b.isSynced() ? l2.readiness() : { ok: false, reason: 'caches or Leases not synced yet' }),
   }, log);
   const stopKeyWatch = watchHeartbeatKeys(flags.heartbeatKeys, metrics, log);
   const versionCheck = health?.checkVersion(() => clients.kc.makeApiClient(VersionApi).getCode());

@@ -85,6 +85,7 @@ export class L2Speaker {
   readonly #events: EventRecorder;
   readonly #backend: L2Backend;
   readonly #driver: L2Driver;
+  readonly #election: Election;
   readonly #leases: LeaseAdapter;
   readonly #inputs: KubeInputs;
   #udp: HeartbeatTransport | null = null;
@@ -110,6 +111,7 @@ export class L2Speaker {
     const { log, metrics, clients } = d;
     this.#events = new EventRecorder({ core: clients.core, component: 'herald-speaker', instance: c.node, log, onError: () => metrics.kubeRequestErrors.inc({ verb: 'create', resource: 'events' }) });
     const election = new Election({ me: c.node, incarnation: Date.now(), timings: c.timings, startedAt: CLOCK.now(), trustNotes: c.heartbeatKey !== undefined, damping: c.fenceDamping === true ? DEFAULT_DAMPING : false });
+    this.#election = election;
     this.#backend = new L2Backend({
       net: d.net,
       interfaces: d.interfaces ?? listInterfaces,
@@ -187,6 +189,17 @@ export class L2Speaker {
 
   get ready(): boolean {
     return this.#started && this.#inputs.isSynced() && this.#leases.isSynced();
+  }
+
+  /**
+   * What /readyz says of the L2 side: caches and Leases synced, and past the election's warm-up
+   * (Election.isWarm: until then peers would not hand this node a VIP, so a rollout must not
+   * drain the next node yet).
+   */
+  readiness(): { ok: boolean; reason: string } {
+    if (!this.ready) return { ok: false, reason: 'caches or Leases not synced yet' };
+    if (!this.#election.isWarm(CLOCK.now())) return { ok: false, reason: 'warming up: peers do not count on this node to take VIPs yet' };
+    return { ok: true, reason: 'caches and Leases synced, warmed up' };
   }
 
   /** Kubernetes requests of the Lease adapter by verb (for benchmarks and tests). */

@@ -201,6 +201,20 @@ describe('BFD hub', () => {
     assert.deepEqual(a.hub.names(), ['tor']);
   });
 
+  it('IPv6 peers come Up through the IPv6 listener, beside IPv4 ones, each family with its own socket', async () => {
+    const seg = new Segment();
+    const a = side(seg, A);
+    const a6 = side(seg, '2001:db8::1');
+    const b6 = side(seg, '2001:db8::2');
+    assert.ok(a6.hub.set('tor6', { ...peer('2001:db8::2'), family: 6 }).ok);
+    assert.ok(b6.hub.set('node6', { ...peer('2001:db8::1'), family: 6 }).ok);
+    assert.ok(a.hub.set('tor', peer(B)).ok);
+    await seg.clock.advance(3000);
+    assert.equal(stateOf(a6, 'tor6'), 'Up');
+    assert.equal(stateOf(b6, 'node6'), 'Up');
+    assert.ok(seg.bound.some((x) => x.host === '2001:db8::1' && x.key === `:::${BFD_CONTROL_PORT}` && x.o.family === 6));
+  });
+
   it('close(false) (a restart) goes quiet without AdminDown: the peer detects the silence', async () => {
     const { seg, a, b } = await upPair();
     const sent = seg.wire.length;

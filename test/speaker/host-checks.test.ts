@@ -7,7 +7,7 @@ import type { Socket } from 'node:dgram';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadAddon } from '../../src/net/native.ts';
+import { ABI_VERSION, loadAddon } from '../../src/net/native.ts';
 import { addonFailure, addonLoadMessage, bgpPortFailure, CAP_NET_BIND_SERVICE, CAP_NET_RAW, capabilityFailure, effectiveCapabilities, hasCapability, heartbeatPortFailure, portFailure, unservedMessage, unservedPolicies } from '../../src/speaker/host-checks.ts';
 import type { LocalInterface } from '../../src/speaker/interfaces.ts';
 
@@ -68,7 +68,7 @@ describe('the native addon', () => {
     assert.ok(!r.ok);
     const f = addonFailure(r.error, addonLoadMessage(path));
     assert.equal(f.code, 'HERALD_ADDON_STALE');
-    assert.match(f.message, /was built from other Herald sources \(not herald_net ABI 2\); rebuild it/);
+    assert.match(f.message, new RegExp(`was built from other Herald sources \\(not herald_net ABI ${ABI_VERSION}\\); rebuild it`));
   });
 
   it('not a shared object at all (for real)', () => {

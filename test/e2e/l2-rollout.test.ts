@@ -1,0 +1,80 @@
+// api-suite: the L2 e2e set on the control plane HERALD_APISERVER names (issue #8, point 4)
+// An upgrade of the speakers as the chart's and deploy/'s DaemonSet rolls it (issue #12,
+// "Upgrades"): one node at a time (maxUnavailable 1, maxSurge 0), SIGTERM to the old speaker,
+// which hands its VIPs over and exits, then the new one starts and must be Ready (its /readyz,
+// the DaemonSet's readiness probe) before the next node goes. Regression: moving on at /healthz,
+// the next node drained while the new speaker still warmed up, released its VIPs for want of a
+// successor, and they were dark ~0.5 s (test/election/rollout-readiness.test.ts). Probed from a client on the segment all the while: every VIP answers in every probe
+// round (a round listens 0.5 s, so a VIP dark for longer than a planned handover's few
+// milliseconds would show), never by two nodes at once, and no Service changes address. The
+// controller's side (the chart taking over a kustomize install, chart upgrades) is
+// test/deploy/chart-upgrade.test.ts.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startL2Lab } from '../../src/lab/l2-lab.ts';
+import type { L2Lab } from '../../src/lab/l2-lab.ts';
+import type { LabHost } from '../../src/lab/netns.ts';
+import { pollUntil } from '../../src/lab/poll.ts';
+import { SPEAKER_HEALTH_PORT } from '../../src/lab/speakers.ts';
+import { describeTallies, watchAnswers } from './answer-watch.ts';
+import { NODES, closeL2Lab, heldAndAnswered, l2SkipReason } from './l2-support.ts';
+
+const SKIP = l2SkipReason();
+/** Seconds each probe round listens for replies. */
+const ROUND_S = 0.5;
+
+/** Waits for the speaker's /readyz, as the kubelet's readiness probe and so the DaemonSet rollout do. */
+async function ready(node: LabHost): Promise<void> {
+  await pollUntil(`${node.name}'s speaker ready`, async () => {
+    try {
+      const res = await fetch(`http://${node.mgmt?.ipv4 ?? ''}:${SPEAKER_HEALTH_PORT}/readyz`, { signal: AbortSignal.timeout(1000) });
+      const body = await res.text();
+      return res.status === 200 ? { done: true, value: body } : { done: false, seen: `${res.status} ${body}` };
+    } catch (err) {
+      return { done: false, seen: String(err) };
+    }
+  }, { timeoutMs: 20_000, intervalMs: 100 });
+}
+
+describe('a rolling upgrade of the speakers (L2)', { skip: SKIP }, () => {
+  let lab: L2Lab | undefined;
+  before(async () => {
+    lab = await startL2Lab();
+  });
+  after(() => closeL2Lab(lab));
+
+  it('one node at a time, SIGTERM then the new speaker: every VIP answered in every round, by one node, at the same address', async (t) => {
+    assert.ok(lab !== undefined);
+    const l = lab;
+    const names = ['roll-a', 'roll-b', 'roll-c', 'roll-d', 'roll-e', 'roll-f'];
+    for (const name of names) await l.createService(name);
+    const before = new Map<string, string>();
+    for (const name of names) {
+      const [ip] = await l.waitForIngress(name);
+      assert.ok(ip !== undefined);
+      before.set(name, ip);
+      await heldAndAnswered(l, ip);
+    }
+    const watch = watchAnswers(l, [...before.values()], ROUND_S);
+    try {
+      for (const node of NODES) {
+        assert.deepEqual(await l.killSpeaker(node, 'SIGTERM'), { code: 0, signal: null }, `${node}'s speaker drained and exited cleanly`);
+        await l.restartSpeaker(node);
+        const host = l.nodes.find((n) => n.name === node);
+        assert.ok(host !== undefined);
+        await ready(host);
+      }
+      // A last round after the last node is back: its VIPs may move to it once more.
+      await new Promise((r) => setTimeout(r, 3000));
+    } finally {
+      const tallies = await watch.stop();
+      t.diagnostic(describeTallies(tallies));
+      for (const [ip, t] of tallies) {
+        assert.ok(t.rounds >= 10, `${ip}: only ${t.rounds} probe rounds`);
+        assert.equal(t.lost, 0, `${ip} went unanswered during the rollout\n${describeTallies(tallies)}\n${l.logTails(10)}`);
+        assert.equal(t.doubled, 0, `${ip} answered by two nodes\n${describeTallies(tallies)}`);
+      }
+    }
+    for (const name of names) assert.deepEqual(await l.waitForIngress(name), [before.get(name)], `${name} changed address`);
+  });
+});
