@@ -1,7 +1,8 @@
 // `herald lab`, the BGP part: the same three node namespaces, now with BIRD 2 as the top-of-rack
 // router in a namespace of its own. Each node's speaker advertises every VIP with itself as the
 // next hop, so the router's kernel table holds one route per VIP with a next hop per node (ECMP).
-// Then a drain (cordon + SIGTERM) withdraws one node's paths at once.
+// Then a drain (cordon + SIGTERM) withdraws one node's paths at once, and a frozen node loses its
+// path within BFD's detection time (100 ms × 3, issue #11) instead of the 3 s hold time.
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { ApiServerKind } from '../controlplane/control-plane.ts';
 import { isLabError, messageOf } from './errors.ts';
@@ -35,7 +36,7 @@ export async function runBgpDemo(print: Print, opts: { keepDir?: boolean; apiser
   print('\nBGP in a network of namespaces: three nodes, and BIRD 2 as the ToR router (AS 65000) at 192.0.2.1.');
   let lab: L2Lab;
   try {
-    lab = await startL2Lab({ bgp: true, apiserver: opts.apiserver ?? 'dev', keepDir: opts.keepDir, onStep: (s) => print(`  ${s}`) });
+    lab = await startL2Lab({ bgp: true, bfd: { intervalMs: 100, multiplier: 3 }, apiserver: opts.apiserver ?? 'dev', keepDir: opts.keepDir, onStep: (s) => print(`  ${s}`) });
   } catch (err) {
     if (isLabError(err, 'CommandNotFound')) {
       print(`BGP: skipped, ${messageOf(err)}.`);
@@ -50,7 +51,11 @@ export async function runBgpDemo(print: Print, opts: { keepDir?: boolean; apiser
       const e = await router.established();
       return e.length === 3 ? { done: true, value: e } : { done: false, seen: e.join(',') };
     }, { timeoutMs: 20_000, intervalMs: 200 });
-    print('  every node (AS 64512) has an Established session with the router');
+    await pollUntil('three BFD sessions Up', async () => {
+      const b = await router.bfdSessions();
+      return b.filter((x) => x.state === 'up').length === 3 ? { done: true, value: b } : { done: false, seen: JSON.stringify(b) };
+    }, { timeoutMs: 20_000, intervalMs: 200 });
+    print('  every node (AS 64512) has an Established session with the router, and a BFD session Up beside it (100 ms × 3)');
     await lab.createService('bgp-web', { loadBalancerClass: 'herald.dev/bgp', ipFamilyPolicy: 'RequireDualStack' });
     const ips = await lab.waitForIngress('bgp-web');
     print('\nService demo/bgp-web (class herald.dev/bgp, dual stack); the router\'s kernel table (ip route in its namespace):');
@@ -65,6 +70,19 @@ export async function runBgpDemo(print: Print, opts: { keepDir?: boolean; apiser
     await lab.killSpeaker('node-a', 'SIGTERM');
     print(await routeLine(lab, `${v4}/32`, 2));
     print(`  (two next hops left ${Math.round(performance.now() - t)} ms after the SIGTERM; an upgrade without a cordon keeps the routes through graceful restart instead)`);
+
+    print('\nA node that hangs: SIGSTOP node-b\'s speaker. It sends nothing more, not even a TCP close; the router\'s BFD misses three packets and takes its session and paths down.');
+    const pid = lab.speakerPid('node-b');
+    if (pid === undefined) throw new Error('node-b has no speaker');
+    const frozen = performance.now();
+    process.kill(pid, 'SIGSTOP');
+    try {
+      print(await routeLine(lab, `${v4}/32`, 1));
+      const cause = /Last error:\s*(.*)/.exec(await router.query('show protocols all node_b'))?.[1] ?? '?';
+      print(`  (node-b's path went ${Math.round(performance.now() - frozen)} ms after the freeze; BIRD says "${cause.trim()}". Without BFD it stays until the hold time, 3 s here, 90 s by default)`);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
   } finally {
     await lab.close();
     print('\nBGP lab removed: namespaces, BIRD, speakers, API server.');
