@@ -69,6 +69,9 @@ const MALFORMED: readonly Malformed[] = [
   { name: 'a well-known attribute nobody knows', attrs: '40 63 01 00', code: 'unrecognized-well-known-attribute', action: 'session-reset',
     message: /^well-known attribute 99 unknown$/ },
   { name: 'ORIGIN flagged optional', attrs: 'c0 01 01 00', code: 'attribute-flags-error', action: 'treat-as-withdraw', message: /^attribute 1 flags 0xc0$/ },
+  // RFC 7606 §5.3 / RFC 4760 §7: MP attributes whose flags are wrong leave the NLRI unlocatable.
+  { name: 'MP_REACH_NLRI flagged well-known', attrs: '40 0e 05 00 02 01 00 00', code: 'attribute-flags-error', action: 'session-reset', message: /^attribute 14 flags 0x40$/ },
+  { name: 'MP_UNREACH_NLRI flagged well-known', attrs: '40 0f 03 00 02 01', code: 'attribute-flags-error', action: 'session-reset', message: /^attribute 15 flags 0x40$/ },
   { name: 'LOCAL_PREF from an external peer', attrs: '40 05 04 00 00 00 64', ctx: { fourOctetAs: true, external: true }, code: 'local-pref-from-external',
     action: 'attribute-discard', message: /^LOCAL_PREF from an external peer$/ },
 ];
@@ -157,6 +160,11 @@ test('to an OLD peer: AS4_PATH carries the sequences and sets of the path, never
   assert.deepEqual(d.errors, []);
   assert.deepEqual(d.attrs.asPath, [asPath[0], { type: 'sequence', asns: [AS_TRANS, 64500] }, asPath[2]]);
   assert.deepEqual(d.attrs.as4Path, [asPath[1], asPath[2]]);
+});
+
+test('to an OLD peer: a path whose ASNs all fit two octets (65535 included) needs no AS4_PATH (RFC 6793 §4.2.2)', () => {
+  const b = encodeAttributes({ asPath: [{ type: 'sequence', asns: [65535, 1] }] }, OLD);
+  assert.deepEqual(decodeAttributes(b, 0, b.length, OLD).attrs, { asPath: [{ type: 'sequence', asns: [65535, 1] }] });
 });
 
 test('to an OLD peer: an aggregator of 65535 fits two octets; 65536 goes as AS_TRANS with AS4_AGGREGATOR', () => {
