@@ -22,6 +22,7 @@ export const MESSAGE_TYPES: Readonly<Record<number, MessageType>> = {
   [MSG_UPDATE]: 'update',
   [MSG_NOTIFICATION]: 'notification',
   [MSG_KEEPALIVE]: 'keepalive',
+  // Stryker disable next-line StringLiteral: ROUTE-REFRESH's bounds are the framing's (below), so no message names it
   [MSG_ROUTE_REFRESH]: 'route-refresh',
 };
 
@@ -32,6 +33,7 @@ function lengthBounds(type: number, maxLength: number): readonly [number, number
     case MSG_UPDATE: return [23, maxLength]; // §4.3
     case MSG_NOTIFICATION: return [21, maxLength]; // §4.5
     case MSG_KEEPALIVE: return [HEADER_LEN, HEADER_LEN]; // §4.4: header only
+    // Stryker disable next-line ArrayDeclaration: checkFraming has already held the length to these bounds
     default: return [HEADER_LEN, maxLength]; // ROUTE-REFRESH: RFC 7313 §5 has its own error
   }
 }

@@ -46,13 +46,13 @@ export function decodeNotification(body: Uint8Array): Result<DecodedNotification
   const subcode = u8(body, 1);
   const data = copy(body, 2);
   let communication: string | null = null;
-  if (carriesCommunication(code, subcode) && data.length > 0) {
-    const n = u8(data, 0);
+  if (carriesCommunication(code, subcode)) {
+    const n = u8(data, 0); // 0 when there is no data, and then 1 + n > 0 octets
     if (1 + n <= data.length) {
       try {
         communication = utf8.decode(data.subarray(1, 1 + n)); // fatal: invalid UTF-8 throws here only
       } catch {
-        communication = null;
+        // invalid UTF-8 (RFC 9003 §2): no communication
       }
     }
   }
@@ -61,14 +61,14 @@ export function decodeNotification(body: Uint8Array): Result<DecodedNotification
 
 /** Cease with an RFC 9003 Shutdown Communication, cut at a character boundary to 255 octets. */
 export function shutdownNotification(subcode: typeof CEASE_ADMIN_SHUTDOWN | typeof CEASE_ADMIN_RESET, text: string): Notification {
-  let bytes = new TextEncoder().encode(text);
-  if (bytes.length > MAX_SHUTDOWN_COMMUNICATION) {
-    let end = MAX_SHUTDOWN_COMMUNICATION;
-    while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--; // back off a continuation octet
-    bytes = bytes.slice(0, end);
-  }
-  const data = new Uint8Array(1 + bytes.length);
-  data[0] = bytes.length;
-  data.set(bytes, 1);
+  const bytes = new TextEncoder().encode(text);
+  // Back off continuation octets (10xxxxxx) from octet 255: past the end there is none, and UTF-8
+  // starts with a lead octet, so the cut never reaches 0 and a shorter text is kept whole.
+  let end = MAX_SHUTDOWN_COMMUNICATION;
+  while (((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
+  const cut = bytes.subarray(0, end);
+  const data = new Uint8Array(1 + cut.length);
+  data[0] = cut.length;
+  data.set(cut, 1);
   return { code: ERR_CEASE, subcode, data };
 }

@@ -53,6 +53,7 @@ export function formatAddress(b: Uint8Array): string {
   if (b.length === 4) return `${u8(b, 0)}.${u8(b, 1)}.${u8(b, 2)}.${u8(b, 3)}`;
   let value = 0n;
   for (let i = 0; i < 16; i++) value = (value << 8n) | BigInt(u8(b, i));
+  // Stryker disable next-line StringLiteral: formatIP tells only 'IPv4' apart; any other family is formatted as IPv6
   return formatIP({ family: 'IPv6', value });
 }
 

@@ -72,10 +72,9 @@ export function decodeUpdate(body: Uint8Array, ctx: DecodeContext): Result<Decod
     if (attrs.origin === undefined) missing.push([ATTR_ORIGIN, 'ORIGIN']);
     if (attrs.asPath === undefined) missing.push([ATTR_AS_PATH, 'AS_PATH']);
     if (attrs.nextHop === undefined && nlri.value.length > 0) missing.push([ATTR_NEXT_HOP, 'NEXT_HOP']);
-    for (const [type, name] of missing) {
-      const already = errors.some((e) => e.notification.data.length > 1 && e.notification.data[1] === type);
-      if (!already) problems.push(bgpError('missing-well-known-attribute', `${name} missing`, Uint8Array.of(type), 'treat-as-withdraw'));
-    }
+    // One malformed (so absent) is reported missing as well; its own error, found first and at
+    // least as severe (treat-as-withdraw or session-reset), is the one reported (RFC 7606 §3).
+    for (const [type, name] of missing) problems.push(bgpError('missing-well-known-attribute', `${name} missing`, Uint8Array.of(type), 'treat-as-withdraw'));
   }
   const update: Update = { withdrawn: withdrawn.value, attributes: attrs, nlri: nlri.value };
   let worst: BgpError | undefined;
