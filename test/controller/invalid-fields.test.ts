@@ -143,10 +143,13 @@ describe('every invalid CRD field value: Valid=False naming the field, the other
       const good = `${k.kind.toLowerCase()}-good`;
       await c.clients.custom.createClusterCustomObject({ ...k.api, body: { apiVersion: `${k.api.group}/${k.api.version}`, kind: k.kind, metadata: { name: good }, spec: k.valid } });
       objects.set(good, null);
+      // 45 s, not the harness's 15: the first kind waits for the controller's first pass on a real
+      // kube-apiserver, which took 17 s in one CI run while another suite started its own server
+      // beside it (2026-12-06); alone it takes 2 s. A bound on "eventually", not a figure.
       const got = await eventually(`a current Valid condition on all ${objects.size} ${k.kind}s`, async () => {
         const all = await Promise.all([...objects.keys()].map(async (name) => [name, await seen(c, k, name)] as const));
         return all.every(([, s]) => s.valid !== undefined && s.observed === s.generation && s.valid.observedGeneration === s.generation) ? new Map(all) : undefined;
-      });
+      }, 45_000);
       const wrong: string[] = [];
       for (const [name, r] of objects) {
         const v = got.get(name)?.valid;
