@@ -1,6 +1,7 @@
 // What a bench prints about where it ran, and small statistics helpers shared by the benches.
 // Figures from a shared 2-vCPU machine move with whatever else runs on it, so the load average
 // is printed beside them: a reader can tell a quiet run from a noisy one.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
@@ -61,4 +62,13 @@ export function summarize(values: readonly number[]): Summary {
 export function formatSummary(s: Summary, unit: string, digits = 0): string {
   const f = (v: number): string => v.toFixed(digits);
   return `median ${f(s.median)} ${unit} (p10 ${f(s.p10)}, p90 ${f(s.p90)}, min ${f(s.min)}, max ${f(s.max)}; n=${s.n})`;
+}
+
+/** The short commit of HEAD, or 'unknown' outside a git checkout. */
+export function headCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
 }

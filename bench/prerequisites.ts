@@ -29,7 +29,8 @@ function onPath(program: string): boolean {
   return false;
 }
 
-const program = (name: string, apt: string): Prerequisite => ({ what: name, present: () => onPath(name), fix: { apt } });
+/** A program that must be on PATH, and the Debian package that brings it. */
+export const program = (name: string, apt: string): Prerequisite => ({ what: name, present: () => onPath(name), fix: { apt } });
 
 export const NEEDS = {
   /** Network namespaces, veth and raw sockets. */

@@ -6,15 +6,13 @@
 // per read, whose cost is the figure's resolution). Figures are printed, never asserted.
 // Usage: node bench/bgp/bfd-failover.ts [--runs 20] [--routers bird,frr] [--modes bfd,hold]
 //        [--sample-ms 10] [--deadline 15] [--settle-ms 2000]
-import { execFileSync } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { RouterKind } from '../../src/lab/bgp-router.ts';
 import { BFDD, BGPD, ZEBRA } from '../../src/lab/frr.ts';
-import { loadAverage, machineLines, quantile } from '../machine.ts';
+import { headCommit, loadAverage, machineLines, quantile } from '../machine.ts';
 import { describeError, fmt, sleep } from '../l2/report.ts';
-import { NEEDS, requirePrerequisites } from '../prerequisites.ts';
+import { NEEDS, program, requirePrerequisites } from '../prerequisites.ts';
 import type { Prerequisite } from '../prerequisites.ts';
 import { BFD, FailoverLab, MODES } from './bfd-failover-lab.ts';
 import type { Crash, Mode } from './bfd-failover-lab.ts';
@@ -47,23 +45,13 @@ const TARGET_MS = 400;
 /** Waiting for the three next hops (and BFD up) before a run and after a restore. */
 const READY_MS = 60_000;
 
-function onPath(program: string): boolean {
-  return (process.env['PATH'] ?? '').split(delimiter).some((dir) => {
-    try {
-      accessSync(join(dir, program), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
 const file = (path: string, apt: string): Prerequisite => ({ what: path, present: () => existsSync(path), fix: { apt } });
 requirePrerequisites('bfd-failover.ts', [
   NEEDS.root,
   NEEDS.ip,
   NEEDS.addon,
-  ...(ROUTERS.includes('bird') ? [NEEDS.bird, { what: 'birdc', present: () => onPath('birdc'), fix: { apt: 'bird2' } }] : []),
-  ...(ROUTERS.includes('frr') ? [file(ZEBRA, 'frr'), file(BGPD, 'frr'), file(BFDD, 'frr'), { what: 'vtysh', present: () => onPath('vtysh'), fix: { apt: 'frr' } }] : []),
+  ...(ROUTERS.includes('bird') ? [NEEDS.bird, program('birdc', 'bird2')] : []),
+  ...(ROUTERS.includes('frr') ? [file(ZEBRA, 'frr'), file(BGPD, 'frr'), file(BFDD, 'frr'), program('vtysh', 'frr')] : []),
 ]);
 
 interface Series {
@@ -160,13 +148,7 @@ function sideBySide(all: readonly Series[]): string[] {
 
 async function main(): Promise<void> {
   for (const l of machineLines()) console.log(l);
-  let commit = 'unknown';
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-  } catch {
-    // not a git checkout
-  }
-  console.log(`commit ${commit}; ${new Date().toISOString()}`);
+  console.log(`commit ${headCommit()}; ${new Date().toISOString()}`);
   console.log(`BFD failover: ${RUNS} crashes per router and mode (${ROUTERS.join(', ')} × ${MODE_LIST.join(', ')}), the nodes in turn; BGP hold 3 s, keepalive 1 s; ${MODE_TEXT.bfd} on both sides in mode bfd, no BFD in mode hold`);
   console.log(`crash = speaker SIGSTOP at t0, its bridge port down, then SIGKILL; figure = t0 → end of the first read of the router's kernel table without the node's next hop (a read every ${SAMPLE_MS} ms); ${SETTLE_MS} ms of steady state before each crash`);
   const all: Series[] = [];

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RouterKind } from '../../src/lab/bgp-router.ts';
 import { BGPD, ZEBRA } from '../../src/lab/frr.ts';
-import { loadAverage, machineLines, quantile } from '../machine.ts';
+import { headCommit, loadAverage, machineLines, quantile } from '../machine.ts';
 import { describeError, fmt } from '../l2/report.ts';
 import { ChaosCluster, RESTART_TIME_S } from './bgp-cluster.ts';
 import { FAULTS, linkFlap, routerRestart, settle, speakerRestart } from './bgp-faults.ts';
@@ -163,13 +163,7 @@ async function main(): Promise<void> {
     return;
   }
   for (const l of machineLines()) console.log(l);
-  let commit = 'unknown';
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-  } catch {
-    // not a git checkout
-  }
-  console.log(`commit ${commit}; ${new Date().toISOString()}`);
+  console.log(`commit ${headCommit()}; ${new Date().toISOString()}`);
   console.log(`BGP chaos: ${RUNS} runs of ${faults.join(', ')} against ${routers.join(', ')}; deadline ${DEADLINE_MS / 1000} s, router table read every ${SAMPLE_MS} ms; correct = right and still right ${STABLE_MS} ms later`);
   console.log(`timers: hold 3 s, keepalive 1 s, connect retry 1 s, graceful restart time ${RESTART_TIME_S} s (BGPPeer); a killed speaker stays down ${DOWN_MS} ms`);
   const results: RunResult[] = [];
