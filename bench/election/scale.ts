@@ -7,6 +7,7 @@
 //
 //   node bench/election/scale.ts                 10 × 1,000, then 100 × 10,000
 //   node bench/election/scale.ts --sizes 10x1000 --steady-ms 10000 --stall-ms 1000 --damping both
+//   node bench/election/scale.ts --sizes 100x10000 --node-lease-renew 5000   a large cluster's R
 //
 // Phases, one after the other on one cluster: start-up until every VIP is answered by its first
 // choice; a steady window; one node crashes (the one that holds the median number of VIPs); a
@@ -14,6 +15,7 @@
 // than the fence time F), then resumes.
 import { parseArgs } from 'node:util';
 import { desiredOwner } from '../../src/election/hash.ts';
+import { DEFAULT_L2_TIMINGS, checkTimings } from '../../src/election/timings.ts';
 import { Sim } from '../../test/election/sim.ts';
 
 const { values: args } = parseArgs({
@@ -27,8 +29,18 @@ const { values: args } = parseArgs({
     damping: { type: 'string', default: 'on' },
     /** Every node's heartbeat timer in the same step (the simulator's default; see SimOptions.heartbeatPhases). */
     aligned: { type: 'boolean', default: false },
+    /** R in ms, as `herald speaker --node-lease-renew` (E and api-stale-after follow it: checkTimings). Default: the speaker's. */
+    'node-lease-renew': { type: 'string' },
   },
 });
+
+const TIMINGS = (() => {
+  const renew = args['node-lease-renew'];
+  if (renew === undefined) return DEFAULT_L2_TIMINGS;
+  const checked = checkTimings({ nodeLeaseRenewMs: Number(renew) });
+  if (checked.problems.length > 0) throw new Error(`--node-lease-renew ${renew}: ${checked.problems.join('; ')}`);
+  return checked.timings;
+})();
 
 const STEADY_MS = Number(args['steady-ms']);
 const STALL_MS = Number(args['stall-ms']);
@@ -137,10 +149,11 @@ interface Figures {
 function scenario(nodeCount: number, vipCount: number, damping: boolean): Figures {
   const nodes = Array.from({ length: nodeCount }, (_, i) => `node-${String(i).padStart(3, '0')}`);
   const vips = Array.from({ length: vipCount }, (_, i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
-  const size = `${nodeCount} × ${vipCount.toLocaleString('en')}, damping ${damping ? 'on' : 'off'}${args.aligned === true ? ', aligned heartbeats' : ''}`;
+  const renew = TIMINGS === DEFAULT_L2_TIMINGS ? '' : `, R ${TIMINGS.nodeLeaseRenewMs / 1000} s (E ${TIMINGS.evidenceTtlMs / 1000} s)`;
+  const size = `${nodeCount} × ${vipCount.toLocaleString('en')}, damping ${damping ? 'on' : 'off'}${args.aligned === true ? ', aligned heartbeats' : ''}${renew}`;
 
   let watch = stopwatch();
-  const sim = new Sim({ nodes, vips, damping, heartbeatPhases: args.aligned !== true });
+  const sim = new Sim({ nodes, vips, damping, heartbeatPhases: args.aligned !== true, timings: TIMINGS });
   const isSettled = settledCheck(sim, vips);
   const convergedMs = until(sim, () => isSettled(sim.liveEligible()), 60_000);
   const boot = { convergedMs, clock: watch(), cost: cost(sim) };

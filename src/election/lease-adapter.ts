@@ -2,6 +2,7 @@
 // step"): watches the VIP Leases and node Leases of its namespace, carries out `write`
 // actions with optimistic concurrency, and renews this node's Lease. A thin imperative shell:
 // the translation to and from Leases is in lease-objects.ts, the decisions in election.ts.
+import { DEFAULT_L2_TIMINGS, nodeLeaseDurationSeconds } from './timings.ts';
 import { Observable, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { ConfigurationOptions, KubeConfig, CoordinationV1Api, ObservableMiddleware, V1Lease, V1LeaseList } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -41,6 +42,8 @@ export interface LeaseAdapterOptions {
   /** Wall clock (ms) for the Leases' MicroTime fields; default Date.now. */
   wallClock?: () => number;
   requestTimeoutMs?: number;
+  /** The node Lease's leaseDurationSeconds (`nodeLeaseDurationSeconds` of the timings); default 6, for R = 2 s. */
+  nodeLeaseDurationSeconds?: number;
   /** Watch restart backoff after an error (see watchResource). */
   minBackoffMs?: number;
   maxBackoffMs?: number;
@@ -134,6 +137,11 @@ export class LeaseAdapter {
       },
     });
     this.synced = Promise.all([this.#vipCache.synced, this.#nodeCache.synced]).then(() => undefined);
+  }
+
+  /** Node Leases in the cache: the speakers of the cluster (their renewals are its steady writes). */
+  nodeLeaseCount(): number {
+    return this.#nodeCache.list().length;
   }
 
   /** Requests sent, by verb (watches are not counted: they are long-running). */
@@ -245,7 +253,7 @@ export class LeaseAdapter {
     const { coordination: api, node } = this.#o;
     const name = nodeLeaseName(node);
     const namespace = this.namespace;
-    const body = nodeLeaseBody(node, stamp, addresses, namespace, this.#acquiredMs, this.#wall(), extra);
+    const body = nodeLeaseBody(node, stamp, addresses, namespace, this.#acquiredMs, this.#wall(), this.#o.nodeLeaseDurationSeconds ?? nodeLeaseDurationSeconds(DEFAULT_L2_TIMINGS), extra);
     const put = async (version: string): Promise<V1Lease> => {
       const b: V1Lease = { ...body, metadata: { ...body.metadata, resourceVersion: version } };
       return this.#request('update', (opts) => api.replaceNamespacedLease({ name, namespace, body: b }, opts));

@@ -15,8 +15,6 @@ export interface HeartbeatEndpoint {
   port: number;
 }
 
-/** Node Leases are renewed every R = 2 s and read as expired after 6 s (docs/l2.md). */
-export const NODE_LEASE_DURATION_SECONDS = 6;
 
 export type WriteAction = Extract<VipAction, { kind: 'write' }>;
 
@@ -116,7 +114,8 @@ export function vipLeasePatch(a: WriteAction, version: string, wallMs: number): 
 
 /** This speaker's node Lease, for an unconditional PUT (only its node writes it). */
 /** `extra`: more annotations for operators (the BGP session states, read by `herald status`). */
-export function nodeLeaseBody(node: string, stamp: NodeStamp, addresses: readonly HeartbeatEndpoint[], namespace: string, acquiredMs: number, wallMs: number, extra: Readonly<Record<string, string>> = {}): V1Lease {
+/** `durationSeconds`: three renewal periods (`nodeLeaseDurationSeconds`); 6 s at the default R = 2 s. */
+export function nodeLeaseBody(node: string, stamp: NodeStamp, addresses: readonly HeartbeatEndpoint[], namespace: string, acquiredMs: number, wallMs: number, durationSeconds: number, extra: Readonly<Record<string, string>> = {}): V1Lease {
   return {
     apiVersion: 'coordination.k8s.io/v1',
     kind: 'Lease',
@@ -126,6 +125,6 @@ export function nodeLeaseBody(node: string, stamp: NodeStamp, addresses: readonl
       labels: { ...NODE_LEASE_LABELS },
       annotations: { ...extra, ...nodeStampAnnotations(stamp), [ANN_HEARTBEAT_ADDRESSES]: formatEndpoints(addresses) },
     },
-    spec: { holderIdentity: node, leaseDurationSeconds: NODE_LEASE_DURATION_SECONDS, acquireTime: new V1MicroTime(acquiredMs), renewTime: new V1MicroTime(wallMs) },
+    spec: { holderIdentity: node, leaseDurationSeconds: durationSeconds, acquireTime: new V1MicroTime(acquiredMs), renewTime: new V1MicroTime(wallMs) },
   };
 }

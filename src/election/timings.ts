@@ -41,6 +41,43 @@ export const DEFAULT_L2_TIMINGS: Readonly<L2Timings> = {
   noteTtlMs: 2_000,
 };
 
+/**
+ * E and api-stale-after follow R when only R is given: both must exceed it (the rules below), and
+ * R is the one knob a large cluster turns (issue #10, bench/README.md simulator Finding 1: n
+ * speakers renew n / R times a second at rest, so 100 nodes need R ≥ 5 s for ≤ 20 writes/s).
+ * The defaults keep these ratios: E = 2R (a renewal may be lost once before a peer's evidence
+ * runs out), api-stale-after = 1.5R (a peer that missed one renewal by half a period cannot
+ * write). Never below the defaults.
+ */
+export function scaledWithRenew(renewMs: number): Pick<L2Timings, 'evidenceTtlMs' | 'apiStaleAfterMs'> {
+  return {
+    evidenceTtlMs: Math.max(DEFAULT_L2_TIMINGS.evidenceTtlMs, 2 * renewMs),
+    apiStaleAfterMs: Math.max(DEFAULT_L2_TIMINGS.apiStaleAfterMs, Math.ceil(1.5 * renewMs)),
+  };
+}
+
+/** The node Lease's leaseDurationSeconds: three renewal periods, as Kubernetes' own node Leases (10 s / 40 s) allow misses. */
+export function nodeLeaseDurationSeconds(t: Pick<L2Timings, 'nodeLeaseRenewMs'>): number {
+  return Math.ceil((3 * t.nodeLeaseRenewMs) / 1000);
+}
+
+/** Node-Lease writes a second that the speakers of one cluster may cost the API server at rest (issue #10). */
+export const NODE_LEASE_WRITES_BUDGET_PER_S = 20;
+
+export interface RenewAdvice {
+  /** What n speakers renewing every R write at rest. */
+  writesPerSecond: number;
+  /** The smallest whole-second R that keeps them within the budget. */
+  suggestedRenewMs: number;
+}
+
+/** Null while n speakers renewing every `renewMs` stay within the budget; else what to set. */
+export function renewAdvice(nodes: number, renewMs: number): RenewAdvice | null {
+  const writesPerSecond = (nodes * 1000) / renewMs;
+  if (writesPerSecond <= NODE_LEASE_WRITES_BUDGET_PER_S) return null;
+  return { writesPerSecond, suggestedRenewMs: Math.ceil(nodes / NODE_LEASE_WRITES_BUDGET_PER_S) * 1000 };
+}
+
 /** A tick later than this after the previous one means the process stalled. */
 export function stallAfterMs(t: L2Timings): number {
   return 2 * t.heartbeatIntervalMs;
@@ -73,6 +110,12 @@ const RULES: readonly Rule[] = [
   { field: 'noteTtlMs', ok: (t) => t.noteTtlMs >= t.heartbeatIntervalMs, why: 'note TTL must be at least one heartbeat interval' },
 ];
 
+/** A field's default once the fields before it are fixed: E and api-stale-after scale with R. */
+function defaultGiven(field: keyof L2Timings, t: L2Timings): number {
+  if (field === 'evidenceTtlMs' || field === 'apiStaleAfterMs') return scaledWithRenew(t.nodeLeaseRenewMs)[field];
+  return DEFAULT_L2_TIMINGS[field];
+}
+
 function isTimingKey(key: string): key is keyof L2Timings {
   return Object.hasOwn(DEFAULT_L2_TIMINGS, key);
 }
@@ -95,10 +138,15 @@ export function checkTimings(overrides: Partial<L2Timings>): TimingsCheck {
     }
     t[field] = value;
   }
+  if (overrides.nodeLeaseRenewMs !== undefined && Number.isFinite(overrides.nodeLeaseRenewMs)) {
+    const scaled = scaledWithRenew(t.nodeLeaseRenewMs);
+    if (overrides.evidenceTtlMs === undefined) t.evidenceTtlMs = scaled.evidenceTtlMs;
+    if (overrides.apiStaleAfterMs === undefined) t.apiStaleAfterMs = scaled.apiStaleAfterMs;
+  }
   for (const rule of RULES) {
     if (rule.ok(t)) continue;
     const given = t[rule.field];
-    t[rule.field] = DEFAULT_L2_TIMINGS[rule.field];
+    t[rule.field] = defaultGiven(rule.field, t);
     if (rule.ok(t)) {
       problems.push(`${rule.field}: ${given}ms rejected (${rule.why}); using ${t[rule.field]}ms`);
       continue;

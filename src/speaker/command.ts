@@ -50,8 +50,11 @@ Usage: herald speaker [flags]
   --peer-dead-after DUR         D (default 600ms)  invalid one falls back to its default with a warning
   --fence-after DUR             F (default 350ms)  (docs/l2.md, "Timings and flags")
   --probe-after DUR             P (default 250ms)
-  --node-lease-renew DUR        R (default 2s)
-  --evidence-ttl DUR            E (default 4s)
+  --node-lease-renew DUR        R (default 2s): every speaker writes its node Lease once per R, so n nodes
+                                write n / R a second at rest; from 40 nodes on, set R ≥ nodes / 20 s
+                                (100 nodes: 5s); E and api-stale-after follow it unless given
+  --evidence-ttl DUR            E (default 4s, or 2R)
+  --api-stale-after DUR         a peer whose last API success is older cannot take VIPs (default 3s, or 1.5R)
   --stable-after DUR            J (default 1s)
   --takeover-stagger DUR        S (default 200ms)
   --fence-damping               a node that fenced gets no VIP handed to it for 30 s, doubling to 10 min
@@ -101,6 +104,7 @@ const TIMING_FLAGS: readonly [string, keyof L2Timings][] = [
   ['probe-after', 'probeAfterMs'],
   ['node-lease-renew', 'nodeLeaseRenewMs'],
   ['evidence-ttl', 'evidenceTtlMs'],
+  ['api-stale-after', 'apiStaleAfterMs'],
   ['stable-after', 'stableAfterMs'],
   ['takeover-stagger', 'takeoverStaggerMs'],
 ];

@@ -13,6 +13,7 @@ import type { HeartbeatTransport } from '../election/heartbeat-udp.ts';
 import type { HeartbeatKey } from '../election/heartbeat.ts';
 import { LeaseAdapter } from '../election/lease-adapter.ts';
 import type { L2Timings } from '../election/timings.ts';
+import { nodeLeaseDurationSeconds, renewAdvice } from '../election/timings.ts';
 import { L2Backend } from '../l2/backend.ts';
 import type { GratuitousOptions } from '../l2/backend.ts';
 import { listInterfaces } from '../net/interfaces.ts';
@@ -102,6 +103,8 @@ export class L2Speaker {
   #lastInterfaces = '';
   #lastFullPassAt = -Infinity;
   #periodic: ReturnType<typeof setInterval> | undefined;
+  /** Node count of the last renewal advice (`#adviseRenew`); 0: none given. */
+  #renewAdvisedAt = 0;
   #started = false;
   readonly #defended = new Map<string, number>();
 
@@ -137,6 +140,7 @@ export class L2Speaker {
       namespace: c.namespace,
       log,
       now: CLOCK.now,
+      nodeLeaseDurationSeconds: nodeLeaseDurationSeconds(c.timings),
       onVipLease: (ip, view) => this.#driver.onVipLease(ip, view),
       onNodeLease: (node, stamp, addresses) => this.#driver.onNodeLease(node, stamp, addresses),
       onVipLeaseSync: (leases, startedAt, version) => this.#driver.onLeaseSync(leases, startedAt, version),
@@ -217,9 +221,26 @@ export class L2Speaker {
     this.#periodic = setInterval(() => {
       this.#recompute({ full: performance.now() - this.#lastFullPassAt >= FULL_PASS_EVERY_MS });
       this.#backend.resync();
+      this.#adviseRenew();
     }, this.#c.resyncMs);
     this.#d.metrics.refreshOnCollect(() => this.#updateGauges());
     this.#d.log.info({ node: this.#c.node, heartbeatPort: this.#udp.port }, 'L2 speaker started');
+  }
+
+  /**
+   * Says once, and again each time the cluster doubles, when the node-Lease renewals of this
+   * many speakers exceed the API budget at rest (issue #10; the fix is one flag on every node).
+   */
+  #adviseRenew(): void {
+    const nodes = this.#leases.nodeLeaseCount();
+    if (nodes < 2 * this.#renewAdvisedAt) return;
+    const advice = renewAdvice(nodes, this.#c.timings.nodeLeaseRenewMs);
+    if (advice === null) return;
+    this.#renewAdvisedAt = nodes;
+    this.#d.log.warn(
+      { nodes, renewMs: this.#c.timings.nodeLeaseRenewMs, writesPerSecond: Math.round(advice.writesPerSecond), suggested: `${advice.suggestedRenewMs / 1000}s` },
+      `${nodes} speakers renewing their node Leases every ${this.#c.timings.nodeLeaseRenewMs / 1000}s write ${Math.round(advice.writesPerSecond)} times a second to the API server at rest; set --node-lease-renew=${advice.suggestedRenewMs / 1000}s on every speaker (the chart's speaker.nodeLeaseRenew; docs/operations.md, "Large clusters")`,
+    );
   }
 
   /** SIGTERM / drain: hand every VIP over first (docs/l2.md), then close everything. */

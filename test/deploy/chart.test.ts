@@ -75,6 +75,7 @@ const EVERY_OPTION: Obj = {
   },
   speaker: {
     logLevel: 'debug',
+    nodeLeaseRenew: '5s',
     resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } },
     nodeSelector: { 'herald.dev/speaker': 'true' },
     tolerations: [{ operator: 'Exists' }],
@@ -114,6 +115,7 @@ const EFFECTS: Record<string, (r: Obj[]) => void> = {
   'controller.tolerations': (r) => assert.deepEqual(podSpec(r, 'Deployment')['tolerations'], valueAt(EVERY_OPTION, 'controller.tolerations')),
   'controller.extraArgs': (r) => assert.deepEqual(args(r, 'Deployment').slice(-1), ['--default-service-ipam=none']),
   'speaker.logLevel': (r) => assert.ok(args(r, 'DaemonSet').includes('--log-level=debug')),
+  'speaker.nodeLeaseRenew': (r) => assert.ok(args(r, 'DaemonSet').includes('--node-lease-renew=5s')),
   'speaker.resources': (r) => assert.deepEqual(container(r, 'DaemonSet')['resources'], valueAt(EVERY_OPTION, 'speaker.resources')),
   'speaker.nodeSelector': (r) => assert.deepEqual(podSpec(r, 'DaemonSet')['nodeSelector'], valueAt(EVERY_OPTION, 'speaker.nodeSelector')),
   'speaker.tolerations': (r) => assert.deepEqual(podSpec(r, 'DaemonSet')['tolerations'], valueAt(EVERY_OPTION, 'speaker.tolerations')),

@@ -37,7 +37,7 @@ test('the speaker is a host-network DaemonSet running `herald speaker` with the 
   for (const k of ['hostPID', 'hostIPC']) assert.notEqual(pod[k], true, k);
   assert.equal(pod['serviceAccountName'], 'herald-speaker');
   assert.equal(c['image'], 'herald:dev');
-  assert.deepEqual(args, ['speaker', '--namespace=herald-system', '--metrics-addr=:9423', '--health-addr=:9424', '--heartbeat-port=9425', '--bgp-listen-port=179', '--log-level=info', '--heartbeat-key-file=/etc/herald/heartbeat/key', '--heartbeat-accept-key-file=/etc/herald/heartbeat/accept-key']);
+  assert.deepEqual(args, ['speaker', '--namespace=herald-system', '--metrics-addr=:9423', '--health-addr=:9424', '--heartbeat-port=9425', '--bgp-listen-port=179', '--log-level=info', '--node-lease-renew=2s', '--heartbeat-key-file=/etc/herald/heartbeat/key', '--heartbeat-accept-key-file=/etc/herald/heartbeat/accept-key']);
   const env = arr(c['env'], 'env').map((e) => obj(e, 'env'));
   assert.deepEqual(env.find((e) => e['name'] === 'NODE_NAME')?.['valueFrom'], { fieldRef: { apiVersion: 'v1', fieldPath: 'spec.nodeName' } });
 });

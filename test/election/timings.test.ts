@@ -1,7 +1,7 @@
 // Timings: the defaults satisfy the safety inequalities of docs/l2.md, and bad flags fall back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_L2_TIMINGS, checkTimings } from '../../src/election/timings.ts';
+import { DEFAULT_L2_TIMINGS, checkTimings, nodeLeaseDurationSeconds, renewAdvice, scaledWithRenew } from '../../src/election/timings.ts';
 import type { L2Timings } from '../../src/election/timings.ts';
 
 test('the defaults pass every rule, and the fence inequality F + 2h <= D holds with margin', () => {
@@ -53,4 +53,52 @@ test('when even the default does not fit the other overrides, every timing rever
   const { timings, problems } = checkTimings({ heartbeatIntervalMs: 400 });
   assert.deepEqual(timings, DEFAULT_L2_TIMINGS);
   assert.match(problems.at(-1) ?? '', /using all default timings/);
+});
+
+test('issue #10 large clusters: R alone scales E to 2R and api-stale-after to 1.5R, and the rules hold', () => {
+  const { timings, problems } = checkTimings({ nodeLeaseRenewMs: 5_000 });
+  assert.deepEqual(problems, []);
+  assert.deepEqual([timings.nodeLeaseRenewMs, timings.evidenceTtlMs, timings.apiStaleAfterMs], [5_000, 10_000, 7_500]);
+  // The other timings stay where the failover figures were measured.
+  for (const k of ['heartbeatIntervalMs', 'peerDeadAfterMs', 'fenceAfterMs', 'probeAfterMs', 'stableAfterMs'] as const) assert.equal(timings[k], DEFAULT_L2_TIMINGS[k], k);
+  // At the default R the scaled values are the defaults; below it they never fall under them.
+  assert.deepEqual(scaledWithRenew(DEFAULT_L2_TIMINGS.nodeLeaseRenewMs), { evidenceTtlMs: DEFAULT_L2_TIMINGS.evidenceTtlMs, apiStaleAfterMs: DEFAULT_L2_TIMINGS.apiStaleAfterMs });
+  assert.deepEqual(checkTimings({ nodeLeaseRenewMs: 500 }).timings.evidenceTtlMs, DEFAULT_L2_TIMINGS.evidenceTtlMs);
+});
+
+test('regression: issue #10 — --node-lease-renew above 3 s reverted every timing to the defaults (E and api-stale-after did not follow it)', () => {
+  for (const renew of [3_000, 4_000, 6_000, 60_000]) {
+    const { timings, problems } = checkTimings({ nodeLeaseRenewMs: renew });
+    assert.deepEqual(problems, [], String(renew));
+    assert.equal(timings.nodeLeaseRenewMs, renew);
+    assert.ok(timings.evidenceTtlMs > renew && timings.apiStaleAfterMs > renew, String(renew));
+  }
+});
+
+test('an explicit E or api-stale-after below a large R falls back to the value scaled from R, not to every default', () => {
+  const { timings, problems } = checkTimings({ nodeLeaseRenewMs: 5_000, evidenceTtlMs: 4_000, apiStaleAfterMs: 3_000 });
+  assert.deepEqual([timings.nodeLeaseRenewMs, timings.evidenceTtlMs, timings.apiStaleAfterMs], [5_000, 10_000, 7_500]);
+  assert.equal(problems.length, 2);
+  assert.match(problems[0] ?? '', /^evidenceTtlMs: 4000ms rejected .*using 10000ms/);
+  assert.match(problems[1] ?? '', /^apiStaleAfterMs: 3000ms rejected .*using 7500ms/);
+  // Given explicitly and valid, they are kept as given.
+  assert.deepEqual(checkTimings({ nodeLeaseRenewMs: 5_000, evidenceTtlMs: 6_000, apiStaleAfterMs: 5_500 }).timings.evidenceTtlMs, 6_000);
+});
+
+test('the node Lease lasts three renewal periods: 6 s at the default R', () => {
+  assert.equal(nodeLeaseDurationSeconds(DEFAULT_L2_TIMINGS), 6);
+  assert.equal(nodeLeaseDurationSeconds({ nodeLeaseRenewMs: 5_000 }), 15);
+  assert.equal(nodeLeaseDurationSeconds({ nodeLeaseRenewMs: 2_500 }), 8);
+});
+
+test('renewAdvice: silent within 20 writes/s, else the whole-second R that fits (issue #10: 100 nodes need 5 s)', () => {
+  assert.equal(renewAdvice(40, 2_000), null, '40 nodes at 2 s: exactly 20/s');
+  assert.deepEqual(renewAdvice(41, 2_000), { writesPerSecond: 20.5, suggestedRenewMs: 3_000 });
+  assert.deepEqual(renewAdvice(100, 2_000), { writesPerSecond: 50, suggestedRenewMs: 5_000 });
+  assert.equal(renewAdvice(100, 5_000), null);
+  assert.equal(renewAdvice(1, 500), null);
+  for (let n = 1; n <= 5_000; n += 37) {
+    const a = renewAdvice(n, 2_000);
+    if (a !== null) assert.equal(renewAdvice(n, a.suggestedRenewMs), null, `${n} nodes at the suggested ${a.suggestedRenewMs} ms`);
+  }
 });

@@ -50,6 +50,17 @@ describe('parseSpeakerArgs', () => {
     assert.match(bad.flags.warnings[0] ?? '', /fence/);
   });
 
+  it('--node-lease-renew for a large cluster carries E and api-stale-after with it; --api-stale-after sets its own (issue #10)', () => {
+    const big = parseSpeakerArgs(['--node-name', 'n', INSECURE, '--node-lease-renew', '5s'], {});
+    assert.ok(big.ok === true);
+    assert.deepEqual(big.flags.warnings, []);
+    const t = big.flags.speaker.timings;
+    assert.deepEqual([t.nodeLeaseRenewMs, t.evidenceTtlMs, t.apiStaleAfterMs], [5_000, 10_000, 7_500]);
+    const own = parseSpeakerArgs(['--node-name', 'n', INSECURE, '--node-lease-renew', '5s', '--api-stale-after', '6s'], {});
+    assert.ok(own.ok === true);
+    assert.equal(own.flags.speaker.timings.apiStaleAfterMs, 6_000);
+  });
+
   it('reads a heartbeat key of at least 16 bytes, and a second one while its file exists', () => {
     const dir = mkdtempSync(join(tmpdir(), 'herald-key-'));
     writeFileSync(join(dir, 'k'), 'a-key-of-more-than-16-bytes');
