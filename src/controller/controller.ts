@@ -14,7 +14,8 @@ import { readPoolListing } from './pool-listing.ts';
 import { IpamReconciler } from './reconciler.ts';
 import type { PassResult, Snapshot } from './reconciler.ts';
 import { StatusWriter } from './status-writer.ts';
-import { isService, slimService } from './service-cache.ts';
+import { isService } from './service-cache.ts';
+import { slimEndpointSlice, slimNode, slimService } from '../api/slim.ts';
 
 export interface ControllerHooks {
   /** Called after every pass: metrics live here, not in the loop. */
@@ -81,11 +82,12 @@ export class IpamController {
       log,
       onEvent: (_e, o) => this.#markDirty(keyOf(o)),
     });
-    const nodes = watchResource<V1Node>({ kc: clients.kc, path: '/api/v1/nodes', list: () => clients.core.listNode(), log, onEvent: () => this.#markTopology() });
+    const nodes = watchResource<V1Node>({ kc: clients.kc, path: '/api/v1/nodes', list: () => clients.core.listNode(), transform: slimNode, log, onEvent: () => this.#markTopology() });
     const slices = watchResource<V1EndpointSlice>({
       kc: clients.kc,
       path: '/apis/discovery.k8s.io/v1/endpointslices',
       list: () => clients.discovery.listEndpointSliceForAllNamespaces(),
+      transform: slimEndpointSlice,
       log,
       onEvent: () => this.#markTopology(),
     });

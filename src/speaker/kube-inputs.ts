@@ -7,6 +7,7 @@ import type { KubeClients } from '../kube/client.ts';
 import { watchResource } from '../kube/informer.ts';
 import type { WatchedCache } from '../kube/informer.ts';
 import { parsePolicies } from '../api/l2-policy.ts';
+import { slimEndpointSlice, slimNode, slimService } from '../api/slim.ts';
 import { HERALD_GROUP, L2POLICY_PLURAL, HERALD_VERSION } from '../api/names.ts';
 import type { ParsedPolicies } from '../api/l2-policy.ts';
 
@@ -41,9 +42,12 @@ export class KubeInputs {
   constructor(o: KubeInputsOptions) {
     const { clients, log } = o;
     const onEvent = (): void => o.onChange();
-    this.#services = watchResource<V1Service>({ kc: clients.kc, path: '/api/v1/services', list: () => clients.core.listServiceForAllNamespaces(), log, onEvent });
-    this.#slices = watchResource<V1EndpointSlice>({ kc: clients.kc, path: '/apis/discovery.k8s.io/v1/endpointslices', list: () => clients.discovery.listEndpointSliceForAllNamespaces(), log, onEvent });
-    this.#nodes = watchResource<V1Node>({ kc: clients.kc, path: '/api/v1/nodes', list: () => clients.core.listNode(), log, onEvent });
+    // Every cache keeps slim objects (src/api/slim.ts; issue #10): a speaker on each node holds
+    // every Service, EndpointSlice and Node of the cluster, and a real server's managedFields and
+    // a Node's image list are most of their bytes.
+    this.#services = watchResource<V1Service>({ kc: clients.kc, path: '/api/v1/services', list: () => clients.core.listServiceForAllNamespaces(), transform: slimService, log, onEvent });
+    this.#slices = watchResource<V1EndpointSlice>({ kc: clients.kc, path: '/apis/discovery.k8s.io/v1/endpointslices', list: () => clients.discovery.listEndpointSliceForAllNamespaces(), transform: slimEndpointSlice, log, onEvent });
+    this.#nodes = watchResource<V1Node>({ kc: clients.kc, path: '/api/v1/nodes', list: () => clients.core.listNode(), transform: slimNode, log, onEvent });
     this.#policies = watchResource<PolicyObject>({
       kc: clients.kc,
       path: `/apis/${HERALD_GROUP}/${HERALD_VERSION}/${L2POLICY_PLURAL}`,
