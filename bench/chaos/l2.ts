@@ -46,15 +46,18 @@ const { values: args } = parseArgs({
     'sweep-every': { type: 'string', default: '100' },
     'log-dir': { type: 'string' },
     'keep-logs': { type: 'boolean', default: false },
+    /** More `herald speaker` flags for every speaker, space-separated (e.g. "--node-lease-renew 5s"). */
+    'speaker-args': { type: 'string', default: '' },
   },
 });
+const SPEAKER_ARGS = args['speaker-args'].split(' ').filter((s) => s !== '');
 const RUNS = Number(args.runs);
 const VIPS = Number(args.vips);
 const SWEEP_MS = Number(args['sweep-every']);
 const isFault = (s: string): s is FaultName => (FAULT_NAMES as readonly string[]).includes(s);
 const SELECTED = args.faults.split(',').map((s) => s.trim()).filter((s) => s !== '');
 if (!(Number.isInteger(RUNS) && RUNS >= 1 && RUNS <= 1000 && Number.isInteger(VIPS) && VIPS >= 3 && VIPS <= 100 && SWEEP_MS >= 20 && SWEEP_MS <= 1000 && SELECTED.length > 0 && SELECTED.every(isFault))) {
-  process.stderr.write(`usage: l2.ts [--runs 1..1000] [--faults ${FAULT_NAMES.join(',')}] [--vips 3..100] [--sweep-every 20..1000 ms] [--log-dir DIR] [--keep-logs]\n`);
+  process.stderr.write(`usage: l2.ts [--runs 1..1000] [--faults ${FAULT_NAMES.join(',')}] [--vips 3..100] [--sweep-every 20..1000 ms] [--log-dir DIR] [--keep-logs] [--speaker-args="FLAGS"]\n`);
   process.exit(2);
 }
 const ORDER = FAULT_NAMES.filter((f) => SELECTED.includes(f));
@@ -227,7 +230,8 @@ async function main(): Promise<void> {
   const tStart = performance.now();
   try {
     const t0 = performance.now();
-    lab = await startHeraldLab({ vips: VIPS, onStep: (s) => console.log(`  herald lab: ${s}`) });
+    if (SPEAKER_ARGS.length > 0) say(`every speaker runs with ${SPEAKER_ARGS.join(' ')}`);
+    lab = await startHeraldLab({ vips: VIPS, speakerArgs: SPEAKER_ARGS, onStep: (s) => console.log(`  herald lab: ${s}`) });
     probe = await Probe.start(lab.network, lab.network.client);
     sweep = await Sweep.start(lab.network, lab.network.client, SWEEP_IPS);
     const [l, sw] = [lab, sweep];

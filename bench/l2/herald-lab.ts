@@ -45,7 +45,8 @@ export interface HeraldLab {
   close(): Promise<void>;
 }
 
-export async function startHeraldLab(opts: { vips: number; onStep?: (s: string) => void }): Promise<HeraldLab> {
+/** `speakerArgs`: more `herald speaker` flags for every speaker (e.g. a large cluster's `--node-lease-renew 5s`). */
+export async function startHeraldLab(opts: { vips: number; onStep?: (s: string) => void; speakerArgs?: readonly string[] }): Promise<HeraldLab> {
   if (!(Number.isInteger(opts.vips) && opts.vips >= 1 && opts.vips <= MAX_VIPS)) throw new Error(`vips must be 1..${MAX_VIPS}`);
   const step = opts.onStep ?? (() => undefined);
   const undo: (() => Promise<void>)[] = [];
@@ -96,7 +97,7 @@ export async function startHeraldLab(opts: { vips: number; onStep?: (s: string) 
       network,
       network.nodes.map((node) => ({
         node,
-        argv: [process.execPath, CLI, 'speaker', ...speakerFlags(node, kubeconfig, SPEAKER_NS, 'info', heartbeatKey)],
+        argv: [process.execPath, CLI, 'speaker', ...speakerFlags(node, kubeconfig, SPEAKER_NS, 'info', heartbeatKey), ...(opts.speakerArgs ?? [])],
         logFile: join(dir, `speaker-${node.name}.log`),
         health: hostPort(node.mgmt?.ipv4 ?? '', SPEAKER_HEALTH_PORT),
       })),

@@ -21,6 +21,12 @@ export class NodeContact {
   #apiRttMs = 0;
   /** The API refused us (401) since the last list: see Election.onLeaseSync. */
   #storeReplaced = false;
+  /**
+   * Silent peers a successful probing write of ours already asked about (see `probing`), and
+   * those the write in flight asks about.
+   */
+  readonly #askedFor = new Set<string>();
+  #asking: readonly string[] = [];
   /** Per probing peer: the nodes missing from its heard list when we last looked (see #owesProbeAnswer). */
   readonly #probeAnswered = new Map<string, ReadonlySet<string>>();
 
@@ -104,7 +110,24 @@ export class NodeContact {
   probing(now: number): boolean {
     const contact = this.#peers.contactAt;
     const lost = this.#guard.hasPeers() && (contact === null || now - contact > this.#t.probeAfterMs);
-    return lost || this.#peers.awaitingEvidence(now);
+    return lost || this.#unasked(now).length > 0;
+  }
+
+  /**
+   * Silent peers no probe of ours has asked about yet. One probing write per silence is the
+   * whole request: a witness answers a prober once per node newly missing from its heard list
+   * (#owesProbeAnswer), so writing again every h until evidence or D came asked nothing new. It
+   * cost every peer of a crashed node (D − P) / h ≈ 3.5 writes: 291 node-Lease writes for one
+   * crash at 100 nodes (bench/README.md, the election at scale, Finding 3).
+   */
+  #unasked(now: number): string[] {
+    const awaited = this.#peers.awaited(now);
+    if (this.#askedFor.size > 0) {
+      // A peer heard again, proven alive or dead is asked about afresh when it next goes silent.
+      const still = new Set(awaited);
+      for (const n of this.#askedFor) if (!still.has(n)) this.#askedFor.delete(n);
+    }
+    return awaited.filter((n) => !this.#askedFor.has(n));
   }
 
   /** Should the node Lease be written now (renewal every R, or every h while probing)? */
@@ -115,7 +138,9 @@ export class NodeContact {
   /** The stamp to write into the node Lease; marks the write as sent. */
   nodeLeaseWriteStarted(now: number): NodeStamp {
     this.#nodeLease.started(now);
-    return { incarnation: this.#incarnation, seq: this.#seq, heard: this.#peers.freshlyHeard(now), probing: this.probing(now) };
+    const probing = this.probing(now);
+    this.#asking = probing ? this.#unasked(now) : [];
+    return { incarnation: this.#incarnation, seq: this.#seq, heard: this.#peers.freshlyHeard(now), probing };
   }
 
   /** The node Lease write sent at `startedAt` finished; true when the API is back after failures. */
@@ -123,7 +148,9 @@ export class NodeContact {
     if (ok) {
       this.#guard.apiOk(startedAt);
       this.sampleApiRtt(now - startedAt);
+      for (const n of this.#asking) this.#askedFor.add(n);
     }
+    this.#asking = [];
     return this.#nodeLease.finished(ok);
   }
 

@@ -169,12 +169,18 @@ export class PeerTable {
    * we ask everyone (through our node Lease) to renew now, so evidence arrives before D.
    */
   awaitingEvidence(now: number): boolean {
+    return this.awaited(now).length > 0;
+  }
+
+  /** The peers `awaitingEvidence` is about: heard, silent for more than P, not dead, no evidence since. */
+  awaited(now: number): string[] {
+    const out: string[] = [];
     for (const [node, r] of this.#peers) {
       if (r.heardAt === null || now - r.heardAt <= this.#t.probeAfterMs) continue;
       if (r.evidenceAt !== null && r.evidenceAt >= r.heardAt) continue;
-      if (this.state(node, now) !== 'dead') return true;
+      if (this.state(node, now) !== 'dead') out.push(node);
     }
-    return false;
+    return out;
   }
 
   state(node: string, now: number): PeerState {
