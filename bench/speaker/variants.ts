@@ -50,6 +50,17 @@ function buildTree(dir: string): string {
   return join(dir, 'dist/cli.js');
 }
 
+/** A commit's tree extracted into `dir` and built as that commit builds: the entry to run (`herald` of that build). */
+export function buildCommit(ref: string, dir: string): string {
+  extractBase(ref, dir);
+  return buildTree(dir);
+}
+
+/** The working tree built (npm run build): its entry. */
+export function buildWorkingTree(): string {
+  return buildTree(ROOT);
+}
+
 /** Builds what the named variants need (each tree once) and returns their command lines. */
 export function prepareVariants(names: readonly VariantName[], baseRef: string, scratch: string): Variant[] {
   const baseDir = join(scratch, 'base');

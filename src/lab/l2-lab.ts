@@ -53,7 +53,7 @@ export interface L2LabOptions {
   readonly speakerLogLevel?: string;
   /** The controller's log level (default silent in this process, info as a process: its log is `controller.log` in `dir`). */
   readonly controllerLogLevel?: string;
-  /** The speaker's command line from its flags (default: this Node, the CLI beside this module, `speaker`). */
+  /** The speaker's command line from its flags (default: this Node, the CLI beside this module, `speaker`); asked at every start. */
   readonly speakerCommand?: (flags: readonly string[]) => readonly string[];
   /** Keep the temp dir (kubeconfig, speaker logs) and a real server's (its logs) after close (default false). */
   readonly keepDir?: boolean;
@@ -201,7 +201,7 @@ export async function startL2Lab(opts: L2LabOptions = {}): Promise<L2Lab> {
       network,
       network.nodes.map((node) => ({
         node,
-        argv: command(speakerFlags(node, credentials.speakerKubeconfig, SPEAKER_NAMESPACE, opts.speakerLogLevel ?? 'info', heartbeatKey)),
+        argv: () => command(speakerFlags(node, credentials.speakerKubeconfig, SPEAKER_NAMESPACE, opts.speakerLogLevel ?? 'info', heartbeatKey)),
         logFile: join(dir, `speaker-${node.name}.log`),
         health: hostPort(node.mgmt?.ipv4 ?? '', SPEAKER_HEALTH_PORT),
       })),

@@ -16,8 +16,11 @@ export const HEARTBEAT_PORT = 9425;
 
 export interface SpeakerSpec {
   readonly node: LabHost;
-  /** The whole command line, run inside the node's namespace. */
-  readonly argv: readonly string[];
+  /**
+   * The whole command line, run inside the node's namespace; a function is asked at every start
+   * (an upgrade rolls nodes to another build between a stop and the next start).
+   */
+  readonly argv: readonly string[] | (() => readonly string[]);
   readonly logFile: string;
   /** `host:port` of its /healthz, reachable from the root namespace (the node's mgmt address). */
   readonly health: string;
@@ -88,7 +91,7 @@ export class Speakers {
     const fd = openSync(spec.logFile, 'a');
     let child: ChildProcess;
     try {
-      child = this.#network.spawnIn(spec.node.ns, spec.argv, { stdio: ['ignore', fd, fd] });
+      child = this.#network.spawnIn(spec.node.ns, typeof spec.argv === 'function' ? spec.argv() : spec.argv, { stdio: ['ignore', fd, fd] });
     } finally {
       closeSync(fd); // the child has its own copy
     }
