@@ -68,3 +68,39 @@ export function slimEndpointSlice(slice: V1EndpointSlice): V1EndpointSlice {
     endpoints: slice.endpoints?.map((e) => ({ addresses: e.addresses, nodeName: e.nodeName, conditions: e.conditions === undefined ? undefined : { ready: e.conditions.ready, serving: e.conditions.serving, terminating: e.conditions.terminating } })),
   };
 }
+
+function instant(v: unknown): number | null {
+  if (v instanceof Date) return v.getTime();
+  if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v)) {
+    const t = Date.parse(v);
+    return Number.isNaN(t) ? null : t;
+  }
+  return null;
+}
+
+/**
+ * The same data, whatever its form: client-node's list calls give model class instances with
+ * Date fields, its Watch gives the server's JSON (plain objects, times as strings), so a strict
+ * deep-equal would see every watched update of a listed object as a change. Times compare by
+ * instant; an absent key equals an undefined one; prototypes are not compared.
+ */
+export function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const [ta, tb] = [instant(a), instant(b)];
+  if (ta !== null || tb !== null) return ta === tb;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((x, i) => sameData(x, b[i]));
+  }
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  const ra = a as Readonly<Record<string, unknown>>;
+  const rb = b as Readonly<Record<string, unknown>>;
+  const keys = new Set([...Object.keys(ra), ...Object.keys(rb)]);
+  for (const k of keys) if (!sameData(ra[k], rb[k])) return false;
+  return true;
+}
+
+/** The same object but for metadata.resourceVersion (a watched update that changed nothing kept). */
+export function sameButVersion<T extends { metadata?: { resourceVersion?: string } }>(a: T, b: T): boolean {
+  return sameData({ ...a, metadata: { ...a.metadata, resourceVersion: undefined } }, { ...b, metadata: { ...b.metadata, resourceVersion: undefined } });
+}

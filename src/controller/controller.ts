@@ -82,12 +82,13 @@ export class IpamController {
       log,
       onEvent: (_e, o) => this.#markDirty(keyOf(o)),
     });
-    const nodes = watchResource<V1Node>({ kc: clients.kc, path: '/api/v1/nodes', list: () => clients.core.listNode(), transform: slimNode, log, onEvent: () => this.#markTopology() });
+    const nodes = watchResource<V1Node>({ kc: clients.kc, path: '/api/v1/nodes', list: () => clients.core.listNode(), transform: slimNode, skipUnchanged: true, log, onEvent: () => this.#markTopology() });
     const slices = watchResource<V1EndpointSlice>({
       kc: clients.kc,
       path: '/apis/discovery.k8s.io/v1/endpointslices',
       list: () => clients.discovery.listEndpointSliceForAllNamespaces(),
       transform: slimEndpointSlice,
+      skipUnchanged: true,
       log,
       onEvent: () => this.#markTopology(),
     });

@@ -5,6 +5,7 @@
 import { ListWatch, Watch } from '@kubernetes/client-node';
 import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { sameButVersion } from '../api/slim.ts';
 import { classifyThrown, describeRequest } from './api-problem.ts';
 import { PooledKubeConfig, errorMessage } from './client.ts';
 
@@ -23,6 +24,12 @@ export interface WatchOptions<T extends KubernetesObject> {
    * are not objects and are left alone.
    */
   transform?: (obj: T) => T;
+  /**
+   * Do not call onEvent for an update that changed nothing but the resourceVersion (compared
+   * after `transform`): with slim objects, a Node's status heartbeat or an endpoint's targetRef
+   * changing is no change to Herald, and each event would otherwise cost a whole pass (issue #10).
+   */
+  skipUnchanged?: boolean;
   log: Logger;
   /** Backoff bounds for restarts after an error. */
   minBackoffMs?: number;
@@ -75,9 +82,29 @@ export function watchResource<T extends KubernetesObject>(opts: WatchOptions<T>)
     markSynced = resolve;
   });
 
-  informer.on('add', (o) => opts.onEvent('add', o));
-  informer.on('update', (o) => opts.onEvent('update', o));
-  informer.on('delete', (o) => opts.onEvent('delete', o));
+  if (opts.skipUnchanged === true) {
+    // The object each key last had (the cache's own objects, shared): ListWatch forgets the old
+    // one before it says 'update'.
+    const last = new Map<string, T>();
+    const key = (o: T): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+    informer.on('add', (o) => {
+      last.set(key(o), o);
+      opts.onEvent('add', o);
+    });
+    informer.on('update', (o) => {
+      const before = last.get(key(o));
+      last.set(key(o), o);
+      if (before === undefined || !sameButVersion(before, o)) opts.onEvent('update', o);
+    });
+    informer.on('delete', (o) => {
+      last.delete(key(o));
+      opts.onEvent('delete', o);
+    });
+  } else {
+    informer.on('add', (o) => opts.onEvent('add', o));
+    informer.on('update', (o) => opts.onEvent('update', o));
+    informer.on('delete', (o) => opts.onEvent('delete', o));
+  }
   informer.on('error', (err: unknown) => {
     failedSinceStart = true;
     if (stopped) return;

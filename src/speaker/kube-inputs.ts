@@ -8,7 +8,7 @@ import { watchResource } from '../kube/informer.ts';
 import type { WatchedCache } from '../kube/informer.ts';
 import { parsePolicies } from '../api/l2-policy.ts';
 import { slimEndpointSlice, slimNode, slimService } from '../api/slim.ts';
-import { HERALD_GROUP, L2POLICY_PLURAL, HERALD_VERSION } from '../api/names.ts';
+import { HERALD_GROUP, L2POLICY_PLURAL, HERALD_VERSION, LABEL_SERVICE_NAME } from '../api/names.ts';
 import type { ParsedPolicies } from '../api/l2-policy.ts';
 
 export interface ClusterSnapshot {
@@ -31,6 +31,17 @@ function isList(v: unknown): v is KubernetesListObject<PolicyObject> {
   return typeof v === 'object' && v !== null && 'items' in v && Array.isArray(v.items);
 }
 
+/**
+ * Does a change of this EndpointSlice change what the speaker announces? Only through a Service
+ * with externalTrafficPolicy: Local (desired.ts and bgp/desired.ts read endpoints for nothing
+ * else). A slice whose Service is not cached yet does not matter now: the Service's own add
+ * event makes the pass that reads it.
+ */
+export function sliceMatters(slice: V1EndpointSlice, service: (name: string, namespace: string | undefined) => V1Service | undefined): boolean {
+  const name = slice.metadata?.labels?.[LABEL_SERVICE_NAME];
+  return name !== undefined && service(name, slice.metadata?.namespace)?.spec?.externalTrafficPolicy === 'Local';
+}
+
 export class KubeInputs {
   readonly #services: WatchedCache<V1Service>;
   readonly #slices: WatchedCache<V1EndpointSlice>;
@@ -45,9 +56,22 @@ export class KubeInputs {
     // Every cache keeps slim objects (src/api/slim.ts; issue #10): a speaker on each node holds
     // every Service, EndpointSlice and Node of the cluster, and a real server's managedFields and
     // a Node's image list are most of their bytes.
-    this.#services = watchResource<V1Service>({ kc: clients.kc, path: '/api/v1/services', list: () => clients.core.listServiceForAllNamespaces(), transform: slimService, log, onEvent });
-    this.#slices = watchResource<V1EndpointSlice>({ kc: clients.kc, path: '/apis/discovery.k8s.io/v1/endpointslices', list: () => clients.discovery.listEndpointSliceForAllNamespaces(), transform: slimEndpointSlice, log, onEvent });
-    this.#nodes = watchResource<V1Node>({ kc: clients.kc, path: '/api/v1/nodes', list: () => clients.core.listNode(), transform: slimNode, log, onEvent });
+    // An update that changed nothing Herald keeps is no event (`skipUnchanged`), and a slice
+    // matters only to a Service with externalTrafficPolicy: Local, the one rule that reads
+    // endpoints: most slices of a cluster belong to ClusterIP Services whose pods come and go.
+    this.#services = watchResource<V1Service>({ kc: clients.kc, path: '/api/v1/services', list: () => clients.core.listServiceForAllNamespaces(), transform: slimService, skipUnchanged: true, log, onEvent });
+    this.#slices = watchResource<V1EndpointSlice>({
+      kc: clients.kc,
+      path: '/apis/discovery.k8s.io/v1/endpointslices',
+      list: () => clients.discovery.listEndpointSliceForAllNamespaces(),
+      transform: slimEndpointSlice,
+      skipUnchanged: true,
+      log,
+      onEvent: (_event, slice) => {
+        if (sliceMatters(slice, (name, namespace) => this.#services.get(name, namespace))) o.onChange();
+      },
+    });
+    this.#nodes = watchResource<V1Node>({ kc: clients.kc, path: '/api/v1/nodes', list: () => clients.core.listNode(), transform: slimNode, skipUnchanged: true, log, onEvent });
     this.#policies = watchResource<PolicyObject>({
       kc: clients.kc,
       path: `/apis/${HERALD_GROUP}/${HERALD_VERSION}/${L2POLICY_PLURAL}`,
