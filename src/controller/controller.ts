@@ -15,7 +15,8 @@ import { IpamReconciler } from './reconciler.ts';
 import type { PassResult, Snapshot } from './reconciler.ts';
 import { StatusWriter } from './status-writer.ts';
 import { isService } from './service-cache.ts';
-import { slimEndpointSlice, slimNode, slimService } from '../api/slim.ts';
+import { slimService } from '../api/slim.ts';
+import { watchEndpointSlices, watchNodes } from '../kube/slim-caches.ts';
 
 export interface ControllerHooks {
   /** Called after every pass: metrics live here, not in the loop. */
@@ -82,16 +83,8 @@ export class IpamController {
       log,
       onEvent: (_e, o) => this.#markDirty(keyOf(o)),
     });
-    const nodes = watchResource<V1Node>({ kc: clients.kc, path: '/api/v1/nodes', list: () => clients.core.listNode(), transform: slimNode, skipUnchanged: true, log, onEvent: () => this.#markTopology() });
-    const slices = watchResource<V1EndpointSlice>({
-      kc: clients.kc,
-      path: '/apis/discovery.k8s.io/v1/endpointslices',
-      list: () => clients.discovery.listEndpointSliceForAllNamespaces(),
-      transform: slimEndpointSlice,
-      skipUnchanged: true,
-      log,
-      onEvent: () => this.#markTopology(),
-    });
+    const nodes = watchNodes(clients, log, () => this.#markTopology());
+    const slices = watchEndpointSlices(clients, log, () => this.#markTopology());
     const pools = watchResource<IPPool>({
       kc: clients.kc,
       path: `/apis/${HERALD_GROUP}/${HERALD_VERSION}/${IPPOOL_PLURAL}`,

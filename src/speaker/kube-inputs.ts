@@ -7,7 +7,8 @@ import type { KubeClients } from '../kube/client.ts';
 import { watchResource } from '../kube/informer.ts';
 import type { WatchedCache } from '../kube/informer.ts';
 import { parsePolicies } from '../api/l2-policy.ts';
-import { slimEndpointSlice, slimNode, slimService } from '../api/slim.ts';
+import { slimService } from '../api/slim.ts';
+import { watchEndpointSlices, watchNodes } from '../kube/slim-caches.ts';
 import { HERALD_GROUP, L2POLICY_PLURAL, HERALD_VERSION, LABEL_SERVICE_NAME } from '../api/names.ts';
 import type { ParsedPolicies } from '../api/l2-policy.ts';
 
@@ -60,18 +61,10 @@ export class KubeInputs {
     // matters only to a Service with externalTrafficPolicy: Local, the one rule that reads
     // endpoints: most slices of a cluster belong to ClusterIP Services whose pods come and go.
     this.#services = watchResource<V1Service>({ kc: clients.kc, path: '/api/v1/services', list: () => clients.core.listServiceForAllNamespaces(), transform: slimService, skipUnchanged: true, log, onEvent });
-    this.#slices = watchResource<V1EndpointSlice>({
-      kc: clients.kc,
-      path: '/apis/discovery.k8s.io/v1/endpointslices',
-      list: () => clients.discovery.listEndpointSliceForAllNamespaces(),
-      transform: slimEndpointSlice,
-      skipUnchanged: true,
-      log,
-      onEvent: (_event, slice) => {
-        if (sliceMatters(slice, (name, namespace) => this.#services.get(name, namespace))) o.onChange();
-      },
+    this.#slices = watchEndpointSlices(clients, log, (_event, slice) => {
+      if (sliceMatters(slice, (name, namespace) => this.#services.get(name, namespace))) o.onChange();
     });
-    this.#nodes = watchResource<V1Node>({ kc: clients.kc, path: '/api/v1/nodes', list: () => clients.core.listNode(), transform: slimNode, skipUnchanged: true, log, onEvent });
+    this.#nodes = watchNodes(clients, log, onEvent);
     this.#policies = watchResource<PolicyObject>({
       kc: clients.kc,
       path: `/apis/${HERALD_GROUP}/${HERALD_VERSION}/${L2POLICY_PLURAL}`,
