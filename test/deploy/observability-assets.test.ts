@@ -5,13 +5,18 @@
 // have unique ids and titles, a unit each, and no hard-coded data source.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { Histogram, Summary } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { createSpeakerMetrics } from '../../src/speaker/metrics.ts';
 import { arr, isObj, obj, str } from './schema-check.ts';
+import { findDashboardCheck } from './dashboard-check.ts';
 import type { Obj } from './schema-check.ts';
 
 const read = (path: string): string => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
@@ -252,6 +257,34 @@ test('the dashboard parses: schema 39 or later, a Prometheus data source variabl
   assert.equal(byName.get('datasource')?.['query'], 'prometheus');
   for (const name of ['node', 'peer']) assert.match(JSON.stringify(byName.get(name)?.['query']), /label_values\(/, name);
   assert.equal(dashboardQueries().find((q) => q.where === 'variable $peer')?.label, 'peer');
+});
+
+const dashboardCheck = findDashboardCheck();
+
+test('Grafana\'s own schema accepts the dashboard (the Foundation SDK\'s strict decoder: no unknown field, no wrong type, no required field missing), and refuses a broken copy', { skip: dashboardCheck.ok ? false : `needs dashboard-check: ${dashboardCheck.ok ? '' : dashboardCheck.message}` }, () => {
+  assert.ok(dashboardCheck.ok);
+  const file = fileURLToPath(new URL('../../deploy/grafana/herald-dashboard.json', import.meta.url));
+  const good = spawnSync(dashboardCheck.path, [file], { encoding: 'utf8' });
+  assert.equal(good.status, 0, good.stdout + good.stderr);
+  assert.match(good.stdout, /: ok \(\d+ panels\)/);
+  // The control: a panel with a field the schema does not know, and a stat panel without a required option.
+  const broken = structuredClone(DASHBOARD);
+  const panels = arr(broken['panels'], 'panels').map((p) => obj(p, 'panel'));
+  const first = panels.find((p) => p['type'] === 'timeseries');
+  const stat = obj(panels.find((p) => p['type'] === 'stat')?.['options'], 'stat options');
+  assert.ok(first !== undefined);
+  first['colour'] = 'red';
+  delete stat['wideLayout'];
+  const dir = mkdtempSync(join(tmpdir(), 'herald-dashboard-'));
+  try {
+    writeFileSync(join(dir, 'broken.json'), JSON.stringify(broken));
+    const bad = spawnSync(dashboardCheck.path, [join(dir, 'broken.json')], { encoding: 'utf8' });
+    assert.equal(bad.status, 1);
+    assert.match(bad.stdout, /unexpected field 'colour'/);
+    assert.match(bad.stdout, /wideLayout: required field is missing/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('no hard-coded data source: every Prometheus reference is ${datasource}', () => {
