@@ -4,10 +4,8 @@
 // process with its own HOME in a temporary directory, so Helm's cache, config and repositories
 // under ~ are never read or written.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUILD_SCRIPT, cacheRoot, PACKAGE_ROOT, pinnedVersion } from '../../src/controlplane/binaries.ts';
+import { findCachedBinary } from './cached-binary.ts';
 import { parseAllDocuments } from 'yaml';
 import { kubectlSession, type KubectlSession } from './kubectl.ts';
 import { isObj, obj, str, type Obj } from './schema-check.ts';
@@ -19,12 +17,8 @@ export type HelmBinary = { ok: true; helm: string; version: string } | { ok: fal
 
 /** Finds the cached helm of the pinned version; a missing one is a message naming the command that builds it. */
 export function findHelm(env: NodeJS.ProcessEnv = process.env): HelmBinary {
-  const goMod = join(PACKAGE_ROOT, 'test', 'cluster', 'helm', 'go.mod');
-  const version = existsSync(goMod) ? pinnedVersion(readFileSync(goMod, 'utf8'), HELM_MODULE) : undefined;
-  if (version === undefined) return { ok: false, message: `cannot read the pinned ${HELM_MODULE} version from ${goMod}` };
-  const helm = join(cacheRoot(env), `helm-${version}`, 'helm');
-  if (!existsSync(helm)) return { ok: false, message: `helm ${version} is not built (missing ${helm}); run ${join(PACKAGE_ROOT, BUILD_SCRIPT)} once (minutes cold, cached after)` };
-  return { ok: true, helm, version };
+  const found = findCachedBinary({ wrapper: 'helm', module: HELM_MODULE, folder: 'helm', binary: 'helm' }, env);
+  return found.ok ? { ok: true, helm: found.path, version: found.version } : found;
 }
 
 /** A session whose commands are helm's: kubectlSession's process handling, errors that say helm. */
