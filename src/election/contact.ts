@@ -22,11 +22,12 @@ export class NodeContact {
   /** The API refused us (401) since the last list: see Election.onLeaseSync. */
   #storeReplaced = false;
   /**
-   * Silent peers a successful probing write of ours already asked about (see `probing`), and
-   * those the write in flight asks about.
+   * Silent peers a successful probing write of ours already asked about (see `probing`), each
+   * with the last time it was heard when asked: a peer heard again and lost anew is a new silence.
+   * And those the write in flight asks about.
    */
-  readonly #askedFor = new Set<string>();
-  #asking: readonly string[] = [];
+  readonly #askedFor = new Map<string, number | null>();
+  #asking: readonly (readonly [string, number | null])[] = [];
   /** Per probing peer: the nodes missing from its heard list when we last looked (see #owesProbeAnswer). */
   readonly #probeAnswered = new Map<string, ReadonlySet<string>>();
 
@@ -123,11 +124,11 @@ export class NodeContact {
   #unasked(now: number): string[] {
     const awaited = this.#peers.awaited(now);
     if (this.#askedFor.size > 0) {
-      // A peer heard again, proven alive or dead is asked about afresh when it next goes silent.
+      // Forget what no longer waits (heard again, proven alive or dead): bounded by the peers.
       const still = new Set(awaited);
-      for (const n of this.#askedFor) if (!still.has(n)) this.#askedFor.delete(n);
+      for (const n of this.#askedFor.keys()) if (!still.has(n)) this.#askedFor.delete(n);
     }
-    return awaited.filter((n) => !this.#askedFor.has(n));
+    return awaited.filter((n) => !this.#askedFor.has(n) || this.#askedFor.get(n) !== this.#peers.heardAt(n));
   }
 
   /** Should the node Lease be written now (renewal every R, or every h while probing)? */
@@ -139,7 +140,7 @@ export class NodeContact {
   nodeLeaseWriteStarted(now: number): NodeStamp {
     this.#nodeLease.started(now);
     const probing = this.probing(now);
-    this.#asking = probing ? this.#unasked(now) : [];
+    this.#asking = probing ? this.#unasked(now).map((n) => [n, this.#peers.heardAt(n)] as const) : [];
     return { incarnation: this.#incarnation, seq: this.#seq, heard: this.#peers.freshlyHeard(now), probing };
   }
 
@@ -148,7 +149,7 @@ export class NodeContact {
     if (ok) {
       this.#guard.apiOk(startedAt);
       this.sampleApiRtt(now - startedAt);
-      for (const n of this.#asking) this.#askedFor.add(n);
+      for (const [n, heardAt] of this.#asking) this.#askedFor.set(n, heardAt);
     }
     this.#asking = [];
     return this.#nodeLease.finished(ok);

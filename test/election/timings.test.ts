@@ -102,3 +102,51 @@ test('renewAdvice: silent within 20 writes/s, else the whole-second R that fits 
     if (a !== null) assert.equal(renewAdvice(n, a.suggestedRenewMs), null, `${n} nodes at the suggested ${a.suggestedRenewMs} ms`);
   }
 });
+
+test('every rule at its bound: the bound itself is kept, one millisecond past it falls back with the rule named', () => {
+  const d = DEFAULT_L2_TIMINGS;
+  const h = d.heartbeatIntervalMs;
+  // [overrides exactly at the bound, the same one step past it, the field, what the reason says]
+  const table: [Partial<L2Timings>, Partial<L2Timings>, keyof L2Timings, RegExp][] = [
+    [{ heartbeatIntervalMs: 10, peerDeadAfterMs: 60, fenceAfterMs: 30, probeAfterMs: 25, writeRetryMs: 10, noteTtlMs: 10 }, { heartbeatIntervalMs: 9 }, 'heartbeatIntervalMs', /heartbeat interval must be at least 10ms/],
+    // D = 3h is its own bound, but F's rule (2h < F, F + 2h <= D) needs D > 4h: only the refusal is testable.
+    [{}, { peerDeadAfterMs: 3 * h - 1 }, 'peerDeadAfterMs', /peer-dead-after must be at least 3 heartbeat intervals/],
+    [{ fenceAfterMs: d.peerDeadAfterMs - 2 * h }, { fenceAfterMs: d.peerDeadAfterMs - 2 * h + 1 }, 'fenceAfterMs', /F \+ 2h <= peer-dead-after/],
+    [{ fenceAfterMs: 2 * h + 1, probeAfterMs: 2 * h + 0.5 }, { fenceAfterMs: 2 * h, probeAfterMs: 2 * h + 0.5 }, 'fenceAfterMs', /2h < F/],
+    [{ probeAfterMs: 2 * h + 1 }, { probeAfterMs: 2 * h }, 'probeAfterMs', /2h < P < fence-after/],
+    [{ probeAfterMs: d.fenceAfterMs - 1 }, { probeAfterMs: d.fenceAfterMs }, 'probeAfterMs', /P < fence-after/],
+    [{ nodeLeaseRenewMs: 5 * h }, { nodeLeaseRenewMs: 5 * h - 1 }, 'nodeLeaseRenewMs', /node-lease-renew must be at least 5 heartbeat intervals/],
+    [{ evidenceTtlMs: d.nodeLeaseRenewMs + 1 }, { evidenceTtlMs: d.nodeLeaseRenewMs }, 'evidenceTtlMs', /evidence-ttl must exceed node-lease-renew and fence-after/],
+    [{ stableAfterMs: 0 }, { stableAfterMs: -1 }, 'stableAfterMs', /stable-after must not be negative/],
+    [{ takeoverStaggerMs: 0 }, { takeoverStaggerMs: -1 }, 'takeoverStaggerMs', /takeover-stagger must not be negative/],
+    [{ writeRetryMs: h }, { writeRetryMs: h - 1 }, 'writeRetryMs', /write retry must be at least one heartbeat interval/],
+    [{ apiStaleAfterMs: d.nodeLeaseRenewMs + 1 }, { apiStaleAfterMs: d.nodeLeaseRenewMs }, 'apiStaleAfterMs', /api-stale-after must exceed node-lease-renew/],
+    [{ noteTtlMs: h }, { noteTtlMs: h - 1 }, 'noteTtlMs', /note TTL must be at least one heartbeat interval/],
+  ];
+  for (const [at, past, field, why] of table) {
+    const kept = checkTimings(at);
+    assert.deepEqual(kept.problems, [], `${field} at its bound: ${kept.problems.join('; ')}`);
+    if (at[field] !== undefined) assert.equal(kept.timings[field], at[field], `${field} at its bound is kept`);
+    const refused = checkTimings(past);
+    assert.equal(refused.timings[field], DEFAULT_L2_TIMINGS[field], `${field} past its bound falls back`);
+    assert.match(refused.problems.join('; '), why, field);
+  }
+});
+
+test('E past the fence time but not R, and keys that are no timing, are handled as named', () => {
+  const d = DEFAULT_L2_TIMINGS;
+  const low = checkTimings({ evidenceTtlMs: d.fenceAfterMs });
+  assert.equal(low.timings.evidenceTtlMs, d.evidenceTtlMs);
+  assert.match(low.problems[0] ?? '', /evidence-ttl must exceed/);
+  const odd = checkTimings({ heartbeatIntervalMs: undefined, ...({ colour: 5 } as Partial<L2Timings>) });
+  assert.deepEqual(odd, { timings: DEFAULT_L2_TIMINGS, problems: [] });
+  const inf = checkTimings({ peerDeadAfterMs: Number.POSITIVE_INFINITY });
+  assert.equal(inf.timings.peerDeadAfterMs, d.peerDeadAfterMs);
+  assert.match(inf.problems[0] ?? '', /peerDeadAfterMs: Infinity is not a number; using 600ms/);
+  // An R that is itself refused scales nothing: E and api-stale-after stay at their defaults.
+  const tiny = checkTimings({ nodeLeaseRenewMs: 1 });
+  assert.deepEqual([tiny.timings.nodeLeaseRenewMs, tiny.timings.evidenceTtlMs, tiny.timings.apiStaleAfterMs], [d.nodeLeaseRenewMs, d.evidenceTtlMs, d.apiStaleAfterMs]);
+  // Infinity for R is no number: nothing scales from it.
+  const infR = checkTimings({ nodeLeaseRenewMs: Number.POSITIVE_INFINITY });
+  assert.deepEqual([infR.timings.evidenceTtlMs, infR.timings.apiStaleAfterMs], [d.evidenceTtlMs, d.apiStaleAfterMs]);
+});
