@@ -67,10 +67,25 @@ test('a probing stamp that newly lacks us, or a peer we hear, is answered once b
   // It now lists us, still lacks b: nothing new either.
   w.contact.onNodeLease('a', { ...probe(['me']), seq: 52 }, 1_350);
   assert.equal(dueAt(1_400), false);
-  // It stops probing, then probes again lacking us: that is new again.
+  // It stops probing, then probes again lacking b as before: a new probe, so new again.
   w.contact.onNodeLease('a', { ...probe(['me', 'b']), seq: 53, probing: false }, 1_450);
-  w.contact.onNodeLease('a', { ...probe(['b']), seq: 54 }, 1_550);
-  assert.equal(dueAt(1_600), true, 'a fresh probe lacking us');
+  w.contact.onNodeLease('a', { ...probe(['me']), seq: 54 }, 1_550);
+  assert.equal(dueAt(1_600), true, 'a fresh probe after a stop is answered');
+});
+
+test('our own contact older than P makes us probe (keep the API contact fresh), not one millisecond before', () => {
+  const w = world();
+  for (let t = 0; t <= 1_000; t += h) round(w, t, ['a', 'b']);
+  // From now on a and b are heard but acknowledge nothing we send: contact stays at 1,000.
+  for (let t = 1_100; t <= 1_200; t += h) {
+    w.guard.update(t);
+    const seq = w.contact.nextRound(t);
+    w.peers.tick(t);
+    for (const node of ['a', 'b']) w.peers.heard({ node, incarnation: 1, seq: seq + 100, fenced: false, leaving: false, warming: false, apiAgeMs: 10, policies: ['p'], heard: [], notes: [] }, t + 1);
+  }
+  assert.deepEqual(w.peers.awaited(1_000 + T.probeAfterMs + 1), [], 'no peer is silent');
+  assert.equal(w.contact.probing(1_000 + T.probeAfterMs), false);
+  assert.equal(w.contact.probing(1_000 + T.probeAfterMs + 1), true);
 });
 
 test('a probing stamp that lists us and every peer we hear asks nothing of us', () => {
