@@ -14,9 +14,7 @@ import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
 import { startL2Lab } from '../../src/lab/l2-lab.ts';
 import type { L2Lab } from '../../src/lab/l2-lab.ts';
-import { pollUntil } from '../../src/lab/poll.ts';
-import { SPEAKER_HEALTH_PORT } from '../../src/lab/speakers.ts';
-import { NODES, heldAndAnswered } from '../../test/e2e/l2-support.ts';
+import { NODES, heldAndAnswered, speakerReady } from '../../test/e2e/l2-support.ts';
 import { describeTallies, watchAnswers } from '../../test/e2e/answer-watch.ts';
 import type { VipTally } from '../../test/e2e/answer-watch.ts';
 import { NEEDS, program, requirePrerequisites } from '../prerequisites.ts';
@@ -36,19 +34,6 @@ const scratch = mkdtempSync(join(tmpdir(), 'herald-bench-upgrade-'));
 const build = new Map<string, 'base' | 'new'>(NODES.map((n) => [n, 'base']));
 let lab: L2Lab | undefined;
 
-async function ready(l: L2Lab, node: string): Promise<void> {
-  const host = l.nodes.find((n) => n.name === node);
-  await pollUntil(`${node}'s speaker ready`, async () => {
-    try {
-      const res = await fetch(`http://${host?.mgmt?.ipv4 ?? ''}:${SPEAKER_HEALTH_PORT}/readyz`, { signal: AbortSignal.timeout(1000) });
-      await res.body?.cancel();
-      return res.status === 200 ? { done: true, value: true } : { done: false, seen: String(res.status) };
-    } catch (err) {
-      return { done: false, seen: String(err) };
-    }
-  }, { timeoutMs: 30_000, intervalMs: 100 });
-}
-
 /** Rolls every node to `to`, one at a time, probing all the while; the tallies per VIP. */
 async function roll(l: L2Lab, ips: readonly string[], to: 'base' | 'new'): Promise<{ tallies: ReadonlyMap<string, VipTally>; seconds: number; exits: string[] }> {
   const started = performance.now();
@@ -60,7 +45,7 @@ async function roll(l: L2Lab, ips: readonly string[], to: 'base' | 'new'): Promi
       exits.push(`${node} ${exit.code === 0 ? 'exited 0' : JSON.stringify(exit)}`);
       build.set(node, to);
       await l.restartSpeaker(node);
-      await ready(l, node);
+      await speakerReady(l, node, 30_000);
     }
     // A last stretch after the last node is back: its VIPs may move to it once more.
     await new Promise((r) => setTimeout(r, 3000));

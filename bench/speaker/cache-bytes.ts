@@ -68,7 +68,7 @@ try {
   }
   for (let i = 0; i < NODES; i++) {
     const name = `node-${i}`;
-    const made = await c.core.createNode({ body: { metadata: { name, labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'topology.kubernetes.io/zone': `zone-${i % 3}` }, annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' } }, spec: { podCIDR: `10.244.${i}.0/24`, podCIDRs: [`10.244.${i}.0/24`] } } });
+    const made = await c.core.createNode({ body: { metadata: { name, labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'topology.kubernetes.io/zone': `zone-${i % 3}` }, annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' } }, spec: { podCIDR: `198.18.${i}.0/24`, podCIDRs: [`198.18.${i}.0/24`] } } });
     const now = new Date();
     const status: V1Node['status'] = {
       addresses: [{ type: 'InternalIP', address: `198.51.100.${(i % 250) + 1}` }, { type: 'Hostname', address: name }],

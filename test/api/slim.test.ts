@@ -21,7 +21,7 @@ function wholeNode(name: string, extra: Partial<V1Node> = {}): V1Node {
     kind: 'Node',
     ...n,
     metadata: { ...n.metadata, uid: `uid-${name}`, resourceVersion: '42', annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' }, managedFields: MANAGED },
-    spec: { ...n.spec, podCIDR: '10.244.1.0/24', podCIDRs: ['10.244.1.0/24'], providerID: 'metal://x' },
+    spec: { ...n.spec, podCIDR: '198.18.1.0/24', podCIDRs: ['198.18.1.0/24'], providerID: 'metal://x' },
     status: {
       ...n.status,
       addresses: [...(n.status?.addresses ?? []), { type: 'Hostname', address: name }],

@@ -13,28 +13,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startL2Lab } from '../../src/lab/l2-lab.ts';
 import type { L2Lab } from '../../src/lab/l2-lab.ts';
-import type { LabHost } from '../../src/lab/netns.ts';
-import { pollUntil } from '../../src/lab/poll.ts';
-import { SPEAKER_HEALTH_PORT } from '../../src/lab/speakers.ts';
 import { describeTallies, watchAnswers } from './answer-watch.ts';
-import { NODES, closeL2Lab, heldAndAnswered, l2SkipReason } from './l2-support.ts';
+import { NODES, closeL2Lab, heldAndAnswered, l2SkipReason, speakerReady } from './l2-support.ts';
 
 const SKIP = l2SkipReason();
 /** Seconds each probe round listens for replies. */
 const ROUND_S = 0.5;
-
-/** Waits for the speaker's /readyz, as the kubelet's readiness probe and so the DaemonSet rollout do. */
-async function ready(node: LabHost): Promise<void> {
-  await pollUntil(`${node.name}'s speaker ready`, async () => {
-    try {
-      const res = await fetch(`http://${node.mgmt?.ipv4 ?? ''}:${SPEAKER_HEALTH_PORT}/readyz`, { signal: AbortSignal.timeout(1000) });
-      const body = await res.text();
-      return res.status === 200 ? { done: true, value: body } : { done: false, seen: `${res.status} ${body}` };
-    } catch (err) {
-      return { done: false, seen: String(err) };
-    }
-  }, { timeoutMs: 20_000, intervalMs: 100 });
-}
 
 describe('a rolling upgrade of the speakers (L2)', { skip: SKIP }, () => {
   let lab: L2Lab | undefined;
@@ -60,9 +44,7 @@ describe('a rolling upgrade of the speakers (L2)', { skip: SKIP }, () => {
       for (const node of NODES) {
         assert.deepEqual(await l.killSpeaker(node, 'SIGTERM'), { code: 0, signal: null }, `${node}'s speaker drained and exited cleanly`);
         await l.restartSpeaker(node);
-        const host = l.nodes.find((n) => n.name === node);
-        assert.ok(host !== undefined);
-        await ready(host);
+        await speakerReady(l, node);
       }
       // A last round after the last node is back: its VIPs may move to it once more.
       await new Promise((r) => setTimeout(r, 3000));

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import type { L2Lab } from '../../src/lab/l2-lab.ts';
 import { pollUntil } from '../../src/lab/poll.ts';
 import { listNamespaces } from '../../src/lab/teardown.ts';
+import { SPEAKER_HEALTH_PORT } from '../../src/lab/speakers.ts';
 
 export const NODES = ['node-a', 'node-b', 'node-c'];
 
@@ -58,4 +59,18 @@ export async function heldAndAnswered(lab: L2Lab, ip: string, timeoutMs = 15_000
     { timeoutMs, context: () => lab.logTails() },
   );
   return r.value;
+}
+
+/** Waits for a node's speaker /readyz, as the kubelet's readiness probe and so a DaemonSet rollout do. */
+export async function speakerReady(lab: L2Lab, node: string, timeoutMs = 20_000): Promise<void> {
+  const host = lab.nodes.find((n) => n.name === node);
+  await pollUntil(`${node}'s speaker ready`, async () => {
+    try {
+      const res = await fetch(`http://${host?.mgmt?.ipv4 ?? ''}:${SPEAKER_HEALTH_PORT}/readyz`, { signal: AbortSignal.timeout(1000) });
+      const body = await res.text();
+      return res.status === 200 ? { done: true, value: body } : { done: false, seen: `${res.status} ${body}` };
+    } catch (err) {
+      return { done: false, seen: String(err) };
+    }
+  }, { timeoutMs, intervalMs: 100 });
 }
