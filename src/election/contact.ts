@@ -8,6 +8,11 @@ import type { NodeStamp, PeerTable } from './peers.ts';
 import type { L2Timings } from './timings.ts';
 import { NodeLeaseCadence } from './node-lease.ts';
 
+/** Silent peers a node Lease write asks about, each with when it was last heard. */
+type Asking = readonly (readonly [string, number | null])[];
+// Stryker disable next-line ArrayDeclaration: read only when a successful write ends, for what a write started while not probing asked: nothing, or with a mutant one name no peer has (which asks nobody)
+const NOTHING_ASKED: Asking = [];
+
 export class NodeContact {
   readonly #me: string;
   readonly #incarnation: number;
@@ -27,7 +32,7 @@ export class NodeContact {
    * And those the write in flight asks about.
    */
   readonly #askedFor = new Map<string, number | null>();
-  #asking: readonly (readonly [string, number | null])[] = [];
+  #asking: Asking = NOTHING_ASKED;
   /** Per probing peer: the nodes missing from its heard list when we last looked (see #owesProbeAnswer). */
   readonly #probeAnswered = new Map<string, ReadonlySet<string>>();
 
@@ -78,8 +83,7 @@ export class NodeContact {
 
   /** A peer's node Lease changed (null: it is gone). */
   onNodeLease(node: string, stamp: NodeStamp | null, now: number): void {
-    this.#peers.know(node, now);
-    this.#peers.stamped(node, stamp, now);
+    this.#peers.stamped(node, stamp, now); // records the node as known, too
     // A peer lost someone and asks for evidence: renew our node Lease soon, if we can give it some.
     if (stamp?.probing === true) {
       if (this.#owesProbeAnswer(node, stamp, now)) this.#nodeLease.probeRequested();
@@ -123,6 +127,7 @@ export class NodeContact {
    */
   #unasked(now: number): string[] {
     const awaited = this.#peers.awaited(now);
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement: pruning only bounds the map; a pruned peer is awaited again only after it is heard again, with a later heardAt than its entry holds
     if (this.#askedFor.size > 0) {
       // Forget what no longer waits (heard again, proven alive or dead): bounded by the peers.
       const still = new Set(awaited);
@@ -140,7 +145,7 @@ export class NodeContact {
   nodeLeaseWriteStarted(now: number): NodeStamp {
     this.#nodeLease.started(now);
     const probing = this.probing(now);
-    this.#asking = probing ? this.#unasked(now).map((n) => [n, this.#peers.heardAt(n)] as const) : [];
+    this.#asking = probing ? this.#unasked(now).map((n) => [n, this.#peers.heardAt(n)] as const) : NOTHING_ASKED;
     return { incarnation: this.#incarnation, seq: this.#seq, heard: this.#peers.freshlyHeard(now), probing };
   }
 
@@ -151,7 +156,7 @@ export class NodeContact {
       this.sampleApiRtt(now - startedAt);
       for (const [n, heardAt] of this.#asking) this.#askedFor.set(n, heardAt);
     }
-    this.#asking = [];
+    this.#asking = NOTHING_ASKED;
     return this.#nodeLease.finished(ok);
   }
 

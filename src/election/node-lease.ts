@@ -6,6 +6,7 @@ export class NodeLeaseCadence {
   readonly #t: L2Timings;
   #sentAt: number | null = null;
   #inFlight = false;
+  // Stryker disable next-line BooleanLiteral: read only once a write was started, which clears it
   #answerDue = false;
   #failing = false;
 

@@ -8,21 +8,37 @@ import { ANN_HEARD, ANN_INCARNATION, ANN_PROBING, ANN_SEQ, ANN_WRITER } from './
 const INTEGER = /^(0|[1-9][0-9]{0,15})$/;
 
 function int(text: string | undefined, max: number): number | null {
+  // Stryker disable next-line ConditionalExpression: RegExp#test reads undefined as "undefined", which INTEGER refuses too; the check is for the type
   if (text === undefined || !INTEGER.test(text)) return null;
   const v = Number(text);
   return v <= max ? v : null;
 }
 
+/** Something destructuring can read (an array or a number reads as having no fields). */
 function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: only null must be kept from destructuring; anything else that is no object has no string `node` and is refused below
+  return typeof v === 'object' && v !== null;
 }
 
 function stampedPeer(v: unknown): StampedPeer | null {
   if (!isRecord(v)) return null;
   const { node, incarnation, seq } = v;
-  if (typeof node !== 'string' || node === '' || typeof incarnation !== 'number' || typeof seq !== 'number') return null;
+  if (typeof node !== 'string' || node === '') return null;
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: Number.isSafeInteger and Number.isInteger refuse what is no number; typeof is for the type
+  if (typeof incarnation !== 'number' || typeof seq !== 'number') return null;
   if (!Number.isSafeInteger(incarnation) || incarnation < 0 || !Number.isInteger(seq) || seq < 0 || seq > 0xffffffff) return null;
   return { node, incarnation, seq };
+}
+
+/** The parsed JSON, or undefined when the text is none (undefined is no JSON value). */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  }
+  // Stryker disable next-line BlockStatement: an empty catch returns undefined as well
+  catch {
+    return undefined;
+  }
 }
 
 export function nodeStampAnnotations(s: NodeStamp): Record<string, string> {
@@ -40,19 +56,17 @@ export function parseNodeStamp(annotations: Readonly<Record<string, string>> | u
   const incarnation = int(a[ANN_INCARNATION], Number.MAX_SAFE_INTEGER);
   const seq = int(a[ANN_SEQ], 0xffffffff);
   if (incarnation === null || seq === null) return null;
-  let heard: StampedPeer[] = [];
+  const heard: StampedPeer[] = [];
   const text = a[ANN_HEARD];
   if (text !== undefined) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      return null; // a malformed witness list is no stamp at all: it must not prove anything
-    }
+    // A malformed witness list is no stamp at all: it must not prove anything.
+    const parsed = parseJson(text);
     if (!Array.isArray(parsed)) return null;
-    const peers = parsed.map(stampedPeer);
-    if (peers.some((p) => p === null)) return null;
-    heard = peers.filter((p): p is StampedPeer => p !== null);
+    for (const entry of parsed) {
+      const peer = stampedPeer(entry);
+      if (peer === null) return null;
+      heard.push(peer);
+    }
   }
   return { incarnation, seq, heard, probing: a[ANN_PROBING] === 'true' };
 }

@@ -132,17 +132,17 @@ export function checkTimings(overrides: Partial<L2Timings>): TimingsCheck {
   for (const [key, value] of Object.entries(overrides)) {
     if (!isTimingKey(key) || value === undefined) continue;
     const field = key;
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
+    // Number.isFinite refuses what is no number (it does not coerce "5" as isFinite does).
+    if (!Number.isFinite(value)) {
       problems.push(`${field}: ${String(value)} is not a number; using ${DEFAULT_L2_TIMINGS[field]}ms`);
       continue;
     }
     t[field] = value;
   }
-  if (overrides.nodeLeaseRenewMs !== undefined && Number.isFinite(overrides.nodeLeaseRenewMs)) {
-    const scaled = scaledWithRenew(t.nodeLeaseRenewMs);
-    if (overrides.evidenceTtlMs === undefined) t.evidenceTtlMs = scaled.evidenceTtlMs;
-    if (overrides.apiStaleAfterMs === undefined) t.apiStaleAfterMs = scaled.apiStaleAfterMs;
-  }
+  // E and api-stale-after not given follow R (given or not: at the default R they are their defaults).
+  const scaled = scaledWithRenew(t.nodeLeaseRenewMs);
+  if (overrides.evidenceTtlMs === undefined) t.evidenceTtlMs = scaled.evidenceTtlMs;
+  if (overrides.apiStaleAfterMs === undefined) t.apiStaleAfterMs = scaled.apiStaleAfterMs;
   for (const rule of RULES) {
     if (rule.ok(t)) continue;
     const given = t[rule.field];

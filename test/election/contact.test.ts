@@ -88,6 +88,30 @@ test('our own contact older than P makes us probe (keep the API contact fresh), 
   assert.equal(w.contact.probing(1_000 + T.probeAfterMs + 1), true);
 });
 
+test('a node with peers and no contact yet probes from the start, before P has passed on any clock', () => {
+  const w = world();
+  // a and b are heard from the first round but acknowledge nothing of ours: no contact at all.
+  for (let t = 0; t <= 2 * h; t += h) {
+    w.guard.update(t);
+    const seq = w.contact.nextRound(t);
+    w.peers.tick(t);
+    for (const node of ['a', 'b']) w.peers.heard({ node, incarnation: 1, seq: seq + 100, fenced: false, leaving: false, warming: false, apiAgeMs: 10, policies: ['p'], heard: [], notes: [] }, t + 1);
+  }
+  write(w, 2 * h + 5);
+  assert.equal(w.peers.contactAt, null);
+  assert.deepEqual(w.peers.awaited(2 * h + 10), [], 'no peer is silent');
+  assert.ok(2 * h + 10 < T.probeAfterMs, 'the clock has not reached P');
+  assert.equal(w.contact.probing(2 * h + 10), true);
+});
+
+test('a refused node that never listed wants its first re-list once a request succeeds', () => {
+  const w = world();
+  w.contact.refused(100);
+  assert.equal(w.contact.wantsLeaseSync(150), false, 'fenced by the refusal');
+  write(w, 300);
+  assert.equal(w.contact.wantsLeaseSync(310), true, 'no list is in flight before the first one starts');
+});
+
 test('a probing stamp that lists us and every peer we hear asks nothing of us', () => {
   const w = world();
   for (let t = 0; t <= 1_000; t += h) round(w, t, ['a', 'b']);

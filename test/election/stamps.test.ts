@@ -34,3 +34,61 @@ test('missing or malformed stamps read as none', () => {
   assert.deepEqual(parseNodeStamp({ 'herald.dev/incarnation': '5', 'herald.dev/seq': '7' }), { incarnation: 5, seq: 7, heard: [], probing: false });
   assert.equal(parseWriterStamp({ 'herald.dev/incarnation': '5', 'herald.dev/seq': '7' }), undefined, 'no writer');
 });
+
+test('a witness entry is refused unless it names a node and carries an incarnation and a u32 seq; the parser never throws', () => {
+  const base = { 'herald.dev/incarnation': '5', 'herald.dev/seq': '7' };
+  const withHeard = (entries: unknown): Record<string, string> => ({ ...base, 'herald.dev/heard': JSON.stringify(entries) });
+  const ok = { node: 'n2', incarnation: 1, seq: 3 };
+  const refused: [string, unknown][] = [
+    ['null entry', null],
+    ['a number', 1],
+    ['a string', 'n2'],
+    ['an array', ['n2', 1, 3]],
+    ['node a number', { ...ok, node: 5 }],
+    ['node empty', { ...ok, node: '' }],
+    ['incarnation as text', { ...ok, incarnation: '1' }],
+    ['incarnation fractional', { ...ok, incarnation: 1.5 }],
+    ['incarnation negative', { ...ok, incarnation: -1 }],
+    ['incarnation beyond safe integers', { ...ok, incarnation: 2 ** 53 }],
+    ['seq as text', { ...ok, seq: '3' }],
+    ['seq fractional', { ...ok, seq: 0.5 }],
+    ['seq negative', { ...ok, seq: -1 }],
+    ['seq beyond u32', { ...ok, seq: 2 ** 32 }],
+  ];
+  for (const [what, entry] of refused) {
+    // One bad witness spoils the list, wherever it stands: a stamp must not prove anything half-read.
+    assert.equal(parseNodeStamp(withHeard([entry])), null, what);
+    assert.equal(parseNodeStamp(withHeard([ok, entry])), null, `${what} after a good entry`);
+  }
+  const bounds = [
+    { node: 'a', incarnation: Number.MAX_SAFE_INTEGER, seq: 0xffffffff },
+    { node: 'b', incarnation: 0, seq: 0 },
+  ];
+  assert.deepEqual(parseNodeStamp(withHeard(bounds))?.heard, bounds, 'the bounds themselves are kept');
+  assert.deepEqual(parseNodeStamp(withHeard([]))?.heard, [], 'an empty list is a stamp with no witness entries');
+});
+
+test('the annotations as written are the wire format other versions read (docs/l2.md, "Objects")', () => {
+  assert.deepEqual(nodeStampAnnotations({ incarnation: 5, seq: 7, heard: [{ node: 'n2', incarnation: 1, seq: 3 }], probing: false }), {
+    'herald.dev/incarnation': '5',
+    'herald.dev/seq': '7',
+    'herald.dev/heard': '[{"node":"n2","incarnation":1,"seq":3}]',
+    'herald.dev/probing': 'false',
+  });
+  assert.equal(nodeStampAnnotations({ incarnation: 5, seq: 7, heard: [], probing: true })['herald.dev/probing'], 'true');
+  assert.deepEqual(writerAnnotations({ node: 'n1', incarnation: 5, seq: 7 }), { 'herald.dev/writer': 'n1', 'herald.dev/incarnation': '5', 'herald.dev/seq': '7' });
+});
+
+test('a writer stamp is refused without a writer, with an empty one, or with a malformed incarnation or seq', () => {
+  const good = { 'herald.dev/writer': 'n1', 'herald.dev/incarnation': '5', 'herald.dev/seq': '7' };
+  assert.deepEqual(parseWriterStamp(good), { node: 'n1', incarnation: 5, seq: 7 });
+  const table: [string, Record<string, string> | undefined][] = [
+    ['no annotations', undefined],
+    ['empty writer', { ...good, 'herald.dev/writer': '' }],
+    ['incarnation not a number', { ...good, 'herald.dev/incarnation': 'x' }],
+    ['incarnation missing', { 'herald.dev/writer': 'n1', 'herald.dev/seq': '7' }],
+    ['seq beyond u32', { ...good, 'herald.dev/seq': String(2 ** 32) }],
+    ['seq missing', { 'herald.dev/writer': 'n1', 'herald.dev/incarnation': '5' }],
+  ];
+  for (const [what, a] of table) assert.equal(parseWriterStamp(a), undefined, what);
+});

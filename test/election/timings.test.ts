@@ -130,7 +130,32 @@ test('every rule at its bound: the bound itself is kept, one millisecond past it
     const refused = checkTimings(past);
     assert.equal(refused.timings[field], DEFAULT_L2_TIMINGS[field], `${field} past its bound falls back`);
     assert.match(refused.problems.join('; '), why, field);
+    // Only that field falls back: an unrelated override given with it is kept, with no other problem.
+    const other: keyof L2Timings = field === 'takeoverStaggerMs' ? 'stableAfterMs' : 'takeoverStaggerMs';
+    const beside = checkTimings({ ...past, [other]: 33 });
+    assert.deepEqual(beside.timings, { ...DEFAULT_L2_TIMINGS, ...past, [field]: DEFAULT_L2_TIMINGS[field], [other]: 33 }, `${field} falls back alone`);
+    assert.equal(beside.problems.length, 1, `${field}: ${beside.problems.join('; ')}`);
+    assert.ok(beside.problems[0]?.startsWith(`${field}: `), beside.problems[0]);
   }
+});
+
+test('D = 3h passes its own rule: what refuses it is the fence rule after it (2h < F and F + 2h <= D need D > 4h)', () => {
+  const h = DEFAULT_L2_TIMINGS.heartbeatIntervalMs;
+  const { timings, problems } = checkTimings({ peerDeadAfterMs: 3 * h });
+  assert.deepEqual(timings, DEFAULT_L2_TIMINGS);
+  assert.equal(problems.length, 1, problems.join('; '));
+  assert.match(problems[0] ?? '', /^fenceAfterMs: .*using all default timings$/);
+});
+
+test('E above R but not above F is refused: evidence must outlive the fence time too', () => {
+  // A long D makes room for F above R (F + 2h <= D; R >= 5h).
+  const wide = { peerDeadAfterMs: 3_000, fenceAfterMs: 2_500 };
+  const atF = checkTimings({ ...wide, evidenceTtlMs: 2_500 });
+  assert.equal(atF.timings.evidenceTtlMs, DEFAULT_L2_TIMINGS.evidenceTtlMs);
+  assert.match(atF.problems.join('; '), /evidence-ttl must exceed node-lease-renew and fence-after/);
+  const aboveF = checkTimings({ ...wide, evidenceTtlMs: 2_501 });
+  assert.deepEqual(aboveF.problems, []);
+  assert.equal(aboveF.timings.evidenceTtlMs, 2_501);
 });
 
 test('E past the fence time but not R, and keys that are no timing, are handled as named', () => {
