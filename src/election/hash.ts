@@ -52,7 +52,8 @@ export function rankNodes(vip: string, nodes: Iterable<string>, demoted: Readonl
   scored.sort((a, b) => {
     if (a.last !== b.last) return a.last ? 1 : -1;
     if (a.w !== b.w) return b.w - a.w;
-    return a.node < b.node ? -1 : a.node > b.node ? 1 : 0;
+    // Equal weights (probability ~ n² / 2^54): by name. Names are distinct here (the Set above).
+    return a.node < b.node ? -1 : 1;
   });
   return scored.map((s) => s.node);
 }

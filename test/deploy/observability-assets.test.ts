@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { parser } from '@prometheus-io/lezer-promql';
+import type { SyntaxNode } from '@lezer/common';
 import { Histogram, Summary } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { createMetrics } from '../../src/observability/metrics.ts';
@@ -24,106 +26,43 @@ const DASHBOARD = obj(JSON.parse(read('deploy/grafana/herald-dashboard.json')), 
 const RULES_TEXT = read('deploy/prometheus/herald-rules.yaml');
 const RULES = obj(parse(RULES_TEXT, { uniqueKeys: true, prettyErrors: true }), 'herald-rules.yaml'); // throws on any YAML error
 
-// ---- A PromQL reader: which metrics an expression selects, and which labels it names ----------
+// ---- Which metrics an expression selects, and which labels it names ----------------------------
+// Read from the syntax tree of the Prometheus project's own PromQL grammar (@prometheus-io/lezer-promql,
+// the parser of Prometheus's web UI), so nothing PromQL allows is misread and nothing it refuses passes.
 
 interface Selector { metric: string; labels: string[] }
 interface PromqlRefs { selectors: Selector[]; grouping: string[] }
 
-// Aggregation operators may be followed by `by (…)` instead of `(`, so they are not told from a
-// metric by the next character; the other keywords never select anything.
-const AGGREGATIONS = new Set(['sum', 'min', 'max', 'avg', 'group', 'stddev', 'stdvar', 'count', 'count_values', 'bottomk', 'topk', 'quantile', 'limitk', 'limit_ratio']);
-const KEYWORDS = new Set(['bool', 'offset', 'and', 'or', 'unless', 'atan2', 'inf', 'nan']);
-const LABEL_LISTS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right']);
-const IDENT = /[A-Za-z_:][A-Za-z0-9_:]*/y;
-const NUMBER = /[0-9.]+(?:[eE][+-]?[0-9]+)?[A-Za-z0-9_]*/y; // 0.99, 1e-3, 0x1F, and durations: 5m, 1h30m
-const VARIABLE = /\$\{?[A-Za-z0-9_]+\}?/y; // Grafana's $node, ${datasource}, $__range
-
 /**
- * Good enough for our expressions, not a PromQL parser: an identifier followed by `(` is a
- * function, one after by/without/on/ignoring/group_* is a label, an operator keyword is skipped,
- * any other names a metric, and its `{…}` holds label matchers. Strings (label values), range and
- * subquery brackets (durations, $__rate_interval) and numbers are skipped whole.
+ * Grafana's variables are no PromQL: its interval variables become a duration, any other
+ * variable a number (label values are strings, where a variable changes nothing that is read).
  */
+function withoutGrafanaVariables(expr: string): string {
+  return expr.replace(/\$\{?__(?:rate_interval|interval|range)(?:_ms|_s)?\}?/g, '5m').replace(/\$\{?[A-Za-z_][A-Za-z0-9_]*\}?/g, '1');
+}
+
 function promqlRefs(expr: string): PromqlRefs {
+  const text = withoutGrafanaVariables(expr);
   const selectors: Selector[] = [];
   const grouping: string[] = [];
-  let i = 0;
-  const fail = (why: string): never => {
-    throw new Error(`${why} at ${i} of ${JSON.stringify(expr)}`);
-  };
-  const skipSpace = (): void => {
-    while (i < expr.length) {
-      if (/\s/.test(expr[i] ?? '')) i++;
-      else if (expr[i] === '#') while (i < expr.length && expr[i] !== '\n') i++;
-      else break;
-    }
-  };
-  const match = (re: RegExp): string | undefined => {
-    re.lastIndex = i;
-    const m = re.exec(expr);
-    if (m !== null) i += m[0].length;
-    return m?.[0];
-  };
-  const skipString = (): void => {
-    const quote = expr[i];
-    for (i++; expr[i] !== quote; i++) {
-      if (i >= expr.length) fail('unterminated string');
-      if (expr[i] === '\\' && quote !== '`') i++;
-    }
-    i++;
-  };
-  /** `( item, item )` or `{ item, item }`, a trailing comma allowed: calls item at each. */
-  const list = (close: string, item: () => void): void => {
-    i++;
-    for (skipSpace(); expr[i] !== close; skipSpace()) {
-      item();
-      skipSpace();
-      if (expr[i] === ',') i++;
-      else if (expr[i] !== close) fail(`expected , or ${close}`);
-    }
-    i++;
-  };
-  /** The labels of `(a, b)` after by, without, on, ignoring, group_left or group_right. */
-  const labelList = (): string[] => {
+  const labelNames = (node: SyntaxNode | null): string[] => {
     const out: string[] = [];
-    list(')', () => out.push(match(IDENT) ?? fail('expected a label')));
+    for (let c = node?.firstChild ?? null; c !== null; c = c.nextSibling) {
+      if (c.name === 'LabelName') out.push(text.slice(c.from, c.to));
+      else if (c.name.endsWith('LabelMatcher')) out.push(...labelNames(c));
+    }
     return out;
   };
-  /** The names of `{name op "value", …}`. */
-  const matchers = (): string[] => {
-    const out: string[] = [];
-    list('}', () => {
-      out.push(match(IDENT) ?? fail('expected a label name'));
-      skipSpace();
-      if (match(/=~|!~|!=|=/y) === undefined) fail('expected a matcher operator');
-      skipSpace();
-      if (!['"', "'", '`'].includes(expr[i] ?? '')) fail('expected a quoted label value');
-      skipString();
-    });
-    return out;
-  };
-  for (skipSpace(); i < expr.length; skipSpace()) {
-    const c = expr[i] ?? '';
-    if (c === '"' || c === "'" || c === '`') skipString();
-    else if (c === '[') i = expr.indexOf(']', i) + 1 || fail('unclosed [');
-    else if (c === '{') fail('a selector without a metric name');
-    else if (c === '$') match(VARIABLE);
-    else if (/[0-9.]/.test(c)) match(NUMBER);
-    else {
-      const word = match(IDENT);
-      if (word === undefined) {
-        i++; // an operator, a parenthesis, a comma, @
-        continue;
-      }
-      const keyword = word.toLowerCase();
-      skipSpace();
-      if (LABEL_LISTS.has(keyword)) {
-        if (expr[i] === '(') grouping.push(...labelList());
-      } else if (!AGGREGATIONS.has(keyword) && !KEYWORDS.has(keyword) && expr[i] !== '(') {
-        selectors.push({ metric: word, labels: expr[i] === '{' ? matchers() : [] });
-      }
-    }
-  }
+  parser.parse(text).iterate({
+    enter: (n) => {
+      if (n.type.isError) throw new Error(`not PromQL at ${n.from} of ${JSON.stringify(expr)}`);
+      if (n.name === 'VectorSelector') {
+        const metric = n.node.getChild('Identifier');
+        if (metric === null) throw new Error(`a selector without a metric name in ${JSON.stringify(expr)}`);
+        selectors.push({ metric: text.slice(metric.from, metric.to), labels: labelNames(n.node.getChild('LabelMatchers')) });
+      } else if (n.name === 'GroupingLabels') grouping.push(...labelNames(n.node));
+    },
+  });
   return { selectors, grouping };
 }
 
@@ -149,13 +88,9 @@ test('the PromQL reader finds metrics and labels, not functions, keywords, label
   for (const [expr, selectors, grouping] of cases) assert.deepEqual(promqlRefs(expr), { selectors, grouping }, expr);
 });
 
-test('the PromQL reader refuses what it cannot read, rather than miss a name', () => {
-  assert.throws(() => promqlRefs('a{b="c}'), /unterminated string/);
+test('the PromQL reader refuses what PromQL refuses, and a selector it cannot name, rather than miss a name', () => {
+  for (const bad of ['a{b="c}', 'a{b}', 'rate(a[5m)', 'sum by (a (b)', 'a{b="c"', 'a +', 'sum(a) by', 'rate(a[5m]']) assert.throws(() => promqlRefs(bad), /not PromQL/, bad);
   assert.throws(() => promqlRefs('{__name__="a"}'), /without a metric name/);
-  assert.throws(() => promqlRefs('a{b}'), /matcher operator/);
-  assert.throws(() => promqlRefs('rate(a[5m)'), /unclosed \[/);
-  assert.throws(() => promqlRefs('sum by (a (b)'), /expected , or \)/);
-  assert.throws(() => promqlRefs('a{b="c"'), /expected , or \}/);
 });
 
 // ---- What Herald exports -----------------------------------------------------------------------
