@@ -7,7 +7,8 @@
 # helm (helm.sh/helm/v4, test/cluster/helm; the chart's tests, issue #12) is built too, about 5 min
 # more cold, into its own folder helm-<version>/ beside it, so that a new pin of one rebuilds only
 # that one; so is dashboard-check (test/cluster/grafana: the Grafana dashboard's schema check),
-# into grafana-sdk-<version>/.
+# into grafana-sdk-<version>/, and promtool (test/cluster/prometheus: the alert rules' unit
+# tests, about 3 min cold), into promtool-<version>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false
@@ -19,13 +20,15 @@ KUBE_VERSION=$(pinned test/cluster/kube k8s.io/kubernetes)
 ETCD_VERSION=$(pinned test/cluster/etcd go.etcd.io/etcd/server/v3)
 HELM_VERSION=$(pinned test/cluster/helm helm.sh/helm/v4)
 GRAFANA_SDK_VERSION=$(pinned test/cluster/grafana github.com/grafana/grafana-foundation-sdk/go)
-[ -n "$KUBE_VERSION" ] && [ -n "$ETCD_VERSION" ] && [ -n "$HELM_VERSION" ] && [ -n "$GRAFANA_SDK_VERSION" ] || { echo "cluster-binaries: cannot read the pinned versions from test/cluster/*/go.mod" >&2; exit 1; }
+PROMETHEUS_VERSION=$(pinned test/cluster/prometheus github.com/prometheus/prometheus)
+[ -n "$KUBE_VERSION" ] && [ -n "$ETCD_VERSION" ] && [ -n "$HELM_VERSION" ] && [ -n "$GRAFANA_SDK_VERSION" ] && [ -n "$PROMETHEUS_VERSION" ] || { echo "cluster-binaries: cannot read the pinned versions from test/cluster/*/go.mod" >&2; exit 1; }
 CACHE="${HERALD_CACHE:-$HOME/.cache/herald}"
 OUT="$CACHE/kube-$KUBE_VERSION-etcd-$ETCD_VERSION"
 HELM_OUT="$CACHE/helm-$HELM_VERSION"
 GRAFANA_OUT="$CACHE/grafana-sdk-$GRAFANA_SDK_VERSION"
+PROMTOOL_OUT="$CACHE/promtool-$PROMETHEUS_VERSION"
 
-if [ -x "$OUT/kube-apiserver" ] && [ -x "$OUT/kubectl" ] && [ -x "$OUT/etcd" ] && [ -x "$HELM_OUT/helm" ] && [ -x "$GRAFANA_OUT/dashboard-check" ]; then
+if [ -x "$OUT/kube-apiserver" ] && [ -x "$OUT/kubectl" ] && [ -x "$OUT/etcd" ] && [ -x "$HELM_OUT/helm" ] && [ -x "$GRAFANA_OUT/dashboard-check" ] && [ -x "$PROMTOOL_OUT/promtool" ]; then
   echo "$OUT"
   exit 0
 fi
@@ -33,7 +36,7 @@ if ! command -v go >/dev/null 2>&1; then
   echo "cluster-binaries: no Go toolchain; install Go 1.26 or newer (helm v4.3 needs it) in /usr/local/go, then run scripts/cluster-binaries.sh again" >&2
   exit 1
 fi
-mkdir -p "$OUT" "$HELM_OUT" "$GRAFANA_OUT"
+mkdir -p "$OUT" "$HELM_OUT" "$GRAFANA_OUT" "$PROMTOOL_OUT"
 started=$(date +%s)
 
 # A build goes to a temporary name and is renamed when whole, so an interrupted run never leaves
@@ -63,5 +66,7 @@ build test/cluster/kube k8s.io/kubernetes/cmd/kubectl "$OUT" kubectl "-s -w$stam
 build test/cluster/helm helm.sh/helm/v4/cmd/helm "$HELM_OUT" helm "-s -w -X helm.sh/helm/v4/internal/version.version=$HELM_VERSION -X helm.sh/helm/v4/internal/version.gitTreeState=clean"
 # The dashboard's schema check (issue #12): the Grafana Foundation SDK's strict decoder, about 30 s cold.
 build test/cluster/grafana . "$GRAFANA_OUT" dashboard-check "-s -w"
+# The alert rules' unit tests (issue #12): Prometheus's own promtool (`check rules`, `test rules`).
+build test/cluster/prometheus github.com/prometheus/prometheus/cmd/promtool "$PROMTOOL_OUT" promtool "-s -w"
 echo "cluster-binaries: built in $(( $(date +%s) - started )) s" >&2
 echo "$OUT"
