@@ -7,8 +7,10 @@
 # helm (helm.sh/helm/v4, test/cluster/helm; the chart's tests, issue #12) is built too, about 5 min
 # more cold, into its own folder helm-<version>/ beside it, so that a new pin of one rebuilds only
 # that one; so is dashboard-check (test/cluster/grafana: the Grafana dashboard's schema check),
-# into grafana-sdk-<version>/, and promtool (test/cluster/prometheus: the alert rules' unit
-# tests, about 3 min cold), into promtool-<version>/.
+# into grafana-sdk-<version>/, promtool (test/cluster/prometheus: the alert rules' unit
+# tests, about 3 min cold), into promtool-<version>/, and the Prometheus Operator with its own
+# CRDs (test/cluster/prometheus-operator: the chart's ServiceMonitor and the PrometheusRule on a
+# running operator, about 2 min cold), into prometheus-operator-<version>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false
@@ -21,14 +23,16 @@ ETCD_VERSION=$(pinned test/cluster/etcd go.etcd.io/etcd/server/v3)
 HELM_VERSION=$(pinned test/cluster/helm helm.sh/helm/v4)
 GRAFANA_SDK_VERSION=$(pinned test/cluster/grafana github.com/grafana/grafana-foundation-sdk/go)
 PROMETHEUS_VERSION=$(pinned test/cluster/prometheus github.com/prometheus/prometheus)
-[ -n "$KUBE_VERSION" ] && [ -n "$ETCD_VERSION" ] && [ -n "$HELM_VERSION" ] && [ -n "$GRAFANA_SDK_VERSION" ] && [ -n "$PROMETHEUS_VERSION" ] || { echo "cluster-binaries: cannot read the pinned versions from test/cluster/*/go.mod" >&2; exit 1; }
+OPERATOR_VERSION=$(pinned test/cluster/prometheus-operator github.com/prometheus-operator/prometheus-operator)
+[ -n "$KUBE_VERSION" ] && [ -n "$ETCD_VERSION" ] && [ -n "$HELM_VERSION" ] && [ -n "$GRAFANA_SDK_VERSION" ] && [ -n "$PROMETHEUS_VERSION" ] && [ -n "$OPERATOR_VERSION" ] || { echo "cluster-binaries: cannot read the pinned versions from test/cluster/*/go.mod" >&2; exit 1; }
 CACHE="${HERALD_CACHE:-$HOME/.cache/herald}"
 OUT="$CACHE/kube-$KUBE_VERSION-etcd-$ETCD_VERSION"
 HELM_OUT="$CACHE/helm-$HELM_VERSION"
 GRAFANA_OUT="$CACHE/grafana-sdk-$GRAFANA_SDK_VERSION"
 PROMTOOL_OUT="$CACHE/promtool-$PROMETHEUS_VERSION"
+OPERATOR_OUT="$CACHE/prometheus-operator-$OPERATOR_VERSION"
 
-if [ -x "$OUT/kube-apiserver" ] && [ -x "$OUT/kubectl" ] && [ -x "$OUT/etcd" ] && [ -x "$HELM_OUT/helm" ] && [ -x "$GRAFANA_OUT/dashboard-check" ] && [ -x "$PROMTOOL_OUT/promtool" ]; then
+if [ -x "$OUT/kube-apiserver" ] && [ -x "$OUT/kubectl" ] && [ -x "$OUT/etcd" ] && [ -x "$HELM_OUT/helm" ] && [ -x "$GRAFANA_OUT/dashboard-check" ] && [ -x "$PROMTOOL_OUT/promtool" ] && [ -x "$OPERATOR_OUT/operator" ]; then
   echo "$OUT"
   exit 0
 fi
@@ -36,7 +40,7 @@ if ! command -v go >/dev/null 2>&1; then
   echo "cluster-binaries: no Go toolchain; install Go 1.26 or newer (helm v4.3 needs it) in /usr/local/go, then run scripts/cluster-binaries.sh again" >&2
   exit 1
 fi
-mkdir -p "$OUT" "$HELM_OUT" "$GRAFANA_OUT" "$PROMTOOL_OUT"
+mkdir -p "$OUT" "$HELM_OUT" "$GRAFANA_OUT" "$PROMTOOL_OUT" "$OPERATOR_OUT"
 started=$(date +%s)
 
 # A build goes to a temporary name and is renamed when whole, so an interrupted run never leaves
@@ -68,5 +72,14 @@ build test/cluster/helm helm.sh/helm/v4/cmd/helm "$HELM_OUT" helm "-s -w -X helm
 build test/cluster/grafana . "$GRAFANA_OUT" dashboard-check "-s -w"
 # The alert rules' unit tests (issue #12): Prometheus's own promtool (`check rules`, `test rules`).
 build test/cluster/prometheus github.com/prometheus/prometheus/cmd/promtool "$PROMTOOL_OUT" promtool "-s -w"
+# The Prometheus Operator (issue #12): its CRDs first, from its own module (the build is the
+# marker that the folder is whole), then the operator.
+if [ ! -x "$OPERATOR_OUT/operator" ]; then
+  op_dir=$(cd test/cluster/prometheus-operator && go mod download github.com/prometheus-operator/prometheus-operator && go list -m -f '{{.Dir}}' github.com/prometheus-operator/prometheus-operator)
+  mkdir -p "$OPERATOR_OUT/crds"
+  # All of them: the operator waits for every informer it starts (PodMonitors, Probes…) to sync.
+  cp "$op_dir"/example/prometheus-operator-crd/monitoring.coreos.com_*.yaml "$OPERATOR_OUT/crds/"
+fi
+build test/cluster/prometheus-operator github.com/prometheus-operator/prometheus-operator/cmd/operator "$OPERATOR_OUT" operator "-s -w"
 echo "cluster-binaries: built in $(( $(date +%s) - started )) s" >&2
 echo "$OUT"

@@ -65,7 +65,7 @@ test('every alert has a unit test that expects it to fire, and one that expects 
   }
 });
 
-test('the control: the flapping rule as it was (increase() > 3) pages on three Established in 15 m, and the tests catch it', needs, () => {
+test('regression: HeraldBgpSessionFlapping paged on three Established in 15 m (increase() extrapolated them to 3.21); the tests catch the old rule', needs, () => {
   // Regression (issue #12): increase() extrapolates to the window's edges, so 3 read 3.21.
   const spec = structuredClone(obj(RULES['spec'], 'spec'));
   for (const g of arr(spec['groups'], 'groups')) {
