@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  AS_TRANS, checkFourOctetAs, decodeHeader, decodeMessage, decodeNotification, decodeOpen, decodeUpdate, encodeOpen,
+  AS_TRANS, INITIAL_CONTEXT, buildOpen, checkFourOctetAs, decodeHeader, decodeMessage, decodeNotification, decodeOpen, decodeUpdate, encodeOpen,
   encodeUpdate, endOfRibOf, familyOf, findCapability, openAsn, updateLength, wireContext, withAction, bgpError,
   type BgpError, type Capability, type Open, type Update,
 } from '../../../src/bgp/codec/index.ts';
@@ -283,6 +283,26 @@ test('UPDATE (RFC 7606 §3d): each missing well-known attribute is named, with i
   assert.ok(!r.ok && r.error.code === 'attribute-length-error' && r.error.message === 'ORIGIN of 2 octets');
   // Without NLRI nothing is mandatory: a withdrawal alone.
   assert.ok(decodeUpdate(hex('00 04 18 0a 00 01 00 00'), NEW).ok);
+  // A missing attribute outranks an attribute that is only discarded, though found after it
+  // (RFC 7606 §3: the most severe action wins): treat-as-withdraw, not the UPDATE accepted.
+  const both = decodeUpdate(update(`${AS_PATH} ${NEXT_HOP} 40 06 01 00`), NEW);
+  assert.ok(!both.ok, 'accepted with ORIGIN missing beside a discarded ATOMIC_AGGREGATE');
+  assert.equal(both.error.code, 'missing-well-known-attribute');
+  assert.equal(both.error.action, 'treat-as-withdraw');
+  assert.deepEqual(both.error.withdraw.map((p) => p.length), [24]);
+});
+
+test('the context before OPENs are exchanged: 4,096-octet messages (RFC 4271 §4.1) and a 2-octet AS_PATH (RFC 6793 §4.2.2)', () => {
+  assert.deepEqual(INITIAL_CONTEXT, { fourOctetAs: false, maxLength: 4096 });
+});
+
+test('buildOpen: My AS is the AS itself up to 65535 and AS_TRANS above (RFC 6793 §4.1); a 4-octet AS capability given is not added twice', () => {
+  const open = (asn: number, capabilities: readonly Capability[] = []): Open => buildOpen({ asn, holdTime: 90, bgpId: '192.0.2.9', capabilities });
+  assert.equal(open(65535).myAs, 65535);
+  assert.equal(open(65536).myAs, AS_TRANS);
+  const given: Capability = { kind: 'four-octet-as', asn: 65535 };
+  assert.deepEqual(open(65535, [given]).capabilities, [given]);
+  assert.deepEqual(open(65535).capabilities, [{ kind: 'four-octet-as', asn: 65535 }]);
 });
 
 test('encodeUpdate: an UPDATE of exactly the maximum is written; one octet more is the caller\'s bug', () => {
@@ -327,4 +347,12 @@ test('withAction: the same error with another action, withdrawing nothing unless
   assert.deepEqual(withAction(e, 'attribute-discard'), { ...e, action: 'attribute-discard', withdraw: [] });
   const w = hosts('ipv4', 2);
   assert.deepEqual(withAction(e, 'treat-as-withdraw', w).withdraw, w);
+});
+
+test('an IPv4 MP_REACH_NLRI carries its 4-octet next hop only: a link-local next hop is IPv6\'s alone (RFC 2545 §3)', () => {
+  const nlri = hosts('ipv4', 3);
+  const u: Update = { withdrawn: [], attributes: { origin: 'igp', asPath: [], mpReach: { family: 'ipv4', nextHop: '192.0.2.1', linkLocalNextHop: 'fe80::1', nlri } }, nlri: [] };
+  const r = decodeUpdate(encodeUpdate(u, NEW).subarray(19), NEW);
+  assert.ok(r.ok, r.ok ? '' : r.error.message);
+  assert.deepEqual(r.value.update.attributes.mpReach, { family: 'ipv4', nextHop: '192.0.2.1', nlri });
 });
