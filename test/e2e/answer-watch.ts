@@ -12,6 +12,9 @@ export interface BadRound {
   readonly atMs: number;
   /** The nodes that answered (a foreign MAC shows as itself); [] for no answer. */
   readonly answers: readonly string[];
+  /** For a round nobody answered: who answered alone the last round before it, and the first after it. */
+  before?: string;
+  after?: string;
 }
 
 export interface VipTally {
@@ -44,6 +47,9 @@ export function watchAnswers(lab: Pick<L2Lab, 'answerers' | 'nodeOfMac'>, ips: r
   const lastRound = new Map<string, readonly string[]>();
   const loop = async (ip: string, t: VipTally): Promise<void> => {
     let gap = 0;
+    let lastAlone: string | undefined;
+    /** Lost rounds still waiting to learn who answered after them. */
+    let open: BadRound[] = [];
     while (!stopped) {
       const answers = (await lab.answerers(ip, waitS)).map((mac) => lab.nodeOfMac(mac) ?? mac);
       t.rounds++;
@@ -53,11 +59,16 @@ export function watchAnswers(lab: Pick<L2Lab, 'answerers' | 'nodeOfMac'>, ips: r
       if (answers.length === 1) {
         const who = answers[0] ?? '';
         t.answeredBy.set(who, (t.answeredBy.get(who) ?? 0) + 1);
+        for (const b of open) b.after = who;
+        open = [];
+        lastAlone = who;
         continue;
       }
       if (answers.length === 0) t.lost++;
       else t.doubled++;
-      if (t.bad.length < 20) t.bad.push({ atMs: Math.round(performance.now() - start), answers });
+      const bad: BadRound = { atMs: Math.round(performance.now() - start), answers, ...(answers.length === 0 && lastAlone !== undefined ? { before: lastAlone } : {}) };
+      if (answers.length === 0) open.push(bad);
+      if (t.bad.length < 20) t.bad.push(bad);
     }
   };
   let failure: unknown = null;

@@ -5,8 +5,10 @@
 // the DaemonSet's readiness probe) before the next node goes. Regression: moving on at /healthz,
 // the next node drained while the new speaker still warmed up, released its VIPs for want of a
 // successor, and they were dark ~0.5 s (test/election/rollout-readiness.test.ts). Probed from a client on the segment all the while: every VIP answers in every probe
-// round (a round listens 0.5 s, so a VIP dark for longer than a planned handover's few
-// milliseconds would show), never by two nodes at once, and no Service changes address. The
+// round but one that straddles a handover (a round listens 0.5 s after one request: a VIP dark
+// for a whole round, or dark with no handover, shows), never by two nodes at once, and no Service
+// changes address. Regression (CI, 2026-12-06): a request that fell into a handover's gap failed
+// the run though the next holder answered the next round. The
 // controller's side (the chart taking over a kustomize install, chart upgrades) is
 // test/deploy/chart-upgrade.test.ts.
 import { after, before, describe, it } from 'node:test';
@@ -27,7 +29,7 @@ describe('a rolling upgrade of the speakers (L2)', { skip: SKIP }, () => {
   });
   after(() => closeL2Lab(lab));
 
-  it('one node at a time, SIGTERM then the new speaker: every VIP answered in every round, by one node, at the same address', async (t) => {
+  it('one node at a time, SIGTERM then the new speaker: every VIP answered in every round but one straddling a handover, by one node, at the same address', async (t) => {
     assert.ok(lab !== undefined);
     const l = lab;
     const names = ['roll-a', 'roll-b', 'roll-c', 'roll-d', 'roll-e', 'roll-f'];
@@ -53,7 +55,16 @@ describe('a rolling upgrade of the speakers (L2)', { skip: SKIP }, () => {
       t.diagnostic(describeTallies(tallies));
       for (const [ip, t] of tallies) {
         assert.ok(t.rounds >= 10, `${ip}: only ${t.rounds} probe rounds`);
-        assert.equal(t.lost, 0, `${ip} went unanswered during the rollout\n${describeTallies(tallies)}\n${l.logTails(10)}`);
+        // One request a round: one that lands in a planned handover's gap (the old holder stops
+        // as it writes the Lease away, the next starts when the watch shows it; milliseconds, more
+        // under load) goes unanswered though the VIP was dark for far less than a round. So a lost
+        // round is allowed where the answerer changed across it, alone; two in a row (dark for a
+        // whole round at least) or one with the same node on both sides (an outage) are not.
+        assert.ok(t.longestGap <= 1, `${ip} went unanswered for two rounds in a row during the rollout\n${describeTallies(tallies)}\n${l.logTails(10)}`);
+        assert.ok(t.bad.length < 20, `${ip}: ${t.bad.length} bad rounds, more than the tally keeps\n${describeTallies(tallies)}`);
+        for (const b of t.bad.filter((r) => r.answers.length === 0)) {
+          assert.ok(b.before !== undefined && b.after !== undefined && b.before !== b.after, `${ip} went unanswered at ${b.atMs} ms with no handover across it (${b.before ?? '?'} before, ${b.after ?? '?'} after)\n${describeTallies(tallies)}\n${l.logTails(10)}`);
+        }
         assert.equal(t.doubled, 0, `${ip} answered by two nodes\n${describeTallies(tallies)}`);
       }
     }
