@@ -26,13 +26,13 @@ function world(): World {
   return { peers, guard, contact: new NodeContact('me', INC, T, peers, guard) };
 }
 
-/** One heartbeat round at `t`: we send, each of `from` answers and acknowledges it. */
-function round(w: World, t: number, from: readonly string[]): void {
+/** One heartbeat round at `t`: we send, each of `from` answers, acknowledging it unless `ack` is false. */
+function round(w: World, t: number, from: readonly string[], ack = true): void {
   w.guard.update(t);
   const seq = w.contact.nextRound(t);
   w.peers.tick(t);
   for (const node of from) {
-    const m: Heartbeat = { node, incarnation: 1, seq, fenced: false, leaving: false, warming: false, apiAgeMs: 10, policies: ['p'], heard: [{ node: 'me', incarnation: INC, seq, ageMs: 1 }], notes: [] };
+    const m: Heartbeat = { node, incarnation: 1, seq, fenced: false, leaving: false, warming: false, apiAgeMs: 10, policies: ['p'], heard: ack ? [{ node: 'me', incarnation: INC, seq, ageMs: 1 }] : [], notes: [] };
     w.peers.heard(m, t + 1);
   }
 }
@@ -77,12 +77,7 @@ test('our own contact older than P makes us probe (keep the API contact fresh), 
   const w = world();
   for (let t = 0; t <= 1_000; t += h) round(w, t, ['a', 'b']);
   // From now on a and b are heard but acknowledge nothing we send: contact stays at 1,000.
-  for (let t = 1_100; t <= 1_200; t += h) {
-    w.guard.update(t);
-    const seq = w.contact.nextRound(t);
-    w.peers.tick(t);
-    for (const node of ['a', 'b']) w.peers.heard({ node, incarnation: 1, seq: seq + 100, fenced: false, leaving: false, warming: false, apiAgeMs: 10, policies: ['p'], heard: [], notes: [] }, t + 1);
-  }
+  for (let t = 1_100; t <= 1_200; t += h) round(w, t, ['a', 'b'], false);
   assert.deepEqual(w.peers.awaited(1_000 + T.probeAfterMs + 1), [], 'no peer is silent');
   assert.equal(w.contact.probing(1_000 + T.probeAfterMs), false);
   assert.equal(w.contact.probing(1_000 + T.probeAfterMs + 1), true);
@@ -91,12 +86,7 @@ test('our own contact older than P makes us probe (keep the API contact fresh), 
 test('a node with peers and no contact yet probes from the start, before P has passed on any clock', () => {
   const w = world();
   // a and b are heard from the first round but acknowledge nothing of ours: no contact at all.
-  for (let t = 0; t <= 2 * h; t += h) {
-    w.guard.update(t);
-    const seq = w.contact.nextRound(t);
-    w.peers.tick(t);
-    for (const node of ['a', 'b']) w.peers.heard({ node, incarnation: 1, seq: seq + 100, fenced: false, leaving: false, warming: false, apiAgeMs: 10, policies: ['p'], heard: [], notes: [] }, t + 1);
-  }
+  for (let t = 0; t <= 2 * h; t += h) round(w, t, ['a', 'b'], false);
   write(w, 2 * h + 5);
   assert.equal(w.peers.contactAt, null);
   assert.deepEqual(w.peers.awaited(2 * h + 10), [], 'no peer is silent');
