@@ -49,8 +49,11 @@ test('every round gets its own buffer, so a sender may reuse or scribble on one'
 });
 
 test('announcedAddress names the VIP of every announcement a node sends, from its own MAC only', () => {
+  // No VIP is 0.0.0.0: an ARP with that sender is a probe (RFC 5227 §2.1.1), never an announcement.
+  // Regression (CI, 2026-12-06): the generator drew 0.0.0.0 (seed 1127319370) and the property failed.
+  const vipV4 = fc.ipV4().filter((a) => a !== '0.0.0.0');
   fc.assert(
-    fc.property(fc.ipV4(), fc.ipV6(), fc.integer({ min: 1, max: 3 }), (a4, a6, count) => {
+    fc.property(vipV4, fc.ipV6(), fc.integer({ min: 1, max: 3 }), (a4, a6, count) => {
       const vip4 = v4(a4);
       const vip6 = v6(a6);
       for (const a of [...announcements(vip4, IFACE_B, count), ...announcements(vip6, IFACE_B, count)]) {
