@@ -9,7 +9,7 @@
 // bench only watches: see observer.ts for how, and the report for the CPU it used.
 // Usage: node bench/ipam/cold-start.ts [--apiserver dev|real|both] [--services N] [--v4-pools N]
 //        [--v6-pools N] [--timeout S] [--controller-node-option=--cpu-prof ...] (repeatable)
-//        [--controller-entry src/cli.ts|dist/herald.mjs]
+//        [--controller-entry src/cli.ts|dist/herald.mjs] [--controller-memory-limit 256Mi]
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,6 +21,8 @@ import { ensureIPPoolCrd, startBenchApiServer, usableKubeconfig } from './api-se
 import type { ApiKind } from './api-servers.ts';
 import { cleanup, cpuSecondsOf, describeExit, freePort, makeTempDir, memoryOf, spawnChild } from './children.ts';
 import type { Child } from './children.ts';
+import { createMemoryCgroup, parseMemoryQuantity } from './memory-cgroup.ts';
+import type { MemoryCgroup } from './memory-cgroup.ts';
 import { makePools, namespacesOf, planService, verifyServices } from './cluster-load.ts';
 import type { PlannedService } from './cluster-load.ts';
 import { httpGet, listAllServices, SatisfiedTracker } from './observer.ts';
@@ -88,6 +90,8 @@ interface RunOptions {
   nodeOptions: string[];
   /** What runs the controller: src/cli.ts (type-stripped sources), or the bundle the image ships (dist/herald.mjs). */
   entry: string;
+  /** Run the controller in a memory cgroup of this many bytes, as a Pod's memory limit does. */
+  memoryLimit: number | undefined;
 }
 
 /** The figures one run gives the side-by-side table. */
@@ -118,16 +122,18 @@ async function runOnce(kind: ApiKind, o: RunOptions): Promise<Figures | undefine
   console.log(`${api.label}, ready after ${api.readySeconds.toFixed(2)} s at ${kc.getCurrentCluster()?.server ?? '?'}`);
   if (note !== undefined) console.log(`NOTE: ${note}`);
   console.log(`IPPool CRD: ${await ensureIPPoolCrd(kc, clients, CRD_FILE)}`);
+  const cgroup = o.memoryLimit === undefined ? undefined : createMemoryCgroup(`herald-bench-controller-${process.pid}`, o.memoryLimit);
   try {
-    return await measure(kind, o, { api, kc, clients, kubeconfig });
+    return await measure(kind, o, { api, kc, clients, kubeconfig, cgroup });
   } finally {
     await api.close();
+    cgroup?.remove();
   }
 }
 
-async function measure(kind: ApiKind, o: RunOptions, s: { api: Awaited<ReturnType<typeof startBenchApiServer>>; kc: ReturnType<typeof usableKubeconfig>['kc']; clients: ReturnType<typeof makeClients>; kubeconfig: string }): Promise<Figures | undefined> {
+async function measure(kind: ApiKind, o: RunOptions, s: { api: Awaited<ReturnType<typeof startBenchApiServer>>; kc: ReturnType<typeof usableKubeconfig>['kc']; clients: ReturnType<typeof makeClients>; kubeconfig: string; cgroup: MemoryCgroup | undefined }): Promise<Figures | undefined> {
   const { total, timeoutMs, pools, plan } = o;
-  const { api, kc, clients, kubeconfig } = s;
+  const { api, kc, clients, kubeconfig, cgroup } = s;
   const apiCpuNow = (): number => sum(api.pids().map((pid) => cpuSecondsOf(pid) ?? 0));
   let t = performance.now();
   for (const ns of ['herald-system', ...namespacesOf(total)]) await clients.core.createNamespace({ body: { metadata: { name: ns } } });
@@ -156,8 +162,9 @@ async function measure(kind: ApiKind, o: RunOptions, s: { api: Awaited<ReturnTyp
   const apiCpu0 = apiCpuNow();
   const benchCpu0 = process.cpuUsage();
   const args = [...o.nodeOptions, o.entry, 'controller', '--kubeconfig', kubeconfig, '--log-level', 'warn', '--health-addr', `127.0.0.1:${healthPort}`];
+  const launch = cgroup === undefined ? { command: NODE, args } : cgroup.enterCommand(NODE, args);
   t0 = performance.now();
-  const ctl = spawnChild('herald controller', NODE, args, ROOT);
+  const ctl = spawnChild('herald controller', launch.command, launch.args, ROOT);
   const health: HealthTimes = {};
   let probing = true;
   const ctlBase = `http://127.0.0.1:${healthPort}`;
@@ -198,6 +205,10 @@ async function measure(kind: ApiKind, o: RunOptions, s: { api: Awaited<ReturnTyp
     console.log(`  peak RSS (VmHWM) at settle:         ${mb(memAtSettle.peakKb)}   ${verdict((memAtSettle.peakKb * 1024) / 1e6 <= TARGET_MB, `≤ ${TARGET_MB} MB`)}`);
   }
   if (memLater !== undefined) console.log(`  peak RSS 1 s later:                 ${mb(memLater.peakKb)} (RSS now ${mb(memLater.rssKb)})`);
+  if (cgroup !== undefined) {
+    const peak = cgroup.peakBytes();
+    console.log(`  memory cgroup (v${cgroup.version}), limit ${mb(cgroup.limitBytes / 1024)}: peak charged ${peak === undefined ? '—' : mb(peak / 1024)}, OOM kills ${cgroup.oomKills()}`);
+  }
   if (ctlCpu !== undefined) console.log(`  controller CPU until settle:        ${ctlCpu.toFixed(2)} s (user+sys)`);
   console.log(`  API server CPU in the window:       ${apiCpu.toFixed(2)} s; peak RSS ${mb(apiPeakKb)}${kind === 'real' ? ' (kube-apiserver + etcd)' : ''}`);
   console.log(`  this bench's CPU in the window:     ${((benchCpu.user + benchCpu.system) / 1e6).toFixed(2)} s (${n(tracker.events)} watch events, ${tracker.restarts} watch restarts)`);
@@ -263,6 +274,10 @@ async function run(): Promise<number> {
       // The bundle `npm run build` writes is what the image runs (issue #10: no type stripping,
       // client-node tree-shaken); src/cli.ts is what a developer runs.
       'controller-entry': { type: 'string', default: 'src/cli.ts' },
+      // The controller in a memory cgroup of this size (a Kubernetes quantity), as
+      // deploy/controller.yaml's limit puts it: Node sizes V8's heap from it, the kernel
+      // OOM-kills past it.
+      'controller-memory-limit': { type: 'string' },
     },
     strict: true,
   });
@@ -276,6 +291,8 @@ async function run(): Promise<number> {
   const total = count('services', values.services);
   const entry = values['controller-entry'];
   if (!existsSync(resolve(ROOT, entry))) throw new Error(`--controller-entry ${entry} does not exist${entry.startsWith('dist/') ? ' (run `npm run build` first)' : ''}`);
+  const limitText = values['controller-memory-limit'];
+  const memoryLimit = limitText === undefined ? undefined : parseMemoryQuantity(limitText);
   const pools = makePools(count('v4-pools', values['v4-pools']), count('v6-pools', values['v6-pools']));
   const plan = new Map<string, PlannedService>();
   for (let i = 0; i < total; i++) {
@@ -292,7 +309,7 @@ async function run(): Promise<number> {
   const rows: Figures[] = [];
   let settledAll = true;
   for (const kind of kinds) {
-    const f = await runOnce(kind, { total, timeoutMs: count('timeout', values.timeout) * 1000, pools, plan, nodeOptions: values['controller-node-option'], entry });
+    const f = await runOnce(kind, { total, timeoutMs: count('timeout', values.timeout) * 1000, pools, plan, nodeOptions: values['controller-node-option'], entry, memoryLimit });
     if (f === undefined) settledAll = false;
     else rows.push(f);
   }
