@@ -53,8 +53,11 @@ export interface VipState {
   pending: PendingWrite | null;
   /** No write before this time (after a failed write). */
   retryAt: number;
-  /** After a conflict: no write until the API shows a version other than this one. */
-  staleVersion: string | null;
+  /**
+   * After a conflict: no write until the API shows news of this Lease (any observation
+   * `isNews` lets through: a newer version, or its deletion).
+   */
+  awaitingNews: boolean;
   /** Since when the VIP has been takeable, as this node sees it. */
   orphanSince: number | null;
   /** How this node came to hold the Lease, for the `start` action; how it stopped holding it. */
@@ -98,7 +101,7 @@ export interface VipContext {
 }
 
 export function initialVip(ip: string): VipState {
-  return { ip, lease: { kind: 'unknown' }, apiVersion: null, answering: false, pending: null, retryAt: 0, staleVersion: null, orphanSince: null, gotBy: 'resume', gaveBy: null, previousHolder: null, heldSince: null };
+  return { ip, lease: { kind: 'unknown' }, apiVersion: null, answering: false, pending: null, retryAt: 0, awaitingNews: false, orphanSince: null, gotBy: 'resume', gaveBy: null, previousHolder: null, heldSince: null };
 }
 
 function holderOf(v: LeaseView): string | null {
@@ -128,8 +131,12 @@ const DECIMAL = /^[1-9][0-9]*$/;
  */
 export function compareVersions(a: string, b: string): -1 | 0 | 1 | null {
   if (!DECIMAL.test(a) || !DECIMAL.test(b)) return null;
-  if (a.length !== b.length) return a.length < b.length ? -1 : 1;
-  return a === b ? 0 : a < b ? -1 : 1;
+  // Without leading zeros the longer number is the larger; of equal lengths, the text orders.
+  if (a.length < b.length) return -1;
+  if (a.length > b.length) return 1;
+  if (a < b) return -1;
+  if (a > b) return 1;
+  return 0;
 }
 
 /** The resourceVersion an API observation is as of, when it says. */
@@ -170,13 +177,14 @@ function knownOf(s: VipState): Known {
 
 /**
  * An observation from the API (watch event, list, a read after a conflict, the Lease cache in a
- * self-check) is applied only if it is news (issue #10, see `isNews`).
+ * self-check) is applied only if it is news (issue #10, see `isNews`). News ends a conflict's
+ * wait, a deletion too: the informer's re-list reports one as of the Lease's last version, which
+ * may be the very version the conflicting write was based on; waiting for yet another version
+ * of a deleted Lease could last for ever (issue #15, mutation testing Finding 2).
  */
 export function observeApi(s: VipState, view: LeaseView, me: string): VipState {
-  const version = versionOf(view);
   if (!isNews(view, knownOf(s))) return s;
-  const next = withLease(s, view, me, false);
-  return { ...next, apiVersion: version, staleVersion: s.staleVersion !== null && s.staleVersion !== version ? null : s.staleVersion };
+  return { ...withLease(s, view, me, false), apiVersion: versionOf(view), awaitingNews: false };
 }
 
 /**
@@ -219,10 +227,10 @@ export function writeFinished(s: VipState, result: WriteResult, me: string, now:
     const next = withLease({ ...s, pending: null }, lease, me, true);
     return { ...next, apiVersion: version, gaveBy: gave ?? next.gaveBy };
   }
-  // A conflict means the Lease changed under us: wait to see a version other than the one the
-  // write was based on. If a newer one came while the write was out, the view is current already:
-  // waiting for yet another version would block this VIP's writes until some unrelated change.
-  if (result.conflict) return { ...s, pending: null, staleVersion: s.apiVersion === p.basis ? (p.basis ?? '') : null };
+  // A conflict means the Lease changed under us: wait for news of it. If news came while the
+  // write was out (the view is no longer the one the write was based on), the view is current
+  // already: waiting for yet more would block this VIP's writes until some unrelated change.
+  if (result.conflict) return { ...s, pending: null, awaitingNews: s.apiVersion === p.basis };
   // Anything else (API unreachable, 5xx) is retried after a pause.
   return { ...s, pending: null, retryAt: now + retryMs };
 }
@@ -250,88 +258,96 @@ export interface VipStep {
   wakeAt: number | null;
 }
 
+// A view still unknown needs no test here: it names no holder and is not takeable, so `decide`
+// finds nothing to write for it.
 function canWrite(s: VipState, ctx: VipContext): boolean {
-  // Stryker disable next-line StringLiteral: an unknown view names no holder, so stepVip never writes it anyway
-  return ctx.mayWrite && s.pending === null && s.lease.kind !== 'unknown' && ctx.now >= s.retryAt && s.staleVersion === null;
+  return ctx.mayWrite && s.pending === null && ctx.now >= s.retryAt && !s.awaitingNews;
 }
 
-function write(s: VipState, ctx: VipContext, op: WriteOp, holder: string): VipStep {
+/** What to write now, if anything, and when to look again if nothing happens. */
+type Decision = { op: WriteOp; holder: string } | { wakeAt: number | null };
+
+const NOTHING: Decision = { wakeAt: null };
+
+/** The write a node that may write would make now, from the Lease, the desired state and the ranking. */
+function decide(s: VipState, ctx: VipContext, held: boolean, orphanSince: number | null): Decision {
+  if (!ctx.wanted) return held ? { op: 'delete', holder: '' } : NOTHING;
+  const first = ctx.ranked[0];
+  if (held) {
+    // Nobody may hold it, not even us (ineligible everywhere): release it.
+    if (first === undefined) return { op: 'release', holder: '' };
+    if (first === ctx.me) return NOTHING;
+    if (ctx.ranked.includes(ctx.me)) {
+      // Rebalancing to a better node: only after holding it for J (no ping-pong after a take),
+      // and only to a node heard just now (not one that may have crashed, which is why we took).
+      const due = (s.heldSince ?? ctx.now) + ctx.rebalanceAfterMs;
+      if (ctx.now < due) return { wakeAt: due };
+      return ctx.fresh(first) ? { op: 'handover', holder: first } : NOTHING;
+    }
+    // We may not hold it (leaving or ineligible), and every ranked node is another: hand over at
+    // once, preferably to a node heard just now.
+    return { op: 'handover', holder: ctx.ranked.find((n) => ctx.fresh(n)) ?? first };
+  }
+  // Not takeable as this node sees it, or not a candidate: nothing to do.
+  const rank = ctx.ranked.indexOf(ctx.me);
+  if (orphanSince === null || rank < 0) return NOTHING;
+  // Candidate k waits k × S: the first choice takes at once, the next only if it did not.
+  const due = orphanSince + rank * ctx.takeoverStaggerMs;
+  return ctx.now < due ? { wakeAt: due } : { op: 'take', holder: ctx.me };
+}
+
+/** `s` with a write of `op` to `holder` pending, and that write; none while a peer's note is unconfirmed. */
+function write(s: VipState, ctx: VipContext, op: WriteOp, holder: string): { state: VipState; action: VipAction | null } {
   const record = s.lease.kind === 'present' ? s.lease.record : null;
-  if (record !== null && record.version === null) return { state: s, actions: [], wakeAt: null }; // wait for the API to confirm the note
+  const version = record === null ? undefined : record.version;
+  if (version === null) return { state: s, action: null }; // wait for the API to confirm the note
   const epoch = record === null ? 0 : op === 'delete' ? record.epoch : record.epoch + 1;
-  const expect = record === null || record.version === null ? null : { version: record.version };
+  const expect = version === undefined ? null : { version };
   const pending: PendingWrite = { op, holder, epoch, sentAt: ctx.now, basis: s.apiVersion };
-  return { state: { ...s, pending }, actions: [{ kind: 'write', ip: s.ip, op, holder, epoch, expect }], wakeAt: null };
+  return { state: { ...s, pending }, action: { kind: 'write', ip: s.ip, op, holder, epoch, expect } };
 }
 
 /** The decision for one VIP now. */
 export function stepVip(s0: VipState, ctx: VipContext): VipStep {
   let s = s0;
-  const actions: VipAction[] = [];
   const holder = holderOf(s.lease);
   const held = holder === ctx.me;
   if (held !== (s.heldSince !== null)) s = { ...s, heldSince: held ? ctx.now : null };
 
+  const takeable = s.lease.kind === 'absent' || (s.lease.kind === 'present' && (s.lease.record.holder === '' || (!held && ctx.takeable(s.lease.record.holder))));
+  // The stagger counts from when this node could take: otherwise, at the end of the start-up
+  // warm-up (or of a fence), every candidate would find its turn long past and all would write.
+  const orphanSince = takeable && ctx.mayWrite ? (s.orphanSince ?? ctx.now) : null;
+  if (orphanSince !== s.orphanSince) s = { ...s, orphanSince };
+
+  // The write comes first, so that answering can follow it within the same step.
+  let written: VipAction | null = null;
+  let wakeAt: number | null = null;
+  if (canWrite(s, ctx)) {
+    const d = decide(s, ctx, held, orphanSince);
+    if ('op' in d) ({ state: s, action: written } = write(s, ctx, d.op, d.holder));
+    else wakeAt = d.wakeAt;
+  } else if (s.retryAt > ctx.now) {
+    // Set only by a failed write, which cleared `pending`; no write goes out before it passes.
+    wakeAt = s.retryAt;
+  }
+
   // Answering follows the Lease, the guard and the desired state, at once; and it stops the
-  // moment this node writes the VIP away (handover, release, delete): the successor may start on
-  // its watch event before this node has read its own write's response (bench/l2 Finding 3), so
-  // a short gap is accepted rather than an overlap. A failed write clears `pending` and the
-  // node answers again.
-  const givingUp = s.pending !== null && s.pending.op !== 'take';
-  const shouldAnswer = ctx.wanted && held && ctx.mayAnswer && !givingUp;
+  // moment this node writes the VIP away (handover, release, delete), a write decided just now
+  // included: the successor may start on its watch event before this node has read its own
+  // write's response (bench/l2 Finding 3), so a short gap is accepted rather than an overlap. A
+  // failed write clears `pending` and the node answers again.
+  const actions: VipAction[] = [];
+  const givingUp = s.pending === null || s.pending.op === 'take' ? null : s.pending.op;
+  const shouldAnswer = ctx.wanted && held && ctx.mayAnswer && givingUp === null;
   if (shouldAnswer && !s.answering) {
     actions.push({ kind: 'start', ip: s.ip, cause: s.gotBy, from: s.gotBy === 'resume' ? null : s.previousHolder });
     s = { ...s, answering: true, gotBy: 'resume' };
   } else if (!shouldAnswer && s.answering) {
-    const reason: StopReason = !ctx.wanted ? 'gone' : givingUp ? (s.pending?.op === 'handover' ? 'handedOver' : 'released') : held ? 'fenced' : (s.gaveBy ?? 'lost');
+    const reason: StopReason = !ctx.wanted ? 'gone' : givingUp === 'handover' ? 'handedOver' : givingUp !== null ? 'released' : held ? 'fenced' : (s.gaveBy ?? 'lost');
     actions.push({ kind: 'stop', ip: s.ip, reason });
     s = { ...s, answering: false };
   }
-
-  const takeable = s.lease.kind === 'absent' || holder === '' || (holder !== null && holder !== ctx.me && ctx.takeable(holder));
-  // The stagger counts from when this node could take: otherwise, at the end of the start-up
-  // warm-up (or of a fence), every candidate would find its turn long past and all would write.
-  if (!takeable || !ctx.mayWrite) s = s.orphanSince === null ? s : { ...s, orphanSince: null };
-  else if (s.orphanSince === null) s = { ...s, orphanSince: ctx.now };
-
-  if (!canWrite(s, ctx)) return { state: s, actions, wakeAt: s.pending === null && s.retryAt > ctx.now ? s.retryAt : null };
-
-  const more = (step: VipStep): VipStep => {
-    const op = step.state.pending?.op;
-    if (!step.state.answering || op === undefined || op === 'take') return { ...step, actions: [...actions, ...step.actions] };
-    // Writing the VIP away: stop answering now, not when the write returns (see above); a start
-    // decided in this same step is simply not made.
-    const started = actions.some((a) => a.kind === 'start');
-    const reason: StopReason = op === 'handover' ? 'handedOver' : op === 'release' ? 'released' : 'gone';
-    const kept = actions.filter((a) => a.kind !== 'start');
-    return { ...step, state: { ...step.state, answering: false }, actions: started ? [...kept, ...step.actions] : [...kept, { kind: 'stop', ip: s.ip, reason }, ...step.actions] };
-  };
-  if (!ctx.wanted) return held ? more(write(s, ctx, 'delete', '')) : { state: s, actions, wakeAt: null };
-  if (held) {
-    const first = ctx.ranked[0];
-    if (first === ctx.me || first === undefined) {
-      // Nobody may hold it, not even us (ineligible everywhere): release it.
-      return first === undefined ? more(write(s, ctx, 'release', '')) : { state: s, actions, wakeAt: null };
-    }
-    if (ctx.ranked.includes(ctx.me)) {
-      // Rebalancing to a better node: only after holding it for J (no ping-pong after a take),
-      // and only to a node heard just now (not one that may have crashed, which is why we took).
-      const due = (s.heldSince ?? ctx.now) + ctx.rebalanceAfterMs;
-      if (ctx.now < due) return { state: s, actions, wakeAt: due };
-      if (!ctx.fresh(first)) return { state: s, actions, wakeAt: null };
-      return more(write(s, ctx, 'handover', first));
-    }
-    // We may not hold it (leaving or ineligible): hand over at once, preferably to a node heard
-    // just now, or release when there is nobody.
-    // Stryker disable next-line MethodExpression: we are not ranked here (see above), so the filter keeps every node
-    const others = ctx.ranked.filter((n) => n !== ctx.me);
-    const successor = others.find((n) => ctx.fresh(n)) ?? others[0];
-    return more(successor === undefined ? write(s, ctx, 'release', '') : write(s, ctx, 'handover', successor));
-  }
-  const rank = ctx.ranked.indexOf(ctx.me);
-  if (!takeable || rank < 0 || s.orphanSince === null) return { state: s, actions, wakeAt: null };
-  // Candidate k waits k × S: the first choice takes at once, the next only if it did not.
-  const due = s.orphanSince + rank * ctx.takeoverStaggerMs;
-  if (ctx.now < due) return { state: s, actions, wakeAt: due };
-  return more(write(s, ctx, 'take', ctx.me));
+  if (written !== null) actions.push(written);
+  return { state: s, actions, wakeAt };
 }

@@ -58,7 +58,7 @@ const DECISIONS: [string, VipState, VipContext, string[], number | null][] = [
   ['no longer wanted, not ours: nothing', vip(present('b')), ctx({ wanted: false }), [], null],
   ['a write in flight: no second one', vip(present('a'), { answering: false, pending: { op: 'handover', holder: 'b', epoch: 5, sentAt: NOW - 5, basis: '77' } }), ctx({ ranked: ['b'] }), [], null],
   ['after a failed write: wait for the retry time', vip({ kind: 'absent' }, { retryAt: NOW + 300 }), ctx(), [], NOW + 300],
-  ['after a conflict: wait for a new version', vip({ kind: 'absent' }, { staleVersion: '' }), ctx(), [], null],
+  ['after a conflict: wait for news of the Lease', vip({ kind: 'absent' }, { awaitingNews: true }), ctx(), [], null],
   ['another holder took it: stop at once', vip(present('b', 5, '78'), { answering: true }), ctx(), ['stop lost'], null],
 ];
 
@@ -108,9 +108,9 @@ test('the successor starts on the observation naming it, with the cause handover
 test('write failures: a conflict waits for a newer version; an error retries after the pause', () => {
   const pending = vip(present('b'), { pending: { op: 'take', holder: 'a', epoch: 5, sentAt: NOW, basis: '77' } });
   const conflicted = writeFinished(pending, { ok: false, conflict: true }, 'a', NOW, 500);
-  assert.equal(conflicted.staleVersion, '77');
-  assert.equal(observeApi(conflicted, present('b', 4, '77'), 'a').staleVersion, '77', 'the same version: still stale');
-  assert.equal(observeApi(conflicted, present('c', 5, '79'), 'a').staleVersion, null);
+  assert.equal(conflicted.awaitingNews, true);
+  assert.equal(observeApi(conflicted, present('b', 4, '77'), 'a').awaitingNews, true, 'the same version: still waiting');
+  assert.equal(observeApi(conflicted, present('c', 5, '79'), 'a').awaitingNews, false);
   const failed = writeFinished(pending, { ok: false, conflict: false }, 'a', NOW, 500);
   assert.equal(failed.retryAt, NOW + 500);
   assert.equal(failed.pending, null);
@@ -133,6 +133,8 @@ test('issue #10 — resourceVersions compare as numbers (KEP-5504); anything els
   assert.equal(compareVersions('9', '10'), -1);
   assert.equal(compareVersions('10', '10'), 0);
   assert.equal(compareVersions('123457', '123456'), 1);
+  assert.equal(compareVersions('123456', '123457'), -1);
+  assert.equal(compareVersions('10', '9'), 1);
   for (const odd of ['010', '0', '', 'abc', '1e3', '-1']) assert.equal(compareVersions(odd, '10'), null, odd);
 });
 
@@ -165,9 +167,22 @@ test('issue #10 — a write\'s response older than the watch keeps the watch\'s 
   assert.deepEqual(brief(stepVip(done, ctx({ now: NOW + 5 })).actions), []);
   // A conflict whose newer version the watch showed first: the view is current, writes may go on.
   const raced = writeFinished(watched, { ok: false, conflict: true }, 'a', NOW + 5, 500);
-  assert.equal(raced.staleVersion, null);
+  assert.equal(raced.awaitingNews, false);
   const plain = writeFinished(s, { ok: false, conflict: true }, 'a', NOW + 5, 500);
-  assert.equal(plain.staleVersion, '77', 'not yet overtaken: wait for a new version');
+  assert.equal(plain.awaitingNews, true, 'not yet overtaken: wait for a new version');
+});
+
+test('regression: issue #15 mutation Finding 2 — a conflict\'s wait ends when the Lease is deleted, reported as of the version the write was based on', () => {
+  // Our take of b's Lease (version 77) conflicts; then the Lease is deleted, and the informer's
+  // re-list reports the deletion as of its last version: 77 again. Before the fix the node kept
+  // waiting for a version other than 77, which a deleted Lease never shows: it never took.
+  const pending = vip(present('b', 4, '77'), { pending: { op: 'take', holder: 'a', epoch: 5, sentAt: NOW, basis: '77' } });
+  const conflicted = writeFinished(pending, { ok: false, conflict: true }, 'a', NOW, 500);
+  assert.deepEqual(brief(stepVip(conflicted, ctx({ now: NOW + 1 })).actions), [], 'waiting after the conflict');
+  const deleted = observeApi(conflicted, { kind: 'absent', asOf: '77' }, 'a');
+  assert.equal(deleted.lease.kind, 'absent');
+  assert.equal(deleted.awaitingNews, false);
+  assert.deepEqual(stepVip(deleted, ctx({ now: NOW + 2 })).actions, [{ kind: 'write', ip: IP, op: 'take', holder: 'a', epoch: 0, expect: null }], 'the first candidate creates it again, with no precondition');
 });
 
 test('issue #10 — the self-check\'s test: a view is behind the watch cache when unknown or older, never when ahead', () => {
