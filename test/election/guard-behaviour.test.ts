@@ -156,6 +156,27 @@ test('vouching: a peer that never reached the API vouches; its last success must
   assert.equal(late.guard.mayAnswer(2_202), false, 'less than h before');
 });
 
+test('vouching: the moment we lost touch is fixed when the fence begins; a success during the fence does not move it (issue #15, the guard\'s open question)', () => {
+  const w = world();
+  rounds(w, 0, 1_000, { b: 10 }); // last contact: b's acknowledgement of our round at 1,000
+  rounds(w, 1_100, 1_700, {}); // b silent: fenced from 1,000 + F
+  assert.equal(w.guard.fencedAt(1_700), true);
+  // A write sent at 1,200, after we lost touch, succeeds while we are still fenced (1,800 is
+  // more than F after 1,200). It shows our write reached the API, not that our watch showed us
+  // what b wrote after 1,000: the fence's moment stays 1,000.
+  w.guard.apiOk(1_200);
+  rounds(w, 1_800, 2_000, {});
+  assert.equal(w.guard.fencedAt(2_000), true);
+  round(w, 2_100, { b: 10 });
+  w.guard.update(2_102);
+  assert.equal(w.guard.fencedAt(2_102), false);
+  // b's last API success at 1,050: at least h before 1,200, but after 1,000 − h.
+  vouch(w, 'b', 2_200, 1_050);
+  assert.equal(w.guard.mayAnswer(2_202), false, 'b may have written after we lost touch');
+  vouch(w, 'b', 2_300, 1_000 - h);
+  assert.equal(w.guard.mayAnswer(2_302), true);
+});
+
 test('after a refusal peers cannot vouch; once a re-list has revalidated, a later fence can be vouched for again', () => {
   const w = world();
   rounds(w, 0, 1_000, { b: 10 });
