@@ -70,8 +70,17 @@ describe('BFD FSM: detection (RFC 5880 §6.8.4, §6.8.1)', () => {
   });
 
   it('Down: no state change, but bfd.RemoteDiscr → 0 and the peer is taken to be Down', () => {
-    const fsm = story([UP[0]!, [rx('Up'), 'Down', ['detect 900']], [DETECT, 'Down', []], [TX, 'Down', ['send Down your=0', 'tx 750']]]);
+    const fsm = story([UP[0]!, [rx('Up'), 'Down', ['detect 900']], [DETECT, 'Down', []]]);
     assert.equal(fsm.snapshot().remoteState, 'Down');
+    // §6.8.4 sets bfd.LocalDiag to 1 only for a session that goes down from Init or Up: the
+    // packets of a session that was Down already keep the diag they had (issue #15, the
+    // mutant left open in the first run).
+    assert.deepEqual(sent(fsm.handle(TX)).map((p) => [p.state, p.diag, p.yourDiscriminator]), [['Down', 0, 0]]);
+  });
+
+  it('Down after Up (diag 3): a Detection Time passing then keeps diag 3 in the packets', () => {
+    const fsm = story([...UP, [rx('Down'), 'Down', ['state Up>Down diag=3', 'send Down P', 'detect 3000']], [DETECT, 'Down', []]]);
+    assert.deepEqual(sent(fsm.handle(TX)).map((p) => [p.state, p.diag]), [['Down', 3]]);
   });
 
   it('the Detection Time is the peer\'s Detect Mult × the larger of our Required Min RX and its Desired Min TX', () => {
