@@ -119,45 +119,74 @@ function verified(key: HeartbeatKey, body: Uint8Array, got: Uint8Array): boolean
   return ok;
 }
 
+/**
+ * Writes big-endian fields into one growing buffer. A heartbeat is encoded every round, and at
+ * 100 nodes several times a round while `fitHeartbeat` finds what fits: a buffer per field (and a
+ * BigInt per u64) made encoding 99 heard entries cost 180 µs (issue #10).
+ */
 class Writer {
-  readonly #chunks: Uint8Array[] = [];
-  #size = 0;
+  #buf = new Uint8Array(2048);
+  #view = new DataView(this.#buf.buffer);
+  #at = 0;
+  #room(n: number): void {
+    const need = this.#at + n;
+    if (need <= this.#buf.length) return;
+    let size = this.#buf.length * 2;
+    while (size < need) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.#buf.subarray(0, this.#at));
+    this.#buf = next;
+    this.#view = new DataView(next.buffer);
+  }
   u8(v: number): void {
-    this.#push(Uint8Array.of(v));
+    this.#room(1);
+    this.#view.setUint8(this.#at, v);
+    this.#at += 1;
   }
   u16(v: number): void {
-    const b = new Uint8Array(2);
-    new DataView(b.buffer).setUint16(0, v);
-    this.#push(b);
+    this.#room(2);
+    this.#view.setUint16(this.#at, v);
+    this.#at += 2;
   }
   u32(v: number): void {
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setUint32(0, v);
-    this.#push(b);
+    this.#room(4);
+    this.#view.setUint32(this.#at, v);
+    this.#at += 4;
   }
+  /** An integer in 0..2^53-1 (checkFields made sure) as 8 octets. */
   u64(v: number): void {
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setBigUint64(0, BigInt(v));
-    this.#push(b);
+    this.#room(8);
+    this.#view.setUint32(this.#at, Math.floor(v / 0x1_0000_0000));
+    this.#view.setUint32(this.#at + 4, v >>> 0);
+    this.#at += 8;
   }
   bytes(b: Uint8Array): void {
-    this.#push(b);
+    this.#room(b.length);
+    this.#buf.set(b, this.#at);
+    this.#at += b.length;
+  }
+  /**
+   * `s` as UTF-8 after its length in one octet; its length in octets. Over 255, nothing is kept
+   * (the caller reports it). Room for 3 octets per UTF-16 unit lets `encodeInto` write all of `s`.
+   */
+  str8(s: string): number {
+    this.#room(1 + 3 * s.length);
+    const { written } = utf8.encodeInto(s, this.#buf.subarray(this.#at + 1));
+    if (written <= 255) {
+      this.#buf[this.#at] = written;
+      this.#at += 1 + written;
+    }
+    return written;
   }
   get size(): number {
-    return this.#size;
+    return this.#at;
   }
-  #push(b: Uint8Array): void {
-    this.#chunks.push(b);
-    this.#size += b.length;
+  /** What was written so far, without a copy (valid until the next write). */
+  view(): Uint8Array {
+    return this.#buf.subarray(0, this.#at);
   }
   done(): Uint8Array {
-    const out = new Uint8Array(this.#size);
-    let at = 0;
-    for (const c of this.#chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return out;
+    return this.#buf.slice(0, this.#at);
   }
 }
 
@@ -181,11 +210,8 @@ function checkFields(m: Heartbeat): HeartbeatError | null {
 }
 
 function str8(w: Writer, s: string, what: string): HeartbeatError | null {
-  const b = utf8.encode(s);
-  if (b.length > 255) return { code: 'BadString', message: `${what} is ${b.length} bytes of UTF-8; at most 255` };
-  w.u8(b.length);
-  w.bytes(b);
-  return null;
+  const n = w.str8(s);
+  return n > 255 ? { code: 'BadString', message: `${what} is ${n} bytes of UTF-8; at most 255` } : null;
 }
 
 /** Encodes a heartbeat; signs it when a key is given (a rotation's signing key). Fails rather than truncate. */
@@ -227,12 +253,8 @@ export function encodeHeartbeat(m: Heartbeat, key?: HeartbeatKey, maxBytes = HEA
   if (firstError) return { ok: false, error: firstError };
   const size = w.size + (key !== undefined ? TAG_BYTES : 0);
   if (size > maxBytes) return fail('TooLarge', `heartbeat is ${size} bytes; at most ${maxBytes}`);
-  const body = w.done();
-  if (key === undefined) return { ok: true, value: body };
-  const out = new Uint8Array(body.length + TAG_BYTES);
-  out.set(body);
-  out.set(tag(signingKey(key), body), body.length);
-  return { ok: true, value: out };
+  if (key !== undefined) w.bytes(tag(signingKey(key), w.view()));
+  return { ok: true, value: w.done() };
 }
 
 class Reader {

@@ -173,8 +173,13 @@ export function nodeWakeAt(guard: NodeGuard, peers: PeerTable, now: number, damp
   let at = dampingEndsAt;
   const fence = guard.fenceDeadline();
   if (fence > now) at = Math.min(at, fence);
+  const consider = (t: number | null): void => {
+    if (t !== null && t > now && t < at) at = t;
+  };
   for (const n of peers.nodes()) {
-    for (const t of [peers.stableAt(n), peers.deadAt(n), peers.fencedTakeableAt(n)]) if (t !== null && t > now) at = Math.min(at, t);
+    consider(peers.stableAt(n));
+    consider(peers.deadAt(n));
+    consider(peers.fencedTakeableAt(n));
   }
   return at;
 }

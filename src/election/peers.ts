@@ -38,6 +38,8 @@ interface PeerRecord {
   warming: boolean;
   apiAgeMs: number | null;
   policies: ReadonlySet<string>;
+  /** `policies` sorted and joined: which candidacy it is, in the pass inputs (made when they change). */
+  policyKey: string;
   /** Newest time anybody (we or a witness) heard it; start of the current unbroken alive period. */
   lastAliveAt: number | null;
   aliveSince: number | null;
@@ -46,6 +48,13 @@ interface PeerRecord {
   evidenceAt: number | null;
   /** When this node first appeared to us (heartbeat, witness report, node Lease or Lease holder). */
   knownAt: number;
+}
+
+/** Do the policies a heartbeat names (duplicates allowed) make the set held? */
+function samePolicies(held: ReadonlySet<string>, said: readonly string[]): boolean {
+  for (const p of said) if (!held.has(p)) return false;
+  for (const p of held) if (!said.includes(p)) return false;
+  return true;
 }
 
 /** How many own send times are remembered, to turn acknowledged seqs back into times. */
@@ -73,7 +82,7 @@ export class PeerTable {
     let r = this.#peers.get(node);
     if (r === undefined) {
       // Stryker disable next-line BooleanLiteral: never read before heard() sets them (fenced() and candidate() want a direct heartbeat; fencedSince, null until then, decides the rest)
-      r = { heardAt: null, incarnation: null, seq: 0, fenced: false, fencedSince: null, leaving: false, warming: false, apiAgeMs: null, policies: new Set(), lastAliveAt: null, aliveSince: null, stamp: null, evidenceAt: null, knownAt: now };
+      r = { heardAt: null, incarnation: null, seq: 0, fenced: false, fencedSince: null, leaving: false, warming: false, apiAgeMs: null, policies: new Set(), policyKey: '', lastAliveAt: null, aliveSince: null, stamp: null, evidenceAt: null, knownAt: now };
       this.#peers.set(node, r);
     }
     return r;
@@ -120,7 +129,12 @@ export class PeerTable {
     r.leaving = m.leaving;
     r.warming = m.warming;
     r.apiAgeMs = m.apiAgeMs;
-    r.policies = new Set(m.policies);
+    // Every heartbeat repeats the policies; the key is read per peer on every event (PassInputs),
+    // so it is made once per change, not there (issue #10: the simulator's Finding 5).
+    if (!samePolicies(r.policies, m.policies)) {
+      r.policies = new Set(m.policies);
+      r.policyKey = [...r.policies].sort().join(',');
+    }
     for (const h of m.heard) {
       if (h.node === this.me) {
         // An acknowledgement: the sender heard our heartbeat h.seq, which left at a time we know.
@@ -198,11 +212,11 @@ export class PeerTable {
   deadAt(node: string): number | null {
     const r = this.#peers.get(node);
     if (r === undefined) return null;
+    // Read per peer whenever the election plans its wake-up: plain maxima, no array per call.
     const D = this.#t.peerDeadAfterMs;
-    const times = [this.#listeningSince + D, r.knownAt + D];
-    if (r.lastAliveAt !== null) times.push(r.lastAliveAt + D);
-    if (r.evidenceAt !== null && (r.heardAt === null || r.evidenceAt > r.heardAt)) times.push(r.evidenceAt + this.#t.evidenceTtlMs);
-    return Math.max(...times) + 1;
+    let at = Math.max(this.#listeningSince, r.knownAt, r.lastAliveAt ?? -Infinity) + D;
+    if (r.evidenceAt !== null && (r.heardAt === null || r.evidenceAt > r.heardAt)) at = Math.max(at, r.evidenceAt + this.#t.evidenceTtlMs);
+    return at + 1;
   }
 
   /** Direct heartbeat within D and what it said: a candidate must be reachable. */
@@ -247,17 +261,21 @@ export class PeerTable {
    */
   candidate(node: string, policies: readonly string[], now: number, ourApiOkAt: number | null): boolean {
     const r = this.#peers.get(node);
+    return this.#eligible(r, now, ourApiOkAt) && policies.some((p) => r.policies.has(p));
+  }
+
+  /** `candidate` but for the policies: heard, stable, not fenced, leaving or warming, API fresh. */
+  #eligible(r: PeerRecord | undefined, now: number, ourApiOkAt: number | null): r is PeerRecord & { heardAt: number } {
     if (!this.#direct(r, now) || r.fenced || r.leaving || r.warming || r.aliveSince === null) return false;
     if (now - r.aliveSince < this.#t.stableAfterMs) return false;
     if (r.apiAgeMs === null) return false;
-    if (ourApiOkAt !== null && r.heardAt - r.apiAgeMs < ourApiOkAt - this.#t.apiStaleAfterMs) return false;
-    return policies.some((p) => r.policies.has(p));
+    return ourApiOkAt === null || r.heardAt - r.apiAgeMs >= ourApiOkAt - this.#t.apiStaleAfterMs;
   }
 
-  /** A candidate for some policy, and which: a change here may change rankings. */
+  /** A candidate for some policy, and which ('' for none): a change here may change rankings. */
   candidateAny(node: string, now: number, ourApiOkAt: number | null): string {
     const r = this.#peers.get(node);
-    return r !== undefined && this.candidate(node, [...r.policies], now, ourApiOkAt) ? [...r.policies].sort().join(',') : '';
+    return r !== undefined && r.policies.size > 0 && this.#eligible(r, now, ourApiOkAt) ? r.policyKey : '';
   }
 
   /** When `node` becomes a candidate by stability alone; null if not waiting for that. */

@@ -251,6 +251,22 @@ test('candidates: serving any one of the policies is enough; candidateAny names 
   const q = new PeerTable('me', ME_INC, T, 0);
   hearEvery(q, 'c', 0, 1_000, { policies: [] });
   assert.equal(q.candidateAny('c', 1_000, null), '', 'serves nothing');
+  // The key is made when the policies change, not on every heartbeat: each change shows at once,
+  // a duplicate in a heartbeat and the same set in another order change nothing.
+  hearEvery(p, 'b', 1_100, 1_100, { policies: ['r'] });
+  assert.equal(p.candidateAny('b', 1_100, null), 'r');
+  assert.equal(p.candidate('b', ['p'], 1_100, null), false);
+  hearEvery(p, 'b', 1_200, 1_200, { policies: ['s', 'r', 's'] });
+  assert.equal(p.candidateAny('b', 1_200, null), 'r,s');
+  hearEvery(p, 'b', 1_300, 1_300, { policies: ['r', 's'] });
+  assert.equal(p.candidateAny('b', 1_300, null), 'r,s');
+  hearEvery(p, 'b', 1_400, 1_400, { policies: ['r', 't'] });
+  assert.equal(p.candidateAny('b', 1_400, null), 'r,t');
+  hearEvery(p, 'b', 1_500, 1_500, { policies: ['t', 't'] });
+  assert.equal(p.candidateAny('b', 1_500, null), 't', 'as many names as before, one of them twice');
+  assert.equal(p.candidate('b', ['r'], 1_500, null), false);
+  hearEvery(p, 'b', 1_600, 1_600, { policies: [] });
+  assert.equal(p.candidateAny('b', 1_600, null), '');
 });
 
 test('API staleness: relative to our own contact, stale only when MORE than api-stale-after older; no judgement before we reach the API', () => {
