@@ -120,73 +120,66 @@ function verified(key: HeartbeatKey, body: Uint8Array, got: Uint8Array): boolean
 }
 
 /**
- * Writes big-endian fields into one growing buffer. A heartbeat is encoded every round, and at
- * 100 nodes several times a round while `fitHeartbeat` finds what fits: a buffer per field (and a
- * BigInt per u64) made encoding 99 heard entries cost 180 µs (issue #10).
+ * The most an encoding can take: checkFields caps every list at 255 entries and `str8` every
+ * string at 255 octets, so a heartbeat is bounded (about 200 KB, far above any datagram), plus
+ * the 256-octet window `str8` encodes into.
  */
+const MOST_BYTES = 20 + 256 + (1 + 255 * 256) + (1 + 255 * (256 + 8 + 4 + 2)) + (1 + 255 * (1 + 16 + 256 + 4)) + TAG_BYTES + 256;
+
+/**
+ * Writes big-endian fields into one scratch buffer, shared: encoding is synchronous, and the
+ * result is copied out. A heartbeat is encoded every round, and at 100 nodes several times a
+ * round while `fitHeartbeat` finds what fits: a buffer per field (and a BigInt per u64) made
+ * encoding 99 heard entries cost 300 µs (issue #10).
+ */
+const scratch = new Uint8Array(MOST_BYTES);
+const scratchView = new DataView(scratch.buffer);
+
 class Writer {
-  #buf = new Uint8Array(2048);
-  #view = new DataView(this.#buf.buffer);
   #at = 0;
-  #room(n: number): void {
-    const need = this.#at + n;
-    if (need <= this.#buf.length) return;
-    let size = this.#buf.length * 2;
-    while (size < need) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.#buf.subarray(0, this.#at));
-    this.#buf = next;
-    this.#view = new DataView(next.buffer);
-  }
   u8(v: number): void {
-    this.#room(1);
-    this.#view.setUint8(this.#at, v);
+    scratchView.setUint8(this.#at, v);
     this.#at += 1;
   }
   u16(v: number): void {
-    this.#room(2);
-    this.#view.setUint16(this.#at, v);
+    scratchView.setUint16(this.#at, v);
     this.#at += 2;
   }
   u32(v: number): void {
-    this.#room(4);
-    this.#view.setUint32(this.#at, v);
+    scratchView.setUint32(this.#at, v);
     this.#at += 4;
   }
   /** An integer in 0..2^53-1 (checkFields made sure) as 8 octets. */
   u64(v: number): void {
-    this.#room(8);
-    this.#view.setUint32(this.#at, Math.floor(v / 0x1_0000_0000));
-    this.#view.setUint32(this.#at + 4, v >>> 0);
+    scratchView.setUint32(this.#at, Math.floor(v / 0x1_0000_0000));
+    scratchView.setUint32(this.#at + 4, v >>> 0);
     this.#at += 8;
   }
   bytes(b: Uint8Array): void {
-    this.#room(b.length);
-    this.#buf.set(b, this.#at);
+    scratch.set(b, this.#at);
     this.#at += b.length;
   }
   /**
-   * `s` as UTF-8 after its length in one octet; its length in octets. Over 255, nothing is kept
-   * (the caller reports it). Room for 3 octets per UTF-16 unit lets `encodeInto` write all of `s`.
+   * `s` as UTF-8 after its length in one octet, and null; or, when that is over 255 octets, its
+   * length, and nothing kept. UTF-8 is written into a window of 256 octets: a string that does
+   * not fit whole is longer than 255.
    */
-  str8(s: string): number {
-    this.#room(1 + 3 * s.length);
-    const { written } = utf8.encodeInto(s, this.#buf.subarray(this.#at + 1));
-    if (written <= 255) {
-      this.#buf[this.#at] = written;
-      this.#at += 1 + written;
-    }
-    return written;
+  str8(s: string): number | null {
+    const { read, written } = utf8.encodeInto(s, scratch.subarray(this.#at + 1, this.#at + 257));
+    if (read < s.length || written > 255) return utf8.encode(s).length;
+    scratch[this.#at] = written;
+    this.#at += 1 + written;
+    return null;
   }
   get size(): number {
     return this.#at;
   }
-  /** What was written so far, without a copy (valid until the next write). */
+  /** What was written so far, without a copy (valid until the next encoding). */
   view(): Uint8Array {
-    return this.#buf.subarray(0, this.#at);
+    return scratch.subarray(0, this.#at);
   }
   done(): Uint8Array {
-    return this.#buf.slice(0, this.#at);
+    return scratch.slice(0, this.#at);
   }
 }
 
@@ -210,8 +203,8 @@ function checkFields(m: Heartbeat): HeartbeatError | null {
 }
 
 function str8(w: Writer, s: string, what: string): HeartbeatError | null {
-  const n = w.str8(s);
-  return n > 255 ? { code: 'BadString', message: `${what} is ${n} bytes of UTF-8; at most 255` } : null;
+  const tooLong = w.str8(s);
+  return tooLong === null ? null : { code: 'BadString', message: `${what} is ${tooLong} bytes of UTF-8; at most 255` };
 }
 
 /** Encodes a heartbeat; signs it when a key is given (a rotation's signing key). Fails rather than truncate. */

@@ -38,7 +38,7 @@ interface PeerRecord {
   warming: boolean;
   apiAgeMs: number | null;
   policies: ReadonlySet<string>;
-  /** `policies` sorted and joined: which candidacy it is, in the pass inputs (made when they change). */
+  /** `policies` sorted and joined ('' for none): which candidacy it is, in the pass inputs. */
   policyKey: string;
   /** Newest time anybody (we or a witness) heard it; start of the current unbroken alive period. */
   lastAliveAt: number | null;
@@ -48,13 +48,6 @@ interface PeerRecord {
   evidenceAt: number | null;
   /** When this node first appeared to us (heartbeat, witness report, node Lease or Lease holder). */
   knownAt: number;
-}
-
-/** Do the policies a heartbeat names (duplicates allowed) make the set held? */
-function samePolicies(held: ReadonlySet<string>, said: readonly string[]): boolean {
-  for (const p of said) if (!held.has(p)) return false;
-  for (const p of held) if (!said.includes(p)) return false;
-  return true;
 }
 
 /** How many own send times are remembered, to turn acknowledged seqs back into times. */
@@ -81,7 +74,7 @@ export class PeerTable {
   #record(node: string, now: number): PeerRecord {
     let r = this.#peers.get(node);
     if (r === undefined) {
-      // Stryker disable next-line BooleanLiteral: never read before heard() sets them (fenced() and candidate() want a direct heartbeat; fencedSince, null until then, decides the rest)
+      // Stryker disable next-line BooleanLiteral,StringLiteral: never read before heard() sets them (fenced(), candidate() and candidateAny() want a direct heartbeat; fencedSince, null until then, decides the rest)
       r = { heardAt: null, incarnation: null, seq: 0, fenced: false, fencedSince: null, leaving: false, warming: false, apiAgeMs: null, policies: new Set(), policyKey: '', lastAliveAt: null, aliveSince: null, stamp: null, evidenceAt: null, knownAt: now };
       this.#peers.set(node, r);
     }
@@ -129,12 +122,10 @@ export class PeerTable {
     r.leaving = m.leaving;
     r.warming = m.warming;
     r.apiAgeMs = m.apiAgeMs;
-    // Every heartbeat repeats the policies; the key is read per peer on every event (PassInputs),
-    // so it is made once per change, not there (issue #10: the simulator's Finding 5).
-    if (!samePolicies(r.policies, m.policies)) {
-      r.policies = new Set(m.policies);
-      r.policyKey = [...r.policies].sort().join(',');
-    }
+    // The key is read per peer on every event (PassInputs): made here, once per heartbeat, not
+    // there, once per peer per event (issue #10: the simulator's Finding 5).
+    r.policies = new Set(m.policies);
+    r.policyKey = [...r.policies].sort().join(',');
     for (const h of m.heard) {
       if (h.node === this.me) {
         // An acknowledgement: the sender heard our heartbeat h.seq, which left at a time we know.
@@ -275,7 +266,7 @@ export class PeerTable {
   /** A candidate for some policy, and which ('' for none): a change here may change rankings. */
   candidateAny(node: string, now: number, ourApiOkAt: number | null): string {
     const r = this.#peers.get(node);
-    return r !== undefined && r.policies.size > 0 && this.#eligible(r, now, ourApiOkAt) ? r.policyKey : '';
+    return this.#eligible(r, now, ourApiOkAt) ? r.policyKey : '';
   }
 
   /** When `node` becomes a candidate by stability alone; null if not waiting for that. */

@@ -65,6 +65,32 @@ test('limits are inclusive: 255 entries, 255-byte names; null API age is "never"
   assert.deepEqual(ok(decodeHeartbeat(ok(encodeHeartbeat(full, undefined, 4_000)))), full);
 });
 
+test('the largest heartbeat the limits allow encodes whole, signed, and decodes back (the encoder\'s scratch buffer holds it)', () => {
+  const name = (c: string): string => c.repeat(255);
+  const largest: Heartbeat = {
+    ...MESSAGE,
+    node: name('n'),
+    incarnation: Number.MAX_SAFE_INTEGER,
+    seq: 0xffffffff,
+    policies: Array.from({ length: 255 }, () => name('p')),
+    heard: Array.from({ length: 255 }, (_, i) => ({ node: name(String.fromCharCode(97 + (i % 26))), incarnation: Number.MAX_SAFE_INTEGER - i, seq: 0xffffffff - i, ageMs: 0xffff })),
+    notes: Array.from({ length: 255 }, (_, i) => ({ ip: `2001:db8::${(i + 1).toString(16)}`, holder: name('h'), epoch: 0xffffffff })),
+  };
+  const encoded = ok(encodeHeartbeat(largest, KEY, Infinity));
+  assert.equal(encoded.length, 20 + 256 + (1 + 255 * 256) + (1 + 255 * 270) + (1 + 255 * 277) + 16);
+  assert.deepEqual(ok(decodeHeartbeat(encoded, KEY)), largest);
+});
+
+test('UTF-8 lengths count octets, not characters: 255 fit, 256 and more are refused with their length', () => {
+  const e = 'é'; // two octets
+  assert.equal(ok(decodeHeartbeat(ok(encodeHeartbeat({ ...MESSAGE, node: `${e.repeat(127)}x` })))).node, `${e.repeat(127)}x`);
+  refused(encodeHeartbeat({ ...MESSAGE, node: e.repeat(128) }), 'BadString', /^node is 256 bytes of UTF-8/, 'two-octet characters');
+  refused(encodeHeartbeat({ ...MESSAGE, node: `${'a'.repeat(253)}\u{1F600}` }), 'BadString', /^node is 257 bytes of UTF-8/, 'a four-octet character across the limit');
+  refused(encodeHeartbeat({ ...MESSAGE, node: 'n'.repeat(10_000) }), 'BadString', /^node is 10000 bytes of UTF-8/, 'far beyond');
+  // A refused name leaves nothing behind: the next encoding is whole and exact.
+  assert.deepEqual(ok(decodeHeartbeat(ok(encodeHeartbeat(MESSAGE)))), MESSAGE);
+});
+
 test('an API age beyond 32 bits is capped just below "never"', () => {
   assert.equal(ok(decodeHeartbeat(ok(encodeHeartbeat({ ...MESSAGE, apiAgeMs: 1e12 })))).apiAgeMs, 0xfffffffe);
 });

@@ -251,8 +251,8 @@ test('candidates: serving any one of the policies is enough; candidateAny names 
   const q = new PeerTable('me', ME_INC, T, 0);
   hearEvery(q, 'c', 0, 1_000, { policies: [] });
   assert.equal(q.candidateAny('c', 1_000, null), '', 'serves nothing');
-  // The key is made when the policies change, not on every heartbeat: each change shows at once,
-  // a duplicate in a heartbeat and the same set in another order change nothing.
+  // The key follows each heartbeat's policies at once; a duplicate in a heartbeat and the same
+  // set in another order give the same key.
   hearEvery(p, 'b', 1_100, 1_100, { policies: ['r'] });
   assert.equal(p.candidateAny('b', 1_100, null), 'r');
   assert.equal(p.candidate('b', ['p'], 1_100, null), false);
