@@ -123,9 +123,6 @@ export class StepContext implements VipContext {
   }
 }
 
-/** A peer's state as a number, for the pass inputs. */
-const STATE = { alive: 0, unreachable: 1, pending: 2, dead: 3 } as const;
-
 /**
  * What every VIP's decision reads besides its own state and its wake-up time: this node's guard,
  * leaving and warm-up, and per peer its liveness, fence, candidacy and freshness. While this is
@@ -136,7 +133,6 @@ const STATE = { alive: 0, unreachable: 1, pending: 2, dead: 3 } as const;
  * into one string, with 100 peers, it was a fifth of the simulator's time (issue #10).
  */
 export class PassInputs {
-  readonly #candidacies = new Map<string, number>();
   readonly #out: number[] = [];
 
   /** The inputs at `now`, in an array the next read reuses (PassPlan.fullPass copies it). */
@@ -150,14 +146,7 @@ export class PassInputs {
     // nothing. With 100 nodes starting, each VIP was stepped hundreds of times in the warm-up.
     if (fenced || !warm) return out;
     out.push(+damped.has(peers.me));
-    const apiOkAt = guard.apiOkAt;
-    // Peers are never forgotten and keep their order: the position names the peer.
-    for (const n of peers.nodes()) {
-      const candidacy = peers.candidateAny(n, now, apiOkAt);
-      let c = this.#candidacies.get(candidacy);
-      if (c === undefined) this.#candidacies.set(candidacy, (c = this.#candidacies.size));
-      out.push(STATE[peers.state(n, now)] + 4 * +peers.fenced(n, now) + 8 * +peers.fresh(n, now) + 16 * +damped.has(n) + 32 * c);
-    }
+    peers.inputCodes(now, guard.apiOkAt, damped, out);
     return out;
   }
 }

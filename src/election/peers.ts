@@ -40,6 +40,8 @@ interface PeerRecord {
   policies: ReadonlySet<string>;
   /** `policies` sorted and joined ('' for none): which candidacy it is, in the pass inputs. */
   policyKey: string;
+  /** `policyKey` as a number, the same for the same key in this table (0 for ''). */
+  policyId: number;
   /** Newest time anybody (we or a witness) heard it; start of the current unbroken alive period. */
   lastAliveAt: number | null;
   aliveSince: number | null;
@@ -50,6 +52,9 @@ interface PeerRecord {
   knownAt: number;
 }
 
+/** A peer's state as two bits of its pass-input code. */
+const STATE_CODE = { alive: 0, unreachable: 1, pending: 2, dead: 3 } as const;
+
 /** How many own send times are remembered, to turn acknowledged seqs back into times. */
 const SENT_LOG = 256;
 
@@ -59,6 +64,8 @@ export class PeerTable {
   readonly #t: L2Timings;
   readonly #peers = new Map<string, PeerRecord>();
   readonly #sent = new Map<number, number>();
+  /** Policy keys seen, numbered from 1 ('' is 0): ids never change, so pass inputs compare. */
+  readonly #policyIds = new Map<string, number>([['', 0]]);
   #listeningSince: number;
   #lastTick: number;
   #contactAt: number | null = null;
@@ -75,10 +82,16 @@ export class PeerTable {
     let r = this.#peers.get(node);
     if (r === undefined) {
       // Stryker disable next-line BooleanLiteral,StringLiteral: never read before heard() sets them (fenced(), candidate() and candidateAny() want a direct heartbeat; fencedSince, null until then, decides the rest)
-      r = { heardAt: null, incarnation: null, seq: 0, fenced: false, fencedSince: null, leaving: false, warming: false, apiAgeMs: null, policies: new Set(), policyKey: '', lastAliveAt: null, aliveSince: null, stamp: null, evidenceAt: null, knownAt: now };
+      r = { heardAt: null, incarnation: null, seq: 0, fenced: false, fencedSince: null, leaving: false, warming: false, apiAgeMs: null, policies: new Set(), policyKey: '', policyId: 0, lastAliveAt: null, aliveSince: null, stamp: null, evidenceAt: null, knownAt: now };
       this.#peers.set(node, r);
     }
     return r;
+  }
+
+  #policyId(key: string): number {
+    let id = this.#policyIds.get(key);
+    if (id === undefined) this.#policyIds.set(key, (id = this.#policyIds.size));
+    return id;
   }
 
   #sawAlive(r: PeerRecord, at: number): void {
@@ -126,6 +139,7 @@ export class PeerTable {
     // there, once per peer per event (issue #10: the simulator's Finding 5).
     r.policies = new Set(m.policies);
     r.policyKey = [...r.policies].sort().join(',');
+    r.policyId = this.#policyId(r.policyKey);
     for (const h of m.heard) {
       if (h.node === this.me) {
         // An acknowledgement: the sender heard our heartbeat h.seq, which left at a time we know.
@@ -189,8 +203,10 @@ export class PeerTable {
   }
 
   state(node: string, now: number): PeerState {
-    if (node === this.me) return 'alive';
-    const r = this.#peers.get(node);
+    return node === this.me ? 'alive' : this.#stateOf(this.#peers.get(node), now);
+  }
+
+  #stateOf(r: PeerRecord | undefined, now: number): PeerState {
     const D = this.#t.peerDeadAfterMs;
     if (r?.lastAliveAt != null && now - r.lastAliveAt <= D) return 'alive';
     // Evidence proves life after the last heartbeat we heard; a heartbeat heard since supersedes it.
@@ -217,7 +233,11 @@ export class PeerTable {
 
   /** Heard directly within 2h: there right now (a handover target). */
   fresh(node: string, now: number): boolean {
-    const at = this.#peers.get(node)?.heardAt;
+    return this.#freshOf(this.#peers.get(node), now);
+  }
+
+  #freshOf(r: PeerRecord | undefined, now: number): boolean {
+    const at = r?.heardAt;
     return at != null && now - at <= 2 * this.#t.heartbeatIntervalMs;
   }
 
@@ -231,7 +251,10 @@ export class PeerTable {
    * holder's peers wait. Taking later is never less safe: the node does not answer while fenced.
    */
   fenced(node: string, now: number): boolean {
-    const r = this.#peers.get(node);
+    return this.#fencedOf(this.#peers.get(node), now);
+  }
+
+  #fencedOf(r: PeerRecord | undefined, now: number): boolean {
     if (!this.#direct(r, now) || !r.fenced || r.fencedSince === null) return false;
     return now - r.fencedSince >= this.#t.peerDeadAfterMs - this.#t.fenceAfterMs;
   }
@@ -267,6 +290,20 @@ export class PeerTable {
   candidateAny(node: string, now: number, ourApiOkAt: number | null): string {
     const r = this.#peers.get(node);
     return this.#eligible(r, now, ourApiOkAt) ? r.policyKey : '';
+  }
+
+  /**
+   * What a pass reads of each peer at `now`, one number per peer in the table's order (peers
+   * are never forgotten, so a position names a peer): its state, fenced, fresh, damped, and its
+   * candidacy (`candidateAny`, as a number: 0 for none). Read on every event (PassInputs), so
+   * one lookup per peer instead of one per question, and numbers instead of strings (issue #10).
+   */
+  inputCodes(now: number, ourApiOkAt: number | null, damped: ReadonlySet<string>, out: number[]): void {
+    for (const [node, r] of this.#peers) {
+      // Bits, not arithmetic: only whether two codes are equal is ever read.
+      const candidacy = this.#eligible(r, now, ourApiOkAt) ? r.policyId : 0;
+      out.push(STATE_CODE[this.#stateOf(r, now)] | ((this.#fencedOf(r, now) ? 1 : 0) << 2) | ((this.#freshOf(r, now) ? 1 : 0) << 3) | ((damped.has(node) ? 1 : 0) << 4) | (candidacy << 5));
+    }
   }
 
   /** When `node` becomes a candidate by stability alone; null if not waiting for that. */

@@ -478,3 +478,43 @@ test('property: fencedTakeableAt is the first moment fenced() holds, while the `
     { numRuns: 150 },
   );
 });
+
+test('property: inputCodes gives one code per peer, in the table\'s order, equal exactly when what a pass reads of the peers is', () => {
+  fc.assert(
+    fc.property(historyArb, originArb, fc.option(fc.integer({ min: 0, max: 8_000 }), { nil: null }), fc.subarray(['a', 'b', 'c']), (events, origin, apiOk, dampedList) => {
+      const { p, now } = play(events, origin);
+      const ourApi = apiOk === null ? null : origin + apiOk;
+      const damped = new Set(dampedList);
+      const nodes = p.nodes();
+      const seen: { code: number; what: string }[] = [];
+      for (const d of LATER) {
+        const out: number[] = [7]; // codes are appended after what the caller put there
+        p.inputCodes(now + d, ourApi, damped, out);
+        assert.equal(out.length, 1 + nodes.length);
+        assert.equal(out[0], 7);
+        nodes.forEach((n, i) => {
+          const what = JSON.stringify([p.state(n, now + d), p.fenced(n, now + d), p.fresh(n, now + d), damped.has(n), p.candidateAny(n, now + d, ourApi)]);
+          seen.push({ code: out[i + 1]!, what });
+        });
+      }
+      for (const x of seen) for (const y of seen) assert.equal(x.code === y.code, x.what === y.what, `${x.what} ~ ${y.what}`);
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('inputCodes: peers alike in everything a pass reads share a code; a different candidacy, or none, gives another', () => {
+  const p = new PeerTable('me', ME_INC, T, 0);
+  const policies: Record<string, string[]> = { a: ['p'], b: ['q'], c: ['p'], d: [], e: ['q', 'p'], f: ['p'], g: ['p', 'q'] };
+  for (const [node, pols] of Object.entries(policies)) hearEvery(p, node, 0, 1_000, { policies: pols, warming: node === 'f' });
+  const out: number[] = [];
+  p.inputCodes(1_000, null, new Set(), out);
+  const code = new Map(p.nodes().map((n, i) => [n, out[i]]));
+  assert.equal(code.get('a'), code.get('c'), 'the same policy');
+  assert.equal(code.get('e'), code.get('g'), 'the same policies, named in another order');
+  assert.notEqual(code.get('a'), code.get('b'), 'another policy');
+  assert.notEqual(code.get('a'), code.get('e'), 'more policies');
+  assert.equal(code.get('d'), code.get('f'), 'a candidate for nothing is no candidate (f is warming up)');
+  assert.notEqual(code.get('a'), code.get('f'), 'a candidate or not');
+  assert.equal(new Set([code.get('a'), code.get('b'), code.get('d'), code.get('e')]).size, 4);
+});
