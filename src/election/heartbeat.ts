@@ -276,10 +276,12 @@ class Reader {
     this.at += 4;
     return v;
   }
-  u64(): bigint {
-    const v = this.#view.getBigUint64(this.at);
+  /** 8 octets as their high and low 32 bits (no BigInt on the hot path). */
+  u64(): { hi: number; lo: number } {
+    const hi = this.#view.getUint32(this.at);
+    const lo = this.#view.getUint32(this.at + 4);
     this.at += 8;
-    return v;
+    return { hi, lo };
   }
   bytes(n: number): Uint8Array {
     const v = this.#b.subarray(this.at, this.at + n);
@@ -314,9 +316,10 @@ function readStr(r: Reader, what: string): string {
 
 function readIncarnation(r: Reader, what: string): number {
   need(r, 8, what);
-  const v = r.u64();
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new DecodeFailure('BadField', `${what} ${v} is above 2^53-1`);
-  return Number(v);
+  const { hi, lo } = r.u64();
+  // 2^53-1 is 0x1fffff in the high 32 bits and anything in the low ones.
+  if (hi > 0x1f_ffff) throw new DecodeFailure('BadField', `${what} ${(BigInt(hi) << 32n) | BigInt(lo)} is above 2^53-1`);
+  return hi * 0x1_0000_0000 + lo;
 }
 
 /**

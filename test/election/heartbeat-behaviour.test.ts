@@ -91,6 +91,10 @@ test('UTF-8 lengths count octets, not characters: 255 fit, 256 and more are refu
   assert.deepEqual(ok(decodeHeartbeat(ok(encodeHeartbeat(MESSAGE)))), MESSAGE);
 });
 
+test('an API age of 0 (a write that succeeded just now) is a valid age', () => {
+  assert.equal(ok(decodeHeartbeat(ok(encodeHeartbeat({ ...MESSAGE, apiAgeMs: 0 })))).apiAgeMs, 0);
+});
+
 test('an API age beyond 32 bits is capped just below "never"', () => {
   assert.equal(ok(decodeHeartbeat(ok(encodeHeartbeat({ ...MESSAGE, apiAgeMs: 1e12 })))).apiAgeMs, 0xfffffffe);
 });
