@@ -347,15 +347,18 @@ export function decodeHeartbeat(buf: Uint8Array, key?: HeartbeatKey): Result<Hea
     const node = readStr(r, 'node');
     if (node === '') throw new DecodeFailure('BadField', 'node name is empty');
     need(r, 1, 'policy count');
-    const policies = Array.from({ length: r.u8() }, () => readStr(r, 'policy name'));
+    const policies: string[] = [];
+    for (let i = r.u8(); i > 0; i--) policies.push(readStr(r, 'policy name'));
     need(r, 1, 'heard count');
-    const heard = Array.from({ length: r.u8() }, (): HeardEntry => {
+    // Plain loops: a heartbeat from each peer every round, ~60 entries each at 100 nodes.
+    const heard: HeardEntry[] = [];
+    for (let i = r.u8(); i > 0; i--) {
       const n = readStr(r, 'heard node');
       if (n === '') throw new DecodeFailure('BadField', 'a heard entry has an empty node name');
       const inc = readIncarnation(r, 'heard incarnation');
       need(r, 6, 'heard entry');
-      return { node: n, incarnation: inc, seq: r.u32(), ageMs: r.u16() };
-    });
+      heard.push({ node: n, incarnation: inc, seq: r.u32(), ageMs: r.u16() });
+    }
     need(r, 1, 'note count');
     const notes = Array.from({ length: r.u8() }, (): LeaseNote => {
       need(r, 1, 'note address length');
