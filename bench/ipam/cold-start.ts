@@ -123,11 +123,15 @@ async function runOnce(kind: ApiKind, o: RunOptions): Promise<Figures | undefine
   if (note !== undefined) console.log(`NOTE: ${note}`);
   console.log(`IPPool CRD: ${await ensureIPPoolCrd(kc, clients, CRD_FILE)}`);
   const cgroup = o.memoryLimit === undefined ? undefined : createMemoryCgroup(`herald-bench-controller-${process.pid}`, o.memoryLimit);
+  // Also when the bench is interrupted: children.ts exits the process on SIGINT/SIGTERM/SIGHUP.
+  const removeCgroup = (): void => cgroup?.remove();
+  process.once('exit', removeCgroup);
   try {
     return await measure(kind, o, { api, kc, clients, kubeconfig, cgroup });
   } finally {
     await api.close();
-    cgroup?.remove();
+    process.removeListener('exit', removeCgroup);
+    removeCgroup();
   }
 }
 
@@ -207,7 +211,7 @@ async function measure(kind: ApiKind, o: RunOptions, s: { api: Awaited<ReturnTyp
   if (memLater !== undefined) console.log(`  peak RSS 1 s later:                 ${mb(memLater.peakKb)} (RSS now ${mb(memLater.rssKb)})`);
   if (cgroup !== undefined) {
     const peak = cgroup.peakBytes();
-    console.log(`  memory cgroup (v${cgroup.version}), limit ${mb(cgroup.limitBytes / 1024)}: peak charged ${peak === undefined ? '—' : mb(peak / 1024)}, OOM kills ${cgroup.oomKills()}`);
+    console.log(`  memory cgroup (v${cgroup.version}), limit ${mb(cgroup.limitBytes / 1024)}: peak charged ${peak === undefined ? '—' : mb(peak / 1024)}, OOM kills ${cgroup.oomKills() ?? '— (not counted by this kernel)'}`);
   }
   if (ctlCpu !== undefined) console.log(`  controller CPU until settle:        ${ctlCpu.toFixed(2)} s (user+sys)`);
   console.log(`  API server CPU in the window:       ${apiCpu.toFixed(2)} s; peak RSS ${mb(apiPeakKb)}${kind === 'real' ? ' (kube-apiserver + etcd)' : ''}`);

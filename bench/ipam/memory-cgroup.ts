@@ -17,8 +17,8 @@ export interface MemoryCgroup {
   enterCommand: (command: string, args: readonly string[]) => { command: string; args: string[] };
   /** Peak memory the kernel charged to the group (RSS, page cache and kernel memory). */
   peakBytes: () => number | undefined;
-  /** Processes of the group the kernel OOM-killed. */
-  oomKills: () => number;
+  /** Processes of the group the kernel OOM-killed; undefined where the kernel does not count them. */
+  oomKills: () => number | undefined;
   remove: () => void;
 }
 
@@ -40,14 +40,18 @@ function readNumber(file: string): number | undefined {
   }
 }
 
-function readKey(file: string, key: string): number {
+function readKey(file: string, key: string): number | undefined {
   try {
     const line = readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith(`${key} `));
-    return line === undefined ? 0 : Number(line.slice(key.length + 1));
+    return line === undefined ? undefined : Number(line.slice(key.length + 1));
   } catch {
-    return 0;
+    return undefined;
   }
 }
+
+const pause = (ms: number): void => {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+};
 
 export function createMemoryCgroup(name: string, limitBytes: number): MemoryCgroup {
   const v2Root = '/sys/fs/cgroup';
@@ -73,12 +77,25 @@ export function createMemoryCgroup(name: string, limitBytes: number): MemoryCgro
     enterCommand: (command, args) => ({ command: '/bin/sh', args: ['-c', `echo $$ > '${procs}' && exec "$@"`, 'sh', command, ...args] }),
     peakBytes: () => readNumber(join(path, v2 ? 'memory.peak' : 'memory.max_usage_in_bytes')),
     oomKills: () => readKey(join(path, v2 ? 'memory.events' : 'memory.oom_control'), 'oom_kill'),
+    // Synchronous, so that it also runs from an exit handler: whatever is still in the group is
+    // killed first (a bench that broke before stopping its controller), then the empty group goes.
     remove: () => {
-      try {
-        rmdirSync(path);
-      } catch {
-        // Still has a process (a child that outlived its SIGKILL for a moment): the group is
-        // empty a moment later, and the next run's mkdir reuses it.
+      const members = existsSync(procs) ? readFileSync(procs, 'utf8').split('\n').filter((l) => l !== '').map(Number) : [];
+      for (const pid of members) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Gone already (ESRCH): nothing to kill.
+        }
+      }
+      for (let tries = 0; existsSync(path); tries++) {
+        try {
+          rmdirSync(path);
+        } catch (err) {
+          // EBUSY until the killed processes have left the group.
+          if (tries >= 100) throw new Error(`cannot remove the memory cgroup ${path}: ${err instanceof Error ? err.message : String(err)}`);
+          pause(20);
+        }
       }
     },
   };

@@ -310,8 +310,7 @@ function write(s: VipState, ctx: VipContext, op: WriteOp, holder: string): { sta
 /** The decision for one VIP now. */
 export function stepVip(s0: VipState, ctx: VipContext): VipStep {
   let s = s0;
-  const holder = holderOf(s.lease);
-  const held = holder === ctx.me;
+  const held = holderOf(s.lease) === ctx.me;
   if (held !== (s.heldSince !== null)) s = { ...s, heldSince: held ? ctx.now : null };
 
   const takeable = s.lease.kind === 'absent' || (s.lease.kind === 'present' && (s.lease.record.holder === '' || (!held && ctx.takeable(s.lease.record.holder))));

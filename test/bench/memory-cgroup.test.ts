@@ -2,8 +2,9 @@
 // Kubernetes writes them, and a child started through it runs inside a group with that limit,
 // which Node reads as its constrained memory.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { createMemoryCgroup, parseMemoryQuantity } from '../../bench/ipam/memory-cgroup.ts';
 
@@ -35,4 +36,20 @@ test('a child started through the group runs inside it, and Node reads the limit
     group.remove();
   }
   assert.equal(existsSync(group.path), false, 'the group is removed once its process has exited');
+});
+
+test('removing the group kills what is still in it first (a bench that broke before stopping its child)', { skip: !root || (!v1 && !v2) ? 'needs root and a memory cgroup controller' : false }, async () => {
+  const group = createMemoryCgroup(`herald-test-left-${process.pid}`, 64 * 1024 * 1024);
+  const { command, args } = group.enterCommand('/bin/sleep', ['60']);
+  const child = spawn(command, args, { stdio: 'ignore' });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+  try {
+    // Wait until the shell has moved itself into the group and become sleep.
+    for (let i = 0; i < 100 && !readFileSync(join(group.path, 'cgroup.procs'), 'utf8').includes(String(child.pid)); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(readFileSync(join(group.path, 'cgroup.procs'), 'utf8').includes(String(child.pid)), 'the child is in the group');
+  } finally {
+    group.remove();
+  }
+  assert.equal(existsSync(group.path), false);
+  assert.equal(await exited, 'SIGKILL');
 });
