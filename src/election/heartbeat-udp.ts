@@ -62,9 +62,32 @@ interface Bound {
   address: string;
 }
 
+/** isIP of the few addresses a speaker sends to, remembered (bounded: a peer list is small, but addresses come from Leases). */
+const families = new Map<string, number>();
+function familyOf(address: string): number {
+  let f = families.get(address);
+  if (f === undefined) {
+    if (families.size >= 1024) families.clear();
+    families.set(address, (f = isIP(address)));
+  }
+  return f;
+}
+
+/**
+ * The sockets' name lookup: every address they see is an IP literal (bind's, and send's after
+ * the isIP check), so it is handed back as it is. dgram's default, dns.lookup, re-tests it with
+ * isIP's regular expressions and defers each send by a tick: a tenth of a send's JavaScript at
+ * ten rounds a second (issue #10, the speaker's idle profile).
+ */
+function literalLookup(hostname: string, _options: unknown, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+  const family = familyOf(hostname);
+  if (family === 0) callback(Object.assign(new Error(`not an IP address: ${hostname}`), { code: 'EINVAL' }), '', 0);
+  else callback(null, hostname, family);
+}
+
 function bind(address: string, port: number, onDatagram: HeartbeatTransportOptions['onDatagram'], onError: HeartbeatTransportOptions['onError']): Promise<Bound> {
   const family = isIP(address) === 6 ? 6 : 4;
-  const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', ipv6Only: false });
+  const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', ipv6Only: false, lookup: literalLookup });
   return new Promise((resolve, reject) => {
     const failed = (err: Error): void => {
       try {
@@ -145,7 +168,7 @@ export async function openHeartbeatTransport(o: HeartbeatTransportOptions): Prom
     send(bytes, to) {
       if (closing !== null) return;
       for (const dest of to) {
-        const family = isIP(dest.address);
+        const family = familyOf(dest.address);
         const via = family === 0 ? undefined : socketFor(family === 6 ? 6 : 4);
         const fail = (code: string, message: string): void => o.onError({ code, message, address: dest.address, port: dest.port });
         if (via === undefined || !Number.isInteger(dest.port) || dest.port < 1 || dest.port > 65535) {

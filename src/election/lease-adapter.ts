@@ -89,6 +89,13 @@ export class LeaseAdapter {
   readonly #counts: Record<AdapterVerb, number> = { get: 0, list: 0, create: 0, update: 0, patch: 0, delete: 0 };
   readonly #vipCache: WatchedCache<V1Lease>;
   readonly #nodeCache: WatchedCache<V1Lease>;
+  /**
+   * vipLeaseOf of each cached Lease object, for the self-check every 5 s: the informer replaces an
+   * object when it changes, so one parsed is parsed for good, and 1,000 unchanged Leases are not
+   * parsed again each time (their addresses through ipaddr.js: most of a 1,000-VIP speaker's CPU
+   * at rest beyond an idle one's, issue #10). Weak: an object the cache dropped goes with it.
+   */
+  readonly #parsedVip = new WeakMap<V1Lease, ReturnType<typeof vipLeaseOf>>();
   /** resourceVersion of our node Lease after our last write (only this node writes it). */
   #nodeVersion: string | null = null;
   #stopped = false;
@@ -173,7 +180,8 @@ export class LeaseAdapter {
   cachedVipLeases(): Map<string, LeaseRecord> {
     const out = new Map<string, LeaseRecord>();
     for (const lease of this.#vipCache.list()) {
-      const v = vipLeaseOf(lease);
+      let v = this.#parsedVip.get(lease);
+      if (v === undefined) this.#parsedVip.set(lease, (v = vipLeaseOf(lease)));
       if (v !== null) out.set(v.ip, v.record);
     }
     return out;
@@ -254,26 +262,39 @@ export class LeaseAdapter {
     const name = nodeLeaseName(node);
     const namespace = this.namespace;
     const body = nodeLeaseBody(node, stamp, addresses, namespace, this.#acquiredMs, this.#wall(), this.#o.nodeLeaseDurationSeconds ?? nodeLeaseDurationSeconds(DEFAULT_L2_TIMINGS), extra);
-    const put = async (version: string): Promise<V1Lease> => {
+    // The lean path when there is one: a renewal every R on every node, through client-node each
+    // cost a WHATWG fetch and a V1Lease model for an answer of which one field is read (issue #10).
+    const http = this.#o.http;
+    const put = async (version: string): Promise<V1Lease | null> => {
       const b: V1Lease = { ...body, metadata: { ...body.metadata, resourceVersion: version } };
-      return this.#request('update', (opts) => api.replaceNamespacedLease({ name, namespace, body: b }, opts));
+      return http === undefined
+        ? this.#request('update', (opts) => api.replaceNamespacedLease({ name, namespace, body: b }, opts))
+        : this.#request('update', async (_, signal) => asLease(await http.json({ method: 'PUT', path: this.#leasePath(name), body: JSON.stringify(b), signal })));
     };
+    const create = (): Promise<V1Lease | null> =>
+      http === undefined
+        ? this.#request('create', (opts) => api.createNamespacedLease({ namespace, body }, opts))
+        : this.#request('create', async (_, signal) => asLease(await http.json({ method: 'POST', path: this.#leasePath(''), body: JSON.stringify(body), signal })));
+    const read = (): Promise<V1Lease | null> =>
+      http === undefined
+        ? this.#request('get', (opts) => api.readNamespacedLease({ name, namespace }, opts))
+        : this.#request('get', async (_, signal) => asLease(await http.json({ method: 'GET', path: this.#leasePath(name), signal })));
     try {
-      let written: V1Lease;
+      let written: V1Lease | null;
       const known = this.#nodeVersion ?? this.#nodeCache.get(name, namespace)?.metadata?.resourceVersion;
       try {
-        if (known === undefined) written = await this.#request('create', (opts) => api.createNamespacedLease({ namespace, body }, opts));
+        if (known === undefined) written = await create();
         else written = await put(known);
       } catch (err) {
         const code = apiStatus(err);
         if (code === 404 && known !== undefined) {
-          written = await this.#request('create', (opts) => api.createNamespacedLease({ namespace, body }, opts));
+          written = await create();
         } else if (code === 409) {
-          const current = await this.#request('get', (opts) => api.readNamespacedLease({ name, namespace }, opts));
-          written = await put(current.metadata?.resourceVersion ?? '');
+          const current = await read();
+          written = await put(current?.metadata?.resourceVersion ?? '');
         } else throw err;
       }
-      this.#nodeVersion = written.metadata?.resourceVersion ?? null;
+      this.#nodeVersion = written?.metadata?.resourceVersion ?? null;
       return true;
     } catch (err) {
       this.#nodeVersion = null;

@@ -199,40 +199,67 @@ test('handover with the right version, stale version conflicts, release unsets t
   assert.deepEqual(await a.adapter.write({ kind: 'write', ip, op: 'delete', holder: '', epoch: 4, expect: { version: unstamped.version } }), { ok: false, conflict: true });
 });
 
-test('node Lease: create, renew, stamp and addresses round-trip to a peer, delete on exit', async () => {
-  const a = adapter('node-a');
-  const b = adapter('node-b');
-  await Promise.all([a.adapter.synced, b.adapter.synced]);
-  const addrs: HeartbeatEndpoint[] = [
-    { address: '10.0.0.1', port: 9425 },
-    { address: 'fd00::1', port: 9425 },
-  ];
-  const s1: NodeStamp = { incarnation: 1_700_000_000_123, seq: 5, heard: [{ node: 'node-b', incarnation: 1_700_000_000_456, seq: 9 }], probing: false };
-  assert.equal(await a.adapter.renewNodeLease(s1, addrs), true);
-  const lease = await clients.coordination.readNamespacedLease({ name: nodeLeaseName('node-a'), namespace: NS });
-  assert.deepEqual(lease.metadata?.labels, NODE_LEASE_LABELS);
-  assert.equal(lease.spec?.holderIdentity, 'node-a');
-  assert.equal(lease.spec?.leaseDurationSeconds, 6);
-  assert.equal(lease.metadata?.annotations?.['herald.dev/heartbeat-addresses'], '10.0.0.1:9425,[fd00::1]:9425');
-  const first = await eventually('node-a at node-b', () => b.node.find((e) => e.node === 'node-a'));
-  assert.deepEqual(first, { node: 'node-a', stamp: s1, addresses: addrs });
+for (const lean of [true, false]) {
+  test(`node Lease: create, renew, stamp and addresses round-trip to a peer, a stale version read and written again, delete on exit (${lean ? 'KubeHttp' : 'client-node'})`, async () => {
+    const A = lean ? 'node-a' : 'node-ac';
+    const a = adapter(A, { lean });
+    const b = adapter(lean ? 'node-b' : 'node-bc', { lean });
+    await Promise.all([a.adapter.synced, b.adapter.synced]);
+    const addrs: HeartbeatEndpoint[] = [
+      { address: '10.0.0.1', port: 9425 },
+      { address: 'fd00::1', port: 9425 },
+    ];
+    const s1: NodeStamp = { incarnation: 1_700_000_000_123, seq: 5, heard: [{ node: 'node-b', incarnation: 1_700_000_000_456, seq: 9 }], probing: false };
+    assert.equal(await a.adapter.renewNodeLease(s1, addrs), true);
+    const lease = await clients.coordination.readNamespacedLease({ name: nodeLeaseName(A), namespace: NS });
+    assert.deepEqual(lease.metadata?.labels, NODE_LEASE_LABELS);
+    assert.equal(lease.spec?.holderIdentity, A);
+    assert.equal(lease.spec?.leaseDurationSeconds, 6);
+    assert.equal(lease.metadata?.annotations?.['herald.dev/heartbeat-addresses'], '10.0.0.1:9425,[fd00::1]:9425');
+    const first = await eventually('node-a at node-b', () => b.node.find((e) => e.node === A));
+    assert.deepEqual(first, { node: A, stamp: s1, addresses: addrs });
 
-  const s2: NodeStamp = { ...s1, seq: 6, probing: true };
-  assert.equal(await a.adapter.renewNodeLease(s2, addrs), true);
-  await eventually('the renewal at node-b', () => b.node.find((e) => e.node === 'node-a' && e.stamp?.seq === 6));
-  assert.deepEqual(b.node.at(-1), { node: 'node-a', stamp: s2, addresses: addrs });
+    const s2: NodeStamp = { ...s1, seq: 6, probing: true };
+    assert.equal(await a.adapter.renewNodeLease(s2, addrs), true);
+    await eventually('the renewal at node-b', () => b.node.find((e) => e.node === A && e.stamp?.seq === 6));
+    assert.deepEqual(b.node.at(-1), { node: A, stamp: s2, addresses: addrs });
 
-  // A restarted speaker (no version known yet, its Lease still there) renews too.
-  const again = adapter('node-a');
-  assert.equal(await again.adapter.renewNodeLease({ ...s2, incarnation: 1_700_000_000_999, seq: 1 }, addrs), true);
-  await eventually('the new incarnation at node-b', () => b.node.find((e) => e.stamp?.incarnation === 1_700_000_000_999));
+    // A restarted speaker (no version known yet, its Lease still there) renews too.
+    const again = adapter(A, { lean });
+    assert.equal(await again.adapter.renewNodeLease({ ...s2, incarnation: 1_700_000_000_999, seq: 1 }, addrs), true);
+    await eventually('the new incarnation at node-b', () => b.node.find((e) => e.stamp?.incarnation === 1_700_000_000_999));
+    // The first adapter's version is stale now: its renewal conflicts (409), reads the Lease and writes once more.
+    const before = a.adapter.requests();
+    assert.equal(await a.adapter.renewNodeLease({ ...s2, seq: 7 }, addrs), true);
+    const after = a.adapter.requests();
+    assert.deepEqual([after.update - before.update, after.get - before.get], [2, 1], 'a PUT refused, a GET, a PUT');
+    await eventually('the rewrite at node-b', () => b.node.find((e) => e.node === A && e.stamp?.seq === 7 && e.stamp.incarnation === s2.incarnation));
 
-  assert.equal(await again.adapter.deleteNodeLease(), true);
-  assert.equal(await again.adapter.deleteNodeLease(), true, 'already gone counts as done');
-  await eventually('the deletion at node-b', () => (b.node.at(-1)?.stamp === null ? true : undefined));
-  assert.deepEqual(b.node.at(-1), { node: 'node-a', stamp: null, addresses: [] });
-  // Renewing after the delete recreates it.
-  assert.equal(await a.adapter.renewNodeLease(s2, addrs), true);
+    assert.equal(await again.adapter.deleteNodeLease(), true);
+    assert.equal(await again.adapter.deleteNodeLease(), true, 'already gone counts as done');
+    await eventually('the deletion at node-b', () => (b.node.at(-1)?.stamp === null ? true : undefined));
+    assert.deepEqual(b.node.at(-1), { node: A, stamp: null, addresses: [] });
+    // Renewing after the delete recreates it.
+    assert.equal(await a.adapter.renewNodeLease(s2, addrs), true);
+  });
+}
+
+test('cachedVipLeases follows the watch through a take, a handover and a delete (parses of unchanged Leases are remembered, changed ones read anew)', async () => {
+  const a = adapter('c1');
+  await a.adapter.synced;
+  const ip = '192.0.2.40';
+  const cached = (): LeaseRecord | undefined => a.adapter.cachedVipLeases().get(ip);
+  const t = await a.adapter.write(take(ip, 'c1', 1, null));
+  assert.ok(t.ok);
+  await eventually('the take in the cache', () => (cached()?.version === t.version ? true : undefined));
+  assert.deepEqual(cached(), { holder: 'c1', epoch: 1, version: t.version, writer: stamp('c1', 1) });
+  assert.deepEqual(cached(), { holder: 'c1', epoch: 1, version: t.version, writer: stamp('c1', 1) }, 'asked again, unchanged');
+  const h = await a.adapter.write({ kind: 'write', ip, op: 'handover', holder: 'c2', epoch: 2, expect: { version: t.version }, writer: stamp('c1', 2) });
+  assert.ok(h.ok);
+  await eventually('the handover in the cache', () => (cached()?.version === h.version ? true : undefined));
+  assert.deepEqual(cached(), { holder: 'c2', epoch: 2, version: h.version, writer: stamp('c1', 2) });
+  assert.equal((await a.adapter.write({ kind: 'write', ip, op: 'delete', holder: '', epoch: 2, expect: { version: h.version } })).ok, true);
+  await eventually('the deletion in the cache', () => (cached() === undefined ? true : undefined));
 });
 
 test('relistVipLeases lists every VIP Lease; requests are counted by verb', async () => {
