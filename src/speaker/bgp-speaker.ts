@@ -56,10 +56,21 @@ interface Running {
   /** The configuration it was started with: a change restarts the session. */
   key: string;
   peer: PeerView;
+  /** The table last given to `set`: the same table again (no input changed) is not walked again. */
+  routes?: RouteTable;
 }
+
+type RouteTable = Parameters<BgpSession['set']>[0];
+const NO_ROUTES: RouteTable = new Map();
 
 /** A burst of watch events within this long becomes one reconcile pass. */
 export const RECONCILE_BATCH_MS = 20;
+/** Passes start at most once per max(this, 20 passes' time) while changes keep coming (as the L2 side's recompute). */
+const RECONCILE_MIN_INTERVAL_MS = 100;
+/** The desired routes are computed again even when no input says it changed (a missed watch event would otherwise stand). */
+const FULL_PASS_EVERY_MS = 60_000;
+
+type Computed = { peers: ReturnType<typeof parsePeers>; policies: ReturnType<typeof parseBgpPolicies>; state: ReturnType<typeof desiredRoutes> };
 
 const CLOCK = { setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms), clearTimeout: (h: unknown) => clearTimeout(h as ReturnType<typeof setTimeout>) };
 
@@ -80,6 +91,19 @@ export class BgpSpeaker {
   readonly #bfdErrors = new Map<string, string>();
   #stopping = false;
   #scheduled: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * The desired state of the last pass that computed it, reused while no input changed: every
+   * watch event of the caches it reads comes through `schedule`, which sets `#dirty`. The
+   * periodic reconcile recomputed 1,000 Services' routes every 5 s at rest, about half of a BGP
+   * speaker's CPU at steady state (issue #10, bench/README.md "Speaker footprint").
+   */
+  #computed: Computed | undefined;
+  #computations = 0;
+  #computedAt = -Infinity;
+  #dirty = true;
+  /** When the last pass started and how long it took (ms, monotonic): the next waits for the throttle. */
+  #lastPassAt = -Infinity;
+  #lastPassMs = 0;
   readonly synced: Promise<void>;
 
   constructor(c: BgpSpeakerConfig, d: BgpSpeakerDeps, onChange: () => void) {
@@ -107,6 +131,11 @@ export class BgpSpeaker {
     });
   }
 
+  /** How many times the desired routes were computed (tests and benchmarks: a pass with no input changed reuses the last). */
+  get computations(): number {
+    return this.#computations;
+  }
+
   isSynced(): boolean {
     return this.#peers.isSynced() && this.#policies.isSynced();
   }
@@ -128,22 +157,48 @@ export class BgpSpeaker {
    * event loop past the hold time, and every session dropped (bench/bgp Finding 1).
    */
   schedule(): void {
+    this.#dirty = true;
     if (this.#stopping || this.#scheduled !== undefined) return;
+    // While Services keep arriving, a pass (O(Services)) at most once per max(100 ms, 20 passes'
+    // time): 1,000 Services at 20/s otherwise cost a pass every 20 ms, O(n²) over the burst
+    // (issue #10). A change after a quiet spell still goes out in RECONCILE_BATCH_MS.
+    const throttle = Math.max(RECONCILE_MIN_INTERVAL_MS, 20 * this.#lastPassMs);
+    const wait = Math.max(RECONCILE_BATCH_MS, this.#lastPassAt + throttle - performance.now());
     this.#scheduled = setTimeout(() => {
       this.#scheduled = undefined;
       this.reconcile();
-    }, RECONCILE_BATCH_MS);
+    }, wait);
   }
 
-  /** Recomputes sessions and routes from the caches; idempotent. */
+  /** Sessions and routes brought to what the caches say; the routes computed again only when an input changed (or FULL_PASS_EVERY_MS passed). Idempotent. */
   reconcile(): void {
     if (this.#stopping || !this.isSynced() || !this.#d.inputs.isSynced()) return;
+    const started = performance.now();
+    try {
+      this.#reconcile(started);
+    } finally {
+      this.#lastPassAt = started;
+      this.#lastPassMs = performance.now() - started;
+    }
+  }
+
+  #desired(now: number): Computed {
+    if (this.#computed !== undefined && !this.#dirty && now - this.#computedAt < FULL_PASS_EVERY_MS) return this.#computed;
+    this.#dirty = false;
     const snap = this.#d.inputs.snapshot();
     const peers = parsePeers(this.#peers.list());
     const policies = parseBgpPolicies(this.#policies.list());
     for (const [name, e] of [...peers.errors, ...policies.errors]) this.#d.log.debug({ name, code: e.code }, `ignored: ${e.message}`);
     const state = desiredRoutes({ me: this.#c.node, nodes: snap.nodes, services: snap.services, slices: snap.slices, peers: peers.valid, policies: policies.valid, adapter: this.#c.adapter });
-    const me = snap.nodes.find((n) => n.metadata?.name === this.#c.node);
+    this.#computed = { peers, policies, state };
+    this.#computedAt = now;
+    this.#computations++;
+    return this.#computed;
+  }
+
+  #reconcile(now: number): void {
+    const { state } = this.#desired(now);
+    const me = this.#d.inputs.node(this.#c.node);
     const wanted = new Set(state.sessions.map((p) => p.name));
     for (const [name, r] of this.#sessions) {
       if (!wanted.has(name)) this.#retire(name, r, 'peer removed or no longer selects this node');
@@ -176,7 +231,11 @@ export class BgpSpeaker {
         // L2/BGP chaos bench saw R = 0 in 20 of 20 restarts (issue #14).
         r.session.start(true);
       }
-      r.session.set(state.routes.get(peer.name) ?? new Map());
+      const table = state.routes.get(peer.name) ?? NO_ROUTES;
+      if (r.routes !== table) {
+        r.session.set(table);
+        r.routes = table;
+      }
       this.#syncBfd(peer.name, bfd === null ? null : { peerAddress: peer.peerAddress, family: peer.peerFamily === 'IPv6' ? 6 : 4, localAddress: peer.sourceAddress, timers: { desiredMinTxUs: bfd.minTxMs * 1000, requiredMinRxUs: bfd.minRxMs * 1000, detectMult: bfd.detectMultiplier } });
     }
     for (const name of this.#bfd.names()) if (!this.#sessions.has(name)) this.#syncBfd(name, null);

@@ -45,3 +45,32 @@ test('regression: bench/bgp Finding 1 — a burst of watch events costs one reco
     await inputs.stop();
   }
 });
+
+test('regression: issue #10 BGP at rest — a periodic reconcile with no input changed reuses the desired routes; a watch event computes them again', async () => {
+  const log = pino({ level: 'silent' });
+  const clients = cluster.suite.speaker;
+  let speaker: BgpSpeaker | undefined;
+  const inputs = new KubeInputs({ clients, log, onChange: () => speaker?.schedule() });
+  speaker = new BgpSpeaker({ node: 'node-a', namespace: 'herald-system', adapter: { defaultServiceIpam: 'pool', acceptAnnotations: new Set() }, listenPort: 0 }, { clients, inputs, log, metrics: createSpeakerMetrics({ defaultMetrics: false }) }, () => speaker?.schedule());
+  const s = speaker;
+  try {
+    await Promise.all([inputs.synced, s.synced]);
+    s.reconcile();
+    const first = s.computations;
+    assert.ok(first >= 1);
+    // The speaker's periodic reconcile (every resync, 5 s) with nothing new: no computation.
+    for (let i = 0; i < 5; i++) s.reconcile();
+    assert.equal(s.computations, first);
+    // A real change through the watch: a Service created on the API server.
+    await cluster.suite.admin.core.createNamespacedService({ namespace: 'default', body: { metadata: { name: 'bgp-at-rest' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } } });
+    const until = Date.now() + 10_000;
+    while (s.computations === first && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(s.computations, first + 1, 'the watch event computed the routes again, once');
+    s.reconcile();
+    assert.equal(s.computations, first + 1, 'and the next periodic reconcile reuses them');
+  } finally {
+    await s.stop('shutdown', 'test over');
+    await inputs.stop();
+    await cluster.suite.admin.core.deleteNamespacedService({ name: 'bgp-at-rest', namespace: 'default' }).catch(() => undefined);
+  }
+});
