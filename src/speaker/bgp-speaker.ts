@@ -184,12 +184,13 @@ export class BgpSpeaker {
 
   #desired(now: number): Computed {
     if (this.#computed !== undefined && !this.#dirty && now - this.#computedAt < FULL_PASS_EVERY_MS) return this.#computed;
-    this.#dirty = false;
     const snap = this.#d.inputs.snapshot();
     const peers = parsePeers(this.#peers.list());
     const policies = parseBgpPolicies(this.#policies.list());
     for (const [name, e] of [...peers.errors, ...policies.errors]) this.#d.log.debug({ name, code: e.code }, `ignored: ${e.message}`);
     const state = desiredRoutes({ me: this.#c.node, nodes: snap.nodes, services: snap.services, slices: snap.slices, peers: peers.valid, policies: policies.valid, adapter: this.#c.adapter });
+    // Clean only once computed: a pass that threw leaves the next one to compute again.
+    this.#dirty = false;
     this.#computed = { peers, policies, state };
     this.#computedAt = now;
     this.#computations++;
