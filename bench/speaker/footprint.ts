@@ -5,7 +5,7 @@
 // speaker` process per node, run by the command line of the variant (variants.ts). Read from /proc
 // per speaker: VmHWM (peak RSS), VmRSS, RssAnon, and CPU seconds over a steady window.
 // Usage: node bench/speaker/footprint.ts [--vips 1000] [--window 60] [--variants before,after,after-tuned]
-//        [--phases idle,l2,bgp] [--base HEAD] [--rate 20] [--settle-timeout 600] [--cpu-prof DIR]
+//        [--phases idle,l2,bgp] [--base HEAD] [--rate 20] [--settle-timeout 600] [--cpu-prof DIR] [--windows 1]
 //        [--speaker-flags=--fence-damping]   (appended to every speaker's flags; the = is needed)
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +27,7 @@ const { values: args } = parseArgs({
   options: {
     vips: { type: 'string', default: '1000' },
     window: { type: 'string', default: '60' },
+    windows: { type: 'string', default: '1' },
     variants: { type: 'string', default: 'before,after,after-tuned' },
     phases: { type: 'string', default: 'idle,l2,bgp' },
     base: { type: 'string', default: 'HEAD' },
@@ -41,6 +42,12 @@ const SETTLE_MS = Number(args['settle-timeout']) * 1000;
 const RATE = Number(args.rate);
 const N = Number(args.vips);
 const WINDOW_S = Number(args.window);
+/**
+ * Steady windows per phase, one after another. The CPU at rest of one 60 s window spreads by
+ * ±0.1 point of a core from run to run on this machine (bench/README.md, tenth session), as much
+ * as the changes it is asked to tell apart; several windows give a median to compare.
+ */
+const WINDOWS = Math.max(1, Math.floor(Number(args.windows)));
 const isVariant = (v: string): v is VariantName => (VARIANT_NAMES as readonly string[]).includes(v);
 const names = args.variants.split(',').filter(isVariant);
 const phases = new Set(args.phases.split(','));
@@ -72,6 +79,8 @@ interface Row {
   /** Empty, or why the phase did not settle (the window is measured all the same). */
   note: string;
   load: string;
+  /** Which steady window of the phase (1-based; --windows). */
+  window: number;
 }
 const rows: Row[] = [];
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -199,18 +208,24 @@ function cpuAndSysNow(lab: L2Lab): Map<string, { cpu: number; sys: number }> {
   return new Map(lab.nodes.map((n) => [n.name, procFigures(lab.speakerPid(n.name)) ?? { cpu: Number.NaN, sys: Number.NaN }]));
 }
 
-/** A steady window: CPU seconds of each speaker over WINDOW_S, then its memory. */
+/** WINDOWS steady windows, one after another: CPU seconds of each speaker over WINDOW_S each, then its memory. */
 async function measure(lab: L2Lab, variant: string, phase: string, start: Map<string, number>, settleS: number, note = ''): Promise<void> {
-  const before = cpuAndSysNow(lab);
-  const load = loadAverage().split(' ')[0] ?? '';
-  await sleep(WINDOW_S * 1000);
-  for (const n of lab.nodes) {
-    const f = procFigures(lab.speakerPid(n.name));
-    if (f === null) throw new Error(`the speaker on ${n.name} exited during the ${phase} window:\n${lab.speakerLog(n.name, 20)}`);
-    const b = before.get(n.name)?.cpu ?? Number.NaN;
-    rows.push({ variant, phase, node: n.name, hwm: f.hwm, rss: f.rss, anon: f.anon, windowCpu: f.cpu - b, windowSys: f.sys - (before.get(n.name)?.sys ?? Number.NaN), settleCpu: b - (start.get(n.name) ?? Number.NaN), settleS, note, load: `${load} → ${loadAverage().split(' ')[0] ?? ''}` });
+  const first = cpuAndSysNow(lab);
+  for (let window = 1; window <= WINDOWS; window++) {
+    const before = window === 1 ? first : cpuAndSysNow(lab);
+    const load = loadAverage().split(' ')[0] ?? '';
+    await sleep(WINDOW_S * 1000);
+    for (const n of lab.nodes) {
+      const f = procFigures(lab.speakerPid(n.name));
+      if (f === null) throw new Error(`the speaker on ${n.name} exited during the ${phase} window:\n${lab.speakerLog(n.name, 20)}`);
+      const b = before.get(n.name)?.cpu ?? Number.NaN;
+      // Settling ends where the first window starts, whichever window this is.
+      const settleCpu = (first.get(n.name)?.cpu ?? Number.NaN) - (start.get(n.name) ?? Number.NaN);
+      rows.push({ variant, phase, node: n.name, hwm: f.hwm, rss: f.rss, anon: f.anon, windowCpu: f.cpu - b, windowSys: f.sys - (before.get(n.name)?.sys ?? Number.NaN), settleCpu, settleS, note, load: `${load} → ${loadAverage().split(' ')[0] ?? ''}`, window });
+    }
+    const these = rows.filter((r) => r.variant === variant && r.phase === phase && r.window === window);
+    log(`  ${phase}${WINDOWS > 1 ? ` #${window}` : ''}: ${these.map((r) => `${r.node} HWM ${fmt(r.hwm)} MB, ${fmt((r.windowCpu / WINDOW_S) * 100, 2)} % CPU`).join('; ')}`);
   }
-  log(`  ${phase}: ${rows.filter((r) => r.variant === variant && r.phase === phase).map((r) => `${r.node} HWM ${fmt(r.hwm)} MB, ${fmt((r.windowCpu / WINDOW_S) * 100, 2)} % CPU`).join('; ')}`);
 }
 
 /**
@@ -263,7 +278,7 @@ async function l2Phases(v: Variant): Promise<void> {
     await lab.restartSpeaker(a);
     const rejoin = await settled(() => settleL2(lab, SETTLE_MS));
     const f = procFigures(lab.speakerPid(a));
-    if (f !== null) rows.push({ variant: v.name, phase: 'l2 rejoin', node: a, hwm: f.hwm, rss: f.rss, anon: f.anon, windowCpu: Number.NaN, windowSys: Number.NaN, settleCpu: f.cpu, settleS: (performance.now() - t1) / 1000, note: rejoin, load: loadAverage().split(' ')[0] ?? '' });
+    if (f !== null) rows.push({ variant: v.name, phase: 'l2 rejoin', node: a, hwm: f.hwm, rss: f.rss, anon: f.anon, windowCpu: Number.NaN, windowSys: Number.NaN, settleCpu: f.cpu, settleS: (performance.now() - t1) / 1000, note: rejoin, load: loadAverage().split(' ')[0] ?? '', window: 1 });
     log(`  l2 rejoin: ${a} HWM ${fmt(f?.hwm ?? Number.NaN)} MB after ${fmt((performance.now() - t1) / 1000)} s`);
   } finally {
     await stopSpeakers(lab).catch((err: unknown) => log(`  stopping speakers: ${describeError(err)}`));
@@ -299,6 +314,12 @@ async function bgpPhase(v: Variant): Promise<void> {
   }
 }
 
+function medianOf(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length === 0 ? Number.NaN : s.length % 2 === 1 ? (s[mid] ?? Number.NaN) : ((s[mid - 1] ?? Number.NaN) + (s[mid] ?? Number.NaN)) / 2;
+}
+
 function report(variants: readonly Variant[]): void {
   log(`\n## Speaker footprint: ${N} VIPs / Services, 3 speakers, ${WINDOW_S} s windows (MB = MiB)\n`);
   for (const v of variants) log(`- ${v.name}: ${v.what}`);
@@ -314,7 +335,7 @@ function report(variants: readonly Variant[]): void {
       const cpuText = Number.isNaN(r.windowCpu) ? '—' : `${fmt(r.windowCpu, 2)} s = ${fmt(cpuPct, 2)} % (system ${fmt(r.windowSys, 2)} s)`;
       const cpuTarget = phase === 'l2' ? `; CPU ≤ ${TARGET_CPU_PCT} %: ${cpuPct <= TARGET_CPU_PCT ? 'met' : 'missed'}` : '';
       const settle = phase === 'idle' ? '—' : `${r.note === '' ? '' : `**${r.note}** after `}${fmt(r.settleS)} s, ${fmt(r.settleCpu, 2)} s`;
-      log(`| ${phase} | ${r.variant} | ${r.node} | ${fmt(r.hwm)} | ${fmt(r.rss)} | ${fmt(r.anon)} | ${cpuText} | ${settle} | HWM ≤ ${target}: ${memOk}${cpuTarget} | ${r.load} |`);
+      log(`| ${phase}${WINDOWS > 1 && phase !== 'l2 rejoin' ? ` #${r.window}` : ''} | ${r.variant} | ${r.node} | ${fmt(r.hwm)} | ${fmt(r.rss)} | ${fmt(r.anon)} | ${cpuText} | ${settle} | HWM ≤ ${target}: ${memOk}${cpuTarget} | ${r.load} |`);
     }
   }
   log('\nPer phase and variant, the worst speaker:');
@@ -324,7 +345,9 @@ function report(variants: readonly Variant[]): void {
       if (rs.length === 0) continue;
       const hwm = Math.max(...rs.map((r) => r.hwm));
       const cpu = Math.max(...rs.map((r) => r.windowCpu));
-      log(`  ${phase.padEnd(10)} ${v.name.padEnd(12)} VmHWM ${fmt(hwm).padStart(6)} MB${Number.isNaN(cpu) ? '' : `, CPU ${fmt((cpu / WINDOW_S) * 100, 2)} % of a core`}`);
+      const median = medianOf(rs.map((r) => r.windowCpu));
+      const spread = WINDOWS > 1 && !Number.isNaN(cpu) ? ` (median of ${rs.length} speaker windows ${fmt((median / WINDOW_S) * 100, 2)} %)` : '';
+      log(`  ${phase.padEnd(10)} ${v.name.padEnd(12)} VmHWM ${fmt(hwm).padStart(6)} MB${Number.isNaN(cpu) ? '' : `, CPU ${fmt((cpu / WINDOW_S) * 100, 2)} % of a core${spread}`}`);
     }
   }
   if (profDir === undefined) return;
