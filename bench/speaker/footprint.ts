@@ -17,7 +17,7 @@ import { labService, L2_LAB_NAMESPACE } from '../../src/lab/l2-objects.ts';
 import { startL2Lab } from '../../src/lab/l2-lab.ts';
 import type { L2Lab } from '../../src/lab/l2-lab.ts';
 import { SPEAKER_METRICS_PORT } from '../../src/lab/speakers.ts';
-import { loadAverage, machineLines } from '../machine.ts';
+import { loadAverage, machineLines, quantile } from '../machine.ts';
 import { NEEDS, requirePrerequisites } from '../prerequisites.ts';
 import { describeError, fmt, forEachLimit, sleep, waitFor } from '../l2/report.ts';
 import { VARIANT_NAMES, prepareVariants, procFigures, topFunctions, withNodeFlags } from './variants.ts';
@@ -314,12 +314,6 @@ async function bgpPhase(v: Variant): Promise<void> {
   }
 }
 
-function medianOf(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length === 0 ? Number.NaN : s.length % 2 === 1 ? (s[mid] ?? Number.NaN) : ((s[mid - 1] ?? Number.NaN) + (s[mid] ?? Number.NaN)) / 2;
-}
-
 function report(variants: readonly Variant[]): void {
   log(`\n## Speaker footprint: ${N} VIPs / Services, 3 speakers, ${WINDOW_S} s windows (MB = MiB)\n`);
   for (const v of variants) log(`- ${v.name}: ${v.what}`);
@@ -345,7 +339,7 @@ function report(variants: readonly Variant[]): void {
       if (rs.length === 0) continue;
       const hwm = Math.max(...rs.map((r) => r.hwm));
       const cpu = Math.max(...rs.map((r) => r.windowCpu));
-      const median = medianOf(rs.map((r) => r.windowCpu));
+      const median = quantile(rs.map((r) => r.windowCpu).sort((a, b) => a - b), 0.5);
       const spread = WINDOWS > 1 && !Number.isNaN(cpu) ? ` (median of ${rs.length} speaker windows ${fmt((median / WINDOW_S) * 100, 2)} %)` : '';
       log(`  ${phase.padEnd(10)} ${v.name.padEnd(12)} VmHWM ${fmt(hwm).padStart(6)} MB${Number.isNaN(cpu) ? '' : `, CPU ${fmt((cpu / WINDOW_S) * 100, 2)} % of a core${spread}`}`);
     }

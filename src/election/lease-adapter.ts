@@ -192,12 +192,7 @@ export class LeaseAdapter {
     const name = vipLeaseName(ip);
     if (!name.ok) return { kind: 'absent' };
     try {
-      const http = this.#o.http;
-      const lease = await this.#vipGate.run(() =>
-        http === undefined
-          ? this.#request('get', (opts) => this.#o.coordination.readNamespacedLease({ name: name.name, namespace: this.namespace }, opts))
-          : this.#request('get', async (_, signal) => asLease(await http.json({ method: 'GET', path: this.#leasePath(name.name), signal }))),
-      );
+      const lease = await this.#vipGate.run(() => this.#readLease(name.name));
       const v = lease === null ? null : vipLeaseOf(lease);
       return v === null ? { kind: 'absent' } : { kind: 'present', record: v.record };
     } catch (err) {
@@ -228,10 +223,7 @@ export class LeaseAdapter {
       let written: V1Lease | null;
       const http = this.#o.http;
       if (a.expect === null) {
-        const body = vipLeaseCreateBody(a, name.name, namespace, this.#wall());
-        written = await (http === undefined
-          ? this.#request('create', (opts) => api.createNamespacedLease({ namespace, body }, opts))
-          : this.#request('create', async (_, signal) => asLease(await http.json({ method: 'POST', path: this.#leasePath(''), body: JSON.stringify(body), signal }))));
+        written = await this.#createLease(vipLeaseCreateBody(a, name.name, namespace, this.#wall()));
       } else {
         const body = vipLeasePatch(a, a.expect.version, this.#wall());
         written = await (http === undefined
@@ -271,26 +263,18 @@ export class LeaseAdapter {
         ? this.#request('update', (opts) => api.replaceNamespacedLease({ name, namespace, body: b }, opts))
         : this.#request('update', async (_, signal) => asLease(await http.json({ method: 'PUT', path: this.#leasePath(name), body: JSON.stringify(b), signal })));
     };
-    const create = (): Promise<V1Lease | null> =>
-      http === undefined
-        ? this.#request('create', (opts) => api.createNamespacedLease({ namespace, body }, opts))
-        : this.#request('create', async (_, signal) => asLease(await http.json({ method: 'POST', path: this.#leasePath(''), body: JSON.stringify(body), signal })));
-    const read = (): Promise<V1Lease | null> =>
-      http === undefined
-        ? this.#request('get', (opts) => api.readNamespacedLease({ name, namespace }, opts))
-        : this.#request('get', async (_, signal) => asLease(await http.json({ method: 'GET', path: this.#leasePath(name), signal })));
     try {
       let written: V1Lease | null;
       const known = this.#nodeVersion ?? this.#nodeCache.get(name, namespace)?.metadata?.resourceVersion;
       try {
-        if (known === undefined) written = await create();
+        if (known === undefined) written = await this.#createLease(body);
         else written = await put(known);
       } catch (err) {
         const code = apiStatus(err);
         if (code === 404 && known !== undefined) {
-          written = await create();
+          written = await this.#createLease(body);
         } else if (code === 409) {
-          const current = await read();
+          const current = await this.#readLease(name);
           written = await put(current?.metadata?.resourceVersion ?? '');
         } else throw err;
       }
@@ -332,6 +316,22 @@ export class LeaseAdapter {
       if (!this.#stopped) this.#o.onVipLeaseSync(recordsOf(list), startedAt, list.metadata?.resourceVersion ?? null);
     });
     return list;
+  }
+
+  /** One Lease of our namespace by GET: the lean path when there is one, else client-node's. */
+  #readLease(name: string): Promise<V1Lease | null> {
+    const http = this.#o.http;
+    return http === undefined
+      ? this.#request('get', (opts) => this.#o.coordination.readNamespacedLease({ name, namespace: this.namespace }, opts))
+      : this.#request('get', async (_, signal) => asLease(await http.json({ method: 'GET', path: this.#leasePath(name), signal })));
+  }
+
+  /** Creates a Lease in our namespace (POST): the lean path when there is one, else client-node's. */
+  #createLease(body: V1Lease): Promise<V1Lease | null> {
+    const http = this.#o.http;
+    return http === undefined
+      ? this.#request('create', (opts) => this.#o.coordination.createNamespacedLease({ namespace: this.namespace, body }, opts))
+      : this.#request('create', async (_, signal) => asLease(await http.json({ method: 'POST', path: this.#leasePath(''), body: JSON.stringify(body), signal })));
   }
 
   /** The collection of Leases in our namespace, or one of them. */

@@ -15,6 +15,7 @@ import { localConfigFor, parseBgpPolicies, parsePeers } from '../bgp/config.ts';
 import type { PeerView } from '../bgp/config.ts';
 import { HERALD_GROUP, HERALD_VERSION, BGPPEER_PLURAL, BGPPOLICY_PLURAL } from '../api/names.ts';
 import { desiredRoutes } from '../bgp/desired.ts';
+import type { BgpDesiredState } from '../bgp/desired.ts';
 import { BgpSession } from '../bgp/session.ts';
 import type { NextHops } from '../bgp/session.ts';
 import { connectTcp, setTtl } from '../net/tcp-socket.ts';
@@ -70,7 +71,6 @@ const RECONCILE_MIN_INTERVAL_MS = 100;
 /** The desired routes are computed again even when no input says it changed (a missed watch event would otherwise stand). */
 const FULL_PASS_EVERY_MS = 60_000;
 
-type Computed = { peers: ReturnType<typeof parsePeers>; policies: ReturnType<typeof parseBgpPolicies>; state: ReturnType<typeof desiredRoutes> };
 
 const CLOCK = { setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms), clearTimeout: (h: unknown) => clearTimeout(h as ReturnType<typeof setTimeout>) };
 
@@ -97,7 +97,7 @@ export class BgpSpeaker {
    * periodic reconcile recomputed 1,000 Services' routes every 5 s at rest, about half of a BGP
    * speaker's CPU at steady state (issue #10, bench/README.md "Speaker footprint").
    */
-  #computed: Computed | undefined;
+  #computed: BgpDesiredState | undefined;
   #computations = 0;
   #computedAt = -Infinity;
   #dirty = true;
@@ -182,7 +182,7 @@ export class BgpSpeaker {
     }
   }
 
-  #desired(now: number): Computed {
+  #desired(now: number): BgpDesiredState {
     if (this.#computed !== undefined && !this.#dirty && now - this.#computedAt < FULL_PASS_EVERY_MS) return this.#computed;
     const snap = this.#d.inputs.snapshot();
     const peers = parsePeers(this.#peers.list());
@@ -191,14 +191,14 @@ export class BgpSpeaker {
     const state = desiredRoutes({ me: this.#c.node, nodes: snap.nodes, services: snap.services, slices: snap.slices, peers: peers.valid, policies: policies.valid, adapter: this.#c.adapter });
     // Clean only once computed: a pass that threw leaves the next one to compute again.
     this.#dirty = false;
-    this.#computed = { peers, policies, state };
+    this.#computed = state;
     this.#computedAt = now;
     this.#computations++;
     return this.#computed;
   }
 
   #reconcile(now: number): void {
-    const { state } = this.#desired(now);
+    const state = this.#desired(now);
     const me = this.#d.inputs.node(this.#c.node);
     const wanted = new Set(state.sessions.map((p) => p.name));
     for (const [name, r] of this.#sessions) {
