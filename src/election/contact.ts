@@ -6,7 +6,15 @@ import type { NodeGuard } from './guard.ts';
 import type { Heartbeat, LeaseNote } from './heartbeat.ts';
 import type { NodeStamp, PeerTable } from './peers.ts';
 import type { L2Timings } from './timings.ts';
+import { rankNodes } from './hash.ts';
 import { NodeLeaseCadence } from './node-lease.ts';
+
+/**
+ * How many peers of a silent node ask about it at once (see `#mayAsk`): the first by rendezvous
+ * rank of (silent node, peer). Two, so that one of them stalled or cut from the API does not
+ * leave the silence unasked until the fallback.
+ */
+export const FIRST_ASKERS = 2;
 
 /** Silent peers a node Lease write asks about, each with when it was last heard. */
 type Asking = readonly (readonly [string, number | null])[];
@@ -35,6 +43,11 @@ export class NodeContact {
   #asking: Asking = NOTHING_ASKED;
   /** Per probing peer: the nodes missing from its heard list when we last looked (see #owesProbeAnswer). */
   readonly #probeAnswered = new Map<string, ReadonlySet<string>>();
+  /**
+   * Per node: when a probing stamp of another node last newly left it out of its heard list, i.e.
+   * asked everyone about it (see `#mayAsk`).
+   */
+  readonly #askedByOthers = new Map<string, number>();
 
   constructor(me: string, incarnation: number, timings: L2Timings, peers: PeerTable, guard: NodeGuard) {
     this.#me = me;
@@ -83,6 +96,7 @@ export class NodeContact {
 
   /** A peer's node Lease changed (null: it is gone). */
   onNodeLease(node: string, stamp: NodeStamp | null, now: number): void {
+    if (stamp?.probing === true && node !== this.#me) this.#noteAsked(this.#peers.lastStamp(node), stamp, now);
     this.#peers.stamped(node, stamp, now); // records the node as known, too
     // A peer lost someone and asks for evidence: renew our node Lease soon, if we can give it some.
     if (stamp?.probing === true) {
@@ -119,11 +133,12 @@ export class NodeContact {
   }
 
   /**
-   * Silent peers no probe of ours has asked about yet. One probing write per silence is the
-   * whole request: a witness answers a prober once per node newly missing from its heard list
-   * (#owesProbeAnswer), so writing again every h until evidence or D came asked nothing new. It
-   * cost every peer of a crashed node (D − P) / h ≈ 3.5 writes: 291 node-Lease writes for one
-   * crash at 100 nodes (bench/README.md, the election at scale, Finding 3).
+   * Silent peers no probe of ours has asked about yet, and that we are to ask about (`#mayAsk`).
+   * One probing write per silence is the whole request: a witness answers a prober once per node
+   * newly missing from its heard list (#owesProbeAnswer), so writing again every h until evidence
+   * or D came asked nothing new. It cost every peer of a crashed node (D − P) / h ≈ 3.5 writes:
+   * 291 node-Lease writes for one crash at 100 nodes (bench/README.md, the election at scale,
+   * Finding 3).
    */
   #unasked(now: number): string[] {
     const awaited = this.#peers.awaited(now);
@@ -133,7 +148,49 @@ export class NodeContact {
       const still = new Set(awaited);
       for (const n of this.#askedFor.keys()) if (!still.has(n)) this.#askedFor.delete(n);
     }
-    return awaited.filter((n) => !this.#askedFor.has(n) || this.#askedFor.get(n) !== this.#peers.heardAt(n));
+    return awaited.filter((n) => (!this.#askedFor.has(n) || this.#askedFor.get(n) !== this.#peers.heardAt(n)) && this.#mayAsk(n, now));
+  }
+
+  /**
+   * Is it ours to ask about the silent `node` (docs/l2.md, "Probing")? Every peer of a crashed
+   * node asking once still cost 99 node-Lease writes per crash at 100 nodes, 57 beyond the steady
+   * rate (bench/README.md, the election at scale, Finding 3), where one ask is enough: the
+   * answers (the silent node's own renewal, its witnesses' renewals) reach every node by the same
+   * watch. So the first FIRST_ASKERS by rendezvous rank of (node, peer) among us and the peers we
+   * hear ask at once, and each next one only if no other node's probe has asked about this
+   * silence by the time the one before it would have (h plus two of our API round trips later).
+   *
+   * The peers we hear lost `node` too, or they would list it in their heartbeats and it would not
+   * be silent to us (a witness), so in a crash every survivor ranks the same set and exactly
+   * FIRST_ASKERS write; in a split of the mesh each side ranks its own half, and its first ask.
+   * An ask counts only if it came P or more after we last heard `node`: the answers it draws then
+   * carry rounds at least 2 beyond the last one we heard, which is what evidence is (an earlier ask
+   * concerned an earlier silence, whose answers prove nothing about this one).
+   */
+  #mayAsk(node: string, now: number): boolean {
+    const heardAt = this.#peers.heardAt(node);
+    // Stryker disable next-line ConditionalExpression: awaited peers were heard; the guard is for the type
+    if (heardAt === null) return true;
+    const asked = this.#askedByOthers.get(node);
+    if (asked !== undefined && asked - heardAt >= this.#t.probeAfterMs) return false;
+    const rank = rankNodes(node, [this.#me, ...this.#peers.freshlyHeard(now).map((p) => p.node)].filter((n) => n !== node)).indexOf(this.#me);
+    const behind = rank - FIRST_ASKERS + 1;
+    // The rest in rank order, each once the ask of the one before would have reached it: in a
+    // crash with the first askers cut from the API, one more write, not one per survivor.
+    return behind <= 0 || now - heardAt > this.#t.probeAfterMs + behind * (this.#t.heartbeatIntervalMs + 2 * this.#apiRttMs);
+  }
+
+  /**
+   * A probing stamp of another node arrived: the nodes its heard list newly leaves out (listed in
+   * its previous stamp, missing now) are asked about, since every witness and the node itself
+   * answer that (#owesProbeAnswer compares the same two stamps). A first stamp compares with
+   * nothing and counts for nobody.
+   */
+  #noteAsked(previous: NodeStamp | null, stamp: NodeStamp, now: number): void {
+    for (const [n, at] of this.#askedByOthers) if (now - at > this.#t.peerDeadAfterMs) this.#askedByOthers.delete(n);
+    if (previous === null) return;
+    const listed = new Set(stamp.heard.map((h) => h.node));
+    for (const h of previous.heard) if (!listed.has(h.node) && h.node !== this.#me) this.#askedByOthers.set(h.node, now);
   }
 
   /** Should the node Lease be written now (renewal every R, or every h while probing)? */

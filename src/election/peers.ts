@@ -152,6 +152,11 @@ export class PeerTable {
     }
   }
 
+  /** The last node Lease stamp seen of `node` (null: none, or it is gone). */
+  lastStamp(node: string): NodeStamp | null {
+    return this.#peers.get(node)?.stamp ?? null;
+  }
+
   /** A node Lease stamp was observed (null: the Lease is gone). Returns whether it proved life. */
   stamped(node: string, stamp: NodeStamp | null, now: number): boolean {
     if (node === this.me) return false;

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NodeContact } from '../../src/election/contact.ts';
 import { NodeGuard } from '../../src/election/guard.ts';
+import { rankNodes } from '../../src/election/hash.ts';
 import { PeerTable } from '../../src/election/peers.ts';
 import type { NodeStamp } from '../../src/election/peers.ts';
 import type { Heartbeat } from '../../src/election/heartbeat.ts';
@@ -134,6 +135,75 @@ test('regression: election Finding 3 — a silent peer is asked about by one suc
   const again = back + 5 * h + 1 + T.probeAfterMs + 1;
   for (let t = back + 6 * h; t <= again; t += h) round(w, t, ['a']);
   assert.equal(w.contact.probing(again), true, 'lost anew: probe again');
+});
+
+/** A silent node's name for which `me` ranks `rank` among me, a, b and c (rendezvous weight). */
+function silentRankingMe(rank: number): string {
+  for (let i = 0; ; i++) if (rankNodes(`x${i}`, ['me', 'a', 'b', 'c']).indexOf('me') === rank) return `x${i}`;
+}
+
+const renewal = (heard: readonly string[], probing = false): NodeStamp => ({ incarnation: 1, seq: 50, heard: heard.map((node) => ({ node, incarnation: 1, seq: 0 })), probing });
+
+/** Peers a, b, c and `x` heard up to 1,000 (and a renewal of a's that lists x), then x silent; returns when x was last heard. */
+function silentX(w: World, x: string): number {
+  for (let t = 0; t <= 1_000; t += h) round(w, t, ['a', 'b', 'c', x]);
+  write(w, 1_000);
+  w.contact.onNodeLease('a', renewal(['b', 'c', x, 'me']), 1_010);
+  for (let t = 1_100; t <= 2_000; t += h) round(w, t, ['a', 'b', 'c']);
+  return 1_001;
+}
+
+test('regression: election Finding 3 (rank) — the first two by rank ask about a silent peer at P, the third not until h + 2 API round trips later', () => {
+  for (const rank of [0, 1]) {
+    const w = world();
+    const x = silentRankingMe(rank);
+    const heardAt = silentX(w, x);
+    assert.equal(w.contact.probing(heardAt + T.probeAfterMs + 1), true, `rank ${rank}: asks at P`);
+  }
+  const w = world();
+  const x = silentRankingMe(2);
+  const heardAt = silentX(w, x);
+  const wait = T.probeAfterMs + h + 2 * w.contact.apiRttMs;
+  assert.equal(w.contact.probing(heardAt + T.probeAfterMs + 1), false, 'rank 2: not at P');
+  assert.equal(w.contact.probing(heardAt + wait), false, 'nor at the fallback, not one millisecond early');
+  assert.equal(w.contact.probing(heardAt + wait + 1), true, 'nobody asked: asks then');
+  const x3 = silentRankingMe(3);
+  const w3 = world();
+  const heard3 = silentX(w3, x3);
+  assert.equal(w3.contact.probing(heard3 + T.probeAfterMs + 2 * (h + 2 * w3.contact.apiRttMs)), false, 'rank 3: one step later still');
+  assert.equal(w3.contact.probing(heard3 + T.probeAfterMs + 2 * (h + 2 * w3.contact.apiRttMs) + 1), true);
+});
+
+test('another node\'s probing stamp that newly leaves the silent peer out, P after we last heard it, is the ask: we stay quiet', () => {
+  const w = world();
+  const x = silentRankingMe(2);
+  const heardAt = silentX(w, x);
+  w.contact.onNodeLease('a', renewal(['b', 'c', 'me'], true), heardAt + T.probeAfterMs + 5);
+  assert.equal(w.contact.probing(heardAt + T.probeAfterMs + 3 * h), false, 'asked by a: its answers reach us by the same watch');
+  // Even the first askers keep quiet once someone asked.
+  const w0 = world();
+  const x0 = silentRankingMe(0);
+  const h0 = silentX(w0, x0);
+  w0.contact.onNodeLease('a', renewal(['b', 'c', 'me'], true), h0 + T.probeAfterMs);
+  assert.equal(w0.contact.probing(h0 + T.probeAfterMs + 1), false);
+});
+
+test('what is not an ask: a stamp less than P after we last heard the node, one that left it out before or still lists it, a first stamp, or no probing flag', () => {
+  const cases: { what: string; stamps: (x: string, at: number) => [string, NodeStamp, number][] }[] = [
+    { what: 'too early', stamps: (_x, at) => [['a', renewal(['b', 'c', 'me'], true), at + T.probeAfterMs - 1]] },
+    { what: 'already left out', stamps: (_x, at) => [['a', renewal(['b', 'c', 'me']), at + 10], ['a', { ...renewal(['b', 'c', 'me'], true), seq: 51 }, at + T.probeAfterMs + 5]] },
+    { what: 'a probe about another node, still listing it', stamps: (x, at) => [['a', renewal(['b', 'me', x], true), at + T.probeAfterMs + 5]] },
+    { what: 'a first stamp', stamps: (_x, at) => [['b', renewal(['a', 'c', 'me'], true), at + T.probeAfterMs + 5]] },
+    { what: 'not probing', stamps: (_x, at) => [['a', renewal(['b', 'c', 'me']), at + T.probeAfterMs + 5]] },
+    { what: 'our own stamp', stamps: (_x, at) => [['me', renewal(['a', 'b', 'c'], true), at + T.probeAfterMs + 5]] },
+  ];
+  for (const c of cases) {
+    const w = world();
+    const x = silentRankingMe(2);
+    const heardAt = silentX(w, x);
+    for (const [node, stamp, at] of c.stamps(x, heardAt)) w.contact.onNodeLease(node, stamp, at);
+    assert.equal(w.contact.probing(heardAt + T.probeAfterMs + h + 2 * w.contact.apiRttMs + 1), true, `${c.what}: not an ask, so we ask`);
+  }
 });
 
 test('the API round trip rises at once with a slow answer and falls by a quarter of the gap per answer', () => {

@@ -123,6 +123,8 @@ export class Sim {
   /** VIP Lease writes and node Lease writes sent to the API server. */
   apiWrites = 0;
   nodeLeaseWrites = 0;
+  /** Of the node Lease writes, those that asked everyone to renew (`probing`), and by whom. */
+  readonly probingWrites: string[] = [];
   apiDown = false;
   /** Per VIP: ms with nobody answering while some node could (since the last resetStats). */
   readonly dark = new Map<string, number>();
@@ -282,6 +284,7 @@ export class Sim {
     this.overlaps.length = 0;
     this.apiWrites = 0;
     this.nodeLeaseWrites = 0;
+    this.probingWrites.length = 0;
   }
 
   /** Who answers for each VIP now ('' for nobody). */
@@ -476,6 +479,7 @@ export class Sim {
     if (e.wantsNodeLeaseWrite(this.now)) {
       const stamp = e.nodeLeaseWriteStarted(this.now);
       this.nodeLeaseWrites++;
+      if (stamp.probing) this.probingWrites.push(n.name);
       const sentAt = this.now;
       this.#api(
         n.name,
