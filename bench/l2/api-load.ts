@@ -12,12 +12,14 @@
 // Figures are printed, never asserted. See bench/README.md ("L2") for what happened at 1,000
 // VIPs on this 2-vCPU machine: the speakers fenced themselves and never settled.
 // Usage: node bench/l2/api-load.ts [--vips 1000] [--nodes 10] [--window 60] [--together] [--in-process]
-//        [--speaker-flags=--fence-damping] [--stall node-03:5000:1000]
+//        [--speaker-flags=--fence-damping] [--stall node-03:5000:1000] [--crash node-03:5000]
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { join } from 'node:path';
 import type { RequestCounters } from '../../src/devapi/faults.ts';
+import { KubeConfig, Watch } from '@kubernetes/client-node';
+import { ANN_PROBING, NODE_LEASE_LABELS } from '../../src/election/lease-names.ts';
 import { PooledKubeConfig, makeClients } from '../../src/kube/client.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
 import { FakeHost, FakeSegment } from '../../test/support/fake-net.ts';
@@ -31,7 +33,7 @@ import { loadAverage, machineLines } from '../machine.ts';
 import { addressedServices, benchNodes, NODE_BIN, ROOT, seedCluster, SPEAKER_NS, startStandIn, VIP_SELECTOR } from './bench-cluster.ts';
 import { counterDelta, describeError, fmt, ratio, sleep, waitFor } from './report.ts';
 
-const { values: args } = parseArgs({ options: { vips: { type: 'string', default: '1000' }, nodes: { type: 'string', default: '10' }, window: { type: 'string', default: '60' }, 'in-process': { type: 'boolean', default: false }, together: { type: 'boolean', default: false }, 'speaker-flags': { type: 'string', default: '' }, stall: { type: 'string', default: '' } } });
+const { values: args } = parseArgs({ options: { vips: { type: 'string', default: '1000' }, nodes: { type: 'string', default: '10' }, window: { type: 'string', default: '60' }, 'in-process': { type: 'boolean', default: false }, together: { type: 'boolean', default: false }, 'speaker-flags': { type: 'string', default: '' }, stall: { type: 'string', default: '' }, crash: { type: 'string', default: '' } } });
 // More flags for every speaker process (e.g. "--fence-damping"), passed on by api-speaker.ts.
 if (args['speaker-flags'] !== '') process.env['HERALD_BENCH_SPEAKER_FLAGS'] = args['speaker-flags'];
 // --stall node-03:5000:1000: that speaker stalls 1,000 ms, 5 s into the window (api-speaker.ts).
@@ -41,6 +43,14 @@ if (args.stall !== '' && STALL === null) {
   process.exit(2);
 }
 if (STALL !== null) process.env['HERALD_BENCH_STALL_AT'] = args.stall;
+// --crash node-03:5000: that speaker's process is killed (SIGKILL) 5 s into the window; the bench
+// counts the probing node-Lease writes it draws (docs/l2.md "One ask per silence": 2, not one
+// per survivor) and the VIP Lease writes (issue #10: a crash costs no more than its VIPs).
+const CRASH = /^(node-\d+):(\d+)$/.exec(args.crash);
+if (args.crash !== '' && (CRASH === null || args['in-process'])) {
+  process.stderr.write('--crash takes NODE:AFTER_MS, e.g. node-03:5000, and needs speaker processes (not --in-process)\n');
+  process.exit(2);
+}
 /** Start all speakers at once (a cold start) instead of one after another, each join settled first. */
 const TOGETHER = args.together;
 const IN_PROCESS = args['in-process'];
@@ -104,6 +114,28 @@ const SPEAKER_SCRIPT = join(ROOT, 'bench/l2/api-speaker.ts');
 async function cleanup(): Promise<void> {
   await Promise.all(speakers.map((s) => s.stop().catch(() => undefined)));
   await cleanupChildren();
+}
+
+/**
+ * Counts the node-Lease writes that carry `herald.dev/probing: "true"`, per node, from a watch
+ * (every write is one event): what a fault asks of the API beyond the renewals.
+ */
+async function watchProbing(kubeconfig: string): Promise<{ counts: Map<string, number>; stop: () => void }> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  const counts = new Map<string, number>();
+  const selector = Object.entries(NODE_LEASE_LABELS).map(([k, v]) => `${k}=${v}`).join(',');
+  const req = await new Watch(kc).watch(
+    `/apis/coordination.k8s.io/v1/namespaces/${SPEAKER_NS}/leases`,
+    { labelSelector: selector, resourceVersion: '0' },
+    (type: string, obj: { metadata?: { annotations?: Record<string, string> }; spec?: { holderIdentity?: string } }) => {
+      if (type !== 'MODIFIED' || obj.metadata?.annotations?.[ANN_PROBING] !== 'true') return;
+      const node = obj.spec?.holderIdentity ?? '?';
+      counts.set(node, (counts.get(node) ?? 0) + 1);
+    },
+    () => undefined,
+  );
+  return { counts, stop: () => req.abort() };
 }
 
 async function counters(url: string): Promise<RequestCounters> {
@@ -235,13 +267,27 @@ async function main(): Promise<void> {
 
   const before = await counters(standIn.url);
   const standInCpu0 = cpuSecondsOf(standIn.child.pid) ?? Number.NaN;
-  const speakersCpu = (): number => speakerChildren.reduce((a, c) => a + (cpuSecondsOf(c.pid) ?? Number.NaN), 0);
+  const victimIndex = CRASH === null ? -1 : nodes.findIndex((n) => n.name === CRASH[1]);
+  let victimCpu = 0;
+  // A crashed speaker's CPU is what it had used when it was killed.
+  const speakersCpu = (): number => speakerChildren.reduce((a, c, i) => a + (cpuSecondsOf(c.pid) ?? (i === victimIndex ? victimCpu : Number.NaN)), 0);
   const speakersCpu0 = speakersCpu();
   const cpu0 = process.cpuUsage();
   // Each speaker's event-loop delay histogram restarts with the window (api-speaker.ts).
   for (const c of speakerChildren) if (c.exit === undefined) process.kill(c.pid, 'SIGHUP');
+  const probing = await watchProbing(standIn.kubeconfig);
+  const victimChild = speakerChildren[victimIndex];
+  const crashTimer =
+    victimChild === undefined
+      ? undefined
+      : setTimeout(() => {
+          victimCpu = cpuSecondsOf(victimChild.pid) ?? 0;
+          process.kill(victimChild.pid, 'SIGKILL');
+        }, Number(CRASH?.[2] ?? 0));
   const w0 = performance.now();
   await sleep(WINDOW_S * 1000);
+  clearTimeout(crashTimer);
+  probing.stop();
   const delays = IN_PROCESS ? [] : await windowDelays();
   const after = await counters(standIn.url);
   const standInCpu = (cpuSecondsOf(standIn.child.pid) ?? Number.NaN) - standInCpu0;
@@ -271,6 +317,14 @@ async function main(): Promise<void> {
     const writes = (delta.get('patch leases') ?? 0) + (delta.get('create leases') ?? 0);
     console.log(`stall: ${victim} (${held} VIPs before the window) stalled ${STALL[3]} ms at +${STALL[2]} ms; VIP Lease writes in the window: ${writes} (${fmt(writes / Math.max(1, held), 2)} per VIP it held; issue #10: ≤ 1)`);
   }
+  if (CRASH !== null) {
+    const victim = CRASH[1] ?? '';
+    const held = [...last.values()].filter((h) => h === victim).length;
+    const writes = (delta.get('patch leases') ?? 0) + (delta.get('create leases') ?? 0);
+    const asks = [...probing.counts].sort(([a], [b]) => (a < b ? -1 : 1));
+    const total = asks.reduce((a, [, n]) => a + n, 0);
+    console.log(`crash: ${victim} (${held} VIPs before the window) killed at +${CRASH[2]} ms; VIP Lease writes in the window: ${writes} (${fmt(writes / Math.max(1, held), 2)} per VIP it held; issue #10: ≤ 1); probing node-Lease writes: ${total}${asks.length > 0 ? ` (${asks.map(([n, c]) => `${n} ${c}`).join(', ')})` : ''} of ${NODES - 1} survivors (docs/l2.md "One ask per silence": 2)`);
+  } else console.log(`probing node-Lease writes in the window: ${[...probing.counts].map(([n, c]) => `${n} ${c}`).join(', ') || 'none'}`);
   if (delays.length > 0) {
     const worst = Math.max(...delays.map((d) => d.p99));
     console.log(`event-loop delay in the window, per speaker p99 / max (ms): ${delays.map((d) => `${d.node} ${fmt(d.p99, 1)} / ${fmt(d.max, 0)}`).join(', ')}`);
