@@ -17,6 +17,7 @@ import { NoteLog } from './notes.ts';
 import { makePass, nodeWakeAt, PassInputs, PassPlan, StepContext } from './passes.ts';
 import { PeerTable } from './peers.ts';
 import { VipTable } from './vip-table.ts';
+import { WritesOut } from './writes-out.ts';
 import { behind, checkNote, observeApi, observeNote, stepVip, writeFinished } from './vip-machine.ts';
 
 export interface ElectionOptions {
@@ -27,16 +28,11 @@ export interface ElectionOptions {
   startedAt: number;
   /** Heartbeats are authenticated (a key is configured): a note may then start an announcement. */
   trustNotes: boolean;
-  /**
-   * Step every VIP at every tick and event, as before issue #10: the reference that
-   * test/election/sparse-passes.test.ts holds the sparse passes against. Not for production.
-   */
+  /** Step every VIP at every tick and event, as before issue #10: sparse-passes.test.ts's reference. Not for production. */
   fullPasses?: boolean;
   /**
    * Damping after a fence (damping.ts; docs/l2.md, "Damping after a fence"): off unless given
-   * (DEFAULT_DAMPING is the rule's default periods). Off in the speaker until the 10-speaker bench
-   * has measured it: it delays a fenced node's VIPs coming back by 30 s, which the L2 chaos bench's
-   * steady state and the stories of a return assume does not happen.
+   * (DEFAULT_DAMPING is the rule's default periods). Off in the speaker: docs/l2.md says why.
    */
   damping?: DampingTimings | false;
 }
@@ -56,6 +52,7 @@ export class Election {
   readonly #damping: FenceDamping | null;
   readonly #inputsNow = new PassInputs();
   readonly #rank = (ip: string, pass: Pass): readonly string[] => this.#table.ranked(ip, pass);
+  readonly #out = new WritesOut();
   #policies: readonly string[] = [];
   #synced = false;
   #draining = false;
@@ -77,11 +74,7 @@ export class Election {
 
   // ---- events -------------------------------------------------------------------------------
 
-  /**
-   * The speaker recomputes its desired state on every cluster change and every 5 s: only the VIPs
-   * whose entry changed (or that came or went) are ranked and stepped again; re-ranking and
-   * stepping all 1,000 each time was a steady cost of its own (issue #10).
-   */
+  /** A new desired state: only the VIPs whose entry changed, came or went are ranked and stepped again (issue #10). */
   setDesired(vips: ReadonlyMap<string, DesiredVip>, servablePolicies: readonly string[], now: number): VipAction[] {
     this.#enter(now);
     const changed = this.#table.setDesired(vips);
@@ -132,10 +125,10 @@ export class Election {
   }
 
   /**
-   * A full list of the VIP Leases, sent at `startedAt`: Leases not in it are absent as of the
-   * list's resourceVersion `listVersion`, when given. An entry older than what the watch showed meanwhile changes nothing
-   * (issue #10, `isNews` in vip-machine.ts). After the API refused us (401), the store may have
-   * been replaced, with versions that start over: that list is taken as it is.
+   * A full list of the VIP Leases, sent at `startedAt`: Leases not in it are absent as of the list's
+   * resourceVersion `listVersion`, when given; an entry older than what the watch showed meanwhile
+   * changes nothing (issue #10, `isNews`). After a 401 the store may have been replaced, with
+   * versions that start over: that list is taken as it is.
    */
   onLeaseSync(leases: ReadonlyMap<string, LeaseRecord>, startedAt: number, now: number, listVersion: string | null = null): VipAction[] {
     this.#enter(now);
@@ -155,6 +148,7 @@ export class Election {
 
   onWriteResult(ip: string, result: WriteResult, now: number): VipAction[] {
     this.#enter(now);
+    this.#out.answered(ip);
     const s = this.#table.get(ip);
     if (s === undefined || s.pending === null) return [];
     const { op, sentAt } = s.pending;
@@ -212,7 +206,7 @@ export class Election {
     this.#enter(now);
     const inputs = this.#inputs(now);
     if (this.#plan.needsFull(inputs, this.#o.fullPasses === true)) return this.#evaluateAll(now, inputs);
-    const due = this.#plan.dueAt(now, this.#contact.apiRttMs);
+    const due = this.#plan.dueAt(now, this.#apiRtt(now));
     if (due.length === 0) return [];
     const pass = this.#pass(now);
     const out: VipAction[] = [];
@@ -385,7 +379,12 @@ export class Election {
   }
 
   #pass(now: number): Pass {
-    return makePass(this.#guard, this.#peers, { me: this.#o.me, now, leaving: this.#leaving(now), warm: this.isWarm(now), timings: this.#t, apiRttMs: this.#contact.apiRttMs, damped: this.#damped(now) });
+    return makePass(this.#guard, this.#peers, { me: this.#o.me, now, leaving: this.#leaving(now), warm: this.isWarm(now), timings: this.#t, apiRttMs: this.#apiRtt(now), damped: this.#damped(now) });
+  }
+
+  /** The round trip the takeover stagger allows for (writes-out.ts). */
+  #apiRtt(now: number): number {
+    return this.#out.apiRtt(now, this.#contact.apiRttMs, (ip, at) => this.#table.get(ip)?.pending?.sentAt === at);
   }
 
   #damped(now: number): ReadonlySet<string> {
@@ -404,7 +403,7 @@ export class Election {
   }
 
   #evaluateAll(now: number, inputs: readonly number[] = this.#inputs(now)): VipAction[] {
-    this.#plan.fullPass(inputs, this.#contact.apiRttMs);
+    this.#plan.fullPass(inputs, this.#apiRtt(now));
     const pass = this.#pass(now);
     const out: VipAction[] = [];
     for (const ip of this.#table.ips()) out.push(...this.#evaluate(ip, pass));
@@ -419,6 +418,7 @@ export class Election {
     // Every write carries our heartbeat round: peers that cannot hear us take it as evidence.
     const writer = { node: this.#o.me, incarnation: this.#o.incarnation, seq: this.#contact.seq };
     const actions = step.actions.map((a) => (a.kind === 'write' ? { ...a, writer } : a));
+    if (step.state.pending !== null && step.state.pending !== s.pending) this.#out.sent(ip, step.state.pending.sentAt);
     // Wake for a stagger, a retry or a rebalance (a holder's death is a peer's deadline: nextWakeAt).
     if (this.#table.stepped(step.state)) this.#plan.stepped(ip, step.wakeAt, step.state.orphanSince !== null, pass.now);
     else this.#plan.forget(ip);

@@ -1,0 +1,56 @@
+// The takeover stagger allows for our own writes still out (src/election/writes-out.ts): at a
+// crash every survivor writes at once, and a next candidate that counted only the round trip
+// sampled before took beside the first one's take still on its way (10 real speakers on 2 CPUs:
+// up to 124 VIP Lease writes for one crash of 90 VIPs, bench/README.md election Finding 3).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Sim } from './sim.ts';
+import { busiest } from './story.ts';
+import { WritesOut } from '../../src/election/writes-out.ts';
+import { DEFAULT_L2_TIMINGS } from '../../src/election/timings.ts';
+
+const T = DEFAULT_L2_TIMINGS;
+const names = (n: number): string[] => Array.from({ length: n }, (_, i) => `n${i + 1}`);
+const vips = Array.from({ length: 1_000 }, (_, i) => `198.18.${i >> 8}.${i & 255}`);
+
+test('the round trip is the recent one until the oldest write out is older; then its age, rounded up to a power of two', () => {
+  const w = new WritesOut();
+  const out = (): boolean => true;
+  assert.equal(w.apiRtt(1_000, 7, out), 7, 'nothing out');
+  w.sent('a', 1_000);
+  w.sent('b', 1_050);
+  assert.equal(w.apiRtt(1_007, 7, out), 7, 'out no longer than the recent round trip');
+  assert.equal(w.apiRtt(1_008, 7, out), 8);
+  assert.equal(w.apiRtt(1_100, 7, out), 128, 'the oldest (a) counts, 100 ms → 128');
+  w.answered('a');
+  assert.equal(w.apiRtt(1_100, 7, out), 64, 'then b: 50 ms → 64');
+  w.sent('b', 1_090);
+  assert.equal(w.apiRtt(1_100, 7, out), 16, 'a new write of the same VIP replaces its entry');
+  w.sent('c', 1_000);
+  w.sent('b', 1_095);
+  assert.equal(w.apiRtt(1_100, 7, out), 128, 'c, sent before b was sent again, is the oldest now');
+});
+
+test('an entry whose write is no longer out is dropped, not counted for good', () => {
+  const w = new WritesOut();
+  w.sent('gone', 0);
+  w.sent('b', 990);
+  assert.equal(w.apiRtt(1_000, 5, (ip) => ip !== 'gone'), 16, 'b (10 ms) counts, not the lost one');
+  assert.equal(w.apiRtt(5_000, 5, () => false), 5, 'nothing left');
+});
+
+test('regression: bench/README.md election Finding 3 (lost races) — a crash while the API slows to 400 ms each way: each VIP taken once, by its first remaining choice', () => {
+  const sim = new Sim({ nodes: names(10), vips });
+  sim.run(5_000);
+  const victim = busiest(sim);
+  const held = [...sim.owners()].filter(([, o]) => o === victim).length;
+  sim.resetStats();
+  sim.writeLog.length = 0;
+  sim.setApiLatency(400);
+  sim.crash(victim);
+  sim.run(T.peerDeadAfterMs + 5_000);
+  const lost = sim.writeLog.filter((w) => !w.ok);
+  assert.deepEqual(lost.map((w) => `${w.node} ${w.op} ${w.ip}`), [], 'no write lost a race');
+  assert.equal(sim.apiWrites, held, `${sim.apiWrites} VIP Lease writes for the ${held} VIPs it held`);
+  for (const [ip, o] of sim.owners()) assert.notEqual(o, '', `${ip} answered`);
+});
