@@ -188,7 +188,8 @@ export class NodeContact {
   /**
    * A probing stamp of another node arrived: the nodes its heard list newly leaves out (listed in
    * its previous stamp, missing now) are asked about, since every witness and the node itself
-   * answer that (#owesProbeAnswer compares the same two stamps). A first stamp compares with
+   * answer that (#owesProbeAnswer answers a node newly missing since the writer's last probing
+   * stamp, and one listed in the stamp before is such a node). A first stamp compares with
    * nothing and counts for nobody.
    */
   #noteAsked(previous: NodeStamp | null, stamp: NodeStamp, now: number): void {
