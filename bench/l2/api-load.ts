@@ -18,9 +18,11 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { join } from 'node:path';
 import type { RequestCounters } from '../../src/devapi/faults.ts';
-import { KubeConfig, Watch } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { V1Lease } from '@kubernetes/client-node';
 import { ANN_PROBING, NODE_LEASE_LABELS } from '../../src/election/lease-names.ts';
 import { PooledKubeConfig, makeClients } from '../../src/kube/client.ts';
+import { watchResource } from '../../src/kube/informer.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
 import { FakeHost, FakeSegment } from '../../test/support/fake-net.ts';
 import type { NetInterface } from '../../src/net/interfaces.ts';
@@ -117,25 +119,30 @@ async function cleanup(): Promise<void> {
 }
 
 /**
- * Counts the node-Lease writes that carry `herald.dev/probing: "true"`, per node, from a watch
- * (every write is one event): what a fault asks of the API beyond the renewals.
+ * Counts the node-Lease writes that carry `herald.dev/probing: "true"`, per node, from the
+ * project's self-restarting list-watch (src/kube/informer.ts: the stand-in ends a watch after some
+ * 30 s, and a bare watch would stop counting there): what a fault asks of the API beyond the
+ * renewals.
  */
-async function watchProbing(kubeconfig: string): Promise<{ counts: Map<string, number>; stop: () => void }> {
+async function watchProbing(clients: KubeClients, kubeconfig: string): Promise<{ counts: Map<string, number>; stop: () => Promise<void> }> {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
   const counts = new Map<string, number>();
-  const selector = Object.entries(NODE_LEASE_LABELS).map(([k, v]) => `${k}=${v}`).join(',');
-  const req = await new Watch(kc).watch(
-    `/apis/coordination.k8s.io/v1/namespaces/${SPEAKER_NS}/leases`,
-    { labelSelector: selector, resourceVersion: '0' },
-    (type: string, obj: { metadata?: { annotations?: Record<string, string> }; spec?: { holderIdentity?: string } }) => {
-      if (type !== 'MODIFIED' || obj.metadata?.annotations?.[ANN_PROBING] !== 'true') return;
-      const node = obj.spec?.holderIdentity ?? '?';
+  const labelSelector = Object.entries(NODE_LEASE_LABELS).map(([k, v]) => `${k}=${v}`).join(',');
+  const cache = watchResource<V1Lease>({
+    kc,
+    path: `/apis/coordination.k8s.io/v1/namespaces/${SPEAKER_NS}/leases`,
+    labelSelector,
+    log,
+    list: () => clients.coordination.listNamespacedLease({ namespace: SPEAKER_NS, labelSelector }),
+    onEvent: (event, lease) => {
+      if (event !== 'update' || lease.metadata?.annotations?.[ANN_PROBING] !== 'true') return;
+      const node = lease.spec?.holderIdentity ?? '?';
       counts.set(node, (counts.get(node) ?? 0) + 1);
     },
-    () => undefined,
-  );
-  return { counts, stop: () => req.abort() };
+  });
+  await cache.synced;
+  return { counts, stop: () => cache.stop() };
 }
 
 async function counters(url: string): Promise<RequestCounters> {
@@ -275,7 +282,7 @@ async function main(): Promise<void> {
   const cpu0 = process.cpuUsage();
   // Each speaker's event-loop delay histogram restarts with the window (api-speaker.ts).
   for (const c of speakerChildren) if (c.exit === undefined) process.kill(c.pid, 'SIGHUP');
-  const probing = await watchProbing(standIn.kubeconfig);
+  const probing = await watchProbing(clients, standIn.kubeconfig);
   const victimChild = speakerChildren[victimIndex];
   const crashTimer =
     victimChild === undefined
@@ -287,7 +294,7 @@ async function main(): Promise<void> {
   const w0 = performance.now();
   await sleep(WINDOW_S * 1000);
   clearTimeout(crashTimer);
-  probing.stop();
+  await probing.stop();
   const delays = IN_PROCESS ? [] : await windowDelays();
   const after = await counters(standIn.url);
   const standInCpu = (cpuSecondsOf(standIn.child.pid) ?? Number.NaN) - standInCpu0;

@@ -26,7 +26,7 @@ export class WritesOut {
    * answer, when it came, would raise the recent round trip at once; until then a candidate
    * behind the first one took as soon as S plus the round trip sampled before had passed, beside
    * the first one's take still on its way: at a crash every survivor writes at once, and with 10
-   * speakers sharing 2 CPUs with the API server one crash of 90 VIPs cost up to 124 VIP Lease
+   * speakers sharing 2 CPUs with the API server one crash of 90 VIPs cost up to 147 VIP Lease
    * writes (bench/README.md, the election at scale, Finding 3). Taking later is never less safe.
    * `stillOut` says whether an entry's write is still out: one whose VIP left the table before the
    * answer is dropped, so a lost answer cannot hold the stagger up for good.
