@@ -7,6 +7,7 @@
 // Usage: node bench/speaker/footprint.ts [--vips 1000] [--window 60] [--variants before,after,after-tuned]
 //        [--phases idle,l2,bgp] [--base HEAD] [--rate 20] [--settle-timeout 600] [--cpu-prof DIR] [--windows 1]
 //        [--speaker-flags=--fence-damping]   (appended to every speaker's flags; the = is needed)
+//        [--speaker-memory-limit deploy|none|256Mi]   (each speaker in a memory cgroup, as its Pod; pod-cgroups.ts)
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +21,10 @@ import { SPEAKER_METRICS_PORT } from '../../src/lab/speakers.ts';
 import { loadAverage, machineLines, quantile } from '../machine.ts';
 import { NEEDS, requirePrerequisites } from '../prerequisites.ts';
 import { describeError, fmt, forEachLimit, sleep, waitFor } from '../l2/report.ts';
-import { VARIANT_NAMES, prepareVariants, procFigures, topFunctions, withNodeFlags } from './variants.ts';
+import { PodCgroups, speakerLimit } from './pod-cgroups.ts';
+import { report } from './footprint-report.ts';
+import type { Row } from './footprint-report.ts';
+import { VARIANT_NAMES, prepareVariants, procFigures, withNodeFlags } from './variants.ts';
 import type { Variant, VariantName } from './variants.ts';
 
 const { values: args } = parseArgs({
@@ -35,6 +39,8 @@ const { values: args } = parseArgs({
     'settle-timeout': { type: 'string', default: '600' },
     rate: { type: 'string', default: '20' },
     'speaker-flags': { type: 'string', default: '' },
+    // deploy/speaker.yaml's limit by default: V8 sizes its heap from it (pod-cgroups.ts).
+    'speaker-memory-limit': { type: 'string', default: 'deploy' },
   },
 });
 const SPEAKER_FLAGS = args['speaker-flags'].split(' ').filter((a) => a !== '');
@@ -52,36 +58,14 @@ const isVariant = (v: string): v is VariantName => (VARIANT_NAMES as readonly st
 const names = args.variants.split(',').filter(isVariant);
 const phases = new Set(args.phases.split(','));
 const profDir = args['cpu-prof'];
+const LIMIT = speakerLimit(args['speaker-memory-limit']);
 
 requirePrerequisites('footprint.ts', [NEEDS.root, NEEDS.ip, NEEDS.bird, NEEDS.addon]);
 
-/** Issue #10's targets. */
-const TARGET_MB: Readonly<Record<string, number>> = { idle: 80, l2: 100, 'l2 rejoin': 100, bgp: 100 };
-const TARGET_CPU_PCT = 1;
 const VIP_LEASES = 'herald.dev/lease=l2-vip';
 const SPEAKER_NS = 'herald-system';
 const PEER2_ASN = 65001;
 
-interface Row {
-  variant: string;
-  phase: string;
-  node: string;
-  hwm: number;
-  rss: number;
-  anon: number;
-  /** CPU seconds over the window, or NaN when no window was taken (rejoin). */
-  windowCpu: number;
-  /** Of which system time (stime), seconds. */
-  windowSys: number;
-  /** CPU seconds from the phase's first change to settled. */
-  settleCpu: number;
-  settleS: number;
-  /** Empty, or why the phase did not settle (the window is measured all the same). */
-  note: string;
-  load: string;
-  /** Which steady window of the phase (1-based; --windows). */
-  window: number;
-}
 const rows: Row[] = [];
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 let lastProgress = 0;
@@ -203,28 +187,46 @@ function cpuNow(lab: L2Lab): Map<string, number> {
   return new Map([...cpuAndSysNow(lab)].map(([node, f]) => [node, f.cpu]));
 }
 
+/** Each speaker's garbage collection seconds so far and its V8 heap now, from its metrics (NaN when it does not answer). */
+async function v8Figures(lab: L2Lab): Promise<Map<string, { gcS: number; heapUsedMb: number; heapTotalMb: number }>> {
+  const out = new Map<string, { gcS: number; heapUsedMb: number; heapTotalMb: number }>();
+  for (const n of lab.nodes) {
+    const text = await metrics(lab, n.name).catch(() => '');
+    const mb = (name: string): number => (text === '' ? Number.NaN : sum(text, name) / 1024 / 1024);
+    out.set(n.name, { gcS: text === '' ? Number.NaN : sum(text, 'herald_nodejs_gc_duration_seconds_sum'), heapUsedMb: mb('herald_nodejs_heap_size_used_bytes'), heapTotalMb: mb('herald_nodejs_heap_size_total_bytes') });
+  }
+  return out;
+}
+
 /** CPU and system seconds of every speaker, one read of /proc each. */
 function cpuAndSysNow(lab: L2Lab): Map<string, { cpu: number; sys: number }> {
   return new Map(lab.nodes.map((n) => [n.name, procFigures(lab.speakerPid(n.name)) ?? { cpu: Number.NaN, sys: Number.NaN }]));
 }
 
 /** WINDOWS steady windows, one after another: CPU seconds of each speaker over WINDOW_S each, then its memory. */
-async function measure(lab: L2Lab, variant: string, phase: string, start: Map<string, number>, settleS: number, note = ''): Promise<void> {
+async function measure(lab: L2Lab, groups: PodCgroups | undefined, variant: string, phase: string, start: Map<string, number>, settleS: number, note = ''): Promise<void> {
+  // Scraped outside the CPU windows: a scrape is work of the speaker's.
+  const gcFirst = await v8Figures(lab);
+  let gcBefore = gcFirst;
   const first = cpuAndSysNow(lab);
   for (let window = 1; window <= WINDOWS; window++) {
     const before = window === 1 ? first : cpuAndSysNow(lab);
     const load = loadAverage().split(' ')[0] ?? '';
     await sleep(WINDOW_S * 1000);
+    const ends = new Map(lab.nodes.map((n) => [n.name, procFigures(lab.speakerPid(n.name))]));
+    const gcAfter = await v8Figures(lab);
     for (const n of lab.nodes) {
-      const f = procFigures(lab.speakerPid(n.name));
+      const f = ends.get(n.name) ?? null;
       if (f === null) throw new Error(`the speaker on ${n.name} exited during the ${phase} window:\n${lab.speakerLog(n.name, 20)}`);
+      const v8 = gcAfter.get(n.name);
       const b = before.get(n.name)?.cpu ?? Number.NaN;
       // Settling ends where the first window starts, whichever window this is.
       const settleCpu = (first.get(n.name)?.cpu ?? Number.NaN) - (start.get(n.name) ?? Number.NaN);
-      rows.push({ variant, phase, node: n.name, hwm: f.hwm, rss: f.rss, anon: f.anon, windowCpu: f.cpu - b, windowSys: f.sys - (before.get(n.name)?.sys ?? Number.NaN), settleCpu, settleS, note, load: `${load} → ${loadAverage().split(' ')[0] ?? ''}`, window });
+      rows.push({ variant, phase, node: n.name, hwm: f.hwm, rss: f.rss, anon: f.anon, windowCpu: f.cpu - b, windowSys: f.sys - (before.get(n.name)?.sys ?? Number.NaN), settleCpu, settleS, note, load: `${load} → ${loadAverage().split(' ')[0] ?? ''}`, window, ...charged(groups, n.name), windowGcS: (v8?.gcS ?? Number.NaN) - (gcBefore.get(n.name)?.gcS ?? Number.NaN), heapUsedMb: v8?.heapUsedMb ?? Number.NaN, heapTotalMb: v8?.heapTotalMb ?? Number.NaN, lifeGcS: gcFirst.get(n.name)?.gcS ?? Number.NaN });
     }
+    gcBefore = gcAfter;
     const these = rows.filter((r) => r.variant === variant && r.phase === phase && r.window === window);
-    log(`  ${phase}${WINDOWS > 1 ? ` #${window}` : ''}: ${these.map((r) => `${r.node} HWM ${fmt(r.hwm)} MB, ${fmt((r.windowCpu / WINDOW_S) * 100, 2)} % CPU`).join('; ')}`);
+    log(`  ${phase}${WINDOWS > 1 ? ` #${window}` : ''}: ${these.map((r) => `${r.node} HWM ${fmt(r.hwm)} MB, ${fmt((r.windowCpu / WINDOW_S) * 100, 2)} % CPU (GC ${fmt(r.windowGcS, 2)} s, heap ${fmt(r.heapUsedMb)} / ${fmt(r.heapTotalMb)} MB)`).join('; ')}`);
   }
 }
 
@@ -238,14 +240,31 @@ const LAB = { apiserver: 'dev', controllerProcess: true, controllerLogLevel: 'wa
 /** HERALD_BENCH_SPEAKER_NODE_ARGS, e.g. "--heapsnapshot-signal=SIGUSR2": Node flags for every speaker (diagnostics). */
 const EXTRA_NODE_ARGS = (process.env['HERALD_BENCH_SPEAKER_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
 
-function speakerArgv(v: Variant, phase: string): (flags: readonly string[]) => string[] {
+/** The node's cgroup figures for a row; NaN without cgroups. */
+function charged(groups: PodCgroups | undefined, node: string): { chargedMb: number; oomKills: number } {
+  return groups?.figures(node) ?? { chargedMb: Number.NaN, oomKills: Number.NaN };
+}
+
+/** A lab's speakers each in a memory cgroup of LIMIT, removed when the phase ends or the bench exits. */
+function podCgroups(v: Variant, phase: string): PodCgroups | undefined {
+  if (LIMIT === undefined) return undefined;
+  const groups = new PodCgroups(`herald-footprint-${process.pid}-${v.name}-${phase}`, LIMIT.bytes);
+  process.once('exit', () => groups.removeAll());
+  return groups;
+}
+
+function speakerArgv(v: Variant, phase: string, groups: PodCgroups | undefined): (flags: readonly string[]) => string[] {
   let argv = withNodeFlags(v.argv, EXTRA_NODE_ARGS);
   if (profDir !== undefined) {
     const dir = join(profDir, v.name, phase);
     mkdirSync(dir, { recursive: true });
     argv = withNodeFlags(argv, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
   }
-  return (flags) => [...argv, 'speaker', ...flags, ...SPEAKER_FLAGS];
+  return (flags) => {
+    const full = [...argv, 'speaker', ...flags, ...SPEAKER_FLAGS];
+    const node = flags[flags.indexOf('--node-name') + 1];
+    return groups === undefined || node === undefined ? full : groups.wrap(node, full);
+  };
 }
 
 /** SIGTERM every speaker while the API is up (a drain needs it; a --cpu-prof profile is written on exit). */
@@ -254,19 +273,20 @@ async function stopSpeakers(lab: L2Lab): Promise<void> {
 }
 
 async function l2Phases(v: Variant): Promise<void> {
-  const lab = await startL2Lab({ ...LAB, speakerCommand: speakerArgv(v, 'l2') });
+  const groups = podCgroups(v, 'l2');
+  const lab = await startL2Lab({ ...LAB, speakerCommand: speakerArgv(v, 'l2', groups) });
   try {
     await addPool(lab);
     if (phases.has('idle')) {
       await sleep(5000);
-      await measure(lab, v.name, 'idle', cpuNow(lab), 0);
+      await measure(lab, groups, v.name, 'idle', cpuNow(lab), 0);
     }
     if (!phases.has('l2')) return;
     const start = cpuNow(lab);
     const t0 = performance.now();
     await createServices(lab, CLASS_L2);
     const note = await settled(() => settleL2(lab, SETTLE_MS));
-    await measure(lab, v.name, 'l2', start, (performance.now() - t0) / 1000, note);
+    await measure(lab, groups, v.name, 'l2', start, (performance.now() - t0) / 1000, note);
     // HERALD_BENCH_SNAPSHOT_SIGNAL=SIGUSR2 with HERALD_BENCH_SPEAKER_NODE_ARGS="--heapsnapshot-signal=SIGUSR2
     // --diagnostic-dir=DIR": a heap snapshot of node-b at 1,000 VIPs, after the window.
     const snapshotSignal = process.env['HERALD_BENCH_SNAPSHOT_SIGNAL'];
@@ -278,11 +298,13 @@ async function l2Phases(v: Variant): Promise<void> {
     await lab.restartSpeaker(a);
     const rejoin = await settled(() => settleL2(lab, SETTLE_MS));
     const f = procFigures(lab.speakerPid(a));
-    if (f !== null) rows.push({ variant: v.name, phase: 'l2 rejoin', node: a, hwm: f.hwm, rss: f.rss, anon: f.anon, windowCpu: Number.NaN, windowSys: Number.NaN, settleCpu: f.cpu, settleS: (performance.now() - t1) / 1000, note: rejoin, load: loadAverage().split(' ')[0] ?? '', window: 1 });
+    const gc = (await v8Figures(lab)).get(a)?.gcS ?? Number.NaN;
+    if (f !== null) rows.push({ variant: v.name, phase: 'l2 rejoin', node: a, hwm: f.hwm, rss: f.rss, anon: f.anon, windowCpu: Number.NaN, windowSys: Number.NaN, settleCpu: f.cpu, settleS: (performance.now() - t1) / 1000, note: rejoin, load: loadAverage().split(' ')[0] ?? '', window: 1, ...charged(groups, a), windowGcS: Number.NaN, heapUsedMb: Number.NaN, heapTotalMb: Number.NaN, lifeGcS: gc });
     log(`  l2 rejoin: ${a} HWM ${fmt(f?.hwm ?? Number.NaN)} MB after ${fmt((performance.now() - t1) / 1000)} s`);
   } finally {
     await stopSpeakers(lab).catch((err: unknown) => log(`  stopping speakers: ${describeError(err)}`));
     await lab.close();
+    groups?.removeAll();
   }
 }
 
@@ -296,7 +318,8 @@ function startPeer2(lab: L2Lab, dir: string): void {
 }
 
 async function bgpPhase(v: Variant): Promise<void> {
-  const lab = await startL2Lab({ ...LAB, bgp: true, speakerCommand: speakerArgv(v, 'bgp') });
+  const groups = podCgroups(v, 'bgp');
+  const lab = await startL2Lab({ ...LAB, bgp: true, speakerCommand: speakerArgv(v, 'bgp', groups) });
   try {
     await addPool(lab);
     startPeer2(lab, lab.dir);
@@ -307,47 +330,14 @@ async function bgpPhase(v: Variant): Promise<void> {
     const t0 = performance.now();
     await createServices(lab, CLASS_BGP);
     const note = await settled(() => settleBgp(lab, SETTLE_MS));
-    await measure(lab, v.name, 'bgp', start, (performance.now() - t0) / 1000, note);
+    await measure(lab, groups, v.name, 'bgp', start, (performance.now() - t0) / 1000, note);
   } finally {
     await stopSpeakers(lab).catch((err: unknown) => log(`  stopping speakers: ${describeError(err)}`));
     await lab.close();
+    groups?.removeAll();
   }
 }
 
-function report(variants: readonly Variant[]): void {
-  log(`\n## Speaker footprint: ${N} VIPs / Services, 3 speakers, ${WINDOW_S} s windows (MB = MiB)\n`);
-  for (const v of variants) log(`- ${v.name}: ${v.what}`);
-  if (SPEAKER_FLAGS.length > 0) log(`- every speaker also ran with: ${SPEAKER_FLAGS.join(' ')}`);
-  log('\n| phase | variant | node | VmHWM MB | VmRSS MB | RssAnon MB | CPU in window | settle: s, CPU s | target | load 1 min |');
-  log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  const order = ['idle', 'l2', 'l2 rejoin', 'bgp'];
-  for (const phase of order) {
-    for (const r of rows.filter((x) => x.phase === phase)) {
-      const target = TARGET_MB[phase] ?? Number.NaN;
-      const cpuPct = (r.windowCpu / WINDOW_S) * 100;
-      const memOk = r.hwm <= target ? 'met' : 'missed';
-      const cpuText = Number.isNaN(r.windowCpu) ? '—' : `${fmt(r.windowCpu, 2)} s = ${fmt(cpuPct, 2)} % (system ${fmt(r.windowSys, 2)} s)`;
-      const cpuTarget = phase === 'l2' ? `; CPU ≤ ${TARGET_CPU_PCT} %: ${cpuPct <= TARGET_CPU_PCT ? 'met' : 'missed'}` : '';
-      const settle = phase === 'idle' ? '—' : `${r.note === '' ? '' : `**${r.note}** after `}${fmt(r.settleS)} s, ${fmt(r.settleCpu, 2)} s`;
-      log(`| ${phase}${WINDOWS > 1 && phase !== 'l2 rejoin' ? ` #${r.window}` : ''} | ${r.variant} | ${r.node} | ${fmt(r.hwm)} | ${fmt(r.rss)} | ${fmt(r.anon)} | ${cpuText} | ${settle} | HWM ≤ ${target}: ${memOk}${cpuTarget} | ${r.load} |`);
-    }
-  }
-  log('\nPer phase and variant, the worst speaker:');
-  for (const phase of order) {
-    for (const v of variants) {
-      const rs = rows.filter((r) => r.phase === phase && r.variant === v.name);
-      if (rs.length === 0) continue;
-      const hwm = Math.max(...rs.map((r) => r.hwm));
-      const cpu = Math.max(...rs.map((r) => r.windowCpu));
-      const median = quantile(rs.map((r) => r.windowCpu).sort((a, b) => a - b), 0.5);
-      const spread = WINDOWS > 1 && !Number.isNaN(cpu) ? ` (median of ${rs.length} speaker windows ${fmt((median / WINDOW_S) * 100, 2)} %)` : '';
-      log(`  ${phase.padEnd(10)} ${v.name.padEnd(12)} VmHWM ${fmt(hwm).padStart(6)} MB${Number.isNaN(cpu) ? '' : `, CPU ${fmt((cpu / WINDOW_S) * 100, 2)} % of a core${spread}`}`);
-    }
-  }
-  if (profDir === undefined) return;
-  log('\nCPU profiles (node-a, whole life: start, settle, window, drain), top functions by self time:');
-  for (const v of variants) for (const phase of ['l2', 'bgp']) for (const line of topFunctions(join(profDir, v.name, phase))) log(`  ${v.name} ${phase}: ${line}`);
-}
 
 for (const line of machineLines()) log(line);
 if (profDir !== undefined) log('CPU profiling is on (--cpu-prof): CPU figures include the profiler; quote them from a run without it.');
@@ -360,7 +350,7 @@ try {
     if (phases.has('idle') || phases.has('l2')) await l2Phases(v);
     if (phases.has('bgp')) await bgpPhase(v);
   }
-  report(variants);
+  report(rows, variants, { n: N, windowS: WINDOW_S, windows: WINDOWS, speakerFlags: SPEAKER_FLAGS, limit: LIMIT, profDir });
   log(`\nload average after: ${loadAverage()}`);
 } catch (err) {
   log(`footprint.ts: ${describeError(err)}`);

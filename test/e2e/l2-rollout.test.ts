@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { startL2Lab } from '../../src/lab/l2-lab.ts';
 import type { L2Lab } from '../../src/lab/l2-lab.ts';
 import { describeTallies, watchAnswers } from './answer-watch.ts';
-import { NODES, closeL2Lab, heldAndAnswered, l2SkipReason, speakerReady } from './l2-support.ts';
+import { NODES, atRest, closeL2Lab, l2SkipReason, speakerReady } from './l2-support.ts';
 
 const SKIP = l2SkipReason();
 /** Seconds each probe round listens for replies. */
@@ -39,8 +39,8 @@ describe('a rolling upgrade of the speakers (L2)', { skip: SKIP }, () => {
       const [ip] = await l.waitForIngress(name);
       assert.ok(ip !== undefined);
       before.set(name, ip);
-      await heldAndAnswered(l, ip);
     }
+    await atRest(l, [...before.values()]);
     const watch = watchAnswers(l, [...before.values()], ROUND_S);
     try {
       for (const node of NODES) {

@@ -61,6 +61,29 @@ export async function heldAndAnswered(lab: L2Lab, ip: string, timeoutMs = 15_000
   return r.value;
 }
 
+/**
+ * Waits until every node's speaker is Ready and no VIP of `ips` has changed holder for `quietMs`,
+ * then until each is answered by its holder: the lab at rest, before a watch that counts every
+ * lost round. Regression (l2-rollout flake, first probe round unanswered with nobody before it):
+ * held-and-answered alone can pass while a speaker still warms up, and the VIPs its peers took
+ * meanwhile are handed to it a moment later, inside the watch's first round, where a lost round
+ * has no answerer before it to show it was a handover.
+ */
+export async function atRest(lab: L2Lab, ips: readonly string[], quietMs = 3000): Promise<void> {
+  for (const n of lab.nodes) await speakerReady(lab, n.name);
+  let last = '';
+  let since = performance.now();
+  await pollUntil(`the holders of ${ips.length} VIPs unchanged for ${quietMs} ms`, async () => {
+    const each = await Promise.all(ips.map((ip) => lab.holderOf(ip)));
+    const holders = each.map((h) => h ?? 'nobody').join(',');
+    if (holders !== last) since = performance.now();
+    last = holders;
+    const quiet = performance.now() - since;
+    return quiet >= quietMs && !each.includes(null) ? { done: true, value: holders } : { done: false, seen: `${holders}, unchanged for ${Math.round(quiet)} ms` };
+  }, { timeoutMs: 30_000, intervalMs: 250, context: () => lab.logTails() });
+  for (const ip of ips) await heldAndAnswered(lab, ip);
+}
+
 /** Waits for a node's speaker /readyz, as the kubelet's readiness probe and so a DaemonSet rollout do. */
 export async function speakerReady(lab: L2Lab, node: string, timeoutMs = 20_000): Promise<void> {
   const host = lab.nodes.find((n) => n.name === node);
