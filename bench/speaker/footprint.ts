@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { BGPPEER_PLURAL, CLASS_BGP, CLASS_L2, HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL } from '../../src/api/names.ts';
 import { labBgpPeer } from '../../src/lab/bgp-router.ts';
 import { labService, L2_LAB_NAMESPACE } from '../../src/lab/l2-objects.ts';
+import { closeAtExit } from '../../src/lab/exit-hooks.ts';
 import { startL2Lab } from '../../src/lab/l2-lab.ts';
 import type { L2Lab } from '../../src/lab/l2-lab.ts';
 import { SPEAKER_METRICS_PORT } from '../../src/lab/speakers.ts';
@@ -249,7 +250,9 @@ function charged(groups: PodCgroups | undefined, node: string): { chargedMb: num
 function podCgroups(v: Variant, phase: string): PodCgroups | undefined {
   if (LIMIT === undefined) return undefined;
   const groups = new PodCgroups(`herald-footprint-${process.pid}-${v.name}-${phase}`, LIMIT.bytes);
-  process.once('exit', () => groups.removeAll());
+  // On exit and on SIGINT/SIGTERM/SIGHUP alike (a bare 'exit' listener misses the signals, which
+  // the lab's own hooks re-raise); the phase's finally removes them in the normal case.
+  closeAtExit({ closeSync: () => groups.removeAll() });
   return groups;
 }
 
