@@ -236,7 +236,16 @@ async function measure(lab: L2Lab, groups: PodCgroups | undefined, variant: stri
  * tree's, the same for every variant): sharing this event loop, the two starved each other and
  * Lease writes timed out (10 s) by the thousand at 1,000 VIPs on the loaded machine.
  */
-const LAB = { apiserver: 'dev', controllerProcess: true, controllerLogLevel: 'warn', speakerLogLevel: 'warn', onStep: (s: string) => log(`  lab: ${s}`) } as const;
+const LAB = {
+  apiserver: 'dev',
+  controllerProcess: true,
+  controllerLogLevel: 'warn',
+  // Diagnostics: HERALD_BENCH_SPEAKER_LOG_LEVEL=info logs each VIP's "stopped answering" with its
+  // reason; HERALD_BENCH_KEEP_LAB=1 keeps the lab's directory (the speakers' logs) after the run.
+  speakerLogLevel: process.env['HERALD_BENCH_SPEAKER_LOG_LEVEL'] ?? 'warn',
+  keepDir: process.env['HERALD_BENCH_KEEP_LAB'] === '1',
+  onStep: (s: string) => log(`  lab: ${s}`),
+} as const;
 
 /** HERALD_BENCH_SPEAKER_NODE_ARGS, e.g. "--heapsnapshot-signal=SIGUSR2": Node flags for every speaker (diagnostics). */
 const EXTRA_NODE_ARGS = (process.env['HERALD_BENCH_SPEAKER_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
@@ -278,6 +287,7 @@ async function stopSpeakers(lab: L2Lab): Promise<void> {
 async function l2Phases(v: Variant): Promise<void> {
   const groups = podCgroups(v, 'l2');
   const lab = await startL2Lab({ ...LAB, speakerCommand: speakerArgv(v, 'l2', groups) });
+  if (LAB.keepDir) log(`  lab directory (kept): ${lab.dir}`);
   try {
     await addPool(lab);
     if (phases.has('idle')) {
