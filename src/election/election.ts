@@ -332,11 +332,11 @@ export class Election {
     return at === Infinity ? null : at;
   }
 
-  /** For metrics, logs and tests. */
-  view(now: number): { fenced: boolean; revalidating: boolean; leaving: boolean; answering: string[]; peers: Record<string, string> } {
+  /** For metrics, logs and tests; what the fence is judged from too: the last peer contact, and the send time of the last API success. */
+  view(now: number): { fenced: boolean; revalidating: boolean; leaving: boolean; answering: string[]; peers: Record<string, string>; peerContactAt: number | null; apiOkAt: number | null } {
     const peers: Record<string, string> = {};
     for (const n of this.#peers.nodes()) peers[n] = this.#peers.state(n, now);
-    return { fenced: this.#guard.fencedAt(now), revalidating: this.#guard.revalidating, leaving: this.#leaving(now), answering: this.#table.answering(), peers };
+    return { fenced: this.#guard.fencedAt(now), revalidating: this.#guard.revalidating, leaving: this.#leaving(now), answering: this.#table.answering(), peers, peerContactAt: this.#peers.contactAt, apiOkAt: this.#guard.apiOkAt };
   }
 
   /** The API refused us (401) since the last list: the next one is not ordered against older views (onLeaseSync). */

@@ -64,6 +64,13 @@ export interface DriverHooks {
    */
   onRepair?(what: 'lease' | 'table' | 'note', ips: readonly string[]): void;
   onError?(what: string, err: unknown): void;
+  /**
+   * This node stopped answering for everything (`fenced`: cut off from its peers and the API for
+   * F, or refused by the API), or may answer again (revalidated). `peerContactMsAgo` and
+   * `apiOkMsAgo`: how long before now it last heard a peer and last had an API write succeed (sent),
+   * null for never. Once per transition, judged at each round.
+   */
+  onFence?(fenced: boolean, why: { peerContactMsAgo: number | null; apiOkMsAgo: number | null }): void;
 }
 
 
@@ -115,6 +122,8 @@ export class L2Driver {
   #wakeAt: number | null = null;
   #nodeLeaseInFlight = false;
   #stopped = false;
+  /** Whether the last round found this node fenced (onFence reports the changes). */
+  #fenced = false;
   /** What the announcer answers for, and the handovers it still answers (announcer-table.ts). */
   readonly #table: AnnouncerTable;
 
@@ -246,6 +255,7 @@ export class L2Driver {
     if (this.#stopped) return;
     const now = this.#now();
     this.#apply(this.#e.tick(now));
+    this.#noteFence(now);
     this.#sendHeartbeat();
     this.#maybeRenewNodeLease();
     this.#maybeRelist();
@@ -269,6 +279,21 @@ export class L2Driver {
     if (this.#o.sharedNow === undefined) return h;
     const until = h - (((this.#o.sharedNow() % h) + h) % h);
     return until < h / 4 ? until + h : until;
+  }
+
+  /**
+   * A fence's start and end, once each: per VIP the election only says "stopped, fenced" (5,000
+   * lines for 5,000 VIPs), and the metric shows that a node fenced, never why (bench/README.md,
+   * "Twelfth session": fences at 5,000 VIPs with no reason in any log).
+   */
+  #noteFence(now: number): void {
+    const fenced = !this.#e.unfenced(now);
+    if (fenced === this.#fenced) return;
+    this.#fenced = fenced;
+    // view() walks the VIPs: fine here, once per fence.
+    const { peerContactAt, apiOkAt } = this.#e.view(now);
+    const ago = (at: number | null): number | null => (at === null ? null : Math.round(now - at));
+    this.#o.hooks?.onFence?.(fenced, { peerContactMsAgo: ago(peerContactAt), apiOkMsAgo: ago(apiOkAt) });
   }
 
   /** Between ticks, the election may name an earlier moment (a fence deadline, a stagger turn). */

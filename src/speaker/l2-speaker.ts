@@ -164,7 +164,13 @@ export class L2Speaker {
         onStart: (ip, cause, from, interfaces, services) => this.#started_(ip, cause, from, interfaces, services),
         onStop: (ip, reason) => {
           if (reason === 'lost') metrics.leaseTransitions.inc({ op: 'lost' });
-          log.info({ ip, node: c.node, reason }, 'stopped answering');
+          // A fence stops every VIP at once: one line says so (onFence), each VIP only at debug.
+          (reason === 'fenced' ? log.debug : log.info).call(log, { ip, node: c.node, reason }, 'stopped answering');
+        },
+        onFence: (fenced, why) => {
+          const answering = this.#driver?.answering().length ?? 0;
+          if (fenced) log.warn({ node: c.node, ...why, fenceAfterMs: c.timings.fenceAfterMs }, 'fenced: no peer heard and no API write succeeded within F (or the API refused this node); answering nothing until revalidated (docs/l2.md, "Fencing")');
+          else log.info({ node: c.node, ...why, answering }, 'fence over: revalidated, answering again');
         },
         onHandoverHoldEnd: (ip, how, ms) => {
           metrics.handoverHolds.inc({ end: how });
@@ -373,7 +379,8 @@ export class L2Speaker {
   }
 
   #started_(ip: string, cause: string, from: string | null, interfaces: readonly string[], services: readonly string[]): void {
-    this.#d.log.info({ ip, node: this.#c.node, iface: interfaces.join(','), cause, from }, 'answering');
+    // A resume (start-up, the end of a fence) comes for every VIP at once: debug (onFence says it once).
+    (cause === 'resume' ? this.#d.log.debug : this.#d.log.info).call(this.#d.log, { ip, node: this.#c.node, iface: interfaces.join(','), cause, from }, 'answering');
     // A resume (start-up, end of a fence) is no news to the user: no Event (docs/l2.md).
     if (cause === 'resume') return;
     for (const key of services) this.#emit(key, 'Normal', 'Announcing', `announcing ${ip} from ${this.#c.node} on ${interfaces.join(', ')}`);

@@ -92,6 +92,8 @@ export class DriverWorld {
   listReplyMs = 0;
   /** Self-check repairs reported by each node (DriverHooks.onRepair). */
   readonly repairs: { node: string; what: string; ips: readonly string[] }[] = [];
+  /** Fence starts and ends reported by each node (DriverHooks.onFence), with virtual time. */
+  readonly fences: { node: string; fenced: boolean; at: number; peerContactMsAgo: number | null; apiOkMsAgo: number | null }[] = [];
 
   readonly #handoverHoldMs: number | undefined;
 
@@ -138,7 +140,10 @@ export class DriverWorld {
         },
         remove: (ip) => node.table.delete(ip),
       },
-      hooks: { onRepair: (what, ips) => this.repairs.push({ node: name, what, ips }) },
+      hooks: {
+        onRepair: (what, ips) => this.repairs.push({ node: name, what, ips }),
+        onFence: (fenced, why) => this.fences.push({ node: name, fenced, at: this.clock.now(), ...why }),
+      },
     });
     node = { name, address, table: new Map(), puts: [], alive: true, apiDown: false, driver, election, cache: new Map(), hideNext: new Set() };
     this.nodes.set(name, node);

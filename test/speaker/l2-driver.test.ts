@@ -212,6 +212,47 @@ test('regression: issue #10 — a re-list that came back after the watch had sho
   assert.deepEqual(w.repairs, [], 'nothing for the self-check to repair');
 });
 
+test('a fence is reported once when it begins, with how long the node had heard no peer and had no API success, and once when it ends', async () => {
+  // bench/README.md, "Twelfth session": at 5,000 VIPs speakers fenced again and again, and no log
+  // said why: per VIP only "stopped answering, fenced".
+  const ips = ['192.0.2.200', '192.0.2.201', '192.0.2.202'];
+  const w = new DriverWorld(NODES);
+  await w.start(desired(ips));
+  await settled(w, ips);
+  assert.equal(w.fences.length, 0, 'no fence while connected');
+  const c = w.nodes.get('node-c');
+  assert.ok(c !== undefined);
+  const cut = (on: boolean): void => {
+    for (const n of ['node-a', 'node-b']) for (const k of [`${n}>node-c`, `node-c>${n}`]) on ? w.cut.add(k) : w.cut.delete(k);
+    c.apiDown = on;
+  };
+  const cutAt = w.clock.now();
+  cut(true);
+  await w.clock.advance(DEFAULT_L2_TIMINGS.fenceAfterMs + 300);
+  assert.equal(c.driver.view().fenced, true);
+  const F = DEFAULT_L2_TIMINGS.fenceAfterMs;
+  const h = DEFAULT_L2_TIMINGS.heartbeatIntervalMs;
+  assert.equal(w.fences.length, 1, JSON.stringify(w.fences));
+  const start = w.fences[0];
+  assert.ok(start !== undefined && start.node === 'node-c' && start.fenced);
+  // Reported at the first round F past the last contact (a heartbeat up to h before the cut;
+  // rounds every h), with both ages past F.
+  assert.ok(start.at - cutAt > F - 2 * h && start.at - cutAt <= F + 2 * h, `reported ${start.at - cutAt} ms after the cut`);
+  const peerAgo = start.peerContactMsAgo;
+  const apiAgo = start.apiOkMsAgo;
+  assert.ok(peerAgo !== null && peerAgo > F && peerAgo <= F + 3 * h, `no peer heard for ${String(peerAgo)} ms`);
+  // The last API success is the last node-Lease renewal's send time: every R.
+  assert.ok(apiAgo !== null && apiAgo > F && apiAgo <= DEFAULT_L2_TIMINGS.nodeLeaseRenewMs + F + 3 * h, `no API success for ${String(apiAgo)} ms`);
+  await w.clock.advance(2_000);
+  assert.equal(w.fences.length, 1, 'still one: a fence is reported when it begins, not every round');
+  cut(false);
+  await w.clock.advance(2_000);
+  assert.equal(c.driver.view().fenced, false);
+  assert.deepEqual(w.fences.map((f) => [f.node, f.fenced]), [['node-c', true], ['node-c', false]]);
+  const end = w.fences[1];
+  assert.ok(end !== undefined && end.peerContactMsAgo !== null && end.peerContactMsAgo <= 2 * h, 'the end follows fresh contact');
+});
+
 test('issue #10 — the self-check: a watch event lost between the cache and the election is repaired within the check period, and reported', async () => {
   const ips = Array.from({ length: 12 }, (_, i) => `198.19.0.${i + 1}`);
   const w = new DriverWorld(NODES);
