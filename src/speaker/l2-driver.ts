@@ -68,9 +68,11 @@ export interface DriverHooks {
    * This node stopped answering for everything (`fenced`: cut off from its peers and the API for
    * F, or refused by the API), or may answer again (revalidated). `peerContactMsAgo` and
    * `apiOkMsAgo`: how long before now it last heard a peer and last had an API write succeed (sent),
-   * null for never. Once per transition, judged at each round.
+   * null for never. Once per transition, judged at each round. `cutOff` false on a start: the fence
+   * began and its contact came back between two rounds (a wake-up in between saw it), and only the
+   * revalidation it requires is left.
    */
-  onFence?(fenced: boolean, why: { peerContactMsAgo: number | null; apiOkMsAgo: number | null }): void;
+  onFence?(fenced: boolean, why: { peerContactMsAgo: number | null; apiOkMsAgo: number | null; cutOff: boolean }): void;
 }
 
 
@@ -291,9 +293,9 @@ export class L2Driver {
     if (fenced === this.#fenced) return;
     this.#fenced = fenced;
     // view() walks the VIPs: fine here, once per fence.
-    const { peerContactAt, apiOkAt } = this.#e.view(now);
+    const v = this.#e.view(now);
     const ago = (at: number | null): number | null => (at === null ? null : Math.round(now - at));
-    this.#o.hooks?.onFence?.(fenced, { peerContactMsAgo: ago(peerContactAt), apiOkMsAgo: ago(apiOkAt) });
+    this.#o.hooks?.onFence?.(fenced, { peerContactMsAgo: ago(v.peerContactAt), apiOkMsAgo: ago(v.apiOkAt), cutOff: v.fenced });
   }
 
   /** Between ticks, the election may name an earlier moment (a fence deadline, a stagger turn). */

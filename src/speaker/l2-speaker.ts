@@ -169,7 +169,8 @@ export class L2Speaker {
         },
         onFence: (fenced, why) => {
           const answering = this.#driver?.answering().length ?? 0;
-          if (fenced) log.warn({ node: c.node, ...why, fenceAfterMs: c.timings.fenceAfterMs }, 'fenced: no peer heard and no API write succeeded within F (or the API refused this node); answering nothing until revalidated (docs/l2.md, "Fencing")');
+          if (fenced && why.cutOff) log.warn({ node: c.node, ...why, fenceAfterMs: c.timings.fenceAfterMs }, 'fenced: no peer heard and no API write succeeded within F (or the API refused this node); answering nothing until revalidated (docs/l2.md, "Fencing")');
+          else if (fenced) log.warn({ node: c.node, ...why, fenceAfterMs: c.timings.fenceAfterMs }, 'fenced: a fence shorter than a round (100 ms) began and its contact came back; answering nothing until revalidated (docs/l2.md, "Fencing")');
           else log.info({ node: c.node, ...why, answering }, 'fence over: revalidated, answering again');
         },
         onHandoverHoldEnd: (ip, how, ms) => {

@@ -93,7 +93,7 @@ export class DriverWorld {
   /** Self-check repairs reported by each node (DriverHooks.onRepair). */
   readonly repairs: { node: string; what: string; ips: readonly string[] }[] = [];
   /** Fence starts and ends reported by each node (DriverHooks.onFence), with virtual time. */
-  readonly fences: { node: string; fenced: boolean; at: number; peerContactMsAgo: number | null; apiOkMsAgo: number | null }[] = [];
+  readonly fences: { node: string; fenced: boolean; at: number; peerContactMsAgo: number | null; apiOkMsAgo: number | null; cutOff: boolean }[] = [];
 
   readonly #handoverHoldMs: number | undefined;
 

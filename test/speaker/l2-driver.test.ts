@@ -234,7 +234,7 @@ test('a fence is reported once when it begins, with how long the node had heard 
   const h = DEFAULT_L2_TIMINGS.heartbeatIntervalMs;
   assert.equal(w.fences.length, 1, JSON.stringify(w.fences));
   const start = w.fences[0];
-  assert.ok(start !== undefined && start.node === 'node-c' && start.fenced);
+  assert.ok(start !== undefined && start.node === 'node-c' && start.fenced && start.cutOff);
   // Reported at the first round F past the last contact (a heartbeat up to h before the cut;
   // rounds every h), with both ages past F.
   assert.ok(start.at - cutAt > F - 2 * h && start.at - cutAt <= F + 2 * h, `reported ${start.at - cutAt} ms after the cut`);
