@@ -13,7 +13,13 @@ export interface MemoryCgroup {
   path: string;
   version: 1 | 2;
   limitBytes: number;
-  /** A shell prefix that moves the shell into the group, then `exec`s the command. */
+  /**
+   * A shell prefix that moves the shell into the group, then `exec`s the command; also from inside
+   * `ip netns exec` (the lab's speakers), which mounts a fresh sysfs on /sys in a mount namespace
+   * of its own, without the cgroup hierarchies: there the shell mounts the memory one again first
+   * (in that private namespace only; the host's mounts are untouched), or it could not join the
+   * group and Node, which reads the limit under /sys/fs/cgroup, would not see it either.
+   */
   enterCommand: (command: string, args: readonly string[]) => { command: string; args: string[] };
   /** Peak memory the kernel charged to the group (RSS, page cache and kernel memory). */
   peakBytes: () => number | undefined;
@@ -74,7 +80,10 @@ export function createMemoryCgroup(name: string, limitBytes: number): MemoryCgro
     path,
     version: v2 ? 2 : 1,
     limitBytes,
-    enterCommand: (command, args) => ({ command: '/bin/sh', args: ['-c', `echo $$ > '${procs}' && exec "$@"`, 'sh', command, ...args] }),
+    enterCommand: (command, args) => {
+      const mount = v2 ? 'mount -t cgroup2 none /sys/fs/cgroup' : 'mount -t tmpfs none /sys/fs/cgroup && mkdir -p /sys/fs/cgroup/memory && mount -t cgroup -o memory cgroup /sys/fs/cgroup/memory';
+      return { command: '/bin/sh', args: ['-c', `{ [ -e '${procs}' ] || { ${mount}; }; } && echo $$ > '${procs}' && exec "$@"`, 'sh', command, ...args] };
+    },
     peakBytes: () => readNumber(join(path, v2 ? 'memory.peak' : 'memory.max_usage_in_bytes')),
     oomKills: () => readKey(join(path, v2 ? 'memory.events' : 'memory.oom_control'), 'oom_kill'),
     // Synchronous, so that it also runs from an exit handler: whatever is still in the group is

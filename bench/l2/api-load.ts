@@ -18,7 +18,6 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { join } from 'node:path';
 import type { RequestCounters } from '../../src/devapi/faults.ts';
-import { KubeConfig } from '@kubernetes/client-node';
 import type { V1Lease } from '@kubernetes/client-node';
 import { ANN_PROBING, NODE_LEASE_LABELS } from '../../src/election/lease-names.ts';
 import { PooledKubeConfig, makeClients } from '../../src/kube/client.ts';
@@ -124,13 +123,11 @@ async function cleanup(): Promise<void> {
  * 30 s, and a bare watch would stop counting there): what a fault asks of the API beyond the
  * renewals.
  */
-async function watchProbing(clients: KubeClients, kubeconfig: string): Promise<{ counts: Map<string, number>; stop: () => Promise<void> }> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfig);
+async function watchProbing(clients: KubeClients): Promise<{ counts: Map<string, number>; stop: () => Promise<void> }> {
   const counts = new Map<string, number>();
   const labelSelector = Object.entries(NODE_LEASE_LABELS).map(([k, v]) => `${k}=${v}`).join(',');
   const cache = watchResource<V1Lease>({
-    kc,
+    kc: clients.kc,
     path: `/apis/coordination.k8s.io/v1/namespaces/${SPEAKER_NS}/leases`,
     labelSelector,
     log,
@@ -282,7 +279,7 @@ async function main(): Promise<void> {
   const cpu0 = process.cpuUsage();
   // Each speaker's event-loop delay histogram restarts with the window (api-speaker.ts).
   for (const c of speakerChildren) if (c.exit === undefined) process.kill(c.pid, 'SIGHUP');
-  const probing = await watchProbing(clients, standIn.kubeconfig);
+  const probing = await watchProbing(clients);
   const victimChild = speakerChildren[victimIndex];
   const crashTimer =
     victimChild === undefined

@@ -19,7 +19,7 @@ import { closeAtExit } from '../../src/lab/exit-hooks.ts';
 import { startL2Lab } from '../../src/lab/l2-lab.ts';
 import type { L2Lab } from '../../src/lab/l2-lab.ts';
 import { SPEAKER_METRICS_PORT } from '../../src/lab/speakers.ts';
-import { loadAverage, machineLines, quantile } from '../machine.ts';
+import { loadAverage, machineLines } from '../machine.ts';
 import { NEEDS, requirePrerequisites } from '../prerequisites.ts';
 import { describeError, fmt, forEachLimit, sleep, waitFor } from '../l2/report.ts';
 import { PodCgroups, speakerLimit } from './pod-cgroups.ts';
@@ -255,14 +255,22 @@ function charged(groups: PodCgroups | undefined, node: string): { chargedMb: num
   return groups?.figures(node) ?? { chargedMb: Number.NaN, oomKills: Number.NaN };
 }
 
-/** A lab's speakers each in a memory cgroup of LIMIT, removed when the phase ends or the bench exits. */
-function podCgroups(v: Variant, phase: string): PodCgroups | undefined {
-  if (LIMIT === undefined) return undefined;
+/**
+ * A lab's speakers each in a memory cgroup of LIMIT, removed when the phase ends (`remove`) or the
+ * bench exits: on exit and on SIGINT/SIGTERM/SIGHUP alike (a bare 'exit' listener misses the
+ * signals, which the lab's own hooks re-raise).
+ */
+function podCgroups(v: Variant, phase: string): { groups: PodCgroups | undefined; remove: () => void } {
+  if (LIMIT === undefined) return { groups: undefined, remove: () => undefined };
   const groups = new PodCgroups(`herald-footprint-${process.pid}-${v.name}-${phase}`, LIMIT.bytes);
-  // On exit and on SIGINT/SIGTERM/SIGHUP alike (a bare 'exit' listener misses the signals, which
-  // the lab's own hooks re-raise); the phase's finally removes them in the normal case.
-  closeAtExit({ closeSync: () => groups.removeAll() });
-  return groups;
+  const unregister = closeAtExit({ closeSync: () => groups.removeAll() });
+  return {
+    groups,
+    remove: () => {
+      groups.removeAll();
+      unregister();
+    },
+  };
 }
 
 function speakerArgv(v: Variant, phase: string, groups: PodCgroups | undefined): (flags: readonly string[]) => string[] {
@@ -285,7 +293,7 @@ async function stopSpeakers(lab: L2Lab): Promise<void> {
 }
 
 async function l2Phases(v: Variant): Promise<void> {
-  const groups = podCgroups(v, 'l2');
+  const { groups, remove: removeGroups } = podCgroups(v, 'l2');
   const lab = await startL2Lab({ ...LAB, speakerCommand: speakerArgv(v, 'l2', groups) });
   if (LAB.keepDir) log(`  lab directory (kept): ${lab.dir}`);
   try {
@@ -317,7 +325,7 @@ async function l2Phases(v: Variant): Promise<void> {
   } finally {
     await stopSpeakers(lab).catch((err: unknown) => log(`  stopping speakers: ${describeError(err)}`));
     await lab.close();
-    groups?.removeAll();
+    removeGroups();
   }
 }
 
@@ -331,7 +339,7 @@ function startPeer2(lab: L2Lab, dir: string): void {
 }
 
 async function bgpPhase(v: Variant): Promise<void> {
-  const groups = podCgroups(v, 'bgp');
+  const { groups, remove: removeGroups } = podCgroups(v, 'bgp');
   const lab = await startL2Lab({ ...LAB, bgp: true, speakerCommand: speakerArgv(v, 'bgp', groups) });
   try {
     await addPool(lab);
@@ -347,7 +355,7 @@ async function bgpPhase(v: Variant): Promise<void> {
   } finally {
     await stopSpeakers(lab).catch((err: unknown) => log(`  stopping speakers: ${describeError(err)}`));
     await lab.close();
-    groups?.removeAll();
+    removeGroups();
   }
 }
 

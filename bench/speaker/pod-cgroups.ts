@@ -7,17 +7,23 @@
 // measured outside a cgroup is therefore not the speaker a Pod runs.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
 import { createMemoryCgroup, parseMemoryQuantity } from '../ipam/memory-cgroup.ts';
 import type { MemoryCgroup } from '../ipam/memory-cgroup.ts';
 
 const SPEAKER_MANIFEST = fileURLToPath(new URL('../../deploy/speaker.yaml', import.meta.url));
 
-/** The speaker container's memory limit in deploy/speaker.yaml, as written there (e.g. `384Mi`). */
+interface Workload {
+  kind?: string;
+  spec?: { template?: { spec?: { containers?: { resources?: { limits?: { memory?: unknown } } }[] } } };
+}
+
+/** The speaker container's memory limit in deploy/speaker.yaml's DaemonSet, as written there (e.g. `384Mi`). */
 export function deployedSpeakerLimit(manifest = readFileSync(SPEAKER_MANIFEST, 'utf8')): string {
-  // The only `limits:` block of the DaemonSet is the speaker container's.
-  const m = /^\s+limits:\s*\n(?:\s+\w+:.*\n)*?\s+memory:\s*(\S+)/m.exec(manifest);
-  if (m?.[1] === undefined) throw new Error('deploy/speaker.yaml has no resources.limits.memory: pass --speaker-memory-limit explicitly');
-  return m[1];
+  const daemonSet = parseAllDocuments(manifest).map((d) => d.toJS() as Workload | null).find((d) => d?.kind === 'DaemonSet');
+  const memory = daemonSet?.spec?.template?.spec?.containers?.[0]?.resources?.limits?.memory;
+  if (typeof memory !== 'string') throw new Error('deploy/speaker.yaml has no resources.limits.memory: pass --speaker-memory-limit explicitly');
+  return memory;
 }
 
 /**
@@ -29,21 +35,6 @@ export function speakerLimit(text: string): { bytes: number; what: string } | un
   if (text === 'none') return undefined;
   const quantity = text === 'deploy' ? deployedSpeakerLimit() : text;
   return { bytes: parseMemoryQuantity(quantity), what: text === 'deploy' ? `${quantity} (deploy/speaker.yaml)` : quantity };
-}
-
-/**
- * A shell script that joins `group` and `exec`s its arguments. The lab runs each speaker through
- * `ip netns exec`, which mounts a fresh sysfs on /sys in a mount namespace of its own: the cgroup
- * hierarchies are not mounted there, so the script mounts the memory one again first (in that
- * private namespace only; the host's mounts are untouched). Without it the speaker could not join
- * the group, and Node, which reads the limit under /sys/fs/cgroup, would not see it either.
- */
-function enterScript(group: MemoryCgroup): string {
-  const procs = `${group.path}/cgroup.procs`;
-  const mount = group.version === 2
-    ? 'mount -t cgroup2 none /sys/fs/cgroup'
-    : 'mount -t tmpfs none /sys/fs/cgroup && mkdir -p /sys/fs/cgroup/memory && mount -t cgroup -o memory cgroup /sys/fs/cgroup/memory';
-  return `{ [ -e '${procs}' ] || { ${mount}; }; } && echo $$ > '${procs}' && exec "$@"`;
 }
 
 /** One memory cgroup per lab node, made when its speaker first starts; a restarted speaker joins its node's group again. */
@@ -64,7 +55,10 @@ export class PodCgroups {
       group = createMemoryCgroup(`${this.#prefix}-${node}`, this.#bytes);
       this.#groups.set(node, group);
     }
-    return ['/bin/sh', '-c', enterScript(group), 'sh', ...argv];
+    const [command, ...args] = argv;
+    if (command === undefined) throw new Error('an empty speaker command line');
+    const entered = group.enterCommand(command, args);
+    return [entered.command, ...entered.args];
   }
 
   /** Peak memory charged to `node`'s group (MiB) and its OOM kills, since the group was made. */

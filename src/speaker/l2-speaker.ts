@@ -168,10 +168,12 @@ export class L2Speaker {
           (reason === 'fenced' ? log.debug : log.info).call(log, { ip, node: c.node, reason }, 'stopped answering');
         },
         onFence: (fenced, why) => {
-          const answering = this.#driver?.answering().length ?? 0;
-          if (fenced && why.cutOff) log.warn({ node: c.node, ...why, fenceAfterMs: c.timings.fenceAfterMs }, 'fenced: no peer heard and no API write succeeded within F (or the API refused this node); answering nothing until revalidated (docs/l2.md, "Fencing")');
-          else if (fenced) log.warn({ node: c.node, ...why, fenceAfterMs: c.timings.fenceAfterMs }, 'fenced: a fence shorter than a round (100 ms) began and its contact came back; answering nothing until revalidated (docs/l2.md, "Fencing")');
-          else log.info({ node: c.node, ...why, answering }, 'fence over: revalidated, answering again');
+          if (!fenced) {
+            log.info({ node: c.node, ...why, answering: this.#driver?.answering().length ?? 0 }, 'fence over: revalidated, answering again');
+            return;
+          }
+          const what = why.cutOff ? 'no peer heard and no API write succeeded within F (or the API refused this node)' : `a fence shorter than a round (${c.timings.heartbeatIntervalMs} ms) began and its contact came back`;
+          log.warn({ node: c.node, ...why, fenceAfterMs: c.timings.fenceAfterMs }, `fenced: ${what}; answering nothing until revalidated (docs/l2.md, "Fencing")`);
         },
         onHandoverHoldEnd: (ip, how, ms) => {
           metrics.handoverHolds.inc({ end: how });
@@ -380,9 +382,9 @@ export class L2Speaker {
   }
 
   #started_(ip: string, cause: string, from: string | null, interfaces: readonly string[], services: readonly string[]): void {
-    // A resume (start-up, the end of a fence) comes for every VIP at once: debug (onFence says it once).
+    // A resume (start-up, the end of a fence) comes for every VIP at once and is no news to the
+    // user: a line at debug (onFence says it once), no Event (docs/l2.md).
     (cause === 'resume' ? this.#d.log.debug : this.#d.log.info).call(this.#d.log, { ip, node: this.#c.node, iface: interfaces.join(','), cause, from }, 'answering');
-    // A resume (start-up, end of a fence) is no news to the user: no Event (docs/l2.md).
     if (cause === 'resume') return;
     for (const key of services) this.#emit(key, 'Normal', 'Announcing', `announcing ${ip} from ${this.#c.node} on ${interfaces.join(', ')}`);
   }

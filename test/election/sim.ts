@@ -342,16 +342,14 @@ export class Sim {
     return !n.apiCut && !this.apiDown;
   }
 
-  /** A request: applied at the server after the latency if reachable; the reply comes back after the latency (or `replyMs`). */
   /** From now on every request takes `ms` each way (a burst slowing the API server down). */
   setApiLatency(ms: number): void {
-    this.#latencyMs = ms;
+    this.#o.apiLatencyMs = ms;
   }
 
-  #latencyMs: number | null = null;
-
-  #api(name: string, apply: () => boolean, reply: (e: Election, now: number, ok: boolean) => void, replyMs = this.#latencyMs ?? this.#o.apiLatencyMs): void {
-    const lat = this.#latencyMs ?? this.#o.apiLatencyMs;
+  /** A request: applied at the server after the latency if reachable; the reply comes back after the latency (or `replyMs`). */
+  #api(name: string, apply: () => boolean, reply: (e: Election, now: number, ok: boolean) => void, replyMs = this.#o.apiLatencyMs): void {
+    const lat = this.#o.apiLatencyMs;
     const n = this.#node(name);
     // The server side runs regardless of the client's state (a crashed client's request still lands).
     this.#serverAt(this.now + lat, () => {
