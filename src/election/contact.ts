@@ -276,7 +276,8 @@ export class NodeContact {
     this.#syncInFlight = true;
   }
 
-  leaseSyncFailed(): void {
+  /** The sync ended without a list (it failed, or the watch caught up): another may start. */
+  leaseSyncEnded(): void {
     this.#syncInFlight = false;
   }
 }

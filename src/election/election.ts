@@ -11,7 +11,7 @@ import type { Pass } from './passes.ts';
 import type { DesiredVip } from './vip-table.ts';
 import type { LeaseRecord, LeaseView, VipAction, WriteResult } from './vip-machine.ts';
 import { NodeContact } from './contact.ts';
-import { DEFAULT_DAMPING, FenceDamping } from './damping.ts';
+import { FenceDamping } from './damping.ts';
 import { NodeGuard } from './guard.ts';
 import { NoteLog } from './notes.ts';
 import { makePass, nodeWakeAt, PassInputs, PassPlan, StepContext } from './passes.ts';
@@ -30,10 +30,7 @@ export interface ElectionOptions {
   trustNotes: boolean;
   /** Step every VIP at every tick and event, as before issue #10: sparse-passes.test.ts's reference. Not for production. */
   fullPasses?: boolean;
-  /**
-   * Damping after a fence (damping.ts; docs/l2.md, "Damping after a fence"): off unless given
-   * (DEFAULT_DAMPING is the rule's default periods). Off in the speaker: docs/l2.md says why.
-   */
+  /** Damping after a fence (damping.ts; docs/l2.md, "Damping after a fence"): off unless given (DEFAULT_DAMPING). */
   damping?: DampingTimings | false;
 }
 
@@ -125,10 +122,8 @@ export class Election {
   }
 
   /**
-   * A full list of the VIP Leases, sent at `startedAt`: Leases not in it are absent as of the list's
-   * resourceVersion `listVersion`, when given; an entry older than what the watch showed meanwhile
-   * changes nothing (issue #10, `isNews`). After a 401 the store may have been replaced, with
-   * versions that start over: that list is taken as it is.
+   * A full list of the VIP Leases, sent at `startedAt`: Leases not in it are absent as of `listVersion`; an
+   * entry older than the watch showed changes nothing (issue #10, `isNews`). After a 401 it is taken as it is.
    */
   onLeaseSync(leases: ReadonlyMap<string, LeaseRecord>, startedAt: number, now: number, listVersion: string | null = null): VipAction[] {
     this.#enter(now);
@@ -143,6 +138,15 @@ export class Election {
     this.#synced = true;
     this.#guard.synced(startedAt);
     this.#retryNow();
+    return this.#evaluateAll(now);
+  }
+
+  /** The watch delivered a revision read by a request sent at `startedAt` (docs/l2.md, "Revalidation"): as good as a list then, unless a 401 came. */
+  onCaughtUp(startedAt: number, now: number): VipAction[] {
+    this.#enter(now);
+    if (this.#contact.storeReplaced) return [];
+    this.#contact.leaseSyncEnded();
+    this.#guard.synced(startedAt);
     return this.#evaluateAll(now);
   }
 
@@ -293,9 +297,8 @@ export class Election {
   }
 
   /**
-   * The fence alone (docs/l2.md, "Fencing"): whether this node may answer for anything now. A
-   * handover's old holder asks it while it waits for the successor's announcement ("Planned
-   * handover"): the Lease already names the successor, so mayAnswer says no.
+   * The fence alone (docs/l2.md, "Fencing"): may this node answer for anything now? A handover's old holder
+   * asks it while it waits for the successor's announcement (the Lease names the successor: mayAnswer says no).
    */
   unfenced(now: number): boolean {
     this.#guard.update(now);
@@ -310,10 +313,9 @@ export class Election {
   leaseSyncStarted(): void {
     this.#contact.leaseSyncStarted();
   }
-
   /** The list failed (the API is unreachable); the shell may try again. */
   leaseSyncFailed(): void {
-    this.#contact.leaseSyncFailed();
+    this.#contact.leaseSyncEnded();
   }
 
   /** Should the node Lease be written now (renewal every R, or every h while probing)? */

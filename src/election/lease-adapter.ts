@@ -13,9 +13,10 @@ import { apiStatus, errorMessage } from '../kube/client.ts';
 import { Gate } from '../kube/gate.ts';
 import type { KubeHttp } from '../kube/http.ts';
 import { watchResource } from '../kube/informer.ts';
+import { WatchProgress } from './watch-progress.ts';
 import type { WatchedCache } from '../kube/informer.ts';
 import { NODE_LEASE_LABELS, VIP_LEASE_LABELS, nodeLeaseName, vipLeaseName } from './lease-names.ts';
-import { labelSelector, nodeLeaseBody, nodeLeaseOf, vipLeaseCreateBody, vipLeaseOf, vipLeasePatch } from './lease-objects.ts';
+import { asLease, asLeaseList, labelSelector, nodeLeaseBody, nodeLeaseOf, recordsOf, vipLeaseCreateBody, vipLeaseOf, vipLeasePatch } from './lease-objects.ts';
 
 export const DEFAULT_NAMESPACE = 'herald-system';
 /** docs/l2.md: a request without a result within 10 s is reported as an error. */
@@ -96,6 +97,8 @@ export class LeaseAdapter {
    * at rest beyond an idle one's, issue #10). Weak: an object the cache dropped goes with it.
    */
   readonly #parsedVip = new WeakMap<V1Lease, ReturnType<typeof vipLeaseOf>>();
+  /** The newest resourceVersion the VIP Lease watch delivered (catch-up after a fence). */
+  readonly #vipProgress = new WatchProgress();
   /** resourceVersion of our node Lease after our last write (only this node writes it). */
   #nodeVersion: string | null = null;
   #stopped = false;
@@ -125,6 +128,7 @@ export class LeaseAdapter {
         // A DELETED event carries the deletion's resourceVersion: the Lease is absent as of it
         // (a deletion found by a re-list carries the last one seen; see isNews in vip-machine.ts).
         const gone: LeaseView = v.record.version === null ? { kind: 'absent' } : { kind: 'absent', asOf: v.record.version };
+        this.#vipProgress.delivered(v.record.version);
         this.#o.onVipLease(v.ip, event === 'delete' ? gone : { kind: 'present', record: v.record });
       },
     });
@@ -167,8 +171,33 @@ export class LeaseAdapter {
    * #10). Rejects on error.
    */
   async listVipLeases(): Promise<LeaseList> {
-    const list = await this.#request('list', (opts) => this.#o.coordination.listNamespacedLease({ namespace: this.namespace, labelSelector: labelSelector(VIP_LEASE_LABELS) }, opts));
+    const list = await this.#listVip('');
     return { leases: recordsOf(list), version: list.metadata?.resourceVersion ?? null };
+  }
+
+  /**
+   * The VIP Lease collection's resourceVersion now, from a list of one item: a revision the
+   * watch must reach for this node's view to be current (docs/l2.md, "Revalidation"). Rejects on
+   * error; null if the server gave none.
+   */
+  async vipRevision(): Promise<string | null> {
+    return (await this.#listVip('&limit=1')).metadata?.resourceVersion ?? null;
+  }
+
+  /** The newest resourceVersion the VIP Lease watch delivered (null: none, or a list being applied). */
+  vipWatchVersion(): string | null {
+    return this.#vipProgress.newest;
+  }
+
+  /** A list of the VIP Leases (`extra`: more query parameters): the lean path when there is one (no model classes for 5,000 Leases), else client-node's. */
+  #listVip(extra: string): Promise<V1LeaseList> {
+    const selector = labelSelector(VIP_LEASE_LABELS);
+    const http = this.#o.http;
+    if (http === undefined) {
+      const limit = extra === '' ? {} : { limit: 1 };
+      return this.#request('list', (opts) => this.#o.coordination.listNamespacedLease({ namespace: this.namespace, labelSelector: selector, ...limit }, opts));
+    }
+    return this.#request('list', async (_, signal) => asLeaseList(await http.json({ method: 'GET', path: `${this.#leasePath('')}?labelSelector=${encodeURIComponent(selector)}${extra}`, signal })));
   }
 
   /** The records of `listVipLeases` alone. */
@@ -309,11 +338,20 @@ export class LeaseAdapter {
   /** The informer's list, reported as a sync once the informer has applied it. */
   async #listForInformer(selector: string): Promise<V1LeaseList> {
     const startedAt = this.#now();
-    const list = await this.#request('list', (opts) => this.#o.coordination.listNamespacedLease({ namespace: this.namespace, labelSelector: selector }, opts));
+    this.#vipProgress.listStarted();
+    let list: V1LeaseList;
+    try {
+      list = await this.#request('list', (opts) => this.#o.coordination.listNamespacedLease({ namespace: this.namespace, labelSelector: selector }, opts));
+    } catch (err) {
+      this.#vipProgress.listApplied(null);
+      throw err;
+    }
     // ListWatch applies the list synchronously after this promise settles (its add/delete
     // events); report the sync after that, so that it is the newest word.
     setImmediate(() => {
-      if (!this.#stopped) this.#o.onVipLeaseSync(recordsOf(list), startedAt, list.metadata?.resourceVersion ?? null);
+      const version = list.metadata?.resourceVersion ?? null;
+      this.#vipProgress.listApplied(version);
+      if (!this.#stopped) this.#o.onVipLeaseSync(recordsOf(list), startedAt, version);
     });
     return list;
   }
@@ -358,20 +396,4 @@ export class LeaseAdapter {
       clearTimeout(timer);
     }
   }
-}
-
-/** A Lease as JSON (the lean path): only the fields vipLeaseOf reads need to be there. */
-function asLease(v: unknown): V1Lease | null {
-  if (typeof v !== 'object' || v === null || !('metadata' in v)) return null;
-  const m = v.metadata;
-  return typeof m === 'object' && m !== null ? (v as V1Lease) : null;
-}
-
-function recordsOf(list: V1LeaseList): Map<string, LeaseRecord> {
-  const out = new Map<string, LeaseRecord>();
-  for (const lease of list.items) {
-    const v = vipLeaseOf(lease);
-    if (v !== null) out.set(v.ip, v.record);
-  }
-  return out;
 }

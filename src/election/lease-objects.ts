@@ -2,7 +2,7 @@
 // caller passes wall-clock milliseconds for the MicroTime fields). The adapter in
 // lease-adapter.ts sends these bodies and feeds what these functions read to `Election`.
 import { V1MicroTime } from '@kubernetes/client-node';
-import type { V1Lease } from '@kubernetes/client-node';
+import type { V1Lease, V1LeaseList } from '@kubernetes/client-node';
 import { isIP } from 'node:net';
 import type { NodeStamp } from './peers.ts';
 import type { LeaseRecord, VipAction } from './vip-machine.ts';
@@ -127,4 +127,27 @@ export function nodeLeaseBody(node: string, stamp: NodeStamp, addresses: readonl
     },
     spec: { holderIdentity: node, leaseDurationSeconds: durationSeconds, acquireTime: new V1MicroTime(acquiredMs), renewTime: new V1MicroTime(wallMs) },
   };
+}
+
+/** A Lease as JSON (the lean path): only the fields vipLeaseOf reads need to be there. */
+export function asLease(v: unknown): V1Lease | null {
+  if (typeof v !== 'object' || v === null || !('metadata' in v)) return null;
+  const m = v.metadata;
+  return typeof m === 'object' && m !== null ? (v as V1Lease) : null;
+}
+
+/** A LeaseList as JSON (the lean path): its items as asLease takes them. */
+export function asLeaseList(v: unknown): V1LeaseList {
+  const o = typeof v === 'object' && v !== null ? (v as { metadata?: V1LeaseList['metadata']; items?: unknown }) : {};
+  const items = Array.isArray(o.items) ? o.items.flatMap((i: unknown) => asLease(i) ?? []) : [];
+  return { items, ...(o.metadata === undefined ? {} : { metadata: o.metadata }) };
+}
+
+export function recordsOf(list: V1LeaseList): Map<string, LeaseRecord> {
+  const out = new Map<string, LeaseRecord>();
+  for (const lease of list.items) {
+    const v = vipLeaseOf(lease);
+    if (v !== null) out.set(v.ip, v.record);
+  }
+  return out;
 }

@@ -72,6 +72,36 @@ function addressesOf(svc: V1Service, adapter: AdapterOptions): { lb: string[]; e
   return { lb: pool ? ingressIPs(svc) : [], external };
 }
 
+/** What a pass reads of one Service, kept per Service object (see `factsOf`). */
+interface ServiceFacts {
+  key: string;
+  addrs: { lb: string[]; external: string[] } | null;
+  labels: ReturnType<typeof selectorLabels>;
+  local: boolean;
+}
+
+/**
+ * Per Service object, for the passes to come: the informer replaces an object when it changes, so
+ * facts read from one stay true of it. A pass over 5,000 Services parsed every address again
+ * (classifyService, ingressIPs): 50–60 ms of CPU a pass, and each speaker ran one every few
+ * hundred ms during a join (issue #10; bench/README.md, "Thirteenth session"). Keyed by the
+ * adapter options too, which a speaker never changes.
+ */
+const FACTS = new WeakMap<V1Service, { adapter: AdapterOptions; facts: ServiceFacts }>();
+
+function factsOf(svc: V1Service, adapter: AdapterOptions): ServiceFacts {
+  const known = FACTS.get(svc);
+  if (known !== undefined && known.adapter === adapter) return known.facts;
+  const facts: ServiceFacts = {
+    key: serviceKey(svc),
+    addrs: addressesOf(svc, adapter),
+    labels: selectorLabels({ labels: svc.metadata?.labels ?? {}, namespace: svc.metadata?.namespace ?? '', name: svc.metadata?.name ?? '' }),
+    local: svc.spec?.externalTrafficPolicy === 'Local',
+  };
+  FACTS.set(svc, { adapter, facts });
+  return facts;
+}
+
 interface Accumulated {
   services: Set<string>;
   policies: Set<string>;
@@ -120,10 +150,8 @@ export function desiredAnnouncements(input: DesiredInput): DesiredState {
 
   const byIP = new Map<string, Accumulated>();
   for (const svc of input.services) {
-    const addrs = addressesOf(svc, input.adapter);
+    const { key, addrs, labels, local } = factsOf(svc, input.adapter);
     if (addrs === null) continue;
-    const labels = selectorLabels({ labels: svc.metadata?.labels ?? {}, namespace: svc.metadata?.namespace ?? '', name: svc.metadata?.name ?? '' });
-    const local = svc.spec?.externalTrafficPolicy === 'Local';
     for (const p of policies) {
       if (!matchesSelector(p.serviceSelector, labels)) continue;
       const ips = [...(p.loadBalancerIPs ? addrs.lb : []), ...(p.externalIPs ? addrs.external : [])];
@@ -131,8 +159,8 @@ export function desiredAnnouncements(input: DesiredInput): DesiredState {
         let acc = byIP.get(ip);
         if (acc === undefined) byIP.set(ip, (acc = { services: new Set(), policies: new Set(), local: [] }));
         acc.policies.add(p.name);
-        if (!acc.services.has(serviceKey(svc))) {
-          acc.services.add(serviceKey(svc));
+        if (!acc.services.has(key)) {
+          acc.services.add(key);
           if (local) acc.local.push(svc);
         }
       }
@@ -144,6 +172,21 @@ export function desiredAnnouncements(input: DesiredInput): DesiredState {
   const slices = slicesByService(input.slices);
   const vips = new Map<string, Announcement>();
   const skipped: DesiredState['skipped'] = [];
+  type Eligibility = { nodes: Map<string, string[]>; interfaces: string[]; demotedHere: Set<string> };
+  const eligibility = new Map<string, Eligibility>();
+  const eligible = (policyNames: readonly string[], local: readonly V1Service[]): Eligibility => {
+    const nodes = new Map<string, string[]>();
+    for (const p of policyNames) {
+      for (const n of selected.get(p) ?? []) nodes.set(n, [...(nodes.get(n) ?? []), p]);
+    }
+    // externalTrafficPolicy: Local: only nodes with a ready endpoint of every Local Service here.
+    for (const svc of local) {
+      const ready = nodesWithReadyEndpoints(slices.get(serviceKey(svc)) ?? []);
+      for (const n of [...nodes.keys()]) if (!ready.has(n)) nodes.delete(n);
+    }
+    const interfaces = [...new Set((nodes.get(me) ?? []).flatMap((p) => myInterfaces.get(p) ?? []))].sort();
+    return { nodes, interfaces, demotedHere: new Set([...demoted].filter((n) => nodes.has(n))) };
+  };
   for (const ip of sortByIP(byIP.keys(), (ip) => ip)) {
     const acc = byIP.get(ip);
     if (acc === undefined) continue;
@@ -157,17 +200,13 @@ export function desiredAnnouncements(input: DesiredInput): DesiredState {
       skipped.push({ ip, reason: 'LocalAddress', message: `${ip} is an address of an interface of node ${me}; it is never announced` });
       continue;
     }
-    const nodes = new Map<string, string[]>();
-    for (const p of [...acc.policies].sort()) {
-      for (const n of selected.get(p) ?? []) nodes.set(n, [...(nodes.get(n) ?? []), p]);
-    }
-    // externalTrafficPolicy: Local: only nodes with a ready endpoint of every Local Service here.
-    for (const svc of acc.local) {
-      const ready = nodesWithReadyEndpoints(slices.get(serviceKey(svc)) ?? []);
-      for (const n of [...nodes.keys()]) if (!ready.has(n)) nodes.delete(n);
-    }
-    const interfaces = [...new Set((nodes.get(me) ?? []).flatMap((p) => myInterfaces.get(p) ?? []))].sort();
-    vips.set(ip, { ip, family: familyOf(ip), services: [...acc.services].sort(), nodes, demoted: new Set([...demoted].filter((n) => nodes.has(n))), interfaces });
+    const policyNames = [...acc.policies].sort();
+    // Without Local Services, the nodes and interfaces depend on the policies alone: VIPs of the
+    // same policies share them (one computation, one Map, for thousands of VIPs).
+    const shared = acc.local.length === 0 ? eligibility.get(policyNames.join('\n')) : undefined;
+    const { nodes, interfaces, demotedHere } = shared ?? eligible(policyNames, acc.local);
+    if (acc.local.length === 0 && shared === undefined) eligibility.set(policyNames.join('\n'), { nodes, interfaces, demotedHere });
+    vips.set(ip, { ip, family: familyOf(ip), services: [...acc.services].sort(), nodes, demoted: demotedHere, interfaces });
   }
   const servablePolicies = policies.filter((p) => (myInterfaces.get(p.name) ?? []).length > 0).map((p) => p.name);
   return { vips, skipped, nodeProblems, servablePolicies };

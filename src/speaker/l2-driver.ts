@@ -5,12 +5,14 @@
 import type { Election } from '../election/election.ts';
 import type { HeartbeatKey } from '../election/heartbeat.ts';
 import type { NodeStamp } from '../election/peers.ts';
-import type { LeaseList, LeaseRecord, LeaseView, StartCause, StopReason, VipAction, WriteResult } from '../election/vip-machine.ts';
+import type { LeaseRecord, LeaseView, StartCause, StopReason, VipAction, WriteResult } from '../election/vip-machine.ts';
 import { isNews, versionOf } from '../election/vip-machine.ts';
 import type { DesiredState } from './desired.ts';
 import { electionInput } from './desired.ts';
 import { HeartbeatLink } from './heartbeat-link.ts';
 import { AnnouncerTable } from './announcer-table.ts';
+import { LeaseResync } from './lease-resync.ts';
+import type { ResyncPort } from './lease-resync.ts';
 import type { AnnouncerPort, HoldClock, HoldEnd } from './announcer-table.ts';
 export type { AnnouncerPort, HoldEnd } from './announcer-table.ts';
 
@@ -22,12 +24,11 @@ export interface Endpoint {
   port: number;
 }
 
-/** The Kubernetes side: VIP Lease writes, the own node Lease, a fresh list of VIP Leases. */
-export interface LeasePort {
+/** The Kubernetes side: VIP Lease writes, the own node Lease, a fresh list of VIP Leases (and the catch-up, lease-resync.ts). */
+export interface LeasePort extends ResyncPort {
   write(action: WriteAction): Promise<WriteResult>;
   /** true: written; 'refused': 401 Unauthorized; false: any other failure. */
   renewNodeLease(stamp: NodeStamp): Promise<boolean | 'refused'>;
-  listVipLeases(): Promise<LeaseList>;
   /** One VIP Lease as the API has it now. */
   readVipLease(ip: string): Promise<LeaseView>;
   /** The VIP Leases in the watch's cache now (no request): what the self-check compares with. */
@@ -102,6 +103,13 @@ export interface L2DriverOptions {
 
 const SELF_CHECK_MS = 5_000;
 const HANDOVER_HOLD_MS = 1_000;
+/**
+ * Extra heartbeat rounds (a take's or handover's note, ahead of the next tick) come at most this
+ * often, and the notes of one turn of the event loop share one. One per change made a 5,000-VIP
+ * join's ten rounds a second into about a hundred, each signed, sent and verified by every peer:
+ * a sixth of a speaker's CPU then (bench/README.md, "Thirteenth session").
+ */
+const NOTE_ROUND_GAP_MS = 25;
 
 const NO_INTERFACES: readonly string[] = [];
 
@@ -111,7 +119,8 @@ export class L2Driver {
   #desired: DesiredState | null = null;
   /** Which heartbeats count, and where ours go (heartbeat-link.ts). */
   readonly #link: HeartbeatLink;
-  readonly #answering = new Set<string>();
+  /** The re-list and the catch-up after a fence (lease-resync.ts). */
+  readonly #resync: LeaseResync;
   /** The last view of every VIP Lease seen, desired or not: a VIP that becomes desired later
    *  starts from it (the election knows only desired VIPs, and an `unknown` one never moves). */
   readonly #leaseViews = new Map<string, LeaseView>();
@@ -121,11 +130,16 @@ export class L2Driver {
   #notesAtCheck = new Map<string, number>();
   #tickTimer: unknown = null;
   #wakeTimer: unknown = null;
+  /** An extra round for new notes, due (`#noteSoon`). */
+  #noteTimer: unknown = null;
+  #lastRoundAt = -Infinity;
   #wakeAt: number | null = null;
   #nodeLeaseInFlight = false;
   #stopped = false;
   /** Whether the last round found this node fenced (onFence reports the changes). */
   #fenced = false;
+  /** Lease reads for a conflict in flight, by VIP (`confirmHeld`). */
+  readonly #conflictChecks = new Map<string, Promise<boolean>>();
   /** What the announcer answers for, and the handovers it still answers (announcer-table.ts). */
   readonly #table: AnnouncerTable;
 
@@ -138,11 +152,20 @@ export class L2Driver {
       heartbeatIntervalMs: o.heartbeatIntervalMs,
       onRefused: (code) => this.#o.hooks?.onHeartbeatError?.(code),
     });
+    this.#resync = new LeaseResync({
+      election: o.election,
+      timers: o.clock,
+      leases: o.leases,
+      now: () => this.#now(),
+      onList: (list, startedAt) => this.onLeaseSync(list.leases, startedAt, list.version),
+      onActions: (actions) => this.#apply(actions),
+      onError: (what, err) => this.#o.hooks?.onError?.(what, err),
+    });
     this.#table = new AnnouncerTable({
       announcer: o.announcer,
       clock: o.clock,
       holdMs: o.handoverHoldMs ?? HANDOVER_HOLD_MS,
-      decision: (ip) => ({ answering: this.#answering.has(ip), interfaces: this.#desired?.vips.get(ip)?.interfaces ?? NO_INTERFACES }),
+      interfacesOf: (ip) => this.#desired?.vips.get(ip)?.interfaces ?? NO_INTERFACES,
       onHoldEnd: (ip, how, ms) => this.#o.hooks?.onHandoverHoldEnd?.(ip, how, ms),
     });
   }
@@ -166,7 +189,7 @@ export class L2Driver {
     }
     this.#apply(actions);
     // Interfaces of a held VIP may have changed without any start or stop.
-    for (const ip of this.#answering) this.#table.sync(ip);
+    this.#table.syncAll();
   }
 
   /** Node addresses (InternalIP/ExternalIP) by node: a heartbeat must come from one of its node's. */
@@ -180,8 +203,14 @@ export class L2Driver {
     this.#apply(this.#e.onNodeLease(node, stamp, this.#now()));
   }
 
-  /** A watch event, or a read: `isNews` decides, here as in the election (issue #10). */
+  /** A watch event: `isNews` decides, here as in the election (issue #10); it may end a catch-up. */
   onVipLease(ip: string, view: LeaseView): void {
+    this.#observe(ip, view);
+    this.#resync.onWatchEvent();
+  }
+
+  /** A watch event or a read. */
+  #observe(ip: string, view: LeaseView): void {
     this.#remember(ip, view);
     this.#apply(this.#e.onLease(ip, view, this.#now()));
   }
@@ -234,6 +263,30 @@ export class L2Driver {
     return true;
   }
 
+  /**
+   * Another host announced `ip`, which this node answers (the responder's conflict; not a
+   * successor's announcement, see `successorAnnounced`). Under load that host was most often a
+   * peer that had taken the VIP while this node's watch had not shown the take yet: reported as a
+   * duplicate address, with an Event and a defending burst that pointed clients back at the node
+   * about to stop (bench/README.md, "Thirteenth session"). So the Lease is read first, once per
+   * VIP at a time: true when it still names this node (another device claims the VIP), false when
+   * it names another holder (the view is applied, and this node has stopped).
+   */
+  confirmHeld(ip: string): Promise<boolean> {
+    const inFlight = this.#conflictChecks.get(ip);
+    if (inFlight !== undefined) return inFlight;
+    const check = this.#o.leases
+      .readVipLease(ip)
+      .then((view) => {
+        if (this.#stopped) return false;
+        this.#observe(ip, view);
+        return this.#e.mayAnswer(ip, this.#now());
+      })
+      .finally(() => this.#conflictChecks.delete(ip));
+    this.#conflictChecks.set(ip, check);
+    return check;
+  }
+
   /** VIPs handed over and still answered here, waiting for the successor's announcement. */
   holding(): readonly string[] {
     return this.#table.held().sort();
@@ -244,7 +297,7 @@ export class L2Driver {
   }
 
   answering(): readonly string[] {
-    return [...this.#answering].sort();
+    return this.#table.answering().sort();
   }
 
   // ---- the cadence --------------------------------------------------------------------------
@@ -260,7 +313,7 @@ export class L2Driver {
     this.#noteFence(now);
     this.#sendHeartbeat();
     this.#maybeRenewNodeLease();
-    this.#maybeRelist();
+    this.#resync.maybeStart();
     if (now >= this.#nextCheckAt) {
       this.#nextCheckAt = now + (this.#o.selfCheckMs ?? SELF_CHECK_MS);
       this.#selfCheck();
@@ -290,6 +343,8 @@ export class L2Driver {
    */
   #noteFence(now: number): void {
     const fenced = !this.#e.unfenced(now);
+    // Every round, not only at the transition: a fence can begin and end between two rounds.
+    if (!fenced) this.#table.fenceOver();
     if (fenced === this.#fenced) return;
     this.#fenced = fenced;
     // view() walks the VIPs: fine here, once per fence.
@@ -297,6 +352,7 @@ export class L2Driver {
     const ago = (at: number | null): number | null => (at === null ? null : Math.round(now - at));
     this.#o.hooks?.onFence?.(fenced, { peerContactMsAgo: ago(v.peerContactAt), apiOkMsAgo: ago(v.apiOkAt), cutOff: v.fenced });
   }
+
 
   /** Between ticks, the election may name an earlier moment (a fence deadline, a stagger turn). */
   #scheduleWake(): void {
@@ -312,8 +368,19 @@ export class L2Driver {
     }, Math.max(1, at - now));
   }
 
+  /** An extra round for the notes of a take or handover: after this turn of the event loop, and NOTE_ROUND_GAP_MS after the last round. */
+  #noteSoon(): void {
+    if (this.#noteTimer !== null) return;
+    const wait = Math.max(0, this.#lastRoundAt + NOTE_ROUND_GAP_MS - this.#now());
+    this.#noteTimer = this.#o.clock.setTimeout(() => {
+      this.#noteTimer = null;
+      if (!this.#stopped) this.#sendHeartbeat();
+    }, wait);
+  }
+
   #sendHeartbeat(): void {
     const now = this.#now();
+    this.#lastRoundAt = now;
     const r = this.#link.round(this.#e.heartbeat(now), now);
     if ('error' in r) this.#o.hooks?.onError?.('heartbeat encode', new Error(r.error));
     else if (r.to.length > 0) this.#o.heartbeats.send(r.bytes, r.to);
@@ -340,20 +407,7 @@ export class L2Driver {
     if (result === 'refused') this.#e.onApiRefused(startedAt, now);
   }
 
-  #maybeRelist(): void {
-    const startedAt = this.#now();
-    if (!this.#e.wantsLeaseSync(startedAt)) return;
-    this.#e.leaseSyncStarted();
-    this.#o.leases.listVipLeases().then(
-      (list) => {
-        if (!this.#stopped) this.onLeaseSync(list.leases, startedAt, list.version);
-      },
-      (err: unknown) => {
-        this.#o.hooks?.onError?.('lease relist', err);
-        this.#e.leaseSyncFailed();
-      },
-    );
-  }
+
 
   /**
    * The self-check (issue #10): the election's view of every VIP Lease against the watch's cache,
@@ -367,13 +421,8 @@ export class L2Driver {
     if (repaired.length > 0) this.#o.hooks?.onRepair?.('lease', repaired);
     this.#apply(actions);
     const want = new Set(this.#e.view(this.#now()).answering);
-    const wrong = [...new Set([...want, ...this.#answering])].filter((ip) => want.has(ip) !== this.#answering.has(ip));
-    if (wrong.length > 0) {
-      this.#o.hooks?.onRepair?.('table', wrong);
-      this.#answering.clear();
-      for (const ip of want) this.#answering.add(ip);
-      for (const ip of wrong) this.#table.sync(ip);
-    }
+    const wrong = this.#table.repair(want);
+    if (wrong.length > 0) this.#o.hooks?.onRepair?.('table', wrong);
     // A view set by a heartbeat note is confirmed by the watch within a watch latency. One still
     // unconfirmed a whole period later (the same note) is read from the API (`checkNote`).
     const notes = this.#e.unconfirmedNotes();
@@ -403,9 +452,7 @@ export class L2Driver {
           this.#write(a);
           break;
         case 'start': {
-          this.#answering.add(a.ip);
-          if (this.#table.isHeld(a.ip)) this.#table.end(a.ip, 'resumed');
-          this.#table.sync(a.ip, a.cause === 'handover');
+          this.#table.started(a.ip, { resume: a.cause === 'resume', handedToUs: a.cause === 'handover' });
           const vip = this.#desired?.vips.get(a.ip);
           if (a.cause === 'take' && a.from !== null) {
             const heard = this.#link.lastHeard(a.from);
@@ -415,9 +462,7 @@ export class L2Driver {
           break;
         }
         case 'stop':
-          this.#answering.delete(a.ip);
-          if (a.reason === 'handedOver' && !this.#stopped) this.#table.hold(a.ip, this.#now());
-          this.#table.sync(a.ip);
+          this.#table.stopped(a.ip, { keep: a.reason === 'fenced' && !this.#stopped, holdAt: a.reason === 'handedOver' && !this.#stopped ? this.#now() : null });
           this.#o.hooks?.onStop?.(a.ip, a.reason);
           break;
         case 'notify':
@@ -426,7 +471,7 @@ export class L2Driver {
       }
     }
     // A take or handover spreads by an extra heartbeat round at once, not at the next tick.
-    if (notify && !this.#stopped) this.#sendHeartbeat();
+    if (notify && !this.#stopped) this.#noteSoon();
     this.#scheduleWake();
   }
 
@@ -440,7 +485,7 @@ export class L2Driver {
       if (!r.ok && r.conflict && !this.#stopped) {
         this.#o.leases.readVipLease(a.ip).then(
           (view) => {
-            if (!this.#stopped) this.onVipLease(a.ip, view);
+            if (!this.#stopped) this.#observe(a.ip, view);
           },
           (err: unknown) => this.#o.hooks?.onError?.('lease read after a conflict', err),
         );
@@ -469,11 +514,11 @@ export class L2Driver {
 
   stop(): void {
     this.#stopped = true;
-    for (const t of [this.#tickTimer, this.#wakeTimer]) if (t !== null) this.#o.clock.clearTimeout(t);
+    this.#resync.stop();
+    for (const t of [this.#tickTimer, this.#wakeTimer, this.#noteTimer]) if (t !== null) this.#o.clock.clearTimeout(t);
     this.#tickTimer = null;
     this.#wakeTimer = null;
-    for (const ip of this.#table.held()) this.#table.end(ip, 'gone');
-    this.#answering.clear();
-    for (const ip of [...this.#table.entries()]) this.#table.sync(ip);
+    this.#noteTimer = null;
+    this.#table.clear();
   }
 }

@@ -4,6 +4,7 @@
 import type { V1Node, V1Service } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { KubeClients } from '../kube/client.ts';
+import { errorMessage } from '../kube/client.ts';
 import { EventRecorder } from '../kube/events.ts';
 import type { AdapterOptions } from '../api/service.ts';
 import { Election } from '../election/election.ts';
@@ -103,6 +104,7 @@ export class L2Speaker {
   #lastInterfaces = '';
   #lastFullPassAt = -Infinity;
   #periodic: ReturnType<typeof setInterval> | undefined;
+  #periodicPhase: ReturnType<typeof setTimeout> | undefined;
   /** Node count of the last renewal advice (`#adviseRenew`); 0: none given. */
   #renewAdvisedAt = 0;
   #started = false;
@@ -227,11 +229,17 @@ export class L2Speaker {
     this.#recompute();
     this.#driver.start();
     this.#started = true;
-    this.#periodic = setInterval(() => {
-      this.#recompute({ full: performance.now() - this.#lastFullPassAt >= FULL_PASS_EVERY_MS });
-      this.#backend.resync();
-      this.#adviseRenew();
-    }, this.#c.resyncMs);
+    // Each speaker's periodic pass at its own phase: started together (a lab, a cluster-wide
+    // restart), every speaker ran its pass over 5,000 Services in the same instant, and all
+    // three stopped hearing each other at once, every 5 s (bench/README.md, "Thirteenth session").
+    const phase = setTimeout(() => {
+      this.#periodic = setInterval(() => {
+        this.#recompute({ full: performance.now() - this.#lastFullPassAt >= FULL_PASS_EVERY_MS, periodic: true });
+        this.#backend.resync();
+        this.#adviseRenew();
+      }, this.#c.resyncMs);
+    }, Math.random() * this.#c.resyncMs);
+    this.#periodicPhase = phase;
     this.#d.metrics.refreshOnCollect(() => this.#updateGauges());
     this.#d.log.info({ node: this.#c.node, heartbeatPort: this.#udp.port }, 'L2 speaker started');
   }
@@ -255,6 +263,7 @@ export class L2Speaker {
   /** SIGTERM / drain: hand every VIP over first (docs/l2.md), then close everything. */
   async stop(opts: { drainMs: number }): Promise<void> {
     clearTimeout(this.#recomputeTimer);
+    clearTimeout(this.#periodicPhase);
     clearInterval(this.#periodic);
     let drained = true;
     if (this.#started && opts.drainMs > 0) drained = await this.#driver.drain(opts.drainMs);
@@ -332,25 +341,30 @@ export class L2Speaker {
    * of a core (issue #10, bench/README "Speaker footprint"); `full` passes anyway, every
    * FULL_PASS_EVERY_MS, in case an event was missed.
    */
-  #recompute(opts: { full?: boolean } = { full: true }): void {
+  #recompute(opts: { full?: boolean; periodic?: boolean } = { full: true }): void {
     if (!this.#inputs.isSynced()) return;
     const started = performance.now();
-    try {
-      this.#recomputeNow(opts.full === true);
-    } finally {
+    // The throttle counts passes that ran, not the periodic checks that found nothing to do.
+    if (this.#recomputeNow(opts.full === true, opts.periodic === true)) {
       this.#lastRecomputeAt = started;
       this.#lastRecomputeMs = performance.now() - started;
     }
   }
 
-  #recomputeNow(full: boolean): void {
+  /** Whether a pass ran. */
+  #recomputeNow(full: boolean, periodic: boolean): boolean {
     const ifaces = readLocalInterfaces(this.#d.interfaces, this.#d.interfaceAddresses);
     if (!ifaces.ok) {
       this.#d.log.error({ code: ifaces.error.code }, `cannot read interfaces: ${ifaces.error.message}`);
-      return;
+      return false;
     }
     const interfaces = JSON.stringify(ifaces.value);
-    if (!full && !this.#inputsDirty && interfaces === this.#lastInterfaces) return;
+    if (!full && interfaces === this.#lastInterfaces) {
+      // The periodic check found only cluster changes: their pass keeps its throttle (a pass per
+      // 5 s on top of it, at 5,000 Services, was 60 ms of CPU each in the middle of a join).
+      if (periodic && this.#inputsDirty) this.#scheduleRecompute();
+      if (periodic || !this.#inputsDirty) return false;
+    }
     this.#inputsDirty = false;
     this.#lastInterfaces = interfaces;
     if (full) this.#lastFullPassAt = performance.now();
@@ -364,6 +378,7 @@ export class L2Speaker {
     const m = this.#d.metrics;
     m.vipsEligible.reset();
     for (const a of state.vips.values()) if (a.nodes.has(this.#c.node) && a.interfaces.length > 0) m.vipsEligible.inc({ family: familyOf(a.ip) });
+    return true;
   }
 
   #updateGauges(): void {
@@ -392,6 +407,24 @@ export class L2Speaker {
   #conflict(ip: string, mac: string | null, iface: string): void {
     // A VIP we handed over, announced by its successor: the hold ends, no conflict (docs/l2.md).
     if (this.#driver.successorAnnounced(ip)) return;
+    // The Lease first: under load most conflicts were a peer's takeover this node had not seen.
+    this.#driver.confirmHeld(ip).then(
+      (held) => (held ? this.#duplicate(ip, mac, iface) : this.#overtaken(ip, mac, iface)),
+      (err: unknown) => {
+        this.#d.log.warn({ ip, iface, mac, err: errorMessage(err) }, 'another device answers for a VIP this node holds, and its Lease could not be read: taken as a duplicate address');
+        this.#duplicate(ip, mac, iface);
+      },
+    );
+  }
+
+  /** The Lease names another node: this node's view was behind, and it has stopped answering. */
+  #overtaken(ip: string, mac: string | null, iface: string): void {
+    this.#d.metrics.staleConflicts.inc({ family: familyOf(ip) });
+    this.#d.log.info({ ip, iface, mac, holder: this.#election.holderOf(ip) }, 'another node announced a VIP this node answered, and its Lease names that node: a takeover this node had not seen yet; stopped');
+  }
+
+  /** The Lease still names this node: another device claims the VIP. */
+  #duplicate(ip: string, mac: string | null, iface: string): void {
     this.#d.metrics.conflicts.inc({ family: familyOf(ip) });
     this.#d.log.warn({ ip, iface, mac }, 'another device answers for a VIP this node holds');
     for (const key of this.#desired?.vips.get(ip)?.services ?? []) {
@@ -405,4 +438,5 @@ export class L2Speaker {
       this.#backend.announce(ip);
     }
   }
+
 }

@@ -27,6 +27,7 @@ export interface SpeakerMetrics {
   /** herald_l2_heartbeat_key_info{sign,also}: 1, the ids of the keys in use ("none" without); issue #14. */
   readonly heartbeatKeyInfo: Gauge<'sign' | 'also'>;
   readonly conflicts: Counter<'family'>;
+  readonly staleConflicts: Counter<'family'>;
   readonly selfCheckRepairs: Counter<'what'>;
   readonly socketErrors: Counter<'code'>;
   readonly kubeRequestErrors: Counter<'verb' | 'resource'>;
@@ -93,7 +94,8 @@ export function createSpeakerMetrics(opts: { defaultMetrics?: boolean } = {}): S
     heartbeatErrors: new Counter({ name: 'herald_l2_heartbeat_errors_total', help: 'Heartbeats dropped: malformed, unauthenticated, or from an address not of the node they name.', labelNames: ['code'] as const, registers }),
     heartbeatKeyInfo: new Gauge({ name: 'herald_l2_heartbeat_key_info', help: 'Always 1: the ids of the heartbeat keys in use (8 hex digits of a keyed hash, never the key), sign and also ("none" when absent).', labelNames: ['sign', 'also'] as const, registers }),
     selfCheckRepairs: new Counter({ name: 'herald_l2_self_check_repairs_total', help: 'VIPs the periodic self-check found wrong and repaired: lease (view behind the watch), table (announcer table), note (a stale or forged heartbeat note). lease and table should stay 0.', labelNames: ['what'] as const, registers }),
-    conflicts: new Counter({ name: 'herald_l2_conflicts_total', help: 'Another MAC answered or announced a VIP this node holds (a duplicate address on the segment).', labelNames: ['family'] as const, registers }),
+    conflicts: new Counter({ name: 'herald_l2_conflicts_total', help: 'Another MAC answered or announced a VIP this node holds, and its Lease still names this node (a duplicate address on the segment).', labelNames: ['family'] as const, registers }),
+    staleConflicts: new Counter({ name: 'herald_l2_stale_conflicts_total', help: 'Another speaker announced a VIP this node answered, and its Lease named that speaker: a takeover this node had not seen yet (it stopped).', labelNames: ['family'] as const, registers }),
     socketErrors: new Counter({ name: 'herald_l2_socket_errors_total', help: 'Errors of the raw sockets (open, send, receive), by code (errno name).', labelNames: ['code'] as const, registers }),
     kubeRequestErrors: new Counter({ name: 'herald_kube_request_errors_total', help: 'Failed Kubernetes API requests, by verb and resource.', labelNames: ['verb', 'resource'] as const, registers }),
     bgpSessionState,

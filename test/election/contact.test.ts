@@ -237,7 +237,7 @@ test('after a refusal the next list is taken as it is, once; a re-list is asked 
   assert.equal(w.contact.wantsLeaseSync(310), true);
   w.contact.leaseSyncStarted();
   assert.equal(w.contact.wantsLeaseSync(320), false, 'one list in flight');
-  w.contact.leaseSyncFailed();
+  w.contact.leaseSyncEnded();
   assert.equal(w.contact.wantsLeaseSync(330), true, 'a failed list is asked for again');
 });
 

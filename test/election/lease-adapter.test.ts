@@ -17,6 +17,7 @@ import { formatEndpoints, parseEndpoints, vipLeaseOf } from '../../src/election/
 import { ANN_LEASE_IP, NODE_LEASE_LABELS, VIP_LEASE_LABELS, nodeLeaseName, vipLeaseName } from '../../src/election/lease-names.ts';
 import type { NodeStamp } from '../../src/election/peers.ts';
 import type { LeaseRecord, LeaseView, WriterStamp } from '../../src/election/vip-machine.ts';
+import { compareVersions } from '../../src/election/vip-machine.ts';
 import { HERALD_NS, standInOnly, startApiSuite } from '../support/api-suite.ts';
 import type { ApiSuite } from '../support/api-suite.ts';
 
@@ -275,6 +276,29 @@ test('relistVipLeases lists every VIP Lease; requests are counted by verb', asyn
   await a.adapter.write({ ...take('192.0.2.40', 'l1', 2, r.version), op: 'handover' });
   assert.deepEqual(a.adapter.requests(), { get: 0, list: 3, create: 1, update: 0, patch: 1, delete: 0 });
 });
+
+for (const lean of [true, false]) {
+  test(`vipRevision (${lean ? 'lean path' : "client-node's"}) reads the collection's resourceVersion by a list of one item; the watch reaches it once it has delivered a later write (the catch-up after a fence, docs/l2.md "Revalidation")`, async () => {
+    const node = lean ? 'v1' : 'v2';
+    const a = adapter(node, { lean });
+    await a.adapter.synced;
+    const first = await a.adapter.write(take(lean ? '192.0.2.44' : '192.0.2.46', node, 1, null));
+    assert.ok(first.ok && first.version !== undefined);
+    const lists = a.adapter.requests().list;
+    const revision = await a.adapter.vipRevision();
+    assert.equal(a.adapter.requests().list, lists + 1, 'one list');
+    assert.ok(revision !== null);
+    assert.notEqual(compareVersions(revision, first.version), -1, `the revision ${revision} is at or past the write before it (${first.version})`);
+    // On the real server the revision is etcd's, which other objects move too: a later VIP Lease
+    // write is what brings the watch past it.
+    const later = await a.adapter.write(take(lean ? '192.0.2.45' : '192.0.2.47', node, 1, null));
+    assert.ok(later.ok);
+    await eventually('the watch at the revision', () => {
+      const seen = a.adapter.vipWatchVersion();
+      return seen !== null && compareVersions(seen, revision) !== -1 ? true : undefined;
+    });
+  });
+}
 
 test('readVipLease reads one Lease by GET: present with its record, absent when there is none', async () => {
   const a = adapter('l4');

@@ -201,3 +201,20 @@ test('without receive stamps (an old kernel or a fake), a new VIP answers at onc
   n.backend.put(VIP, ['eth0'], { afterAnnouncement: true });
   assert.deepEqual(replies(segment, mark), ['02:00:00:00:01:0a']);
 });
+
+test('regression: issue #10 — the previous holder\'s announcement, read only after this node began answering the VIP, was reported as a conflict (a warning, an Event, a defending burst: ~1,500 per speaker at 5,000 VIPs)', () => {
+  const { segment, clock, node } = world();
+  const old = node('old', '02:00:00:00:01:0a');
+  const next = node('next', '02:00:00:00:01:0b');
+  next.backend.put(v4('192.0.2.99'), ['eth0']); // its ARP socket is open: frames queue for it
+  old.backend.put(VIP, ['eth0']); // the old holder's burst, received by `next` at this stamp…
+  clock.ns += 5_000_000n;
+  next.backend.put(VIP, ['eth0']); // …and read only after `next` began answering VIP
+  segment.flush();
+  assert.deepEqual(next.conflicts, [], 'an announcement from before is no conflict');
+  assert.deepEqual(next.dropped.filter((r) => r === 'announced-before-ours'), ['announced-before-ours', 'announced-before-ours'], 'both forms of the round, dropped with their reason');
+  clock.ns += 5_000_000n;
+  old.backend.announce(VIP); // announced again after `next` began: two hosts answer, a conflict
+  segment.flush();
+  assert.deepEqual(next.conflicts, [VIP, VIP]);
+});

@@ -172,3 +172,30 @@ test('the election input: eligible nodes with their policies, demoted nodes, and
   assert.equal(e.get('192.0.2.10')?.servable, true);
   assert.equal(e.get('192.0.2.11')?.servable, false, 'n1 has no local endpoint');
 });
+
+test('issue #10: what a pass reads of a Service is kept per Service object; a changed Service (a new object from the informer) is read anew', () => {
+  const before = svc('web/a', { ingress: ['192.0.2.10'] });
+  const adapter = { defaultServiceIpam: 'pool' as const, acceptAnnotations: new Set<never>() };
+  const pass = (services: V1Service[], a = adapter): string[] => [...desiredAnnouncements({ me: 'n1', services, slices: [], nodes: NODES, policies: [policy('all')], interfaces: IFACES, adapter: a }).vips.keys()];
+  assert.deepEqual(pass([before]), ['192.0.2.10']);
+  assert.deepEqual(pass([before]), ['192.0.2.10'], 'the same object, the same facts');
+  const after = svc('web/a', { ingress: ['192.0.2.11'] });
+  assert.deepEqual(pass([after]), ['192.0.2.11'], 'a new object: its own addresses');
+  // Other adapter options (another speaker's in the same process, as in tests): read again.
+  assert.deepEqual(pass([after], { defaultServiceIpam: 'none', acceptAnnotations: new Set() }), [], 'unset class is not pool IPAM under --default-service-ipam=none');
+});
+
+test('issue #10: VIPs of the same policies share one eligibility (the nodes Map, interfaces) in a pass; a VIP of a Local Service gets its own', () => {
+  const d = desired({
+    services: [svc('web/a', { ingress: ['192.0.2.10'] }), svc('web/b', { ingress: ['192.0.2.11'] }), svc('web/c', { ingress: ['192.0.2.12'], local: true })],
+    slices: [slice('web/c', ['n2'])],
+  });
+  const [a, b, c] = ['192.0.2.10', '192.0.2.11', '192.0.2.12'].map((ip) => d.vips.get(ip));
+  assert.ok(a !== undefined && b !== undefined && c !== undefined);
+  assert.equal(a.nodes, b.nodes, 'one Map for both');
+  assert.equal(a.interfaces, b.interfaces);
+  assert.deepEqual([...a.nodes.keys()].sort(), ['n1', 'n2', 'n3']);
+  assert.notEqual(c.nodes, a.nodes);
+  assert.deepEqual([...c.nodes.keys()], ['n2'], 'Local: only the node with a ready endpoint');
+  assert.deepEqual([...a.nodes.keys()].sort(), ['n1', 'n2', 'n3'], 'the shared Map untouched by the Local VIP');
+});

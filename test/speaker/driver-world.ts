@@ -2,6 +2,7 @@
 // optimistic concurrency and a delayed watch, a UDP mesh that can be cut, and recording
 // announcers. Unlike test/election/sim.ts (which drives bare Elections), this runs the real
 // shell: its cadence, its port calls and its promise plumbing.
+import { strict as assert } from 'node:assert';
 import { Election } from '../../src/election/election.ts';
 import type { NodeStamp } from '../../src/election/peers.ts';
 import { DEFAULT_L2_TIMINGS } from '../../src/election/timings.ts';
@@ -67,12 +68,20 @@ export interface WorldNode {
   table: Map<string, readonly string[]>;
   /** VIPs new in the announcer's table, in order, and whether they came by a handover to this node. */
   puts: { ip: string; afterAnnouncement: boolean }[];
+  /** VIPs removed from the announcer's table, in order. */
+  removes: string[];
   alive: boolean;
   apiDown: boolean;
   /** The node's watch cache (what its informer holds): the Leases as its watch delivered them. */
   cache: Map<string, LeaseRecord>;
   /** VIPs whose next watch event this node's election does not get, though its cache does (a lost callback). */
   hideNext: Set<string>;
+  /** The newest version this node's watch delivered (its catch-up, lease-resync.ts); null once an event was lost, until a list. */
+  watchVersion: string | null;
+  /** Extra delay of this node's watch events, in order (a slow watch, not a lossy one). */
+  watchDelayMs: number;
+  /** Its requests fail (time out) while its watch still flows: an API server too busy to answer. */
+  requestsFail: boolean;
 }
 
 const API_MS = 3;
@@ -109,7 +118,7 @@ export class DriverWorld {
     // Assigned below; the closures run only once the world is started.
     let node: WorldNode;
     const api = <T>(fn: () => T): Promise<T> =>
-      new Promise((resolve, reject) => clock.setTimeout(() => (node.apiDown ? reject(new Error('connection refused')) : resolve(fn())), API_MS));
+      new Promise((resolve, reject) => clock.setTimeout(() => (node.apiDown || node.requestsFail ? reject(new Error('connection refused')) : resolve(fn())), API_MS));
     const driver = new L2Driver({
       election,
       clock,
@@ -124,9 +133,11 @@ export class DriverWorld {
           }),
         renewNodeLease: (stamp: NodeStamp) => api(() => this.#renew(name, stamp)),
         // The server takes the snapshot when the request arrives; the body arrives later.
-        listVipLeases: () => api(() => this.#list()).then((list) => new Promise<LeaseList>((resolve) => clock.setTimeout(() => resolve(list), this.listReplyMs))),
+        listVipLeases: () => api(() => (this.lists.push(name), this.#list())).then((list) => new Promise<LeaseList>((resolve) => clock.setTimeout(() => resolve(list), this.listReplyMs))),
         readVipLease: (ip: string) => api(() => this.#view(ip)),
         cachedVipLeases: () => node.cache,
+        vipRevision: () => api(() => String(this.#version + this.revisionAhead)),
+        vipWatchVersion: () => node.watchVersion,
       },
       heartbeats: { send: (bytes: Uint8Array, to: readonly Endpoint[]) => this.#send(node, bytes, to) },
       announcer: {
@@ -138,14 +149,16 @@ export class DriverWorld {
           // it, in order, before any later request (docs/l2.md, "Planned handover").
           if (fresh && !this.announcementsLost) for (const other of this.nodes.values()) if (other !== node && other.alive) other.driver.successorAnnounced(ip);
         },
-        remove: (ip) => node.table.delete(ip),
+        remove: (ip) => {
+          if (node.table.delete(ip)) node.removes.push(ip);
+        },
       },
       hooks: {
         onRepair: (what, ips) => this.repairs.push({ node: name, what, ips }),
         onFence: (fenced, why) => this.fences.push({ node: name, fenced, at: this.clock.now(), ...why }),
       },
     });
-    node = { name, address, table: new Map(), puts: [], alive: true, apiDown: false, driver, election, cache: new Map(), hideNext: new Set() };
+    node = { name, address, table: new Map(), puts: [], removes: [], alive: true, apiDown: false, driver, election, cache: new Map(), hideNext: new Set(), watchVersion: null, watchDelayMs: 0, requestsFail: false };
     this.nodes.set(name, node);
   }
 
@@ -173,6 +186,7 @@ export class DriverWorld {
   #sync(n: WorldNode): void {
     const list = this.#list();
     n.cache = new Map(list.leases);
+    n.watchVersion = list.version;
     n.driver.onLeaseSync(list.leases, this.clock.now(), list.version);
   }
 
@@ -197,20 +211,39 @@ export class DriverWorld {
   #watch(ip: string, deletedAt?: string): void {
     if (this.dropWatchEvents > 0) {
       this.dropWatchEvents--;
+      // A watch that skips an event can no longer say how far it brought anyone.
+      for (const n of this.nodes.values()) n.watchVersion = null;
       return;
     }
     const l = this.leases.get(ip);
-    const view: LeaseView = l === undefined ? { kind: 'absent', asOf: deletedAt ?? String(this.#version) } : { kind: 'present', record: { holder: l.holder, epoch: l.epoch, version: String(l.version) } };
-    this.clock.setTimeout(() => {
-      for (const n of this.nodes.values()) {
-        if (!n.alive || n.apiDown) continue;
+    const version = l === undefined ? (deletedAt ?? String(this.#version)) : String(l.version);
+    const view: LeaseView = l === undefined ? { kind: 'absent', asOf: version } : { kind: 'present', record: { holder: l.holder, epoch: l.epoch, version } };
+    for (const n of this.nodes.values()) {
+      this.clock.setTimeout(() => {
+        if (!n.alive) return;
+        if (n.apiDown) {
+          n.watchVersion = null; // lost: only a list brings this node up to date again
+          return;
+        }
         if (view.kind === 'present') n.cache.set(ip, view.record);
         else n.cache.delete(ip);
-        if (n.hideNext.delete(ip)) continue;
+        if (n.hideNext.delete(ip)) {
+          n.watchVersion = null;
+          return;
+        }
+        if (n.watchVersion !== null) n.watchVersion = version;
         n.driver.onVipLease(ip, view);
-      }
-    }, API_MS);
+      }, API_MS + n.watchDelayMs);
+    }
   }
+
+  /** Another writer (an operator, a speaker outside the world) changes a VIP Lease; the watch tells everyone. */
+  overwrite(ip: string, holder: string): void {
+    const cur = this.leases.get(ip);
+    this.leases.set(ip, { holder, epoch: (cur?.epoch ?? 0) + 1, version: ++this.#version });
+    this.#watch(ip);
+  }
+
 
   #renew(node: string, stamp: NodeStamp): boolean {
     const me = this.nodes.get(node);
@@ -220,8 +253,20 @@ export class DriverWorld {
     return true;
   }
 
+  /** Lists of every VIP Lease, by the node that sent them, in order. */
+  readonly lists: string[] = [];
+  /**
+   * How far the collection's revision runs ahead of the newest VIP Lease: on a real server it is
+   * etcd's, which every other object moves too, so a quiet watch never reaches it.
+   */
+  revisionAhead = 0;
+
+  /** Heartbeat rounds sent, by node (each `send` is one round to its peers). */
+  readonly rounds = new Map<string, number>();
+
   #send(from: WorldNode, bytes: Uint8Array, to: readonly Endpoint[]): void {
     if (!from.alive) return;
+    this.rounds.set(from.name, (this.rounds.get(from.name) ?? 0) + 1);
     for (const e of to) {
       const dest = [...this.nodes.values()].find((n) => n.address === e.address);
       if (dest === undefined || !dest.alive || this.cut.has(`${from.name}>${dest.name}`)) continue;
@@ -267,8 +312,51 @@ export class DriverWorld {
     n.driver.stop();
   }
 
-  /** Nodes whose announcer currently answers for `ip`. */
+  /** Nodes that would answer a request for `ip` now: in the announcer's table, and the responder's check at reply time says yes. */
   answering(ip: string): string[] {
-    return [...this.nodes.values()].filter((n) => n.alive && n.table.has(ip)).map((n) => n.name);
+    return [...this.nodes.values()].filter((n) => n.alive && n.table.has(ip) && n.driver.mayAnswer(ip)).map((n) => n.name);
   }
+}
+
+// ---- stories' helpers ----------------------------------------------------------------------
+
+export const NODES = ['node-a', 'node-b', 'node-c'];
+
+export function desired(ips: readonly string[], eligible: readonly string[] = NODES): DesiredState {
+  return {
+    vips: new Map(
+      ips.map((ip) => [
+        ip,
+        { ip, family: ip.includes(':') ? ('IPv6' as const) : ('IPv4' as const), services: ['demo/web'], nodes: new Map(eligible.map((n) => [n, ['l2']])), demoted: new Set<string>(), interfaces: ['eth0'] },
+      ]),
+    ),
+    skipped: [],
+    nodeProblems: new Map(),
+    servablePolicies: ['l2'],
+  };
+}
+
+export async function settled(w: DriverWorld, ips: readonly string[]): Promise<void> {
+  // Past the warm-up (D + J) and a few rounds: every VIP has exactly one holder.
+  await w.clock.advance(3_000);
+  for (const ip of ips) assert.equal(w.answering(ip).length, 1, `${ip} answered by ${w.answering(ip).join(',')}`);
+}
+
+/** VIPs whose Lease names a holder that does not answer for it (issue #10's "dark VIPs"). */
+export function dark(w: DriverWorld, ips: readonly string[]): string[] {
+  return ips.filter((ip) => {
+    const holder = w.leases.get(ip)?.holder;
+    return holder !== undefined && holder !== '' && !w.answering(ip).includes(holder);
+  });
+}
+
+/** Cuts `node` from its peers (both ways) and from the API, or heals it. */
+export function cutOff(w: DriverWorld, node: string, on: boolean): void {
+  const n = w.nodes.get(node);
+  assert.ok(n !== undefined, node);
+  for (const peer of w.nodes.keys()) {
+    if (peer === node) continue;
+    for (const k of [`${peer}>${node}`, `${node}>${peer}`]) on ? w.cut.add(k) : w.cut.delete(k);
+  }
+  n.apiDown = on;
 }

@@ -6,31 +6,8 @@ import { Election } from '../../src/election/election.ts';
 import { encodeHeartbeat } from '../../src/election/heartbeat.ts';
 import type { Heartbeat } from '../../src/election/heartbeat.ts';
 import { DEFAULT_L2_TIMINGS } from '../../src/election/timings.ts';
-import type { DesiredState } from '../../src/speaker/desired.ts';
 import { L2Driver } from '../../src/speaker/l2-driver.ts';
-import { DriverWorld, VirtualClock } from './driver-world.ts';
-
-const NODES = ['node-a', 'node-b', 'node-c'];
-
-function desired(ips: readonly string[], eligible: readonly string[] = NODES): DesiredState {
-  return {
-    vips: new Map(
-      ips.map((ip) => [
-        ip,
-        { ip, family: ip.includes(':') ? ('IPv6' as const) : ('IPv4' as const), services: ['demo/web'], nodes: new Map(eligible.map((n) => [n, ['l2']])), demoted: new Set<string>(), interfaces: ['eth0'] },
-      ]),
-    ),
-    skipped: [],
-    nodeProblems: new Map(),
-    servablePolicies: ['l2'],
-  };
-}
-
-async function settled(w: DriverWorld, ips: readonly string[]): Promise<void> {
-  // Past the warm-up (D + J) and a few rounds: every VIP has exactly one holder.
-  await w.clock.advance(3_000);
-  for (const ip of ips) assert.equal(w.answering(ip).length, 1, `${ip} answered by ${w.answering(ip).join(',')}`);
-}
+import { DriverWorld, NODES, VirtualClock, dark, desired, settled } from './driver-world.ts';
 
 test('after the warm-up every VIP is answered by exactly one node, the holder its Lease names', async () => {
   const ips = ['192.0.2.200', '192.0.2.201', '192.0.2.202', '192.0.2.203', '2001:db8::200', '2001:db8::201'];
@@ -173,13 +150,6 @@ test('regression: bench/l2 Finding 2 — a take applied by the server whose repl
   assert.deepEqual(w.answering(ip), [w.leases.get(ip)?.holder]);
 });
 
-/** VIPs whose Lease names a holder that does not answer for it (issue #10's "dark VIPs"). */
-function dark(w: DriverWorld, ips: readonly string[]): string[] {
-  return ips.filter((ip) => {
-    const holder = w.leases.get(ip)?.holder;
-    return holder !== undefined && holder !== '' && !w.answering(ip).includes(holder);
-  });
-}
 
 test('regression: issue #10 — a re-list that came back after the watch had shown a handover took the successor back to the old holder: Lease naming it, nobody answering, for good', async () => {
   // bench/l2 Finding 2 and issue #10: in one of six runs of 1,000 VIPs on 3 speakers, 47 VIPs
@@ -399,4 +369,19 @@ test('a handover hold of 0 ms stops answering as the write goes out: dark until 
   // nobody answering, and none with two.
   assert.ok(timeline.some((at) => at.length === 0), 'a gap');
   for (const at of timeline) assert.ok(at.length <= 1, `answered by [${at.join(',')}]`);
+});
+
+test('regression: issue #10 — every take or handover sent an extra heartbeat round at once: a 5,000-VIP join\'s ten rounds a second became about a hundred; the notes of one turn share a round, and extra rounds come at most every 25 ms', async () => {
+  const ips = Array.from({ length: 300 }, (_, i) => `198.19.${Math.floor(i / 200)}.${(i % 200) + 1}`);
+  const w = new DriverWorld(NODES);
+  await w.start(desired(ips));
+  await w.clock.advance(4_000);
+  assert.deepEqual(dark(w, ips), [], 'every VIP answered by its holder');
+  const takesAndHandovers = w.writes.filter((x) => x.ok && x.op !== 'delete').length;
+  assert.ok(takesAndHandovers >= ips.length, `${takesAndHandovers} takes and handovers`);
+  const ticks = 4_000 / DEFAULT_L2_TIMINGS.heartbeatIntervalMs;
+  for (const [node, n] of w.rounds) {
+    // A round per tick, and the notes' extra rounds merged (a round per note: 130–156 here).
+    assert.ok(n <= 1.5 * ticks, `${node}: ${n} rounds in 4 s (${ticks} ticks) for ${takesAndHandovers} notes`);
+  }
 });

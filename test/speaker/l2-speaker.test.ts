@@ -115,6 +115,28 @@ test('a LoadBalancer Service gets an address, and exactly one node answers ARP f
   assert.deepEqual(await resolve('192.0.2.209'), []);
 });
 
+test('another device announcing a held VIP is a duplicate address: the Lease still names the holder, so a Warning Event names the device\'s MAC and the holder defends and keeps answering', async () => {
+  await createService(cluster, lbService('dup'));
+  const ip = await eventually('an address', async () => ipsOf(await getService(cluster, 'dup'))[0]);
+  await eventually('one ARP answer', async () => ((await resolve(ip)).length === 1 ? true : undefined));
+  const foreign = '02:00:00:00:00:99' as Mac;
+  const mark = segment.frames.length;
+  // RFC 5227 §2.4 (a): an announcement whose sender IP is the VIP, from a MAC that is no node's.
+  segment.inject(encodeArpFrame({ eth: { dst: BROADCAST_MAC, src: foreign, ethertype: ETHERTYPE_ARP }, arp: { op: 'request', senderMac: foreign, senderIp: ip as Ipv4, targetMac: ZERO_MAC, targetIp: ip as Ipv4 } }));
+  const ev = await eventually('the DuplicateAddress Event', async () => (await eventsFor(cluster, 'dup')).find((e) => e.reason === 'DuplicateAddress'));
+  assert.equal(ev.type, 'Warning');
+  assert.match(ev.message ?? '', new RegExp(`another device \\(${foreign}\\) on eth0 answers for ${ip.replaceAll('.', '\\.')}`));
+  const nodeMacs = new Set(NODES.map((n) => n.mac));
+  const defended = segment.frames.slice(mark).some((f) => {
+    const d = decodeArpFrame(f.data);
+    return d.ok && nodeMacs.has(d.value.arp.senderMac) && d.value.arp.senderIp === ip && d.value.arp.targetIp === ip;
+  });
+  assert.ok(defended, 'the holder announced the VIP again (its defence)');
+  const macs = await resolve(ip);
+  assert.equal(macs.length, 1, `one answer: ${macs.join(', ')}`);
+  assert.ok(nodeMacs.has(macs[0] ?? ''), 'a node still answers');
+});
+
 test('SIGTERM drain hands the VIP to another node, which answers at once', async () => {
   const ip = ipsOf(await getService(cluster, 'web'))[0] ?? '';
   const lease = await cluster.clients.coordination.readNamespacedLease({ name: `herald-l2-${ip.replaceAll('.', '-')}`, namespace: 'herald-system' });

@@ -21,6 +21,7 @@ const SPEAKER_METRICS = [
   'herald_l2_heartbeat_errors_total',
   'herald_l2_heartbeat_key_info',
   'herald_l2_conflicts_total',
+  'herald_l2_stale_conflicts_total',
   'herald_l2_self_check_repairs_total',
   'herald_l2_socket_errors_total',
   'herald_kube_request_errors_total',
