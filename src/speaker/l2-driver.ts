@@ -10,6 +10,7 @@ import { isNews, versionOf } from '../election/vip-machine.ts';
 import type { DesiredState } from './desired.ts';
 import { electionInput } from './desired.ts';
 import { HeartbeatLink } from './heartbeat-link.ts';
+import { HeartbeatRounds } from './heartbeat-rounds.ts';
 import { AnnouncerTable } from './announcer-table.ts';
 import { LeaseResync } from './lease-resync.ts';
 import type { ResyncPort } from './lease-resync.ts';
@@ -38,7 +39,6 @@ export interface LeasePort extends ResyncPort {
 export interface HeartbeatPort {
   send(bytes: Uint8Array, to: readonly Endpoint[]): void;
 }
-
 
 /** The driver's clock: monotonic ms, and timers (virtual in tests). */
 export type Clock = HoldClock;
@@ -76,7 +76,6 @@ export interface DriverHooks {
   onFence?(fenced: boolean, why: { peerContactMsAgo: number | null; apiOkMsAgo: number | null; cutOff: boolean }): void;
 }
 
-
 export interface L2DriverOptions {
   election: Election;
   leases: LeasePort;
@@ -103,13 +102,6 @@ export interface L2DriverOptions {
 
 const SELF_CHECK_MS = 5_000;
 const HANDOVER_HOLD_MS = 1_000;
-/**
- * Extra heartbeat rounds (a take's or handover's note, ahead of the next tick) come at most this
- * often, and the notes of one turn of the event loop share one. One per change made a 5,000-VIP
- * join's ten rounds a second into about a hundred, each signed, sent and verified by every peer:
- * a sixth of a speaker's CPU then (bench/README.md, "Thirteenth session").
- */
-const NOTE_ROUND_GAP_MS = 25;
 
 const NO_INTERFACES: readonly string[] = [];
 
@@ -119,6 +111,8 @@ export class L2Driver {
   #desired: DesiredState | null = null;
   /** Which heartbeats count, and where ours go (heartbeat-link.ts). */
   readonly #link: HeartbeatLink;
+  /** When our rounds go out (heartbeat-rounds.ts). */
+  readonly #rounds: HeartbeatRounds;
   /** The re-list and the catch-up after a fence (lease-resync.ts). */
   readonly #resync: LeaseResync;
   /** The last view of every VIP Lease seen, desired or not: a VIP that becomes desired later
@@ -130,9 +124,6 @@ export class L2Driver {
   #notesAtCheck = new Map<string, number>();
   #tickTimer: unknown = null;
   #wakeTimer: unknown = null;
-  /** An extra round for new notes, due (`#noteSoon`). */
-  #noteTimer: unknown = null;
-  #lastRoundAt = -Infinity;
   #wakeAt: number | null = null;
   #nodeLeaseInFlight = false;
   #stopped = false;
@@ -151,6 +142,15 @@ export class L2Driver {
       ...(o.key === undefined ? {} : { key: o.key }),
       heartbeatIntervalMs: o.heartbeatIntervalMs,
       onRefused: (code) => this.#o.hooks?.onHeartbeatError?.(code),
+    });
+    this.#rounds = new HeartbeatRounds({
+      election: o.election,
+      link: this.#link,
+      clock: o.clock,
+      heartbeatIntervalMs: o.heartbeatIntervalMs,
+      ...(o.sharedNow === undefined ? {} : { sharedNow: o.sharedNow }),
+      send: (bytes, to) => this.#o.heartbeats.send(bytes, to),
+      onError: (what, err) => this.#o.hooks?.onError?.(what, err),
     });
     this.#resync = new LeaseResync({
       election: o.election,
@@ -311,29 +311,15 @@ export class L2Driver {
     const now = this.#now();
     this.#apply(this.#e.tick(now));
     this.#noteFence(now);
-    this.#sendHeartbeat();
+    this.#rounds.send();
     this.#maybeRenewNodeLease();
     this.#resync.maybeStart();
     if (now >= this.#nextCheckAt) {
       this.#nextCheckAt = now + (this.#o.selfCheckMs ?? SELF_CHECK_MS);
       this.#selfCheck();
     }
-    this.#tickTimer = this.#o.clock.setTimeout(() => this.#tick(), this.#untilNextRound());
+    this.#tickTimer = this.#o.clock.setTimeout(() => this.#tick(), this.#rounds.untilNextRound());
     this.#scheduleWake();
-  }
-
-  /**
-   * Rounds on the shared clock's multiples of h (issue #10): every node sends at the same moment,
-   * so a node's peers' heartbeats arrive together and are read in one or two wakeups of its event
-   * loop, not one each (the idle speaker's CPU is per wakeup, bench/README.md "Speaker
-   * footprint"). Nodes whose clocks are apart only lose the batching. A round never comes sooner
-   * than h/4 after the last, nor later than 1.25 h (the stall check is at 2h).
-   */
-  #untilNextRound(): number {
-    const h = this.#o.heartbeatIntervalMs;
-    if (this.#o.sharedNow === undefined) return h;
-    const until = h - (((this.#o.sharedNow() % h) + h) % h);
-    return until < h / 4 ? until + h : until;
   }
 
   /**
@@ -353,7 +339,6 @@ export class L2Driver {
     this.#o.hooks?.onFence?.(fenced, { peerContactMsAgo: ago(v.peerContactAt), apiOkMsAgo: ago(v.apiOkAt), cutOff: v.fenced });
   }
 
-
   /** Between ticks, the election may name an earlier moment (a fence deadline, a stagger turn). */
   #scheduleWake(): void {
     const now = this.#now();
@@ -366,24 +351,6 @@ export class L2Driver {
       this.#wakeAt = null;
       if (!this.#stopped) this.#apply(this.#e.tick(this.#now()));
     }, Math.max(1, at - now));
-  }
-
-  /** An extra round for the notes of a take or handover: after this turn of the event loop, and NOTE_ROUND_GAP_MS after the last round. */
-  #noteSoon(): void {
-    if (this.#noteTimer !== null) return;
-    const wait = Math.max(0, this.#lastRoundAt + NOTE_ROUND_GAP_MS - this.#now());
-    this.#noteTimer = this.#o.clock.setTimeout(() => {
-      this.#noteTimer = null;
-      if (!this.#stopped) this.#sendHeartbeat();
-    }, wait);
-  }
-
-  #sendHeartbeat(): void {
-    const now = this.#now();
-    this.#lastRoundAt = now;
-    const r = this.#link.round(this.#e.heartbeat(now), now);
-    if ('error' in r) this.#o.hooks?.onError?.('heartbeat encode', new Error(r.error));
-    else if (r.to.length > 0) this.#o.heartbeats.send(r.bytes, r.to);
   }
 
   #maybeRenewNodeLease(): void {
@@ -406,7 +373,6 @@ export class L2Driver {
     this.#e.onApiResult(result === true, startedAt, now);
     if (result === 'refused') this.#e.onApiRefused(startedAt, now);
   }
-
 
 
   /**
@@ -471,7 +437,7 @@ export class L2Driver {
       }
     }
     // A take or handover spreads by an extra heartbeat round at once, not at the next tick.
-    if (notify && !this.#stopped) this.#noteSoon();
+    if (notify && !this.#stopped) this.#rounds.noteSoon();
     this.#scheduleWake();
   }
 
@@ -515,10 +481,10 @@ export class L2Driver {
   stop(): void {
     this.#stopped = true;
     this.#resync.stop();
-    for (const t of [this.#tickTimer, this.#wakeTimer, this.#noteTimer]) if (t !== null) this.#o.clock.clearTimeout(t);
+    for (const t of [this.#tickTimer, this.#wakeTimer]) if (t !== null) this.#o.clock.clearTimeout(t);
     this.#tickTimer = null;
     this.#wakeTimer = null;
-    this.#noteTimer = null;
+    this.#rounds.stop();
     this.#table.clear();
   }
 }

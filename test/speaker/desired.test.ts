@@ -7,6 +7,7 @@ import { desiredAnnouncements, electionInput } from '../../src/speaker/desired.t
 import type { DesiredInput, DesiredState } from '../../src/speaker/desired.ts';
 import { selectInterfaces, usableByDefault } from '../../src/speaker/interfaces.ts';
 import type { PolicyView } from '../../src/api/l2-policy.ts';
+import type { AdapterOptions } from '../../src/api/service.ts';
 import { IFACES, iface, node, policy, slice, svc } from './fixtures.ts';
 
 const NODES = [node('n1'), node('n2'), node('n3')];
@@ -175,8 +176,8 @@ test('the election input: eligible nodes with their policies, demoted nodes, and
 
 test('issue #10: what a pass reads of a Service is kept per Service object; a changed Service (a new object from the informer) is read anew', () => {
   const before = svc('web/a', { ingress: ['192.0.2.10'] });
-  const adapter = { defaultServiceIpam: 'pool' as const, acceptAnnotations: new Set<never>() };
-  const pass = (services: V1Service[], a = adapter): string[] => [...desiredAnnouncements({ me: 'n1', services, slices: [], nodes: NODES, policies: [policy('all')], interfaces: IFACES, adapter: a }).vips.keys()];
+  const adapter: AdapterOptions = { defaultServiceIpam: 'pool', acceptAnnotations: new Set() };
+  const pass = (services: V1Service[], a: AdapterOptions = adapter): string[] => [...desiredAnnouncements({ me: 'n1', services, slices: [], nodes: NODES, policies: [policy('all')], interfaces: IFACES, adapter: a }).vips.keys()];
   assert.deepEqual(pass([before]), ['192.0.2.10']);
   assert.deepEqual(pass([before]), ['192.0.2.10'], 'the same object, the same facts');
   const after = svc('web/a', { ingress: ['192.0.2.11'] });
