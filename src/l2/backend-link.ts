@@ -92,9 +92,9 @@ export class Link {
   /**
    * When each VIP began to be answered here (realtime ns, the receive stamps' clock). Another
    * host's announcement received before that is not a conflict: it is the previous holder's, read
-   * late by a busy event loop. At 5,000 VIPs such frames were ~1,500 false conflicts per speaker
-   * in two minutes, each a warning, an Event and a defending burst (bench/README.md, "Thirteenth
-   * session").
+   * late by a busy event loop. At 5,000 VIPs such frames, with peers' takeovers the node had not
+   * seen yet, made 1,100–1,400 false conflicts per speaker in 2.5 minutes, each a warning, an
+   * Event and a defending burst (bench/README.md, "Thirteenth session").
    */
   readonly #since = new Map<IpAddress, bigint>();
   /** Pending rounds; every VIP here is also in #announced. */

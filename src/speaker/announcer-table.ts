@@ -123,8 +123,9 @@ export class AnnouncerTable {
   }
 
   /**
-   * Brings the announcer's entry for `ip` in line with the decision: answered on its interfaces,
-   * or removed unless held. `handedToUs`: a new entry answers after our announcement.
+   * Brings the announcer's entry for `ip` in line: answered on its interfaces while the election
+   * answers it or a fence keeps it, else removed unless held. `handedToUs`: a new entry answers
+   * after our announcement.
    */
   sync(ip: string, handedToUs = false): void {
     const have = this.#table.get(ip);
@@ -140,7 +141,6 @@ export class AnnouncerTable {
     this.#table.set(ip, interfaces);
     this.#o.announcer.put(ip, interfaces, handedToUs && have === undefined ? { afterAnnouncement: true } : {});
   }
-
 
   /** Keeps `ip` answered after a handover, until `end` or `holdMs`. Only a VIP answered now is held. */
   hold(ip: string, now: number): void {

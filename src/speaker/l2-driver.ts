@@ -374,7 +374,6 @@ export class L2Driver {
     if (result === 'refused') this.#e.onApiRefused(startedAt, now);
   }
 
-
   /**
    * The self-check (issue #10): the election's view of every VIP Lease against the watch's cache,
    * and the announcer's table against what the election answers. Both agree by construction once
