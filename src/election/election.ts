@@ -18,6 +18,7 @@ import { makePass, nodeWakeAt, PassInputs, PassPlan, StepContext } from './passe
 import { PeerTable } from './peers.ts';
 import { VipTable } from './vip-table.ts';
 import { WritesOut } from './writes-out.ts';
+import { RebalanceBudget } from './rebalance-budget.ts';
 import { behind, checkNote, observeApi, observeNote, stepVip, writeFinished } from './vip-machine.ts';
 
 export interface ElectionOptions {
@@ -50,6 +51,7 @@ export class Election {
   readonly #inputsNow = new PassInputs();
   readonly #rank = (ip: string, pass: Pass): readonly string[] => this.#table.ranked(ip, pass);
   readonly #out = new WritesOut();
+  readonly #budget = new RebalanceBudget();
   #policies: readonly string[] = [];
   #synced = false;
   #draining = false;
@@ -172,11 +174,7 @@ export class Election {
     return actions;
   }
 
-  /**
-   * The API refused a request sent at `startedAt` with 401 Unauthorized: fenced until a later
-   * request succeeds and the Leases are re-listed (NodeGuard.refused; docs/l2.md, "Refused
-   * credentials").
-   */
+  /** A request sent at `startedAt` refused with 401: fenced until a later one succeeds and the Leases are re-listed (docs/l2.md, "Refused credentials"). */
   onApiRefused(startedAt: number, now: number): void {
     this.#enter(now);
     this.#contact.refused(startedAt);
@@ -381,7 +379,7 @@ export class Election {
   }
 
   #pass(now: number): Pass {
-    return makePass(this.#guard, this.#peers, { me: this.#o.me, now, leaving: this.#leaving(now), warm: this.isWarm(now), timings: this.#t, apiRttMs: this.#apiRtt(now), damped: this.#damped(now) });
+    return makePass(this.#guard, this.#peers, { me: this.#o.me, now, leaving: this.#leaving(now), warm: this.isWarm(now), timings: this.#t, apiRttMs: this.#apiRtt(now), damped: this.#damped(now), budget: this.#budget });
   }
 
   /** The round trip the takeover stagger allows for (writes-out.ts). */

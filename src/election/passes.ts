@@ -6,6 +6,7 @@ import type { NodeGuard } from './guard.ts';
 import type { PeerTable } from './peers.ts';
 import type { L2Timings } from './timings.ts';
 import type { VipContext } from './vip-machine.ts';
+import type { RebalanceBudget } from './rebalance-budget.ts';
 import { Deadlines } from './deadlines.ts';
 
 /** What every VIP's decision shares in one pass, computed once (candidacy memoised). */
@@ -22,6 +23,7 @@ export interface Pass {
   fresh: (node: string) => boolean;
   takeoverStaggerMs: number;
   rebalanceAfterMs: number;
+  rebalance: () => true | number;
   /** Nodes that fenced recently (damping.ts): ranked after every other candidate. */
   damped: ReadonlySet<string>;
 }
@@ -34,6 +36,7 @@ export interface PassOptions {
   timings: L2Timings;
   apiRttMs: number;
   damped: ReadonlySet<string>;
+  budget: RebalanceBudget;
 }
 
 const NOBODY: ReadonlySet<string> = new Set();
@@ -80,6 +83,7 @@ export function makePass(guard: NodeGuard, peers: PeerTable, o: PassOptions): Pa
     fresh: (node) => node === me || peers.fresh(node, now),
     takeoverStaggerMs: o.timings.takeoverStaggerMs + o.apiRttMs,
     rebalanceAfterMs: o.timings.stableAfterMs,
+    rebalance: () => o.budget.take(now) || o.budget.nextAt(now),
     damped: o.damped,
   };
 }
@@ -98,6 +102,7 @@ export class StepContext implements VipContext {
   readonly fresh: (node: string) => boolean;
   readonly takeoverStaggerMs: number;
   readonly rebalanceAfterMs: number;
+  readonly rebalance: () => true | number;
   readonly #ip: string;
   readonly #pass: Pass;
   readonly #rank: (ip: string, pass: Pass) => readonly string[];
@@ -113,6 +118,7 @@ export class StepContext implements VipContext {
     this.fresh = pass.fresh;
     this.takeoverStaggerMs = pass.takeoverStaggerMs;
     this.rebalanceAfterMs = pass.rebalanceAfterMs;
+    this.rebalance = pass.rebalance;
     this.#ip = ip;
     this.#pass = pass;
     this.#rank = rank;

@@ -98,6 +98,8 @@ export interface VipContext {
   takeoverStaggerMs: number;
   /** J: a VIP is rebalanced to a better node only after we have held it this long. */
   rebalanceAfterMs: number;
+  /** A rebalancing handover may start now (rebalance-budget.ts); else, when to ask again. */
+  rebalance: () => true | number;
 }
 
 export function initialVip(ip: string): VipState {
@@ -282,7 +284,9 @@ function decide(s: VipState, ctx: VipContext, held: boolean, orphanSince: number
       // and only to a node heard just now (not one that may have crashed, which is why we took).
       const due = (s.heldSince ?? ctx.now) + ctx.rebalanceAfterMs;
       if (ctx.now < due) return { wakeAt: due };
-      return ctx.fresh(first) ? { op: 'handover', holder: first } : NOTHING;
+      if (!ctx.fresh(first)) return NOTHING;
+      const turn = ctx.rebalance();
+      return turn === true ? { op: 'handover', holder: first } : { wakeAt: turn };
     }
     // We may not hold it (leaving or ineligible), and every ranked node is another: hand over at
     // once, preferably to a node heard just now.

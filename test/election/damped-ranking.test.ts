@@ -34,6 +34,7 @@ function pass(damped: readonly string[]): Pass {
     fresh: () => true,
     takeoverStaggerMs: 200,
     rebalanceAfterMs: 1_000,
+    rebalance: () => true,
     damped: new Set(damped),
   };
 }

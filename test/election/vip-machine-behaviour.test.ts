@@ -14,7 +14,7 @@ const NOW = 10_000;
 const J = 1_000;
 
 function ctx(extra: Partial<VipContext> = {}): VipContext {
-  return { now: NOW, me: 'a', wanted: true, ranked: ['a', 'b'], takeable: () => false, mayAnswer: true, mayWrite: true, fresh: () => true, takeoverStaggerMs: 200, rebalanceAfterMs: J, ...extra };
+  return { now: NOW, me: 'a', wanted: true, ranked: ['a', 'b'], takeable: () => false, mayAnswer: true, mayWrite: true, fresh: () => true, takeoverStaggerMs: 200, rebalanceAfterMs: J, rebalance: () => true, ...extra };
 }
 
 const present = (holder: string, epoch = 4, version: string | null = '77'): LeaseView => ({ kind: 'present', record: { holder, epoch, version } });

@@ -9,7 +9,7 @@ const IP = '192.0.2.10';
 const NOW = 10_000;
 
 function ctx(extra: Partial<VipContext> = {}): VipContext {
-  return { now: NOW, me: 'a', wanted: true, ranked: ['a', 'b'], takeable: () => false, mayAnswer: true, mayWrite: true, fresh: () => true, takeoverStaggerMs: 200, rebalanceAfterMs: 1_000, ...extra };
+  return { now: NOW, me: 'a', wanted: true, ranked: ['a', 'b'], takeable: () => false, mayAnswer: true, mayWrite: true, fresh: () => true, takeoverStaggerMs: 200, rebalanceAfterMs: 1_000, rebalance: () => true, ...extra };
 }
 
 const present = (holder: string, epoch = 4, version: string | null = '77'): LeaseView => ({ kind: 'present', record: { holder, epoch, version } });

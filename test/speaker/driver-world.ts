@@ -92,7 +92,7 @@ export class DriverWorld {
   readonly nodes = new Map<string, WorldNode>();
   /** "a>b": datagrams from a to b are lost. */
   readonly cut = new Set<string>();
-  writes: { node: string; op: string; ip: string; ok: boolean }[] = [];
+  writes: { node: string; op: string; ip: string; ok: boolean; at: number }[] = [];
   #version = 0;
   /**
    * Extra time a list's response takes after the server took its snapshot (a list of 1,000
@@ -193,7 +193,7 @@ export class DriverWorld {
   #write(node: string, a: WriteAction): WriteResult {
     const cur = this.leases.get(a.ip);
     const matches = a.expect === null ? cur === undefined : cur !== undefined && String(cur.version) === a.expect.version;
-    this.writes.push({ node, op: a.op, ip: a.ip, ok: matches });
+    this.writes.push({ node, op: a.op, ip: a.ip, ok: matches, at: this.clock.now() });
     if (!matches) return { ok: false, conflict: true };
     if (a.op === 'delete') {
       this.leases.delete(a.ip);

@@ -385,3 +385,28 @@ test('regression: issue #10 — every take or handover sent an extra heartbeat r
     assert.ok(n <= 1.5 * ticks, `${node}: ${n} rounds in 4 s (${ticks} ticks) for ${takesAndHandovers} notes`);
   }
 });
+
+test('regression: issue #10 — each holder handed a node that joined its whole share in one pass (at 5,000 VIPs some 1,700 handovers at once); rebalancing handovers now start at most 100 at once and 500 a second per node', async () => {
+  const ips = Array.from({ length: 1_800 }, (_, i) => `198.18.${Math.floor(i / 250)}.${(i % 250) + 1}`);
+  const w = new DriverWorld(['node-a', 'node-b']);
+  await w.start(desired(ips, NODES));
+  await w.clock.advance(3_000);
+  assert.deepEqual(dark(w, ips), [], 'node-a and node-b hold everything');
+  const before = w.writes.length;
+  await w.join('node-c', desired(ips, NODES));
+  await w.clock.advance(10_000);
+  const handovers = w.writes.slice(before).filter((x) => x.ok && x.op === 'handover');
+  const toC = ips.filter((ip) => w.leases.get(ip)?.holder === 'node-c');
+  assert.ok(toC.length > 400, `node-c got its share (${toC.length})`);
+  assert.deepEqual(dark(w, ips), [], 'every VIP answered by its holder throughout the handovers');
+  for (const node of ['node-a', 'node-b']) {
+    const mine = handovers.filter((x) => x.node === node).map((x) => x.at);
+    assert.ok(mine.length > 200, `${node}: ${mine.length} handovers`);
+    const first = Math.min(...mine);
+    // In every prefix: no more than the burst plus the rate since the first (and a round's slack).
+    for (const t of mine) {
+      const upTo = mine.filter((x) => x <= t).length;
+      assert.ok(upTo <= 100 + ((t - first + 100) * 500) / 1000, `${node}: ${upTo} handovers within ${t - first} ms`);
+    }
+  }
+});
