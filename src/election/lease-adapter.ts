@@ -28,9 +28,9 @@ export interface LeaseAdapterOptions {
   kc: KubeConfig;
   coordination: CoordinationV1Api;
   /**
-   * The lean path (src/kube/http.ts) for VIP Lease creates, patches and reads: undici's plain
-   * request, the answer parsed as JSON, none of client-node's fetch, web streams and model
-   * classes. A 1,000-VIP join sends some 3,000 of them; through client-node their garbage grew
+   * The lean path (src/kube/http.ts) for VIP Lease creates, patches and reads: a plain
+   * request, the answer parsed as JSON, none of client-node's request context, middleware and
+   * model classes. A 1,000-VIP join sends some 3,000 of them; through client-node their garbage grew
    * a speaker's heap (issue #10). Without it, client-node's coordination API is used.
    */
   http?: KubeHttp;
@@ -63,7 +63,7 @@ class RequestTimeout extends Error {
   override readonly name = 'RequestTimeout';
 }
 
-/** Request options that abort the request (undici fetch signal) when the timeout passes. */
+/** Request options that abort the request (its signal) when the timeout passes. */
 function abortOptions(signal: AbortSignal, base?: ConfigurationOptions<ObservableMiddleware>): ConfigurationOptions<ObservableMiddleware> {
   const mw: ObservableMiddleware = {
     pre: (ctx) => {

@@ -1,6 +1,6 @@
 // At most `limit` requests in flight; the rest wait their turn, first come first served. Issue #10:
-// a speaker taking 1,000 VIPs at once sent 1,000 Lease writes at once, and undici's pool (no
-// connection limit) opened a connection for each: the heap snapshot of a speaker at steady state
+// a speaker taking 1,000 VIPs at once sent 1,000 Lease writes at once, and the pool (undici's
+// then, node:http's Agent now: neither limits connections) opened a connection for each: the heap snapshot of a speaker at steady state
 // held 1,021 sockets, their parsers and buffers (about half its 270 MB peak RSS), and the API
 // server got 1,000 requests in one instant. client-go spends 5 queries/s by default.
 export class Gate {

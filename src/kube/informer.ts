@@ -2,12 +2,14 @@
 // stops for good on any other error (connection refused, 500s, a dropped watch): this wrapper
 // restarts it with capped exponential backoff and says when the first full list has arrived,
 // so callers can hold off acting until every cache is synced (STYLE.md lesson 9).
-import { ListWatch, Watch } from '@kubernetes/client-node';
+import { ListWatch } from '@kubernetes/client-node';
 import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { sameButVersion } from '../api/slim.ts';
 import { classifyThrown, describeRequest } from './api-problem.ts';
 import { PooledKubeConfig, errorMessage } from './client.ts';
+import { TransportWatch } from './http-library.ts';
+import { transportOf } from './transport.ts';
 
 export type WatchEvent = 'add' | 'update' | 'delete';
 
@@ -45,12 +47,12 @@ export interface WatchedCache<T> {
   stop(): Promise<void>;
 }
 
-/** client-node's Watch, with `transform` applied to each object event (ADDED, MODIFIED, DELETED). */
-class TransformingWatch<T> extends Watch {
+/** The transport's Watch, with `transform` applied to each object event (ADDED, MODIFIED, DELETED). */
+class TransformingWatch<T> extends TransportWatch {
   readonly #transform: (obj: T) => T;
 
   constructor(kc: KubeConfig, transform: (obj: T) => T) {
-    super(kc);
+    super(kc, transportOf(kc));
     this.#transform = transform;
   }
 
@@ -62,10 +64,10 @@ class TransformingWatch<T> extends Watch {
 
 export function watchResource<T extends KubernetesObject>(opts: WatchOptions<T>): WatchedCache<T> {
   const { transform } = opts;
-  // makeInformer(kc, path, list, labelSelector) is exactly this ListWatch with a plain Watch.
+  // makeInformer(kc, path, list, labelSelector) is this ListWatch with client-node's own Watch.
   const informer =
     transform === undefined
-      ? new ListWatch<T>(opts.path, new Watch(opts.kc), opts.list, false, opts.labelSelector)
+      ? new ListWatch<T>(opts.path, new TransportWatch(opts.kc, transportOf(opts.kc)), opts.list, false, opts.labelSelector)
       : new ListWatch<T>(opts.path, new TransformingWatch(opts.kc, transform), async () => {
           const list = await opts.list();
           return { ...list, items: list.items.map(transform) };

@@ -15,6 +15,7 @@ import type { ApiServerKind, ControlPlane } from '../../src/controlplane/control
 import { httpsCall } from '../../src/controlplane/https.ts';
 import { PooledKubeConfig, apiStatus, makeClients } from '../../src/kube/client.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
+import { transportOf } from '../../src/kube/transport.ts';
 
 /** The server every api-suite in this process runs against, known when tests are declared. */
 export const API_KIND: ApiServerKind = apiServerKind();
@@ -30,11 +31,6 @@ export const SPEAKER_SA = 'herald-speaker';
 export const CONTROLLER_RBAC = fileURLToPath(new URL('../../deploy/controller-rbac.yaml', import.meta.url));
 export const SPEAKER_RBAC = fileURLToPath(new URL('../../deploy/speaker-rbac.yaml', import.meta.url));
 
-type RequestContext = Parameters<KubeConfig['applySecurityAuthentication']>[0];
-type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
-type Dispatch = Dispatcher['dispatch'];
-type DispatchHandler = Parameters<Dispatch>[1];
-
 /** One answer Herald got: the method, the path with its query, and the HTTP status. */
 export interface HeraldRequest {
   identity: 'controller' | 'speaker';
@@ -45,40 +41,11 @@ export interface HeraldRequest {
   restarting: boolean;
 }
 
-/**
- * A kubeconfig that reports the status of every answer to `onAnswer`: client-node 2.x sends
- * requests and watches alike through the dispatcher set here (PooledKubeConfig keeps one pool).
- */
+/** A kubeconfig that reports the status of every answer to `onAnswer` (requests and watches share its transport). */
 class RecordingKubeConfig extends PooledKubeConfig {
-  readonly #onAnswer: (method: string, path: string, status: number) => void;
-
   constructor(onAnswer: (method: string, path: string, status: number) => void) {
     super();
-    this.#onAnswer = onAnswer;
-  }
-
-  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
-    await super.applySecurityAuthentication(context);
-    const d = context.getDispatcher();
-    if (d === undefined) return;
-    const report = this.#onAnswer;
-    context.setDispatcher(
-      d.compose((dispatch: Dispatch) => (opts, handler) =>
-        dispatch(opts, new Proxy(handler, {
-          get(target: DispatchHandler, prop, receiver) {
-            const v: unknown = Reflect.get(target, prop, receiver);
-            if (typeof v !== 'function') return v;
-            if (prop === 'onResponseStart' || prop === 'onHeaders') {
-              return (...args: unknown[]) => {
-                const status = prop === 'onHeaders' ? args[0] : args[1];
-                if (typeof status === 'number') report(opts.method, opts.path, status);
-                return Reflect.apply(v, target, args);
-              };
-            }
-            return (...args: unknown[]) => Reflect.apply(v, target, args);
-          },
-        }))),
-    );
+    transportOf(this).observe({ answered: (method, path, status) => onAnswer(method, path, status), failed: () => {} });
   }
 }
 
