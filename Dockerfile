@@ -39,8 +39,9 @@ LABEL org.opencontainers.image.title="herald" \
 ENV NODE_ENV=production
 WORKDIR /app
 
-# The bundle needs no node_modules at run time (it holds every dependency it calls); they are kept
-# for their license files. package.json declares "type": "module" for bin/herald.js.
+# The bundle holds every dependency Herald calls; node_modules stays for the license files and for
+# undici, which client-node would load from there on a path Herald does not take
+# (scripts/lazy-undici.js). package.json declares "type": "module" for bin/herald.js.
 COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules/ ./node_modules/
 COPY --from=build /src/dist/ ./dist/

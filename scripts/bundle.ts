@@ -14,8 +14,8 @@
 // non-Latin-1 character in a license comment made V8 hold the whole 3 MB chunk as a two-byte
 // string; license comments go to dist/*.LEGAL.txt instead.
 import { build } from 'esbuild';
-import type { Plugin } from 'esbuild';
-import { rmSync } from 'node:fs';
+import type { BuildOptions, Plugin } from 'esbuild';
+import { rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -30,9 +30,34 @@ const LAZY_UNDICI = fileURLToPath(new URL('lazy-undici.js', import.meta.url));
 const lazyUndici: Plugin = {
   name: 'lazy-undici',
   setup(b) {
-    b.onResolve({ filter: /^undici$/ }, (args) => (args.importer === LAZY_UNDICI ? undefined : { path: LAZY_UNDICI }));
+    // The stand-in's own require of undici is left to run time (node_modules, as in the image): its
+    // 1 MB of source was half the speaker's bundle, held as a string by every process.
+    b.onResolve({ filter: /^undici$/ }, (args) => (args.importer === LAZY_UNDICI ? { path: 'undici', external: true } : { path: LAZY_UNDICI }));
   },
 };
+const CLIENT_NODE = `${root}node_modules/@kubernetes/client-node/dist/`;
+const LIST_WATCH_SERIALIZER = fileURLToPath(new URL('list-watch-serializer.js', import.meta.url));
+/**
+ * What the speaker does not use of client-node stays out of its chunks (issue #10). Its modules
+ * are marked free of side effects, which they are but for polyfill.js (a global for undici), so
+ * that esbuild drops every one nothing calls: the speaker sends plain requests (src/kube/http.ts)
+ * and needs neither the generated API clients nor the ObjectSerializer with its ~900 model
+ * classes. ListWatch reaches the ObjectSerializer for one call on a string, so it gets a stand-in
+ * (scripts/list-watch-serializer.js). The controller still loads the real ones, in its own chunks.
+ */
+const clientNodeTrimmed: Plugin = {
+  name: 'client-node-trimmed',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/serializer\.js$/ }, (args) => (args.importer === `${CLIENT_NODE}cache.js` ? { path: LIST_WATCH_SERIALIZER } : undefined));
+    b.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.pluginData === 'trimmed' || !(args.importer.startsWith(CLIENT_NODE) || args.path === '@kubernetes/client-node')) return undefined;
+      const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'trimmed' });
+      if (r.errors.length > 0 || !r.path.startsWith(CLIENT_NODE) || r.path.endsWith('/polyfill.js')) return undefined;
+      return { ...r, sideEffects: false };
+    });
+  },
+};
+
 /**
  * Node's built-in modules are loaded with require(), not import: an ES import of `node:http`
  * makes Node build the module's ES facade, which reads every export, among them the lazy
@@ -54,16 +79,9 @@ const builtinsByRequire: Plugin = {
   },
 };
 
-const result = await build({
+const common = {
   absWorkingDir: root,
-  entryPoints: { herald: 'src/cli.ts' },
-  outdir,
-  // Chunks sit two levels below the package root, as src/<dir>/*.ts do: the code that finds
-  // native/, deploy/crds and the CLI relative to itself works unchanged from them.
-  chunkNames: 'chunks/[name]-[hash]',
-  outExtension: { '.js': '.mjs' },
   bundle: true,
-  splitting: true,
   platform: 'node',
   format: 'esm',
   target: 'node24',
@@ -77,8 +95,39 @@ const result = await build({
   banner: { js: "import { createRequire as __heraldRequire } from 'node:module'; const require = __heraldRequire(import.meta.url);" },
   logLevel: 'warning',
   metafile: true,
-  plugins: [lazyUndici, builtinsByRequire],
+} satisfies BuildOptions;
+
+/**
+ * `herald speaker` is a bundle of its own, dist/chunks/speaker.mjs, that src/cli.ts imports. In
+ * the split build, esbuild put client-node's generated clients and models in the chunk that also
+ * holds KubeConfig, which the speaker loads, though it calls none of them (issue #10).
+ */
+const SPEAKER_CHUNK = 'chunks/speaker.mjs';
+const speakerApart: Plugin = {
+  name: 'speaker-apart',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/speaker\/command\.ts$/ }, (args) => (args.importer === `${root}src/cli.ts` ? { path: `./${SPEAKER_CHUNK}`, external: true } : undefined));
+  },
+};
+
+const result = await build({
+  ...common,
+  entryPoints: { herald: 'src/cli.ts' },
+  outdir,
+  // Chunks sit two levels below the package root, as src/<dir>/*.ts do: the code that finds
+  // native/, deploy/crds and the CLI relative to itself works unchanged from them.
+  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
+  splitting: true,
+  plugins: [speakerApart, lazyUndici, builtinsByRequire, clientNodeTrimmed],
 });
+const speaker = await build({
+  ...common,
+  entryPoints: ['src/speaker/command.ts'],
+  outfile: `${outdir}/${SPEAKER_CHUNK}`,
+  plugins: [lazyUndici, builtinsByRequire, clientNodeTrimmed],
+});
+if (process.argv.includes('--metafile')) writeFileSync(`${outdir}/meta.json`, JSON.stringify({ main: result.metafile, speaker: speaker.metafile }));
 let bytes = 0;
-for (const [file, out] of Object.entries(result.metafile.outputs)) if (file.endsWith('.mjs')) bytes += out.bytes;
-process.stdout.write(`dist/herald.mjs and ${Object.keys(result.metafile.outputs).filter((f) => f.includes('/chunks/') && f.endsWith('.mjs')).length} chunks, ${(bytes / 1e6).toFixed(1)} MB\n`);
+for (const [file, out] of [...Object.entries(result.metafile.outputs), ...Object.entries(speaker.metafile.outputs)]) if (file.endsWith('.mjs')) bytes += out.bytes;
+process.stdout.write(`dist/herald.mjs, dist/${SPEAKER_CHUNK} and ${Object.keys(result.metafile.outputs).filter((f) => f.includes('/chunks/') && f.endsWith('.mjs')).length} chunks, ${(bytes / 1e6).toFixed(1)} MB\n`);

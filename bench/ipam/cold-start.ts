@@ -13,7 +13,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { makeClients } from '../../src/kube/client.ts';
+import { makeClients } from '../../src/kube/api-clients.ts';
 import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL } from '../../src/api/names.ts';
 import { loadAverage, machineLines } from '../machine.ts';
 import { forEachLimit } from '../l2/report.ts';

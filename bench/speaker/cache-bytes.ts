@@ -10,7 +10,8 @@
 import { parseArgs } from 'node:util';
 import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
 import { startControlPlane } from '../../src/controlplane/control-plane.ts';
-import { makeClients, PooledKubeConfig } from '../../src/kube/client.ts';
+import { PooledKubeConfig } from '../../src/kube/client.ts';
+import { makeClients } from '../../src/kube/api-clients.ts';
 import { slimEndpointSlice, slimNode, slimService } from '../../src/api/slim.ts';
 import { headCommit, loadAverage, machineLines } from '../machine.ts';
 

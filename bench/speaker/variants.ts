@@ -24,7 +24,7 @@ export interface Variant {
 export const TUNED_NODE_FLAGS = ['--max-semi-space-size=4'];
 export const TUNED_ENV = ['MALLOC_ARENA_MAX=1', 'MALLOC_TRIM_THRESHOLD_=1048576'];
 
-export const VARIANT_NAMES = ['before', 'before-src', 'after', 'after-src', 'after-tuned'] as const;
+export const VARIANT_NAMES = ['before', 'before-tuned', 'before-src', 'after', 'after-src', 'after-tuned'] as const;
 export type VariantName = (typeof VARIANT_NAMES)[number];
 
 function run(cmd: string, args: readonly string[], cwd: string): void {
@@ -66,12 +66,14 @@ export function prepareVariants(names: readonly VariantName[], baseRef: string, 
   const baseDir = join(scratch, 'base');
   const need = (p: (n: VariantName) => boolean): boolean => names.some(p);
   if (need((n) => n.startsWith('before'))) extractBase(baseRef, baseDir);
-  const baseBuilt = need((n) => n === 'before') ? buildTree(baseDir) : '';
+  const baseBuilt = need((n) => n === 'before' || n === 'before-tuned') ? buildTree(baseDir) : '';
   const afterBuilt = need((n) => n === 'after' || n === 'after-tuned') ? buildTree(ROOT) : '';
   return names.map((name): Variant => {
     switch (name) {
       case 'before':
         return { name, what: `${baseRef} as built by its npm run build (${baseBuilt.endsWith('cli.js') ? 'tsc, one file per module' : 'bundle'})`, argv: [NODE_BIN, baseBuilt] };
+      case 'before-tuned':
+        return { name, what: `${baseRef}'s bundle with ${[...TUNED_NODE_FLAGS, ...TUNED_ENV].join(' ')} (as deploy/ runs it)`, argv: ['/usr/bin/env', ...TUNED_ENV, NODE_BIN, ...TUNED_NODE_FLAGS, baseBuilt] };
       case 'before-src':
         return { name, what: `${baseRef} from src/cli.ts (type stripping, as the lab runs it)`, argv: [NODE_BIN, join(baseDir, 'src/cli.ts')] };
       case 'after':

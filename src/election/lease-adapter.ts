@@ -3,8 +3,7 @@
 // actions with optimistic concurrency, and renews this node's Lease. A thin imperative shell:
 // the translation to and from Leases is in lease-objects.ts, the decisions in election.ts.
 import { DEFAULT_L2_TIMINGS, nodeLeaseDurationSeconds } from './timings.ts';
-import { Observable, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import type { ConfigurationOptions, KubeConfig, CoordinationV1Api, ObservableMiddleware, V1Lease, V1LeaseList } from '@kubernetes/client-node';
+import type { KubeConfig, V1Lease, V1LeaseList } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { NodeStamp } from './peers.ts';
 import type { LeaseList, LeaseRecord, LeaseView, WriteResult } from './vip-machine.ts';
@@ -26,14 +25,12 @@ export type AdapterVerb = 'get' | 'list' | 'create' | 'update' | 'patch' | 'dele
 
 export interface LeaseAdapterOptions {
   kc: KubeConfig;
-  coordination: CoordinationV1Api;
   /**
-   * The lean path (src/kube/http.ts) for VIP Lease creates, patches and reads: a plain
-   * request, the answer parsed as JSON, none of client-node's request context, middleware and
-   * model classes. A 1,000-VIP join sends some 3,000 of them; through client-node their garbage grew
-   * a speaker's heap (issue #10). Without it, client-node's coordination API is used.
+   * Every Lease request: a plain request, the answer parsed as JSON, none of client-node's request
+   * context, middleware and model classes. A 1,000-VIP join sends some 3,000 of them; through
+   * client-node their garbage grew a speaker's heap, and its model classes its start (issue #10).
    */
-  http?: KubeHttp;
+  http: KubeHttp;
   /** This speaker's node name (the holder of its node Lease). */
   node: string;
   namespace?: string;
@@ -62,20 +59,6 @@ export interface LeaseAdapterOptions {
 class RequestTimeout extends Error {
   override readonly name = 'RequestTimeout';
 }
-
-/** Request options that abort the request (its signal) when the timeout passes. */
-function abortOptions(signal: AbortSignal, base?: ConfigurationOptions<ObservableMiddleware>): ConfigurationOptions<ObservableMiddleware> {
-  const mw: ObservableMiddleware = {
-    pre: (ctx) => {
-      ctx.setSignal(signal);
-      return new Observable(Promise.resolve(ctx));
-    },
-    post: (rsp) => new Observable(Promise.resolve(rsp)),
-  };
-  return { ...base, middleware: [...(base?.middleware ?? []), mw], middlewareMergeStrategy: 'append' };
-}
-
-const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 /** VIP Lease writes and reads in flight at once (issue #10, src/kube/gate.ts); node Lease renewals and lists never wait behind them. */
 const VIP_REQUESTS_IN_FLIGHT = 16;
@@ -139,7 +122,7 @@ export class LeaseAdapter {
       labelSelector: nodeSelector,
       log: o.log,
       ...backoff,
-      list: () => this.#request('list', (opts) => o.coordination.listNamespacedLease({ namespace: this.namespace, labelSelector: nodeSelector }, opts)),
+      list: () => this.#list(nodeSelector, ''),
       onEvent: (event, lease) => {
         const v = nodeLeaseOf(lease);
         if (v === null || this.#stopped) return;
@@ -189,15 +172,14 @@ export class LeaseAdapter {
     return this.#vipProgress.newest;
   }
 
-  /** A list of the VIP Leases (`extra`: more query parameters): the lean path when there is one (no model classes for 5,000 Leases), else client-node's. */
+  /** A list of the VIP Leases (`extra`: more query parameters). */
   #listVip(extra: string): Promise<V1LeaseList> {
-    const selector = labelSelector(VIP_LEASE_LABELS);
-    const http = this.#o.http;
-    if (http === undefined) {
-      const limit = extra === '' ? {} : { limit: 1 };
-      return this.#request('list', (opts) => this.#o.coordination.listNamespacedLease({ namespace: this.namespace, labelSelector: selector, ...limit }, opts));
-    }
-    return this.#request('list', async (_, signal) => asLeaseList(await http.json({ method: 'GET', path: `${this.#leasePath('')}?labelSelector=${encodeURIComponent(selector)}${extra}`, signal })));
+    return this.#list(labelSelector(VIP_LEASE_LABELS), extra);
+  }
+
+  /** A list of our namespace's Leases with these labels (`extra`: more query parameters), as plain JSON: no model classes for 5,000 Leases. */
+  #list(selector: string, extra: string): Promise<V1LeaseList> {
+    return this.#request('list', async (signal) => asLeaseList(await this.#o.http.json({ method: 'GET', path: `${this.#leasePath('')}?labelSelector=${encodeURIComponent(selector)}${extra}`, signal })));
   }
 
   /** The records of `listVipLeases` alone. */
@@ -241,23 +223,20 @@ export class LeaseAdapter {
       this.#o.log.error({ ip: a.ip, err: name.error.message }, 'cannot name the Lease of this VIP');
       return { ok: false, conflict: false };
     }
-    const { coordination: api } = this.#o;
+    const { http } = this.#o;
     const namespace = this.namespace;
     try {
       if (a.op === 'delete') {
         const body = a.expect === null ? {} : { preconditions: { resourceVersion: a.expect.version } };
-        await this.#request('delete', (opts) => api.deleteNamespacedLease({ name: name.name, namespace, body }, opts));
+        await this.#request('delete', (signal) => http.send({ method: 'DELETE', path: this.#leasePath(name.name), body: JSON.stringify(body), signal }));
         return { ok: true, version: '' };
       }
       let written: V1Lease | null;
-      const http = this.#o.http;
       if (a.expect === null) {
         written = await this.#createLease(vipLeaseCreateBody(a, name.name, namespace, this.#wall()));
       } else {
         const body = vipLeasePatch(a, a.expect.version, this.#wall());
-        written = await (http === undefined
-          ? this.#request('patch', (opts) => api.patchNamespacedLease({ name: name.name, namespace, body }, opts), MERGE_PATCH)
-          : this.#request('patch', async (_, signal) => asLease(await http.json({ method: 'PATCH', path: this.#leasePath(name.name), body: JSON.stringify(body), contentType: 'application/merge-patch+json', signal }))));
+        written = await this.#request('patch', async (signal) => asLease(await http.json({ method: 'PATCH', path: this.#leasePath(name.name), body: JSON.stringify(body), contentType: 'application/merge-patch+json', signal })));
       }
       const version = written?.metadata?.resourceVersion;
       if (version === undefined) return { ok: false, conflict: false };
@@ -279,18 +258,15 @@ export class LeaseAdapter {
    * docs/l2.md, "When the API server or etcd goes away"), false on any other failure.
    */
   async renewNodeLease(stamp: NodeStamp, addresses: readonly HeartbeatEndpoint[], extra: Readonly<Record<string, string>> = {}): Promise<boolean | 'refused'> {
-    const { coordination: api, node } = this.#o;
+    const { http, node } = this.#o;
     const name = nodeLeaseName(node);
     const namespace = this.namespace;
     const body = nodeLeaseBody(node, stamp, addresses, namespace, this.#acquiredMs, this.#wall(), this.#o.nodeLeaseDurationSeconds ?? nodeLeaseDurationSeconds(DEFAULT_L2_TIMINGS), extra);
-    // The lean path when there is one: a renewal every R on every node, through client-node each
-    // cost a WHATWG fetch and a V1Lease model for an answer of which one field is read (issue #10).
-    const http = this.#o.http;
+    // A renewal every R on every node: through client-node each cost a request context and a
+    // V1Lease model for an answer of which one field is read (issue #10).
     const put = async (version: string): Promise<V1Lease | null> => {
       const b: V1Lease = { ...body, metadata: { ...body.metadata, resourceVersion: version } };
-      return http === undefined
-        ? this.#request('update', (opts) => api.replaceNamespacedLease({ name, namespace, body: b }, opts))
-        : this.#request('update', async (_, signal) => asLease(await http.json({ method: 'PUT', path: this.#leasePath(name), body: JSON.stringify(b), signal })));
+      return this.#request('update', async (signal) => asLease(await http.json({ method: 'PUT', path: this.#leasePath(name), body: JSON.stringify(b), signal })));
     };
     try {
       let written: V1Lease | null;
@@ -320,7 +296,7 @@ export class LeaseAdapter {
   async deleteNodeLease(): Promise<boolean> {
     const name = nodeLeaseName(this.#o.node);
     try {
-      await this.#request('delete', (opts) => this.#o.coordination.deleteNamespacedLease({ name, namespace: this.namespace }, opts));
+      await this.#request('delete', (signal) => this.#o.http.send({ method: 'DELETE', path: this.#leasePath(name), signal }));
       this.#nodeVersion = null;
       return true;
     } catch (err) {
@@ -341,7 +317,7 @@ export class LeaseAdapter {
     this.#vipProgress.listStarted();
     let list: V1LeaseList;
     try {
-      list = await this.#request('list', (opts) => this.#o.coordination.listNamespacedLease({ namespace: this.namespace, labelSelector: selector }, opts));
+      list = await this.#list(selector, '');
     } catch (err) {
       this.#vipProgress.listApplied(null);
       throw err;
@@ -356,20 +332,14 @@ export class LeaseAdapter {
     return list;
   }
 
-  /** One Lease of our namespace by GET: the lean path when there is one, else client-node's. */
+  /** One Lease of our namespace by GET. */
   #readLease(name: string): Promise<V1Lease | null> {
-    const http = this.#o.http;
-    return http === undefined
-      ? this.#request('get', (opts) => this.#o.coordination.readNamespacedLease({ name, namespace: this.namespace }, opts))
-      : this.#request('get', async (_, signal) => asLease(await http.json({ method: 'GET', path: this.#leasePath(name), signal })));
+    return this.#request('get', async (signal) => asLease(await this.#o.http.json({ method: 'GET', path: this.#leasePath(name), signal })));
   }
 
-  /** Creates a Lease in our namespace (POST): the lean path when there is one, else client-node's. */
+  /** Creates a Lease in our namespace (POST). */
   #createLease(body: V1Lease): Promise<V1Lease | null> {
-    const http = this.#o.http;
-    return http === undefined
-      ? this.#request('create', (opts) => this.#o.coordination.createNamespacedLease({ namespace: this.namespace, body }, opts))
-      : this.#request('create', async (_, signal) => asLease(await http.json({ method: 'POST', path: this.#leasePath(''), body: JSON.stringify(body), signal })));
+    return this.#request('create', async (signal) => asLease(await this.#o.http.json({ method: 'POST', path: this.#leasePath(''), body: JSON.stringify(body), signal })));
   }
 
   /** The collection of Leases in our namespace, or one of them. */
@@ -379,7 +349,7 @@ export class LeaseAdapter {
   }
 
   /** Counts, and bounds the request by the timeout (aborting it); a timeout rejects like any error. */
-  async #request<T>(verb: AdapterVerb, send: (opts: ConfigurationOptions<ObservableMiddleware>, signal: AbortSignal) => Promise<T>, base?: ConfigurationOptions<ObservableMiddleware>): Promise<T> {
+  async #request<T>(verb: AdapterVerb, send: (signal: AbortSignal) => Promise<T>): Promise<T> {
     this.#counts[verb]++;
     const ac = new AbortController();
     let timer: NodeJS.Timeout | undefined;
@@ -391,7 +361,7 @@ export class LeaseAdapter {
       }, this.#timeoutMs);
     });
     try {
-      return await Promise.race([send(abortOptions(ac.signal, base), ac.signal), deadline]);
+      return await Promise.race([send(ac.signal), deadline]);
     } finally {
       clearTimeout(timer);
     }

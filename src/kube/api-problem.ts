@@ -333,6 +333,17 @@ export function clearedBy(p: ApiProblem, req: ApiRequest, status: number): boole
 }
 
 /** /version's major and minor ("1", "25+" on some providers) against MIN_KUBERNETES. */
+/** The fields of a /version answer that versionProblem reads; anything else is dropped. */
+export function versionInfo(v: unknown): { major?: string; minor?: string; gitVersion?: string } {
+  const out: { major?: string; minor?: string; gitVersion?: string } = {};
+  if (typeof v !== 'object' || v === null) return out;
+  for (const k of ['major', 'minor', 'gitVersion'] as const) {
+    const x: unknown = (v as Record<string, unknown>)[k];
+    if (typeof x === 'string') out[k] = x;
+  }
+  return out;
+}
+
 export function versionProblem(info: { major?: string; minor?: string; gitVersion?: string }, ctx: ProblemContext): ApiProblem | null {
   const major = Number.parseInt(info.major ?? '', 10);
   const minor = Number.parseInt((info.minor ?? '').replace(/[^0-9].*$/, ''), 10);

@@ -1,20 +1,32 @@
-// Loading credentials and making API clients: the one place that knows where the API server is.
-import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, DiscoveryV1Api, KubeConfig } from '@kubernetes/client-node';
-import type { ApiConstructor, ApiType } from '@kubernetes/client-node';
+// Loading credentials and the way to the API server: the one place that knows where it is.
+// client-node's generated clients are made in api-clients.ts, which the speaker does not load
+// (issue #10: they and their 900 model classes cost a process ~10 MB of RSS).
+import { KubeConfig } from '@kubernetes/client-node';
+import type { ApiConstructor, ApiType, CoordinationV1Api, CoreV1Api, CustomObjectsApi, DiscoveryV1Api } from '@kubernetes/client-node';
 import type { ApiObserver } from './api-health.ts';
 import { describeRequest, outcomeOfThrown, parseStatus, rootCause } from './api-problem.ts';
 import { transportConfiguration } from './http-library.ts';
 import { KubeHttp } from './http.ts';
 import { transportOf } from './transport.ts';
 
-export interface KubeClients {
+/** What the speaker talks to the API with: watches (informer.ts) and plain requests (http.ts). */
+export interface KubeLink {
   kc: KubeConfig;
+  /** Requests sent as JSON and answers read as JSON, no model classes (http.ts; issue #10). */
+  http: KubeHttp;
+}
+
+/** The controller's, the status command's and the tests': client-node's generated clients too (api-clients.ts). */
+export interface KubeClients extends KubeLink {
   core: CoreV1Api;
   discovery: DiscoveryV1Api;
   coordination: CoordinationV1Api;
   custom: CustomObjectsApi;
-  /** The lean path for the controller's hot writes (http.ts; issue #10). */
-  http: KubeHttp;
+}
+
+/** The speaker's link to the API server. */
+export function makeLink(kc: KubeConfig): KubeLink {
+  return { kc, http: new KubeHttp(kc) };
 }
 
 /**
@@ -51,17 +63,6 @@ export function loadKubeConfig(path: string | undefined): KubeConfig {
   if (path !== undefined) kc.loadFromFile(path);
   else kc.loadFromCluster();
   return kc;
-}
-
-export function makeClients(kc: KubeConfig): KubeClients {
-  return {
-    kc,
-    core: kc.makeApiClient(CoreV1Api),
-    discovery: kc.makeApiClient(DiscoveryV1Api),
-    coordination: kc.makeApiClient(CoordinationV1Api),
-    custom: kc.makeApiClient(CustomObjectsApi),
-    http: new KubeHttp(kc),
-  };
 }
 
 /** The HTTP status of a failed API call (client-node throws ApiException with `code`), or undefined. */

@@ -7,7 +7,7 @@
 //
 // A failure is thrown as client-node throws it (an HTTP status in `code`, the body as text), so
 // apiStatus, errorMessage and api-problem.ts classify it unchanged.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { KubeTransport, readText, transportOf } from './transport.ts';
 
 /** A non-2xx answer, shaped like client-node's ApiException (`code`, `body`). */
@@ -24,7 +24,7 @@ export class KubeHttpError extends Error {
 }
 
 export interface KubeRequest {
-  method: 'GET' | 'PATCH' | 'POST' | 'PUT';
+  method: 'GET' | 'PATCH' | 'POST' | 'PUT' | 'DELETE';
   /** From the API root, e.g. /api/v1/namespaces/ns/services/name/status. */
   path: string;
   /** JSON text, sent as is. */
@@ -45,6 +45,15 @@ function isListPage(v: unknown): v is ListPage {
   if (!('metadata' in v) || v.metadata === undefined) return true;
   const m = v.metadata;
   return typeof m === 'object' && m !== null && (!('continue' in m) || typeof m.continue === 'string') && (!('resourceVersion' in m) || typeof m.resourceVersion === 'string');
+}
+
+/**
+ * An item of a list the server gave for a known resource: an object whose metadata, if any, is an
+ * object. The rest is the server's word, as it was through client-node, whose deserialisation
+ * checks nothing either.
+ */
+export function isKubeObject<T extends KubernetesObject>(v: unknown): v is T {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && (!('metadata' in v) || (typeof v.metadata === 'object' && v.metadata !== null));
 }
 
 /** The path to a Service's status subresource. */

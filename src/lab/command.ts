@@ -4,7 +4,8 @@
 // restart that moves nothing. Then, as root, L2 announcements in a network of namespaces with one
 // speaker per node, and a failover (l2-demo.ts), and BGP (bgp-demo.ts) on the same kind of server.
 import { parseArgs } from 'node:util';
-import { PooledKubeConfig, makeClients } from '../kube/client.ts';
+import { PooledKubeConfig } from '../kube/client.ts';
+import { makeClients } from '../kube/api-clients.ts';
 import type { KubeClients } from '../kube/client.ts';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { V1Service } from '@kubernetes/client-node';

@@ -16,7 +16,8 @@ import { apiServerKind, installCrds, startControlPlane } from '../controlplane/c
 import type { ApiServerKind, ControlPlane } from '../controlplane/control-plane.ts';
 import { DEPLOY_CRDS } from '../devapi/server.ts';
 import { vipLeaseName } from '../election/lease-names.ts';
-import { PooledKubeConfig, apiStatus, makeClients } from '../kube/client.ts';
+import { PooledKubeConfig, apiStatus } from '../kube/client.ts';
+import { makeClients } from '../kube/api-clients.ts';
 import type { KubeClients } from '../kube/client.ts';
 import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL, L2POLICY_PLURAL, BGPPEER_PLURAL, BGPPOLICY_PLURAL } from '../api/names.ts';
 import type { L2AnnouncementPolicy } from '../api/generated/l2announcementpolicies.ts';

@@ -4,9 +4,10 @@
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { KubeClients } from '../kube/client.ts';
+import type { KubeLink } from '../kube/client.ts';
+import { isKubeObject } from '../kube/http.ts';
 import { errorMessage } from '../kube/client.ts';
 import { watchResource } from '../kube/informer.ts';
 import type { WatchedCache } from '../kube/informer.ts';
@@ -40,7 +41,7 @@ export interface BgpSpeakerConfig {
 }
 
 export interface BgpSpeakerDeps {
-  clients: KubeClients;
+  clients: KubeLink;
   inputs: KubeInputs;
   log: Logger;
   metrics: SpeakerMetrics;
@@ -48,8 +49,13 @@ export interface BgpSpeakerDeps {
 
 type Obj = KubernetesObject & { spec?: unknown };
 
-function isList(v: unknown): v is KubernetesListObject<Obj> {
-  return typeof v === 'object' && v !== null && 'items' in v && Array.isArray(v.items);
+/** One key of a Secret as the server sends it (base64), or undefined. */
+function secretValue(secret: unknown, key: string): string | undefined {
+  if (typeof secret !== 'object' || secret === null || !('data' in secret)) return undefined;
+  const data = secret.data;
+  if (typeof data !== 'object' || data === null) return undefined;
+  const v: unknown = (data as Record<string, unknown>)[key];
+  return typeof v === 'string' ? v : undefined;
 }
 
 interface Running {
@@ -109,12 +115,9 @@ export class BgpSpeaker {
   constructor(c: BgpSpeakerConfig, d: BgpSpeakerDeps, onChange: () => void) {
     this.#c = c;
     this.#d = d;
-    const list = (plural: string) => async () => {
-      const l: unknown = await d.clients.custom.listClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural });
-      if (!isList(l)) throw new Error(`${plural} list has no items: is the herald.dev CRD installed?`);
-      return l;
-    };
     const path = (plural: string) => `/apis/${HERALD_GROUP}/${HERALD_VERSION}/${plural}`;
+    // A missing CRD is a 404, which ApiHealth names with the fix (issue #13).
+    const list = (plural: string) => () => d.clients.http.list<Obj>(path(plural), isKubeObject);
     this.#peers = watchResource<Obj>({ kc: d.clients.kc, path: path(BGPPEER_PLURAL), list: list(BGPPEER_PLURAL), log: d.log, onEvent: onChange });
     this.#policies = watchResource<Obj>({ kc: d.clients.kc, path: path(BGPPOLICY_PLURAL), list: list(BGPPOLICY_PLURAL), log: d.log, onEvent: onChange });
     this.synced = Promise.all([this.#peers.synced, this.#policies.synced]).then(() => undefined);
@@ -362,8 +365,8 @@ export class BgpSpeaker {
 
   async #loadPassword(secret: string, key: string): Promise<void> {
     try {
-      const s = await this.#d.clients.core.readNamespacedSecret({ name: secret, namespace: this.#c.namespace });
-      const b64 = s.data?.[key];
+      const s = await this.#d.clients.http.json({ method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(this.#c.namespace)}/secrets/${encodeURIComponent(secret)}` });
+      const b64 = secretValue(s, key);
       if (b64 === undefined) throw new Error(`Secret ${this.#c.namespace}/${secret} has no key "${key}"`);
       this.#passwords.set(`${secret}/${key}`, Buffer.from(b64, 'base64').toString('utf8'));
       this.reconcile();

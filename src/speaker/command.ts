@@ -1,9 +1,9 @@
 // `herald speaker`: flags, observability and signals around the L2 speaker (l2-speaker.ts).
 import { parseArgs } from 'node:util';
-import { VersionApi } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { ApiHealth } from '../kube/api-health.ts';
-import { loadKubeConfig, makeClients } from '../kube/client.ts';
+import { versionInfo } from '../kube/api-problem.ts';
+import { loadKubeConfig, makeLink } from '../kube/client.ts';
 import { loadKubeconfig } from '../kube/kubeconfig.ts';
 import { namespaceProblem, nodeNameProblem } from '../api/k8s-names.ts';
 import { checkTimings } from '../election/timings.ts';
@@ -299,7 +299,7 @@ export async function startSpeaker(flags: SpeakerFlags, log: Logger, deps: Parti
     net = r.value;
   }
   const metrics = createSpeakerMetrics();
-  const clients = deps.clients ?? makeClients(loadKubeConfig(flags.kubeconfig));
+  const clients = deps.clients ?? makeLink(loadKubeConfig(flags.kubeconfig));
   // One set of cluster caches feeds both modes; each recomputes its own desired state.
   let speaker: L2Speaker | undefined;
   let bgp: BgpSpeaker | undefined;
@@ -318,7 +318,7 @@ export async function startSpeaker(flags: SpeakerFlags, log: Logger, deps: Parti
     readiness: () => health?.readiness() ?? (b.isSynced() ? l2.readiness() : { ok: false, reason: 'caches or Leases not synced yet' }),
   }, log);
   const stopKeyWatch = watchHeartbeatKeys(flags.heartbeatKeys, metrics, log);
-  const versionCheck = health?.checkVersion(() => clients.kc.makeApiClient(VersionApi).getCode());
+  const versionCheck = health?.checkVersion(async () => versionInfo(await clients.http.json({ method: 'GET', path: '/version' })));
   const checkPolicies = policyInterfaceCheck(flags.speaker.node, inputs, deps, log);
   const periodic = setInterval(() => {
     b.reconcile();
@@ -406,7 +406,7 @@ export async function runSpeakerCommand(argv: readonly string[]): Promise<Comman
   log.info({ server: loaded.server, node: flags.speaker.node, namespace: flags.speaker.namespace }, 'speaker starting');
   let running: RunningSpeaker;
   try {
-    running = await startSpeaker(flags, log, { net: host.net, clients: makeClients(loaded.kc) }, health);
+    running = await startSpeaker(flags, log, { net: host.net, clients: makeLink(loaded.kc) }, health);
   } catch (err) {
     return observabilityListenFailure(err, { metrics: flags.metricsAddr, health: flags.healthAddr }) ?? portFailure(err, flags.speaker.heartbeatPort, flags.bgpListenPort) ?? unexpectedFailure(err);
   }

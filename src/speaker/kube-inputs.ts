@@ -1,9 +1,10 @@
 // The speaker's view of the cluster: self-healing list-watch caches of Services, EndpointSlices,
 // Nodes and L2AnnouncementPolicies, and one snapshot of them for `desiredAnnouncements`. An
 // adapter only: what to announce is decided in desired.ts, never here.
-import type { KubernetesListObject, KubernetesObject, V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
+import type { KubernetesObject, V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { KubeClients } from '../kube/client.ts';
+import type { KubeLink } from '../kube/client.ts';
+import { isKubeObject } from '../kube/http.ts';
 import { watchResource } from '../kube/informer.ts';
 import type { WatchedCache } from '../kube/informer.ts';
 import { parsePolicies } from '../api/l2-policy.ts';
@@ -20,17 +21,13 @@ export interface ClusterSnapshot {
 }
 
 export interface KubeInputsOptions {
-  clients: KubeClients;
+  clients: KubeLink;
   log: Logger;
   /** Something changed (batched by the caller). */
   onChange: () => void;
 }
 
 type PolicyObject = KubernetesObject & { spec?: unknown };
-
-function isList(v: unknown): v is KubernetesListObject<PolicyObject> {
-  return typeof v === 'object' && v !== null && 'items' in v && Array.isArray(v.items);
-}
 
 /**
  * Does a change of this EndpointSlice change what the speaker announces? Only through a Service
@@ -60,7 +57,7 @@ export class KubeInputs {
     // An update that changed nothing Herald keeps is no event (`skipUnchanged`), and a slice
     // matters only to a Service with externalTrafficPolicy: Local, the one rule that reads
     // endpoints: most slices of a cluster belong to ClusterIP Services whose pods come and go.
-    this.#services = watchResource<V1Service>({ kc: clients.kc, path: '/api/v1/services', list: () => clients.core.listServiceForAllNamespaces(), transform: slimService, skipUnchanged: true, log, onEvent });
+    this.#services = watchResource<V1Service>({ kc: clients.kc, path: '/api/v1/services', list: () => clients.http.list<V1Service>('/api/v1/services', isKubeObject), transform: slimService, skipUnchanged: true, log, onEvent });
     this.#slices = watchEndpointSlices(clients, log, (_event, slice) => {
       if (sliceMatters(slice, (name, namespace) => this.#services.get(name, namespace))) o.onChange();
     });
@@ -68,11 +65,8 @@ export class KubeInputs {
     this.#policies = watchResource<PolicyObject>({
       kc: clients.kc,
       path: `/apis/${HERALD_GROUP}/${HERALD_VERSION}/${L2POLICY_PLURAL}`,
-      list: async () => {
-        const list: unknown = await clients.custom.listClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: L2POLICY_PLURAL });
-        if (!isList(list)) throw new Error('L2AnnouncementPolicy list has no items: is the herald.dev CRD installed?');
-        return list;
-      },
+      // A missing CRD is a 404, which ApiHealth names with the fix (issue #13).
+      list: () => clients.http.list<PolicyObject>(`/apis/${HERALD_GROUP}/${HERALD_VERSION}/${L2POLICY_PLURAL}`, isKubeObject),
       log,
       onEvent,
     });

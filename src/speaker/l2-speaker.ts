@@ -3,9 +3,9 @@
 // live in desired.ts (what to announce), election/ (who answers) and l2/ (what goes on the wire).
 import type { V1Node, V1Service } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { KubeClients } from '../kube/client.ts';
+import type { KubeLink } from '../kube/client.ts';
 import { errorMessage } from '../kube/client.ts';
-import { EventRecorder } from '../kube/events.ts';
+import { EventRecorder, eventApiOver } from '../kube/events.ts';
 import type { AdapterOptions } from '../api/service.ts';
 import { Election } from '../election/election.ts';
 import { DEFAULT_DAMPING } from '../election/damping.ts';
@@ -45,7 +45,7 @@ export interface L2SpeakerConfig {
 }
 
 export interface L2SpeakerDeps {
-  clients: KubeClients;
+  clients: KubeLink;
   /** The cluster caches, shared with the BGP speaker; the owner calls `inputsChanged()`. */
   inputs: KubeInputs;
   net: Net;
@@ -114,7 +114,7 @@ export class L2Speaker {
     this.#c = c;
     this.#d = d;
     const { log, metrics, clients } = d;
-    this.#events = new EventRecorder({ core: clients.core, component: 'herald-speaker', instance: c.node, log, onError: () => metrics.kubeRequestErrors.inc({ verb: 'create', resource: 'events' }) });
+    this.#events = new EventRecorder({ core: eventApiOver(clients.http), component: 'herald-speaker', instance: c.node, log, onError: () => metrics.kubeRequestErrors.inc({ verb: 'create', resource: 'events' }) });
     const election = new Election({ me: c.node, incarnation: Date.now(), timings: c.timings, startedAt: CLOCK.now(), trustNotes: c.heartbeatKey !== undefined, damping: c.fenceDamping === true ? DEFAULT_DAMPING : false });
     this.#election = election;
     this.#backend = new L2Backend({
@@ -136,7 +136,6 @@ export class L2Speaker {
     });
     this.#leases = new LeaseAdapter({
       kc: clients.kc,
-      coordination: clients.coordination,
       http: clients.http,
       node: c.node,
       namespace: c.namespace,

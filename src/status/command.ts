@@ -2,7 +2,7 @@
 // the Leases the speakers keep (docs/operations.md). Read-only; needs get/list on Leases.
 import { parseArgs } from 'node:util';
 import { classifyThrown, describeRequest, describeThrown } from '../kube/api-problem.ts';
-import { makeClients } from '../kube/client.ts';
+import { makeClients } from '../kube/api-clients.ts';
 import { loadKubeconfig } from '../kube/kubeconfig.ts';
 import { namespaceProblem } from '../api/k8s-names.ts';
 import { describeParseArgsError, environmentFailure, usageLine } from '../observability/failure.ts';

@@ -9,7 +9,8 @@ import { createServer } from 'node:net';
 import type { Socket } from 'node:net';
 import { pino } from 'pino';
 import { startDevApiServer } from '../../src/devapi/server.ts';
-import { PooledKubeConfig, makeClients } from '../../src/kube/client.ts';
+import { PooledKubeConfig } from '../../src/kube/client.ts';
+import { makeClients } from '../../src/kube/api-clients.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
 import { LeaseAdapter } from '../../src/election/lease-adapter.ts';
 import type { HeartbeatEndpoint, WriteAction } from '../../src/election/lease-objects.ts';
@@ -41,14 +42,12 @@ interface Seen {
 
 const running: LeaseAdapter[] = [];
 
-/** `lean: false`: VIP Lease requests through client-node's coordination API instead of KubeHttp (issue #10). */
-function adapter(node: string, over: { kc?: PooledKubeConfig; requestTimeoutMs?: number; lean?: boolean } = {}): Seen {
+function adapter(node: string, over: { kc?: PooledKubeConfig; requestTimeoutMs?: number } = {}): Seen {
   const c = over.kc === undefined ? suite.speakerClients() : makeClients(over.kc);
   const seen: Omit<Seen, 'adapter'> = { vip: [], node: [], syncs: [] };
   const a = new LeaseAdapter({
     kc: c.kc,
-    coordination: c.coordination,
-    ...(over.lean === false ? {} : { http: c.http }),
+    http: c.http,
     node,
     log,
     requestTimeoutMs: over.requestTimeoutMs,
@@ -133,27 +132,25 @@ test('take creates the Lease as docs/l2.md describes it; peers see it by the wat
   assert.deepEqual(seen, { kind: 'present', record: { holder: 'n1', epoch: 1, version: r.version, writer: stamp('n1', 42) } });
 });
 
-for (const lean of [true, false]) {
-  test(`two adapters racing: exactly one create and exactly one handover win (${lean ? 'KubeHttp' : 'client-node'})`, async () => {
-    const a = adapter(`r1${lean ? '' : 'c'}`, { lean });
-    const b = adapter(`r2${lean ? '' : 'c'}`, { lean });
-    await Promise.all([a.adapter.synced, b.adapter.synced]);
-    const ip = lean ? '192.0.2.20' : '192.0.2.21';
-    const [ra, rb] = await Promise.all([a.adapter.write(take(ip, 'r1', 1, null)), b.adapter.write(take(ip, 'r2', 1, null))]);
-    assert.deepEqual([ra.ok, rb.ok].sort(), [false, true]);
-    const [winner, loserResult] = ra.ok ? [ra, rb] : [rb, ra];
-    assert.deepEqual(loserResult, { ok: false, conflict: true });
-    assert.ok(winner.ok);
-    // Both write the next epoch against the same version: one wins, the other conflicts.
-    const [ha, hb] = await Promise.all([a.adapter.write({ ...take(ip, 'r1', 2, winner.version), op: 'handover' }), b.adapter.write({ ...take(ip, 'r2', 2, winner.version), op: 'handover' })]);
-    assert.deepEqual([ha.ok, hb.ok].sort(), [false, true]);
-    assert.deepEqual(ha.ok ? hb : ha, { ok: false, conflict: true });
-    assert.equal((await readLease(ip)).spec?.leaseTransitions, 2);
-    const read = await a.adapter.readVipLease(ip);
-    assert.equal(read.kind === 'present' ? read.record.epoch : -1, 2);
-    assert.deepEqual(await a.adapter.readVipLease(lean ? '192.0.2.22' : '192.0.2.23'), { kind: 'absent' });
-  });
-}
+test(`two adapters racing: exactly one create and exactly one handover win`, async () => {
+  const a = adapter(`r1`);
+  const b = adapter(`r2`);
+  await Promise.all([a.adapter.synced, b.adapter.synced]);
+  const ip = '192.0.2.20';
+  const [ra, rb] = await Promise.all([a.adapter.write(take(ip, 'r1', 1, null)), b.adapter.write(take(ip, 'r2', 1, null))]);
+  assert.deepEqual([ra.ok, rb.ok].sort(), [false, true]);
+  const [winner, loserResult] = ra.ok ? [ra, rb] : [rb, ra];
+  assert.deepEqual(loserResult, { ok: false, conflict: true });
+  assert.ok(winner.ok);
+  // Both write the next epoch against the same version: one wins, the other conflicts.
+  const [ha, hb] = await Promise.all([a.adapter.write({ ...take(ip, 'r1', 2, winner.version), op: 'handover' }), b.adapter.write({ ...take(ip, 'r2', 2, winner.version), op: 'handover' })]);
+  assert.deepEqual([ha.ok, hb.ok].sort(), [false, true]);
+  assert.deepEqual(ha.ok ? hb : ha, { ok: false, conflict: true });
+  assert.equal((await readLease(ip)).spec?.leaseTransitions, 2);
+  const read = await a.adapter.readVipLease(ip);
+  assert.equal(read.kind === 'present' ? read.record.epoch : -1, 2);
+  assert.deepEqual(await a.adapter.readVipLease('192.0.2.22'), { kind: 'absent' });
+});
 
 test('handover with the right version, stale version conflicts, release unsets the holder, delete with preconditions', async () => {
   const a = adapter('h1');
@@ -200,50 +197,48 @@ test('handover with the right version, stale version conflicts, release unsets t
   assert.deepEqual(await a.adapter.write({ kind: 'write', ip, op: 'delete', holder: '', epoch: 4, expect: { version: unstamped.version } }), { ok: false, conflict: true });
 });
 
-for (const lean of [true, false]) {
-  test(`node Lease: create, renew, stamp and addresses round-trip to a peer, a stale version read and written again, delete on exit (${lean ? 'KubeHttp' : 'client-node'})`, async () => {
-    const A = lean ? 'node-a' : 'node-ac';
-    const a = adapter(A, { lean });
-    const b = adapter(lean ? 'node-b' : 'node-bc', { lean });
-    await Promise.all([a.adapter.synced, b.adapter.synced]);
-    const addrs: HeartbeatEndpoint[] = [
-      { address: '10.0.0.1', port: 9425 },
-      { address: 'fd00::1', port: 9425 },
-    ];
-    const s1: NodeStamp = { incarnation: 1_700_000_000_123, seq: 5, heard: [{ node: 'node-b', incarnation: 1_700_000_000_456, seq: 9 }], probing: false };
-    assert.equal(await a.adapter.renewNodeLease(s1, addrs), true);
-    const lease = await clients.coordination.readNamespacedLease({ name: nodeLeaseName(A), namespace: NS });
-    assert.deepEqual(lease.metadata?.labels, NODE_LEASE_LABELS);
-    assert.equal(lease.spec?.holderIdentity, A);
-    assert.equal(lease.spec?.leaseDurationSeconds, 6);
-    assert.equal(lease.metadata?.annotations?.['herald.dev/heartbeat-addresses'], '10.0.0.1:9425,[fd00::1]:9425');
-    const first = await eventually('node-a at node-b', () => b.node.find((e) => e.node === A));
-    assert.deepEqual(first, { node: A, stamp: s1, addresses: addrs });
+test(`node Lease: create, renew, stamp and addresses round-trip to a peer, a stale version read and written again, delete on exit`, async () => {
+  const A = 'node-a';
+  const a = adapter(A);
+  const b = adapter('node-b');
+  await Promise.all([a.adapter.synced, b.adapter.synced]);
+  const addrs: HeartbeatEndpoint[] = [
+    { address: '10.0.0.1', port: 9425 },
+    { address: 'fd00::1', port: 9425 },
+  ];
+  const s1: NodeStamp = { incarnation: 1_700_000_000_123, seq: 5, heard: [{ node: 'node-b', incarnation: 1_700_000_000_456, seq: 9 }], probing: false };
+  assert.equal(await a.adapter.renewNodeLease(s1, addrs), true);
+  const lease = await clients.coordination.readNamespacedLease({ name: nodeLeaseName(A), namespace: NS });
+  assert.deepEqual(lease.metadata?.labels, NODE_LEASE_LABELS);
+  assert.equal(lease.spec?.holderIdentity, A);
+  assert.equal(lease.spec?.leaseDurationSeconds, 6);
+  assert.equal(lease.metadata?.annotations?.['herald.dev/heartbeat-addresses'], '10.0.0.1:9425,[fd00::1]:9425');
+  const first = await eventually('node-a at node-b', () => b.node.find((e) => e.node === A));
+  assert.deepEqual(first, { node: A, stamp: s1, addresses: addrs });
 
-    const s2: NodeStamp = { ...s1, seq: 6, probing: true };
-    assert.equal(await a.adapter.renewNodeLease(s2, addrs), true);
-    await eventually('the renewal at node-b', () => b.node.find((e) => e.node === A && e.stamp?.seq === 6));
-    assert.deepEqual(b.node.at(-1), { node: A, stamp: s2, addresses: addrs });
+  const s2: NodeStamp = { ...s1, seq: 6, probing: true };
+  assert.equal(await a.adapter.renewNodeLease(s2, addrs), true);
+  await eventually('the renewal at node-b', () => b.node.find((e) => e.node === A && e.stamp?.seq === 6));
+  assert.deepEqual(b.node.at(-1), { node: A, stamp: s2, addresses: addrs });
 
-    // A restarted speaker (no version known yet, its Lease still there) renews too.
-    const again = adapter(A, { lean });
-    assert.equal(await again.adapter.renewNodeLease({ ...s2, incarnation: 1_700_000_000_999, seq: 1 }, addrs), true);
-    await eventually('the new incarnation at node-b', () => b.node.find((e) => e.stamp?.incarnation === 1_700_000_000_999));
-    // The first adapter's version is stale now: its renewal conflicts (409), reads the Lease and writes once more.
-    const before = a.adapter.requests();
-    assert.equal(await a.adapter.renewNodeLease({ ...s2, seq: 7 }, addrs), true);
-    const after = a.adapter.requests();
-    assert.deepEqual([after.update - before.update, after.get - before.get], [2, 1], 'a PUT refused, a GET, a PUT');
-    await eventually('the rewrite at node-b', () => b.node.find((e) => e.node === A && e.stamp?.seq === 7 && e.stamp.incarnation === s2.incarnation));
+  // A restarted speaker (no version known yet, its Lease still there) renews too.
+  const again = adapter(A);
+  assert.equal(await again.adapter.renewNodeLease({ ...s2, incarnation: 1_700_000_000_999, seq: 1 }, addrs), true);
+  await eventually('the new incarnation at node-b', () => b.node.find((e) => e.stamp?.incarnation === 1_700_000_000_999));
+  // The first adapter's version is stale now: its renewal conflicts (409), reads the Lease and writes once more.
+  const before = a.adapter.requests();
+  assert.equal(await a.adapter.renewNodeLease({ ...s2, seq: 7 }, addrs), true);
+  const after = a.adapter.requests();
+  assert.deepEqual([after.update - before.update, after.get - before.get], [2, 1], 'a PUT refused, a GET, a PUT');
+  await eventually('the rewrite at node-b', () => b.node.find((e) => e.node === A && e.stamp?.seq === 7 && e.stamp.incarnation === s2.incarnation));
 
-    assert.equal(await again.adapter.deleteNodeLease(), true);
-    assert.equal(await again.adapter.deleteNodeLease(), true, 'already gone counts as done');
-    await eventually('the deletion at node-b', () => (b.node.at(-1)?.stamp === null ? true : undefined));
-    assert.deepEqual(b.node.at(-1), { node: A, stamp: null, addresses: [] });
-    // Renewing after the delete recreates it.
-    assert.equal(await a.adapter.renewNodeLease(s2, addrs), true);
-  });
-}
+  assert.equal(await again.adapter.deleteNodeLease(), true);
+  assert.equal(await again.adapter.deleteNodeLease(), true, 'already gone counts as done');
+  await eventually('the deletion at node-b', () => (b.node.at(-1)?.stamp === null ? true : undefined));
+  assert.deepEqual(b.node.at(-1), { node: A, stamp: null, addresses: [] });
+  // Renewing after the delete recreates it.
+  assert.equal(await a.adapter.renewNodeLease(s2, addrs), true);
+});
 
 test('cachedVipLeases follows the watch through a take, a handover and a delete (parses of unchanged Leases are remembered, changed ones read anew)', async () => {
   const a = adapter('c1');
@@ -277,28 +272,26 @@ test('relistVipLeases lists every VIP Lease; requests are counted by verb', asyn
   assert.deepEqual(a.adapter.requests(), { get: 0, list: 3, create: 1, update: 0, patch: 1, delete: 0 });
 });
 
-for (const lean of [true, false]) {
-  test(`vipRevision (${lean ? 'lean path' : "client-node's"}) reads the collection's resourceVersion by a list of one item; the watch reaches it once it has delivered a later write (the catch-up after a fence, docs/l2.md "Revalidation")`, async () => {
-    const node = lean ? 'v1' : 'v2';
-    const a = adapter(node, { lean });
-    await a.adapter.synced;
-    const first = await a.adapter.write(take(lean ? '192.0.2.44' : '192.0.2.46', node, 1, null));
-    assert.ok(first.ok && first.version !== undefined);
-    const lists = a.adapter.requests().list;
-    const revision = await a.adapter.vipRevision();
-    assert.equal(a.adapter.requests().list, lists + 1, 'one list');
-    assert.ok(revision !== null);
-    assert.notEqual(compareVersions(revision, first.version), -1, `the revision ${revision} is at or past the write before it (${first.version})`);
-    // On the real server the revision is etcd's, which other objects move too: a later VIP Lease
-    // write is what brings the watch past it.
-    const later = await a.adapter.write(take(lean ? '192.0.2.45' : '192.0.2.47', node, 1, null));
-    assert.ok(later.ok);
-    await eventually('the watch at the revision', () => {
-      const seen = a.adapter.vipWatchVersion();
-      return seen !== null && compareVersions(seen, revision) !== -1 ? true : undefined;
-    });
+test(`vipRevision reads the collection's resourceVersion by a list of one item; the watch reaches it once it has delivered a later write (the catch-up after a fence, docs/l2.md "Revalidation")`, async () => {
+  const node = 'v1';
+  const a = adapter(node);
+  await a.adapter.synced;
+  const first = await a.adapter.write(take('192.0.2.44', node, 1, null));
+  assert.ok(first.ok && first.version !== undefined);
+  const lists = a.adapter.requests().list;
+  const revision = await a.adapter.vipRevision();
+  assert.equal(a.adapter.requests().list, lists + 1, 'one list');
+  assert.ok(revision !== null);
+  assert.notEqual(compareVersions(revision, first.version), -1, `the revision ${revision} is at or past the write before it (${first.version})`);
+  // On the real server the revision is etcd's, which other objects move too: a later VIP Lease
+  // write is what brings the watch past it.
+  const later = await a.adapter.write(take('192.0.2.45', node, 1, null));
+  assert.ok(later.ok);
+  await eventually('the watch at the revision', () => {
+    const seen = a.adapter.vipWatchVersion();
+    return seen !== null && compareVersions(seen, revision) !== -1 ? true : undefined;
   });
-}
+});
 
 test('readVipLease reads one Lease by GET: present with its record, absent when there is none', async () => {
   const a = adapter('l4');

@@ -25,7 +25,7 @@ const adapters: LeaseAdapter[] = [];
 
 function adapter(node: string): LeaseAdapter {
   const c = suite.speakerClients();
-  const a = new LeaseAdapter({ kc: c.kc, coordination: c.coordination, node, log: pino({ level: 'silent' }), onVipLease: () => undefined, onNodeLease: () => undefined, onVipLeaseSync: () => undefined });
+  const a = new LeaseAdapter({ kc: c.kc, http: c.http, node, log: pino({ level: 'silent' }), onVipLease: () => undefined, onNodeLease: () => undefined, onVipLeaseSync: () => undefined });
   adapters.push(a);
   return a;
 }

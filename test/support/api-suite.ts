@@ -13,7 +13,8 @@ import { parseAllDocuments } from 'yaml';
 import { apiServerKind, startControlPlane } from '../../src/controlplane/control-plane.ts';
 import type { ApiServerKind, ControlPlane } from '../../src/controlplane/control-plane.ts';
 import { httpsCall } from '../../src/controlplane/https.ts';
-import { PooledKubeConfig, apiStatus, makeClients } from '../../src/kube/client.ts';
+import { PooledKubeConfig, apiStatus } from '../../src/kube/client.ts';
+import { makeClients } from '../../src/kube/api-clients.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
 import { transportOf } from '../../src/kube/transport.ts';
 
