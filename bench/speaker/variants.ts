@@ -23,8 +23,10 @@ export interface Variant {
  */
 export const TUNED_NODE_FLAGS = ['--max-semi-space-size=4'];
 export const TUNED_ENV = ['MALLOC_ARENA_MAX=1', 'MALLOC_TRIM_THRESHOLD_=1048576'];
+/** No optimising compilers (TurboFan, Maglev): Ignition and Sparkplug only (fourteenth session's trial). */
+export const BASELINE_NODE_FLAGS = ['--no-opt', '--no-maglev'];
 
-export const VARIANT_NAMES = ['before', 'before-tuned', 'before-src', 'after', 'after-src', 'after-tuned'] as const;
+export const VARIANT_NAMES = ['before', 'before-tuned', 'before-src', 'after', 'after-src', 'after-tuned', 'after-baseline'] as const;
 export type VariantName = (typeof VARIANT_NAMES)[number];
 
 function run(cmd: string, args: readonly string[], cwd: string): void {
@@ -67,7 +69,7 @@ export function prepareVariants(names: readonly VariantName[], baseRef: string, 
   const need = (p: (n: VariantName) => boolean): boolean => names.some(p);
   if (need((n) => n.startsWith('before'))) extractBase(baseRef, baseDir);
   const baseBuilt = need((n) => n === 'before' || n === 'before-tuned') ? buildTree(baseDir) : '';
-  const afterBuilt = need((n) => n === 'after' || n === 'after-tuned') ? buildTree(ROOT) : '';
+  const afterBuilt = need((n) => n === 'after' || n === 'after-tuned' || n === 'after-baseline') ? buildTree(ROOT) : '';
   return names.map((name): Variant => {
     switch (name) {
       case 'before':
@@ -82,6 +84,8 @@ export function prepareVariants(names: readonly VariantName[], baseRef: string, 
         return { name, what: 'working tree from src/cli.ts (type stripping)', argv: [NODE_BIN, join(ROOT, 'src/cli.ts')] };
       case 'after-tuned':
         return { name, what: `the bundle with ${[...TUNED_NODE_FLAGS, ...TUNED_ENV].join(' ')}`, argv: ['/usr/bin/env', ...TUNED_ENV, NODE_BIN, ...TUNED_NODE_FLAGS, afterBuilt] };
+      case 'after-baseline':
+        return { name, what: `the bundle with ${[...TUNED_NODE_FLAGS, ...BASELINE_NODE_FLAGS, ...TUNED_ENV].join(' ')} (V8's interpreter and baseline compiler only)`, argv: ['/usr/bin/env', ...TUNED_ENV, NODE_BIN, ...TUNED_NODE_FLAGS, ...BASELINE_NODE_FLAGS, afterBuilt] };
     }
     return { name, what: '', argv: [] };
   });
