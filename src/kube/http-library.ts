@@ -41,7 +41,7 @@ async function send(t: KubeTransport, ctx: RequestContext): Promise<ResponseCont
   });
 }
 
-export function transportHttpLibrary(t: KubeTransport): HttpLibrary {
+function transportHttpLibrary(t: KubeTransport): HttpLibrary {
   return wrapHttpLibrary({ send: (ctx) => send(t, ctx) });
 }
 

@@ -7,6 +7,7 @@
 //
 // A failure is thrown as client-node throws it (an HTTP status in `code`, the body as text), so
 // apiStatus, errorMessage and api-problem.ts classify it unchanged.
+import { finished } from 'node:stream/promises';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { KubeTransport, readText, transportOf } from './transport.ts';
 
@@ -73,11 +74,7 @@ export class KubeHttp {
   async send(req: KubeRequest): Promise<number> {
     const a = await this.#request(req);
     if (!a.ok) throw new KubeHttpError(req.method, req.path, a.status, a.text);
-    a.body.resume();
-    await new Promise<void>((resolve, reject) => {
-      a.body.once('end', resolve);
-      a.body.once('error', reject);
-    });
+    await finished(a.body.resume());
     return a.status;
   }
 

@@ -17,15 +17,15 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
 
 /** Error bodies are Status objects of a few hundred bytes; keep at most this much of one. */
-export const MAX_ERROR_BODY = 16_384;
+const MAX_ERROR_BODY = 16_384;
 /**
  * Credentials are looked up again after this long: a ServiceAccount token file is re-read by
  * client-node at most once a minute anyway, and client-go's cached token source re-reads each
  * minute. A 401 forgets them at once.
  */
-export const CREDENTIALS_TTL_MS = 10_000;
+const CREDENTIALS_TTL_MS = 10_000;
 /** undici's connect timeout, which Herald had until this module; Node's own is the kernel's (minutes). */
-export const CONNECT_TIMEOUT_MS = 10_000;
+const CONNECT_TIMEOUT_MS = 10_000;
 /**
  * An idle pooled connection is closed after this long: below kube-apiserver's 90 s idle timeout,
  * so Herald does not reuse a connection the server is closing (a reset write). A server that says

@@ -203,9 +203,10 @@ export function desiredAnnouncements(input: DesiredInput): DesiredState {
     const policyNames = [...acc.policies].sort();
     // Without Local Services, the nodes and interfaces depend on the policies alone: VIPs of the
     // same policies share them (one computation, one Map, for thousands of VIPs).
-    const shared = acc.local.length === 0 ? eligibility.get(policyNames.join('\n')) : undefined;
+    const key = acc.local.length === 0 ? policyNames.join('\n') : undefined;
+    const shared = key === undefined ? undefined : eligibility.get(key);
     const { nodes, interfaces, demotedHere } = shared ?? eligible(policyNames, acc.local);
-    if (acc.local.length === 0 && shared === undefined) eligibility.set(policyNames.join('\n'), { nodes, interfaces, demotedHere });
+    if (key !== undefined && shared === undefined) eligibility.set(key, { nodes, interfaces, demotedHere });
     vips.set(ip, { ip, family: familyOf(ip), services: [...acc.services].sort(), nodes, demoted: demotedHere, interfaces });
   }
   const servablePolicies = policies.filter((p) => (myInterfaces.get(p.name) ?? []).length > 0).map((p) => p.name);
