@@ -1,9 +1,7 @@
 // IP addresses as (family, bigint): parsing, canonical text, CIDR arithmetic.
-// Parsing goes through ipaddr.js but is stricter than it: ipaddr.js accepts the inet_aton
-// shorthands ("10.1", "0x0a.0.0.1", octal "010.0.0.1"), which Kubernetes rejects for IPs
-// (apimachinery validation, KEP-4858 strict IP parsing); we accept only the four-part
-// decimal form for IPv4, and no zone index for IPv6.
-import ipaddr from 'ipaddr.js';
+// Parsing is stricter than ipaddr.js: it accepts the inet_aton shorthands ("10.1", "0x0a.0.0.1",
+// octal "010.0.0.1"), which Kubernetes rejects for IPs (apimachinery validation, KEP-4858 strict
+// IP parsing); we accept only the four-part decimal form for IPv4, and no zone index for IPv6.
 import type { Result } from './result.ts';
 
 export type Family = 'IPv4' | 'IPv6';
@@ -31,35 +29,144 @@ function fail<T>(code: AddrError['code'], message: string): Result<T, AddrError>
 
 /** Parses one address. Accepts any valid IPv6 spelling; IPv4 only as dotted four-part decimal. */
 export function parseIP(text: string): Result<Addr, AddrError> {
-  // Branch on ':' first: ipaddr.js's IPv4 check throws and catches internally on IPv6 text,
-  // which was half of each allocation's cost (bench/README.md finding 2).
   if (!text.includes(':')) {
-    if (!ipaddr.IPv4.isValidFourPartDecimal(text)) return fail('InvalidIP', `"${text}" is not an IPv4 (dotted decimal) or IPv6 address`);
-    let value = 0n;
-    for (const octet of ipaddr.IPv4.parse(text).octets) value = (value << 8n) | BigInt(octet);
-    return { ok: true, value: { family: 'IPv4', value } };
+    const v4 = parseV4(text);
+    if (v4 < 0) return fail('InvalidIP', `"${text}" is not an IPv4 (dotted decimal) or IPv6 address`);
+    return { ok: true, value: { family: 'IPv4', value: BigInt(v4) } };
   }
   if (text.includes('%')) return fail('InvalidIP', `"${text}" has a zone index, which an IPPool address cannot have`);
-  if (ipaddr.IPv6.isValid(text)) {
-    let value = 0n;
-    for (const part of ipaddr.IPv6.parse(text).parts) value = (value << 16n) | BigInt(part);
-    return { ok: true, value: { family: 'IPv6', value } };
+  const v6 = parseV6(text);
+  if (v6 === null) return fail('InvalidIP', `"${text}" is not an IPv4 (dotted decimal) or IPv6 address`);
+  return { ok: true, value: { family: 'IPv6', value: v6 } };
+}
+
+// The parsers and printers below are written by hand, not ipaddr.js's: the controller parses
+// every held address several times a reconcile pass, and ipaddr.js's regular expressions, splits
+// and arrays were 100 of the 220 MB of garbage of a 10,000-Service pass (issue #10, bench/README.md
+// "Controller cold start, fifteenth session"). test/api/addr-by-hand.test.ts holds them to
+// ipaddr.js's answers with fast-check, and names where the two differ on purpose.
+
+/**
+ * Dotted four-part decimal IPv4 as its 32-bit value, or -1: each part 0–255 without a leading
+ * zero, as ipaddr.js's isValidFourPartDecimal and Kubernetes' strict IP parsing accept.
+ */
+function parseV4(text: string): number {
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 /* . */) {
+      if (digits === 0 || dots === 3) return -1;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && part === 0) return -1; // "01": a leading zero (octal to inet_aton)
+      part = part * 10 + (c - 48);
+      if (part > 255) return -1;
+      digits++;
+    } else return -1;
   }
-  return fail('InvalidIP', `"${text}" is not an IPv4 (dotted decimal) or IPv6 address`);
+  return digits === 0 || dots !== 3 ? -1 : value * 256 + part;
+}
+
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/**
+ * The 16-bit groups of text[from, to), one side of "::", appended to `out`; false when malformed.
+ * With `quadLast`, the last group may be a dotted quad (RFC 4291 §2.2, form 3): two groups.
+ */
+function groupsOf(text: string, from: number, to: number, out: number[], quadLast: boolean): boolean {
+  if (from === to) return true;
+  let start = from;
+  for (let i = from; i <= to; i++) {
+    if (i < to && text.charCodeAt(i) !== 58 /* : */) continue;
+    // text[start, i) is one group.
+    const length = i - start;
+    if (length === 0) return false;
+    if (i === to && quadLast && text.indexOf('.', start) !== -1 && text.indexOf('.', start) < to) {
+      const v4 = parseV4(text.slice(start, to));
+      if (v4 < 0) return false;
+      out.push(Math.floor(v4 / 65536), v4 & 0xffff);
+      return true;
+    }
+    if (length > 4) return false;
+    let group = 0;
+    for (let k = start; k < i; k++) {
+      const d = hexDigit(text.charCodeAt(k));
+      if (d < 0) return false;
+      group = group * 16 + d;
+    }
+    out.push(group);
+    start = i + 1;
+  }
+  return true;
+}
+
+/** An IPv6 address (no zone) as its 128-bit value, or null (RFC 4291 §2.2). */
+function parseV6(text: string): bigint | null {
+  const gap = text.indexOf('::');
+  const groups: number[] = [];
+  if (gap === -1) {
+    if (!groupsOf(text, 0, text.length, groups, true) || groups.length !== 8) return null;
+  } else {
+    if (text.indexOf('::', gap + 1) !== -1) return null;
+    const tail: number[] = [];
+    if (!groupsOf(text, 0, gap, groups, false) || !groupsOf(text, gap + 2, text.length, tail, true)) return null;
+    // "::" stands for one or more groups of zeros.
+    if (groups.length + tail.length > 7) return null;
+    while (groups.length + tail.length < 8) groups.push(0);
+    for (const g of tail) groups.push(g);
+  }
+  let value = 0n;
+  for (let i = 0; i < 8; i += 2) value = (value << 32n) | BigInt((groups[i] ?? 0) * 65536 + (groups[i + 1] ?? 0));
+  return value;
 }
 
 /** Canonical text: IPv4 dotted decimal; IPv6 RFC 5952 (lower case, longest zero run compressed). */
 export function formatIP(addr: Addr): string {
-  if (addr.family === 'IPv4') return formatV4(addr.value);
-  const parts: number[] = [];
-  for (let shift = 112n; shift >= 0n; shift -= 16n) parts.push(Number((addr.value >> shift) & 0xffffn));
+  if (addr.family === 'IPv4') return formatV4(Number(addr.value));
   // RFC 5952 §5: IPv4-mapped addresses keep the dotted quad in their last 32 bits.
-  if (addr.value >> 32n === 0xffffn) return `::ffff:${formatV4(addr.value & 0xffffffffn)}`;
-  return new ipaddr.IPv6(parts).toRFC5952String();
+  if (addr.value >> 32n === 0xffffn) return `::ffff:${formatV4(Number(addr.value & 0xffffffffn))}`;
+  return formatV6(addr.value);
 }
 
-function formatV4(value: bigint): string {
-  return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 0xffn)).join('.');
+function formatV4(v: number): string {
+  return `${Math.floor(v / 16777216) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+}
+
+/** RFC 5952 §4: lower-case hex without leading zeros; the longest run of two or more zero groups (the first of equals) as "::". */
+function formatV6(value: bigint): string {
+  const groups: number[] = [];
+  for (let shift = 96n; shift >= 0n; shift -= 32n) {
+    const word = Number((value >> shift) & 0xffffffffn);
+    groups.push(Math.floor(word / 65536), word & 0xffff);
+  }
+  let best = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLength) {
+      best = i;
+      bestLength = j - i;
+    }
+    i = j;
+  }
+  const hex = (from: number, to: number): string => groups.slice(from, to).map((g) => g.toString(16)).join(':');
+  return best === -1 ? hex(0, 8) : `${hex(0, best)}::${hex(best + bestLength, 8)}`;
 }
 
 /** Canonical text of an address, or the parse error. */
