@@ -3,8 +3,8 @@
 // one file per module:
 // - tree-shaking keeps of @kubernetes/client-node only what Herald calls (5 of its ~60 API groups),
 //   and of every dependency only what is reachable;
-// - `herald speaker` loads the speaker's chunks only, not the controller, the API-server stand-in
-//   or the lab (src/cli.ts imports each command when it runs);
+// - `herald speaker` and `herald controller` each load one bundle of their own, not each other,
+//   the API-server stand-in or the lab (src/cli.ts imports each command when it runs);
 // - no type stripping at run time (about 20 MiB per process, issue #10).
 // - undici, which client-node imports at the top of config.js and watch.js but Herald never calls
 //   (src/kube/transport.ts sends through node:http), is loaded only on first use
@@ -14,7 +14,7 @@
 // non-Latin-1 character in a license comment made V8 hold the whole 3 MB chunk as a two-byte
 // string; license comments go to dist/*.LEGAL.txt instead.
 import { build } from 'esbuild';
-import type { BuildOptions, Plugin } from 'esbuild';
+import type { BuildOptions, Metafile, Plugin } from 'esbuild';
 import { rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -43,7 +43,8 @@ const LIST_WATCH_SERIALIZER = fileURLToPath(new URL('list-watch-serializer.js', 
  * that esbuild drops every one nothing calls: the speaker sends plain requests (src/kube/http.ts)
  * and needs neither the generated API clients nor the ObjectSerializer with its ~900 model
  * classes. ListWatch reaches the ObjectSerializer for one call on a string, so it gets a stand-in
- * (scripts/list-watch-serializer.js). The controller still loads the real ones, in its own chunks.
+ * (scripts/list-watch-serializer.js). The controller is trimmed alike; the status command and the
+ * lab still load the real ones, in their own chunks.
  */
 const clientNodeTrimmed: Plugin = {
   name: 'client-node-trimmed',
@@ -98,15 +99,22 @@ const common = {
 } satisfies BuildOptions;
 
 /**
- * `herald speaker` is a bundle of its own, dist/chunks/speaker.mjs, that src/cli.ts imports. In
- * the split build, esbuild put client-node's generated clients and models in the chunk that also
- * holds KubeConfig, which the speaker loads, though it calls none of them (issue #10).
+ * The two daemons, `herald speaker` (on every node) and `herald controller`, are bundles of their
+ * own, dist/chunks/speaker.mjs and dist/chunks/controller.mjs, that src/cli.ts imports. In the
+ * split build, esbuild put client-node's generated clients and models in the chunk that also
+ * holds KubeConfig, which both load, though neither calls them: each sends plain JSON requests
+ * (src/kube/http.ts; issue #10). The status command, the lab and the stand-in keep the split build.
  */
-const SPEAKER_CHUNK = 'chunks/speaker.mjs';
-const speakerApart: Plugin = {
-  name: 'speaker-apart',
+const DAEMONS = { speaker: 'src/speaker/command.ts', controller: 'src/controller/command.ts' } as const;
+const chunkOf = (daemon: string): string => `chunks/${daemon}.mjs`;
+const daemonsApart: Plugin = {
+  name: 'daemons-apart',
   setup(b) {
-    b.onResolve({ filter: /^\.\/speaker\/command\.ts$/ }, (args) => (args.importer === `${root}src/cli.ts` ? { path: `./${SPEAKER_CHUNK}`, external: true } : undefined));
+    b.onResolve({ filter: /^\.\/(speaker|controller)\/command\.ts$/ }, (args) => {
+      if (args.importer !== `${root}src/cli.ts`) return undefined;
+      const daemon = args.path.split('/')[1] ?? '';
+      return { path: `./${chunkOf(daemon)}`, external: true };
+    });
   },
 };
 
@@ -119,15 +127,15 @@ const result = await build({
   chunkNames: 'chunks/[name]-[hash]',
   outExtension: { '.js': '.mjs' },
   splitting: true,
-  plugins: [speakerApart, lazyUndici, builtinsByRequire, clientNodeTrimmed],
+  plugins: [daemonsApart, lazyUndici, builtinsByRequire, clientNodeTrimmed],
 });
-const speaker = await build({
-  ...common,
-  entryPoints: ['src/speaker/command.ts'],
-  outfile: `${outdir}/${SPEAKER_CHUNK}`,
-  plugins: [lazyUndici, builtinsByRequire, clientNodeTrimmed],
-});
-if (process.argv.includes('--metafile')) writeFileSync(`${outdir}/meta.json`, JSON.stringify({ main: result.metafile, speaker: speaker.metafile }));
+const metafiles: Record<string, Metafile> = { main: result.metafile };
+for (const [daemon, entry] of Object.entries(DAEMONS)) {
+  const r = await build({ ...common, entryPoints: [entry], outfile: `${outdir}/${chunkOf(daemon)}`, plugins: [lazyUndici, builtinsByRequire, clientNodeTrimmed] });
+  metafiles[daemon] = r.metafile;
+}
+if (process.argv.includes('--metafile')) writeFileSync(`${outdir}/meta.json`, JSON.stringify(metafiles));
 let bytes = 0;
-for (const [file, out] of [...Object.entries(result.metafile.outputs), ...Object.entries(speaker.metafile.outputs)]) if (file.endsWith('.mjs')) bytes += out.bytes;
-process.stdout.write(`dist/herald.mjs, dist/${SPEAKER_CHUNK} and ${Object.keys(result.metafile.outputs).filter((f) => f.includes('/chunks/') && f.endsWith('.mjs')).length} chunks, ${(bytes / 1e6).toFixed(1)} MB\n`);
+for (const m of Object.values(metafiles)) for (const [file, out] of Object.entries(m.outputs)) if (file.endsWith('.mjs')) bytes += out.bytes;
+const chunks = Object.keys(result.metafile.outputs).filter((f) => f.includes('/chunks/') && f.endsWith('.mjs')).length;
+process.stdout.write(`dist/herald.mjs, ${Object.keys(DAEMONS).map((d) => `dist/${chunkOf(d)}`).join(', ')} and ${chunks} chunks, ${(bytes / 1e6).toFixed(1)} MB\n`);

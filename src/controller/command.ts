@@ -1,16 +1,15 @@
 // `herald controller`: flags, observability, leader election, then the IPAM controller.
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { VersionApi } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { ApiHealth } from '../kube/api-health.ts';
-import { loadKubeConfig } from '../kube/client.ts';
-import { makeClients } from '../kube/api-clients.ts';
-import type { KubeClients } from '../kube/client.ts';
+import { versionInfo } from '../kube/api-problem.ts';
+import { loadKubeConfig, makeLink } from '../kube/client.ts';
+import type { KubeLink } from '../kube/client.ts';
 import { loadKubeconfig } from '../kube/kubeconfig.ts';
 import { namespaceProblem, secretNameProblem } from '../api/k8s-names.ts';
 import { EventRecorder, eventApiOver } from '../kube/events.ts';
-import { LeaderElector } from '../kube/leader-election.ts';
+import { LeaderElector, leaseApiOver } from '../kube/leader-election.ts';
 import type { ElectionTimings } from '../kube/leader-election.ts';
 import type { DefaultServiceIpam, ForeignAnnotations } from '../api/service.ts';
 import { describeParseArgsError, environmentFailure, observabilityListenFailure, unexpectedFailure, usageLine } from '../observability/failure.ts';
@@ -23,7 +22,7 @@ import { parseAdapterFlags, startServers, stopSignal } from '../daemon/command-s
 import { IpamController } from './controller.ts';
 import { L2PolicyStatusController } from './l2policy-status.ts';
 import { BgpStatusController } from './bgp-status.ts';
-import { HEARTBEAT_SECRET, HeartbeatSecretKeeper } from './heartbeat-secret.ts';
+import { HEARTBEAT_SECRET, HeartbeatSecretKeeper, secretApiOver } from './heartbeat-secret.ts';
 
 export const CONTROLLER_HELP = `herald controller — LB IPAM: gives Services of type LoadBalancer addresses from IPPools
 
@@ -131,7 +130,7 @@ export interface RunningController {
 }
 
 /** Starts everything in-process (the command and the integration tests share this). */
-export async function startController(config: ControllerConfig, log: Logger, clients: KubeClients = makeClients(loadKubeConfig(config.kubeconfig)), runtime: ControllerRuntimeOptions = {}): Promise<RunningController> {
+export async function startController(config: ControllerConfig, log: Logger, clients: KubeLink = makeLink(loadKubeConfig(config.kubeconfig)), runtime: ControllerRuntimeOptions = {}): Promise<RunningController> {
   const { health } = runtime;
   const metrics = createMetrics();
   let controller: IpamController | undefined;
@@ -147,7 +146,7 @@ export async function startController(config: ControllerConfig, log: Logger, cli
     markLost = resolve;
   });
   const elector = new LeaderElector({
-    api: clients.coordination,
+    api: leaseApiOver(clients.http),
     namespace: config.namespace,
     name: 'herald-controller',
     identity: config.identity,
@@ -197,7 +196,7 @@ export async function startController(config: ControllerConfig, log: Logger, cli
     bgpStatus.start();
     // The speakers' heartbeat key, made once when missing (issue #14; docs/l2.md).
     if (secretName !== null) {
-      heartbeatKey = new HeartbeatSecretKeeper({ api: clients.core, namespace: config.namespace, name: secretName, log, events });
+      heartbeatKey = new HeartbeatSecretKeeper({ api: secretApiOver(clients.http), namespace: config.namespace, name: secretName, log, events });
       heartbeatKey.start();
     }
   }
@@ -208,7 +207,7 @@ export async function startController(config: ControllerConfig, log: Logger, cli
     readiness: () => health?.readiness() ?? (controller?.ready === true ? { ok: true, reason: 'leading, caches synced' } : elector.leading ? { ok: false, reason: 'leading, caches not synced yet' } : { ok: true, reason: 'standby replica' }),
   });
   elector.start();
-  const versionCheck = health?.checkVersion(() => clients.kc.makeApiClient(VersionApi).getCode());
+  const versionCheck = health?.checkVersion(async () => versionInfo(await clients.http.json({ method: 'GET', path: '/version' })));
   return {
     controller: () => controller,
     elector,
@@ -241,7 +240,7 @@ export async function runControllerCommand(argv: readonly string[]): Promise<Com
   loaded.kc.observe(health);
   let running: RunningController;
   try {
-    running = await startController(config, log, makeClients(loaded.kc), { health });
+    running = await startController(config, log, makeLink(loaded.kc), { health });
   } catch (err) {
     return observabilityListenFailure(err, { metrics: config.metricsAddr, health: config.healthAddr }) ?? unexpectedFailure(err);
   }

@@ -3,7 +3,7 @@
 // allocator → desired status → StatusWriter → API server.
 import type { KubernetesListObject, V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { KubeClients } from '../kube/client.ts';
+import type { KubeLink } from '../kube/client.ts';
 import { watchResource } from '../kube/informer.ts';
 import type { WatchedCache } from '../kube/informer.ts';
 import type { EventSink } from '../kube/events.ts';
@@ -13,6 +13,7 @@ import type { AdapterOptions } from '../api/service.ts';
 import { readPoolListing } from './pool-listing.ts';
 import { IpamReconciler } from './reconciler.ts';
 import type { PassResult, Snapshot } from './reconciler.ts';
+import { OwnWrites } from './own-writes.ts';
 import { StatusWriter } from './status-writer.ts';
 import { isService } from './service-cache.ts';
 import { slimService } from '../api/slim.ts';
@@ -25,7 +26,7 @@ export interface ControllerHooks {
 }
 
 export interface IpamControllerOptions {
-  clients: KubeClients;
+  clients: KubeLink;
   log: Logger;
   events: EventSink;
   adapter: AdapterOptions;
@@ -45,6 +46,8 @@ export class IpamController {
   readonly #reconciler: IpamReconciler;
   readonly #writer: StatusWriter;
   readonly #dirty = new Set<string>();
+  /** Our status writes, so that their watch events are not decided again (issue #10). */
+  readonly #own = new OwnWrites();
   #all = true;
   #topology = false;
   #scheduled: NodeJS.Timeout | undefined;
@@ -58,12 +61,35 @@ export class IpamController {
   constructor(o: IpamControllerOptions) {
     this.#o = o;
     this.#reconciler = new IpamReconciler(o.adapter);
-    this.#writer = new StatusWriter({ clients: o.clients, log: o.log, concurrency: o.writeConcurrency ?? 16, retry: (key) => (key === null ? this.#schedule(500) : this.#markDirty(key, 500)), onError: o.hooks?.onWriteError });
+    this.#writer = new StatusWriter({
+      clients: o.clients,
+      log: o.log,
+      concurrency: o.writeConcurrency ?? 16,
+      retry: (key) => (key === null ? this.#schedule(500) : this.#markDirty(key, 500)),
+      onError: o.hooks?.onWriteError,
+      own: this.#own,
+      decideAgain: (key) => this.#markDirty(key),
+    });
   }
 
   /** True once every cache has synced and the first full pass ran. */
   get ready(): boolean {
     return this.#synced;
+  }
+
+  /** Nothing to do: no pass scheduled or running (writes included), nothing marked to decide. */
+  get idle(): boolean {
+    return this.#running === undefined && this.#scheduled === undefined && this.#dirty.size === 0 && !this.#all && !this.#topology;
+  }
+
+  /**
+   * Decide every Service again at the next pass. The IPAM chaos runner's test of a fixed point
+   * (test/chaos/ipam-runner.ts): since the watch's echo of a status write is not decided again,
+   * no pass follows the last writes by itself.
+   */
+  reconcileAll(): void {
+    this.#all = true;
+    this.#schedule();
   }
 
   get reconciler(): IpamReconciler {
@@ -81,7 +107,12 @@ export class IpamController {
       list: () => clients.http.list('/api/v1/services', isService),
       transform: slimService,
       log,
-      onEvent: (_e, o) => this.#markDirty(keyOf(o)),
+      onEvent: (e, o) => {
+        const key = keyOf(o);
+        if (e === 'delete') this.#own.forget(key);
+        else if (e === 'update' && this.#own.update(key, o.metadata?.resourceVersion) === 'echo') return;
+        this.#markDirty(key);
+      },
     });
     const nodes = watchNodes(clients, log, () => this.#markTopology());
     const slices = watchEndpointSlices(clients, log, () => this.#markTopology());
@@ -89,7 +120,7 @@ export class IpamController {
       kc: clients.kc,
       path: `/apis/${HERALD_GROUP}/${HERALD_VERSION}/${IPPOOL_PLURAL}`,
       list: async () => {
-        const list: unknown = await clients.custom.listClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: IPPOOL_PLURAL });
+        const list = await clients.http.json({ method: 'GET', path: `/apis/${HERALD_GROUP}/${HERALD_VERSION}/${IPPOOL_PLURAL}` });
         if (!isPoolList(list)) throw new Error('IPPool list has no items: is the herald.dev CRD installed?');
         return list;
       },
@@ -152,13 +183,12 @@ export class IpamController {
     this.#o.log.warn({ problem }, 'an IPPool object without a name is ignored (the CRD schema refuses it on a real API server)');
   }
 
-  async #runPass(): Promise<void> {
-    if (this.#running !== undefined) {
-      // Single flight: the running pass reschedules when it sees new dirt.
-      return;
-    }
-    const snap = this.#snapshot();
-    if (snap === undefined || this.#stopped) return;
+  /**
+   * One pass, its Events emitted and its writes started; synchronous, so that nothing of the
+   * pass's result (10,000 desired statuses and Events at a cold start) stays referenced while its
+   * writes are awaited: the writer lets each go once sent (issue #10).
+   */
+  #pass(snap: Snapshot): Promise<void> {
     const trigger = { all: this.#all, keys: new Set(this.#dirty), topology: this.#topology };
     this.#dirty.clear();
     this.#all = false;
@@ -169,7 +199,17 @@ export class IpamController {
     for (const e of result.events) {
       this.#o.events.emit({ kind: e.kind, apiVersion: e.kind === 'Service' ? 'v1' : `${HERALD_GROUP}/${HERALD_VERSION}`, namespace: e.namespace, name: e.name, uid: e.uid }, e.type, e.reason, e.message);
     }
-    this.#running = this.#writer.write(result.serviceWrites, result.poolWrites);
+    return this.#writer.write(result.serviceWrites, result.poolWrites);
+  }
+
+  async #runPass(): Promise<void> {
+    if (this.#running !== undefined) {
+      // Single flight: the running pass reschedules when it sees new dirt.
+      return;
+    }
+    const snap = this.#snapshot();
+    if (snap === undefined || this.#stopped) return;
+    this.#running = this.#pass(snap);
     await this.#running;
     this.#running = undefined;
     if (this.#dirty.size > 0 || this.#topology || this.#all) this.#schedule();

@@ -9,6 +9,8 @@ import type { V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { apiStatus, errorMessage } from '../kube/client.ts';
 import type { EventSink } from '../kube/events.ts';
+import { isKubeObject } from '../kube/http.ts';
+import type { KubeHttp } from '../kube/http.ts';
 
 export const HEARTBEAT_SECRET = 'herald-heartbeat-key';
 /** The Secret's items, mounted as files of these names: the signing key, and a second accepted one. */
@@ -18,10 +20,24 @@ export const HEARTBEAT_KEY_BYTES = 32;
 /** As the speaker's MIN_KEY_BYTES: a shorter key is refused there. */
 const MIN_KEY_BYTES = 16;
 
-/** The two calls made here; CoreV1Api satisfies it. */
+/** The two calls made here; CoreV1Api satisfies it, and so does secretApiOver. */
 export interface SecretApi {
   readNamespacedSecret(p: { name: string; namespace: string }): Promise<V1Secret>;
-  createNamespacedSecret(p: { namespace: string; body: V1Secret }): Promise<V1Secret>;
+  createNamespacedSecret(p: { namespace: string; body: V1Secret }): Promise<unknown>;
+}
+
+/** The two calls as plain JSON over the lean path (http.ts; issue #10: no generated clients in the controller). */
+export function secretApiOver(http: KubeHttp): SecretApi {
+  const secrets = (namespace: string): string => `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`;
+  return {
+    readNamespacedSecret: async (p) => {
+      const v = await http.json({ method: 'GET', path: `${secrets(p.namespace)}/${encodeURIComponent(p.name)}` });
+      if (!isKubeObject<V1Secret>(v)) throw new Error('the API server answered a Secret read with something that is not an object');
+      return v;
+    },
+    // The answer would echo the key: left unread.
+    createNamespacedSecret: (p) => http.send({ method: 'POST', path: secrets(p.namespace), body: JSON.stringify(p.body) }),
+  };
 }
 
 export type SecretOutcome =

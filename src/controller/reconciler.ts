@@ -67,6 +67,8 @@ export interface PassResult {
   releases: { reason: string }[];
   /** Every pool's counts after the pass (metrics follow the whole set, not only changed pools). */
   poolStatuses: PoolStatusView[];
+  /** Services decided: the changed ones, those sharing an address with them, and those still waiting. */
+  decided: number;
 }
 
 const API_SERVER_SLICE_LABEL = 'kubernetes.io/service-name';
@@ -93,7 +95,7 @@ export class IpamReconciler {
   }
 
   pass(snap: Snapshot, trigger: Trigger, now: Date): PassResult {
-    const res: PassResult = { serviceWrites: [], poolWrites: [], events: [], satisfied: 0, unsatisfied: 0, allocations: [], releases: [], poolStatuses: [] };
+    const res: PassResult = { serviceWrites: [], poolWrites: [], events: [], satisfied: 0, unsatisfied: 0, allocations: [], releases: [], poolStatuses: [], decided: 0 };
     const byKey = new Map<string, V1Service>();
     for (const s of snap.services) byKey.set(`${s.metadata?.namespace ?? ''}/${s.metadata?.name ?? ''}`, s);
 
@@ -164,6 +166,7 @@ export class IpamReconciler {
       return intent?.kind === 'pool' ? [intent.view] : [];
     });
     this.#reconcilePool(res, views, byKey, now);
+    res.decided = keys.size + views.length;
     this.#poolStatuses(res, snap, now);
     res.poolStatuses = this.allocator.poolStatuses();
     for (const o of this.#outcomes.values()) o.satisfied ? res.satisfied++ : res.unsatisfied++;

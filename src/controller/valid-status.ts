@@ -4,10 +4,10 @@
 // The verdict is the speakers' own parse; this file only writes it.
 // Watch event → desiredValidStatus → merge patch of /status with a resourceVersion
 // precondition → the watch brings our write back, which then needs nothing.
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { PatchStrategy } from '@kubernetes/client-node';
 import type { KubernetesListObject, V1ObjectMeta } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { KubeClients } from '../kube/client.ts';
+import type { KubeLink } from '../kube/client.ts';
 import { apiStatus, errorMessage } from '../kube/client.ts';
 import type { EventSink } from '../kube/events.ts';
 import { watchResource } from '../kube/informer.ts';
@@ -76,7 +76,7 @@ export function desiredValidStatus<T extends ValidatedObject>(obj: T, fresh: Con
 }
 
 export interface ValidStatusOptions {
-  clients: KubeClients;
+  clients: KubeLink;
   log: Logger;
   /** A Warning Event (reason `invalidReason`) when an object becomes invalid (or invalid in a new way). */
   events?: EventSink;
@@ -114,7 +114,7 @@ export class ValidStatusController<T extends ValidatedObject> {
       kc: clients.kc,
       path: `/apis/${group}/${version}/${plural}`,
       list: async () => {
-        const list: unknown = await clients.custom.listClusterCustomObject({ group, version, plural });
+        const list = await clients.http.json({ method: 'GET', path: `/apis/${group}/${version}/${plural}` });
         if (!isList<T>(list)) throw new Error(`${kind} list has no items: is the ${group} CRD installed?`);
         return list;
       },
@@ -187,7 +187,7 @@ export class ValidStatusController<T extends ValidatedObject> {
     // newer object is decided again rather than overwritten.
     const body = { metadata: { resourceVersion: w.resourceVersion }, status: w.status };
     try {
-      await this.#o.clients.custom.patchClusterCustomObjectStatus({ group, version, plural, name: w.name, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+      await this.#o.clients.http.send({ method: 'PATCH', path: `/apis/${group}/${version}/${plural}/${encodeURIComponent(w.name)}/status`, body: JSON.stringify(body), contentType: PatchStrategy.MergePatch });
     } catch (err) {
       const code = apiStatus(err);
       if (code === 404) return; // deleted meanwhile

@@ -11,6 +11,8 @@ import { finished } from 'node:stream/promises';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { KubeTransport, readText, transportOf } from './transport.ts';
 
+const VERSION_KEY = Buffer.from('"resourceVersion":"');
+
 /** A non-2xx answer, shaped like client-node's ApiException (`code`, `body`). */
 export class KubeHttpError extends Error {
   readonly code: number;
@@ -76,6 +78,35 @@ export class KubeHttp {
     if (!a.ok) throw new KubeHttpError(req.method, req.path, a.status, a.text);
     await finished(a.body.resume());
     return a.status;
+  }
+
+  /**
+   * Sends one request; resolves with the resourceVersion of the object a 2xx answer holds, read
+   * from its first bytes without parsing the rest, which is discarded (the controller's status
+   * writes, own-writes.ts; issue #10). It is the first "resourceVersion" key of the JSON: the
+   * object's metadata comes before its spec and status, and in it the version before labels and
+   * annotations (the API server writes ObjectMeta in field order); a string value cannot hold
+   * the pattern, its quotes being escaped. Undefined when the first 64 KiB have none.
+   */
+  async sendForVersion(req: KubeRequest): Promise<string | undefined> {
+    const a = await this.#request(req);
+    if (!a.ok) throw new KubeHttpError(req.method, req.path, a.status, a.text);
+    // 'data' events rather than an async iterator: a promise per chunk cost ~0.6 s of CPU over a
+    // 10,000-Service cold start.
+    const body = a.body;
+    return new Promise((resolve, reject) => {
+      let head: Buffer | undefined;
+      let version: string | undefined;
+      body.on('data', (chunk: Buffer) => {
+        if (version !== undefined || (head !== undefined && head.length > 65_536)) return;
+        head = head === undefined ? chunk : Buffer.concat([head, chunk]);
+        const at = head.indexOf(VERSION_KEY);
+        const end = at === -1 ? -1 : head.indexOf(0x22, at + VERSION_KEY.length);
+        if (end !== -1) version = head.toString('latin1', at + VERSION_KEY.length, end);
+      });
+      body.on('end', () => resolve(version));
+      body.on('error', reject);
+    });
   }
 
   /** Sends one request and parses a 2xx answer's JSON body. */

@@ -2,12 +2,14 @@
 // a coordination.k8s.io/v1 Lease; expiry judged by when *we* last saw the record change, so
 // clocks need not agree between nodes). The decision is a pure function; the loop is the shell.
 import { V1MicroTime } from '@kubernetes/client-node';
-import type { CoordinationV1Api, V1Lease } from '@kubernetes/client-node';
+import type { V1Lease } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { CauseThrottle } from './api-health.ts';
 import { classifyThrown, describeRequest } from './api-problem.ts';
 import type { ApiRequest, ProblemContext } from './api-problem.ts';
 import { apiStatus, errorMessage } from './client.ts';
+import { isKubeObject } from './http.ts';
+import type { KubeHttp } from './http.ts';
 
 export interface ElectionTimings {
   leaseDurationMs: number;
@@ -36,8 +38,34 @@ export function electionStep(observed: ObservedLease | null, me: string, now: nu
   return now - observed.observedAt > observed.leaseDurationMs ? 'take' : 'wait';
 }
 
+/** The three calls the elector makes; client-node's CoordinationV1Api satisfies it, and so does leaseApiOver. */
+export interface LeaseApi {
+  readNamespacedLease(p: { name: string; namespace: string }): Promise<V1Lease>;
+  createNamespacedLease(p: { namespace: string; body: V1Lease }): Promise<V1Lease>;
+  replaceNamespacedLease(p: { name: string; namespace: string; body: V1Lease }): Promise<V1Lease>;
+}
+
+/**
+ * The three calls as plain JSON over the lean path (http.ts), so the controller loads none of
+ * client-node's generated clients and models (issue #10). The answers are the server's JSON: a
+ * renewTime stays the server's text, microseconds included, which is all #observe compares.
+ */
+export function leaseApiOver(http: KubeHttp): LeaseApi {
+  const leases = (namespace: string): string => `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
+  const lease = async (answer: Promise<unknown>): Promise<V1Lease> => {
+    const v = await answer;
+    if (!isKubeObject<V1Lease>(v)) throw new Error('the API server answered a Lease request with something that is not an object');
+    return v;
+  };
+  return {
+    readNamespacedLease: (p) => lease(http.json({ method: 'GET', path: `${leases(p.namespace)}/${encodeURIComponent(p.name)}` })),
+    createNamespacedLease: (p) => lease(http.json({ method: 'POST', path: leases(p.namespace), body: JSON.stringify(p.body) })),
+    replaceNamespacedLease: (p) => lease(http.json({ method: 'PUT', path: `${leases(p.namespace)}/${encodeURIComponent(p.name)}`, body: JSON.stringify(p.body) })),
+  };
+}
+
 export interface LeaderElectorOptions {
-  api: CoordinationV1Api;
+  api: LeaseApi;
   namespace: string;
   name: string;
   identity: string;

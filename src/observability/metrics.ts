@@ -34,6 +34,8 @@ export interface PassFigures {
   allocations: readonly { pool: string }[];
   /** One entry per address released in this pass; `reason` is a Release reason. */
   releases: readonly { reason: string }[];
+  /** Services the pass decided (changed ones, those sharing with them, and those still waiting). */
+  decided?: number;
   /**
    * Every pool's status after the pass. When present it is authoritative: pools missing from it
    * are dropped from the pool gauges. When absent, the gauges follow `poolWrites` instead.
@@ -66,6 +68,8 @@ export interface HeraldMetrics {
   readonly releases: Counter<'reason'>;
   /** herald_ipam_reconcile_duration_seconds */
   readonly reconcileDuration: Histogram;
+  /** herald_ipam_services_decided_total */
+  readonly servicesDecided: Counter;
   /** herald_ipam_pool_conflicting{pool} */
   readonly poolConflicting: Gauge<'pool'>;
   /** herald_controller_is_leader */
@@ -130,6 +134,11 @@ export function createMetrics(opts: MetricsOptions = {}): HeraldMetrics {
     name: 'herald_ipam_reconcile_duration_seconds',
     help: 'Time one reconcile pass of the IPAM controller took (allocation only, not the API writes that follow).',
     buckets: RECONCILE_BUCKETS,
+    registers,
+  });
+  const servicesDecided = new Counter({
+    name: 'herald_ipam_services_decided_total',
+    help: 'Services decided by reconcile passes: one per change to a Service (and to those sharing its address), none for the controller\'s own status writes coming back.',
     registers,
   });
   const poolConflicting = new Gauge({
@@ -197,6 +206,7 @@ export function createMetrics(opts: MetricsOptions = {}): HeraldMetrics {
 
   function recordPass(pass: PassFigures, seconds: number): void {
     reconcileDuration.observe(seconds);
+    if (pass.decided !== undefined) servicesDecided.inc(pass.decided);
     services.set({ state: 'satisfied' }, pass.satisfied);
     services.set({ state: 'unsatisfied' }, pass.unsatisfied);
     for (const a of pass.allocations) allocations.inc({ pool: a.pool });
@@ -221,6 +231,7 @@ export function createMetrics(opts: MetricsOptions = {}): HeraldMetrics {
     allocations,
     releases,
     reconcileDuration,
+    servicesDecided,
     poolConflicting,
     isLeader,
     kubeRequestErrors,

@@ -1,6 +1,7 @@
 // The bundle `npm run build` makes (scripts/bundle.ts) is what the image runs. Issue #10 measured
 // what a speaker's modules cost at start: these pin the fixes that took an idle speaker from
-// 105–115 MB of RSS to under 80 (bench/README.md, "Speaker footprint", fourteenth session).
+// 105–115 MB of RSS to under 80 (bench/README.md, "Speaker footprint", fourteenth session), and
+// the controller's bundle of its own (fifteenth session).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -19,14 +20,16 @@ describe('the bundle', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('the speaker holds none of client-node\'s generated clients and model classes (every model has an attributeTypeMap)', () => {
-    const speaker = readFileSync(`${dir}/chunks/speaker.mjs`, 'utf8');
-    assert.ok(speaker.includes('runSpeakerCommand'), 'the speaker bundle');
-    assert.ok(/\bListWatch\b/.test(speaker), 'client-node\'s ListWatch is in it');
-    assert.equal(speaker.match(/attributeTypeMap/g)?.length ?? 0, 0);
-    assert.ok(!/\bCoreV1Api\b/.test(speaker), 'CoreV1Api is in it');
-    assert.ok(readFileSync(`${dir}/herald.mjs`, 'utf8').includes('import("./chunks/speaker.mjs")'), 'the CLI loads it');
-  });
+  for (const [daemon, entry] of [['speaker', 'runSpeakerCommand'], ['controller', 'runControllerCommand']]) {
+    it(`the ${daemon} holds none of client-node's generated clients and model classes (every model has an attributeTypeMap)`, () => {
+      const bundle = readFileSync(`${dir}/chunks/${daemon}.mjs`, 'utf8');
+      assert.ok(bundle.includes(entry ?? ''), `the ${daemon} bundle`);
+      assert.ok(/\bListWatch\b/.test(bundle), 'client-node\'s ListWatch is in it');
+      assert.equal(bundle.match(/attributeTypeMap/g)?.length ?? 0, 0);
+      assert.ok(!/\bCoreV1Api\b/.test(bundle), 'CoreV1Api is in it');
+      assert.ok(readFileSync(`${dir}/herald.mjs`, 'utf8').includes(`import("./chunks/${daemon}.mjs")`), 'the CLI loads it');
+    });
+  }
 
   it('undici is not in the speaker\'s bundle; the stand-in loads it from node_modules on first use, and it works', async () => {
     const speaker = readFileSync(`${dir}/chunks/speaker.mjs`, 'utf8');
@@ -45,7 +48,7 @@ await agent.close();`;
 
   it('loading every command loads neither undici (client-node\'s, nor Node\'s own through an ES import of node:http) nor http2', () => {
     {
-      const commands = readdirSync(`${dir}/chunks`).filter((f) => (f.startsWith('command-') || f === 'speaker.mjs') && f.endsWith('.mjs'));
+      const commands = readdirSync(`${dir}/chunks`).filter((f) => (f.startsWith('command-') || f === 'speaker.mjs' || f === 'controller.mjs') && f.endsWith('.mjs'));
       assert.ok(commands.length >= 5, `${commands.length} command chunks`);
       const script = `const before = new Set(process.moduleLoadList);
 for (const c of ${JSON.stringify(commands)}) await import(${JSON.stringify(`${dir}/chunks/`)} + c);

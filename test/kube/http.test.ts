@@ -98,6 +98,29 @@ describe('KubeHttp', () => {
     }
   });
 
+  it('sendForVersion reads the object\'s resourceVersion from the answer\'s first bytes, also across chunks, and drains the rest', async () => {
+    const managed = 'x'.repeat(200_000);
+    const s = await server((seen, res) => {
+      res.setHeader('content-type', 'application/json');
+      if (seen.url.endsWith('/none/status')) return res.end(JSON.stringify({ kind: 'Service', metadata: { name: 'none' } }));
+      // The version split over two writes, and a large rest (managedFields) after it; an
+      // annotation that spells the key is a string, its quotes escaped, and comes after.
+      const text = JSON.stringify({ kind: 'Service', apiVersion: 'v1', metadata: { name: 'web', namespace: 'apps', uid: 'u-1', resourceVersion: '4711', annotations: { note: '"resourceVersion":"9"' }, managedFields: [{ manager: managed }] }, spec: { type: 'LoadBalancer' } });
+      const cut = text.indexOf('4711') + 2;
+      res.write(text.slice(0, cut));
+      setTimeout(() => res.end(text.slice(cut)), 5);
+    });
+    try {
+      const http = new KubeHttp(plain(s.url));
+      assert.equal(await http.sendForVersion(patch({ status: {} })), '4711');
+      assert.equal(await http.sendForVersion({ ...patch({ status: {} }), path: serviceStatusPath('apps', 'none') }), undefined);
+      assert.equal(await http.sendForVersion(patch({ status: {} })), '4711', 'the connection was drained and reused');
+      assert.equal(s.connections(), 1);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('names are escaped in the path', () => {
     assert.equal(serviceStatusPath('a b', 'x/y'), '/api/v1/namespaces/a%20b/services/x%2Fy/status');
   });

@@ -12,6 +12,7 @@ const HERALD_METRICS = [
   'herald_ipam_allocations_total',
   'herald_ipam_releases_total',
   'herald_ipam_reconcile_duration_seconds',
+  'herald_ipam_services_decided_total',
   'herald_ipam_pool_conflicting',
   'herald_controller_is_leader',
   'herald_kube_request_errors_total',
