@@ -1,11 +1,11 @@
 // The L2 speaker's shell around the pure Election (docs/l2.md, "The shell, step by step"): it
 // feeds the election every event with the time, carries out every action it gets back, runs the
 // heartbeat and node-Lease cadence, and hands the L2 backend the table of VIPs to answer for.
-// I/O goes through three small ports so the same code runs against fakes in virtual time.
+// I/O goes through three small ports (l2-driver-ports.ts) so the same code runs against fakes in
+// virtual time.
 import type { Election } from '../election/election.ts';
-import type { HeartbeatKey } from '../election/heartbeat.ts';
 import type { NodeStamp } from '../election/peers.ts';
-import type { LeaseRecord, LeaseView, StartCause, StopReason, VipAction, WriteResult } from '../election/vip-machine.ts';
+import type { LeaseRecord, LeaseView, VipAction, WriteResult } from '../election/vip-machine.ts';
 import { isNews, versionOf } from '../election/vip-machine.ts';
 import type { DesiredState } from './desired.ts';
 import { electionInput } from './desired.ts';
@@ -13,92 +13,11 @@ import { HeartbeatLink } from './heartbeat-link.ts';
 import { HeartbeatRounds } from './heartbeat-rounds.ts';
 import { AnnouncerTable } from './announcer-table.ts';
 import { LeaseResync } from './lease-resync.ts';
-import type { ResyncPort } from './lease-resync.ts';
-import type { AnnouncerPort, HoldClock, HoldEnd } from './announcer-table.ts';
-export type { AnnouncerPort, HoldEnd } from './announcer-table.ts';
-
-export type { WriteAction } from '../election/lease-objects.ts';
+import type { Endpoint, L2DriverOptions } from './l2-driver-ports.ts';
 import type { WriteAction } from '../election/lease-objects.ts';
-
-export interface Endpoint {
-  address: string;
-  port: number;
-}
-
-/** The Kubernetes side: VIP Lease writes, the own node Lease, a fresh list of VIP Leases (and the catch-up, lease-resync.ts). */
-export interface LeasePort extends ResyncPort {
-  write(action: WriteAction): Promise<WriteResult>;
-  /** true: written; 'refused': 401 Unauthorized; false: any other failure. */
-  renewNodeLease(stamp: NodeStamp): Promise<boolean | 'refused'>;
-  /** One VIP Lease as the API has it now. */
-  readVipLease(ip: string): Promise<LeaseView>;
-  /** The VIP Leases in the watch's cache now (no request): what the self-check compares with. */
-  cachedVipLeases(): ReadonlyMap<string, LeaseRecord>;
-}
-
-export interface HeartbeatPort {
-  send(bytes: Uint8Array, to: readonly Endpoint[]): void;
-}
-
-/** The driver's clock: monotonic ms, and timers (virtual in tests). */
-export type Clock = HoldClock;
-
-export interface DriverHooks {
-  onStart?(ip: string, cause: StartCause, from: string | null, interfaces: readonly string[], services: readonly string[]): void;
-  onStop?(ip: string, reason: StopReason): void;
-  /**
-   * A handover's old holder stopped answering for `ip` (docs/l2.md, "Planned handover"): `announced`
-   * when the successor's announcement arrived, `deadline` when none came within the hold, `resumed`
-   * when the write failed and we answer again, `gone` when the VIP is no longer wanted or the
-   * driver stopped. `ms`: how long the hold lasted.
-   */
-  onHandoverHoldEnd?(ip: string, how: HoldEnd, ms: number): void;
-  onWrite?(action: WriteAction, result: WriteResult): void;
-  onHeartbeatError?(code: string): void;
-  onHeartbeat?(): void;
-  /** A take from a dead holder: ms from its last heartbeat heard here to answering. */
-  onFailover?(ms: number): void;
-  /**
-   * The self-check repaired something (issue #10): `lease`, VIPs whose view was behind the watch's
-   * cache; `table`, VIPs the announcer's table had wrong (either is a bug to report); `note`, a
-   * VIP whose view a stale or forged heartbeat note had set.
-   */
-  onRepair?(what: 'lease' | 'table' | 'note', ips: readonly string[]): void;
-  onError?(what: string, err: unknown): void;
-  /**
-   * This node stopped answering for everything (`fenced`: cut off from its peers and the API for
-   * F, or refused by the API), or may answer again (revalidated). `peerContactMsAgo` and
-   * `apiOkMsAgo`: how long before now it last heard a peer and last had an API write succeed (sent),
-   * null for never. Once per transition, judged at each round. `cutOff` false on a start: the fence
-   * began and its contact came back between two rounds (a wake-up in between saw it), and only the
-   * revalidation it requires is left.
-   */
-  onFence?(fenced: boolean, why: { peerContactMsAgo: number | null; apiOkMsAgo: number | null; cutOff: boolean }): void;
-}
-
-export interface L2DriverOptions {
-  election: Election;
-  leases: LeasePort;
-  heartbeats: HeartbeatPort;
-  announcer: AnnouncerPort;
-  clock: Clock;
-  /** HMAC key for heartbeats, or a rotation's two (docs/l2.md; issue #14); none = unauthenticated. */
-  key?: HeartbeatKey;
-  heartbeatIntervalMs: number;
-  /**
-   * A clock every node shares (the wall clock), read only to place the rounds: each starts at a
-   * multiple of h by it, so all nodes send at once (issue #10). Absent: every h from the start.
-   */
-  sharedNow?: () => number;
-  /** How often the self-check runs (issue #10; default 5 s). */
-  selfCheckMs?: number;
-  /**
-   * How long a handover's old holder keeps answering when it sees no announcement from the
-   * successor (docs/l2.md, "Planned handover"; default 1 s, 0 = stop as the write goes out).
-   */
-  handoverHoldMs?: number;
-  hooks?: DriverHooks;
-}
+export type { AnnouncerPort, HoldEnd } from './announcer-table.ts';
+export type { WriteAction } from '../election/lease-objects.ts';
+export type { Clock, DriverHooks, Endpoint, HeartbeatPort, L2DriverOptions, LeasePort } from './l2-driver-ports.ts';
 
 const SELF_CHECK_MS = 5_000;
 const HANDOVER_HOLD_MS = 1_000;
