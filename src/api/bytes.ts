@@ -1,6 +1,7 @@
 // Big-endian reads and writes shared by the BGP and the ARP/NDP codecs (issue #9: one copy, not
 // two). Decoders check lengths before reading; a read past the end gives 0 rather than undefined
 // so that the types stay exact under noUncheckedIndexedAccess.
+import { isUtf8 } from 'node:buffer';
 
 export function u8(b: Uint8Array, o: number): number {
   return b[o] ?? 0;
@@ -46,4 +47,15 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
  */
 export function copy(b: Uint8Array, from: number = 0, to: number = b.length): Uint8Array {
   return new Uint8Array(b.subarray(from, to));
+}
+
+/**
+ * The text of strictly valid UTF-8, a leading U+FEFF kept as text (RFC 9003 §2), or null. Not
+ * TextDecoder's `fatal` mode: its first decode maps ~2.8 MB more of the node binary into the
+ * process (ICU's converters), in every speaker, for a few node names a second (issue #10,
+ * measured with /proc/self/smaps); simdutf's check and Buffer's decoder map nothing new.
+ */
+export function strictUtf8(bytes: Uint8Array): string | null {
+  if (!isUtf8(bytes)) return null;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }

@@ -13,6 +13,7 @@
 import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { formatIP, parseIP } from '../api/addr.ts';
+import { strictUtf8 } from '../api/bytes.ts';
 import type { Result } from '../api/result.ts';
 
 export const HEARTBEAT_VERSION = 1;
@@ -81,8 +82,7 @@ export interface HeartbeatError {
 
 const fail = <T>(code: HeartbeatErrorCode, message: string): Result<T, HeartbeatError> => ({ ok: false, error: { code, message } });
 const utf8 = new TextEncoder();
-// ignoreBOM: a leading U+FEFF is part of the name, not stripped (else two spellings decode alike; fuzz finding).
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+// strictUtf8 keeps a leading U+FEFF as part of the name, not stripped (else two spellings decode alike; fuzz finding).
 
 /** Key bytes → their KeyObject: createHmac with raw bytes re-imports the key on every call, 5× the cost of the MAC itself (issue #10: ~30 MACs/s per speaker). */
 const keyObjects = new WeakMap<Uint8Array, KeyObject>();
@@ -307,11 +307,9 @@ function readStr(r: Reader, what: string): string {
   need(r, 1, what);
   const len = r.u8();
   need(r, len, what);
-  try {
-    return strictUtf8.decode(r.bytes(len));
-  } catch {
-    throw new DecodeFailure('BadString', `${what} is not valid UTF-8`);
-  }
+  const text = strictUtf8(r.bytes(len));
+  if (text === null) throw new DecodeFailure('BadString', `${what} is not valid UTF-8`);
+  return text;
 }
 
 function readIncarnation(r: Reader, what: string): number {

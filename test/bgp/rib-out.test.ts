@@ -23,7 +23,8 @@ describe('AdjRibOut', () => {
     const rib = new AdjRibOut();
     const d1 = rib.set(table([['192.0.2.10/32', NO_ATTRS], ['192.0.2.11/32', NO_ATTRS], ['2001:db8::10/128', NO_ATTRS], ['198.51.100.1/32', COMM]]));
     assert.deepEqual(d1.withdraw, []);
-    assert.deepEqual(d1.announce.map((g) => [g.family, g.prefixes]), [['ipv4', ['192.0.2.10/32', '192.0.2.11/32']], ['ipv4', ['198.51.100.1/32']], ['ipv6', ['2001:db8::10/128']]]);
+    // Groups in code-unit order of their attribute key ("4259840100||" before "||"), IPv4 first.
+    assert.deepEqual(d1.announce.map((g) => [g.family, g.prefixes]), [['ipv4', ['198.51.100.1/32']], ['ipv4', ['192.0.2.10/32', '192.0.2.11/32']], ['ipv6', ['2001:db8::10/128']]]);
     // Nothing changed: nothing to send.
     assert.deepEqual(rib.set(table([['192.0.2.10/32', NO_ATTRS], ['192.0.2.11/32', NO_ATTRS], ['2001:db8::10/128', NO_ATTRS], ['198.51.100.1/32', COMM]])), { withdraw: [], announce: [] });
     const d2 = rib.set(table([['192.0.2.10/32', COMM], ['2001:db8::10/128', NO_ATTRS]]));

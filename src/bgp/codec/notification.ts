@@ -3,7 +3,7 @@
 // Communication: length(1) then that many octets of UTF-8, at most 255. A malformed one is not an
 // error of the NOTIFICATION (RFC 9003 §4: log it); it decodes with `communication: null` and the
 // raw data kept. Cease subcodes are RFC 4486 §4.
-import { copy, u8 } from '../../api/bytes.ts';
+import { copy, strictUtf8, u8 } from '../../api/bytes.ts';
 import { ERR_CEASE, fail, ok, u16Data, type Notification } from './errors.ts';
 import { HEADER_LEN, MSG_NOTIFICATION, withHeader } from './header.ts';
 import type { Result } from '../../api/result.ts';
@@ -38,7 +38,6 @@ function carriesCommunication(code: number, subcode: number): boolean {
   return code === ERR_CEASE && (subcode === CEASE_ADMIN_SHUTDOWN || subcode === CEASE_ADMIN_RESET);
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }); // a leading U+FEFF is text (RFC 9003 §2)
 
 export function decodeNotification(body: Uint8Array): Result<DecodedNotification, BgpError> {
   if (body.length < 2) return fail('bad-message-length', `NOTIFICATION body of ${body.length} octets`, u16Data(HEADER_LEN + body.length));
@@ -49,11 +48,8 @@ export function decodeNotification(body: Uint8Array): Result<DecodedNotification
   if (carriesCommunication(code, subcode)) {
     const n = u8(data, 0); // 0 when there is no data, and then 1 + n > 0 octets
     if (1 + n <= data.length) {
-      try {
-        communication = utf8.decode(data.subarray(1, 1 + n)); // fatal: invalid UTF-8 throws here only
-      } catch {
-        // invalid UTF-8 (RFC 9003 §2): no communication
-      }
+      // Invalid UTF-8 (RFC 9003 §2): no communication.
+      communication = strictUtf8(data.subarray(1, 1 + n));
     }
   }
   return ok({ code, subcode, data, communication });
