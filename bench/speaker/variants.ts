@@ -17,11 +17,11 @@ export interface Variant {
 /**
  * V8 and glibc settings for a small long-lived daemon (bench/README.md, "Speaker footprint";
  * deploy/speaker.yaml sets the same): a young generation of at most 2 × 4 MB (Node 24 grew it to
- * 2 × 64 MB during a 1,000-VIP join, half the speaker's peak RSS, and never gave it back), one
- * malloc arena instead of one per thread, and free memory at the top of the heap returned above
- * 1 MiB.
+ * 2 × 64 MB during a 1,000-VIP join, half the speaker's peak RSS, and never gave it back), no
+ * Maglev (3–5 MB less in every phase; fifteenth session), one malloc arena instead of one per
+ * thread, and free memory at the top of the heap returned above 1 MiB.
  */
-export const TUNED_NODE_FLAGS = ['--max-semi-space-size=4'];
+export const TUNED_NODE_FLAGS = ['--max-semi-space-size=4', '--no-maglev'];
 export const TUNED_ENV = ['MALLOC_ARENA_MAX=1', 'MALLOC_TRIM_THRESHOLD_=1048576'];
 /** No optimising compilers (TurboFan, Maglev): Ignition and Sparkplug only (fourteenth session's trial). */
 export const BASELINE_NODE_FLAGS = ['--no-opt', '--no-maglev'];
