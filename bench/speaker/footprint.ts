@@ -8,6 +8,7 @@
 //        [--phases idle,l2,bgp] [--base HEAD] [--rate 20] [--settle-timeout 600] [--cpu-prof DIR] [--windows 1]
 //        [--speaker-flags=--fence-damping]   (appended to every speaker's flags; the = is needed)
 //        [--speaker-memory-limit deploy|none|256Mi]   (each speaker in a memory cgroup, as its Pod; pod-cgroups.ts)
+//        [--apiserver dev|real]   (real: kube-apiserver and etcd, the speakers over TLS)
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,8 +43,13 @@ const { values: args } = parseArgs({
     'speaker-flags': { type: 'string', default: '' },
     // deploy/speaker.yaml's limit by default: V8 sizes its heap from it (pod-cgroups.ts).
     'speaker-memory-limit': { type: 'string', default: 'deploy' },
+    // dev: the stand-in over plain HTTP; real: kube-apiserver and etcd, the speakers over TLS as
+    // in a cluster (the cached binaries, scripts/cluster-binaries.sh).
+    apiserver: { type: 'string', default: 'dev' },
   },
 });
+if (args.apiserver !== 'dev' && args.apiserver !== 'real') throw new Error(`--apiserver is dev or real, not "${args.apiserver}"`);
+const API_SERVER: 'dev' | 'real' = args.apiserver;
 const SPEAKER_FLAGS = args['speaker-flags'].split(' ').filter((a) => a !== '');
 const SETTLE_MS = Number(args['settle-timeout']) * 1000;
 const RATE = Number(args.rate);
@@ -232,12 +238,12 @@ async function measure(lab: L2Lab, groups: PodCgroups | undefined, variant: stri
 }
 
 /**
- * The stand-in serves from this process; the controller runs as a process of its own (the working
+ * The stand-in (or a real kube-apiserver with --apiserver real) serves from this process; the controller runs as a process of its own (the working
  * tree's, the same for every variant): sharing this event loop, the two starved each other and
  * Lease writes timed out (10 s) by the thousand at 1,000 VIPs on the loaded machine.
  */
 const LAB = {
-  apiserver: 'dev',
+  apiserver: API_SERVER,
   controllerProcess: true,
   controllerLogLevel: 'warn',
   // Diagnostics: HERALD_BENCH_SPEAKER_LOG_LEVEL=info logs each VIP's "stopped answering" with its
