@@ -92,7 +92,8 @@ function groupsOf(text: string, from: number, to: number, out: number[], quadLas
     // text[start, i) is one group.
     const length = i - start;
     if (length === 0) return false;
-    if (i === to && quadLast && text.indexOf('.', start) !== -1 && text.indexOf('.', start) < to) {
+    const dot = i === to && quadLast ? text.indexOf('.', start) : -1;
+    if (dot !== -1 && dot < to) {
       const v4 = parseV4(text.slice(start, to));
       if (v4 < 0) return false;
       out.push(Math.floor(v4 / 65536), v4 & 0xffff);

@@ -1,5 +1,5 @@
 // Big-endian reads and writes shared by the BGP and the ARP/NDP codecs (issue #9: one copy, not
-// two). Decoders check lengths before reading; a read past the end gives 0 rather than undefined
+// two), and the strict UTF-8 decoding of the heartbeat and NOTIFICATION codecs. Decoders check lengths before reading; a read past the end gives 0 rather than undefined
 // so that the types stay exact under noUncheckedIndexedAccess.
 import { isUtf8 } from 'node:buffer';
 

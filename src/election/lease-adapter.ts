@@ -10,6 +10,7 @@ import type { LeaseList, LeaseRecord, LeaseView, WriteResult } from './vip-machi
 import type { HeartbeatEndpoint, WriteAction } from './lease-objects.ts';
 import { apiStatus, errorMessage } from '../kube/client.ts';
 import { Gate } from '../kube/gate.ts';
+import { leasePath } from '../kube/http.ts';
 import type { KubeHttp } from '../kube/http.ts';
 import { watchResource } from '../kube/informer.ts';
 import { WatchProgress } from './watch-progress.ts';
@@ -95,7 +96,7 @@ export class LeaseAdapter {
     this.#now = o.now ?? (() => performance.now());
     this.#wall = o.wallClock ?? Date.now;
     this.#acquiredMs = this.#wall();
-    const path = `/apis/coordination.k8s.io/v1/namespaces/${this.namespace}/leases`;
+    const path = leasePath(this.namespace);
     const backoff = { minBackoffMs: o.minBackoffMs, maxBackoffMs: o.maxBackoffMs };
     const vipSelector = labelSelector(VIP_LEASE_LABELS);
     this.#vipCache = watchResource<V1Lease>({
@@ -344,8 +345,7 @@ export class LeaseAdapter {
 
   /** The collection of Leases in our namespace, or one of them. */
   #leasePath(name: string): string {
-    const collection = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.namespace)}/leases`;
-    return name === '' ? collection : `${collection}/${encodeURIComponent(name)}`;
+    return leasePath(this.namespace, name);
   }
 
   /** Counts, and bounds the request by the timeout (aborting it); a timeout rejects like any error. */

@@ -59,6 +59,12 @@ export function isKubeObject<T extends KubernetesObject>(v: unknown): v is T {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && (!('metadata' in v) || (typeof v.metadata === 'object' && v.metadata !== null));
 }
 
+/** The path to the Leases of a namespace, or to one of them. */
+export function leasePath(namespace: string, name = ''): string {
+  const collection = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
+  return name === '' ? collection : `${collection}/${encodeURIComponent(name)}`;
+}
+
 /** The path to a Service's status subresource. */
 export function serviceStatusPath(namespace: string, name: string): string {
   return `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(name)}/status`;

@@ -8,7 +8,7 @@ import { CauseThrottle } from './api-health.ts';
 import { classifyThrown, describeRequest } from './api-problem.ts';
 import type { ApiRequest, ProblemContext } from './api-problem.ts';
 import { apiStatus, errorMessage } from './client.ts';
-import { isKubeObject } from './http.ts';
+import { isKubeObject, leasePath } from './http.ts';
 import type { KubeHttp } from './http.ts';
 
 export interface ElectionTimings {
@@ -51,16 +51,15 @@ export interface LeaseApi {
  * renewTime stays the server's text, microseconds included, which is all #observe compares.
  */
 export function leaseApiOver(http: KubeHttp): LeaseApi {
-  const leases = (namespace: string): string => `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
   const lease = async (answer: Promise<unknown>): Promise<V1Lease> => {
     const v = await answer;
     if (!isKubeObject<V1Lease>(v)) throw new Error('the API server answered a Lease request with something that is not an object');
     return v;
   };
   return {
-    readNamespacedLease: (p) => lease(http.json({ method: 'GET', path: `${leases(p.namespace)}/${encodeURIComponent(p.name)}` })),
-    createNamespacedLease: (p) => lease(http.json({ method: 'POST', path: leases(p.namespace), body: JSON.stringify(p.body) })),
-    replaceNamespacedLease: (p) => lease(http.json({ method: 'PUT', path: `${leases(p.namespace)}/${encodeURIComponent(p.name)}`, body: JSON.stringify(p.body) })),
+    readNamespacedLease: (p) => lease(http.json({ method: 'GET', path: leasePath(p.namespace, p.name) })),
+    createNamespacedLease: (p) => lease(http.json({ method: 'POST', path: leasePath(p.namespace), body: JSON.stringify(p.body) })),
+    replaceNamespacedLease: (p) => lease(http.json({ method: 'PUT', path: leasePath(p.namespace, p.name), body: JSON.stringify(p.body) })),
   };
 }
 
@@ -188,10 +187,9 @@ export class LeaderElector {
 
   async #tryAcquireOrRenew(): Promise<void> {
     const { api, namespace, name, identity } = this.#o;
-    const path = `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`;
     let lease: V1Lease | null;
     try {
-      this.#request = describeRequest('GET', `${path}/${name}`);
+      this.#request = describeRequest('GET', leasePath(namespace, name));
       lease = await api.readNamespacedLease({ name, namespace });
     } catch (err) {
       if (apiStatus(err) !== 404) throw err;
@@ -210,11 +208,11 @@ export class LeaderElector {
     };
     let written: V1Lease;
     if (lease === null) {
-      this.#request = describeRequest('POST', path);
+      this.#request = describeRequest('POST', leasePath(namespace));
       written = await api.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec } });
     } else {
       // PUT with the resourceVersion we read: two replicas racing get one 409 (optimistic concurrency).
-      this.#request = describeRequest('PUT', `${path}/${name}`);
+      this.#request = describeRequest('PUT', leasePath(namespace, name));
       written = await api.replaceNamespacedLease({ name, namespace, body: { ...lease, spec } });
     }
     this.#observe(written);
