@@ -196,10 +196,14 @@ export class IpamController {
     const started = performance.now();
     const result = this.#reconciler.pass(snap, trigger, new Date());
     this.#o.hooks?.onPass?.(result, (performance.now() - started) / 1000);
+    const anyWrite = result.serviceWrites.length > 0 || result.poolWrites.length > 0;
+    const writes = this.#writer.write(result.serviceWrites, result.poolWrites);
+    // Statuses first: they are what a user waits for; the Events tell of them (issue #10).
+    if (anyWrite) this.#o.events.holdWhile?.(writes);
     for (const e of result.events) {
       this.#o.events.emit({ kind: e.kind, apiVersion: e.kind === 'Service' ? 'v1' : `${HERALD_GROUP}/${HERALD_VERSION}`, namespace: e.namespace, name: e.name, uid: e.uid }, e.type, e.reason, e.message);
     }
-    return this.#writer.write(result.serviceWrites, result.poolWrites);
+    return writes;
   }
 
   async #runPass(): Promise<void> {

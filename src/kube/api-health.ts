@@ -13,6 +13,12 @@ export interface ApiObserver {
   answered(req: ApiRequest, status: number, body: string | undefined): void;
   /** No answer: connection refused, DNS, TLS, timeout. */
   failed(req: ApiRequest, error: unknown): void;
+  /**
+   * True when an answer below 400 would change nothing (no problem is open), so the caller may
+   * skip describing it: a cold start's 12,000 answers cost the controller 74 ms of parsing paths
+   * into requests that were then dropped (issue #10).
+   */
+  readonly quiet?: boolean;
 }
 
 export interface ApiHealthOptions extends ProblemContext {
@@ -56,6 +62,10 @@ export class ApiHealth implements ApiObserver {
 
   #now(): number {
     return this.#o.now?.() ?? performance.now();
+  }
+
+  get quiet(): boolean {
+    return this.#active.size === 0;
   }
 
   answered(req: ApiRequest, status: number, body: string | undefined): void {

@@ -41,7 +41,10 @@ export class PooledKubeConfig extends KubeConfig {
   observe(observer: ApiObserver): void {
     this.#stopObserving?.();
     this.#stopObserving = transportOf(this).observe({
-      answered: (method, path, status, body) => observer.answered(describeRequest(method, path), status, body),
+      answered: (method, path, status, body) => {
+        if (status < 400 && observer.quiet === true) return;
+        observer.answered(describeRequest(method, path), status, body);
+      },
       failed: (method, path, error) => observer.failed(describeRequest(method, path), error),
     });
   }

@@ -19,6 +19,11 @@ export type EventType = 'Normal' | 'Warning';
 
 export interface EventSink {
   emit(target: EventTarget, type: EventType, reason: string, message: string): void;
+  /**
+   * Sends no new Event until `work` settles (those in flight finish): the writes that matter more
+   * go first. A sink without it sends at once.
+   */
+  holdWhile?(work: Promise<unknown>): void;
 }
 
 const DEDUPE_MS = 10 * 60_000;
@@ -72,6 +77,7 @@ export class EventRecorder implements EventSink {
   readonly #seen = new Map<string, { name: string; namespace: string; count: number; at: number }>();
   readonly #queue: PendingEvent[] = [];
   #inFlight = 0;
+  #held = 0;
   #dropped = 0;
   #idle: (() => void)[] = [];
 
@@ -90,6 +96,19 @@ export class EventRecorder implements EventSink {
     this.#pump();
   }
 
+  /**
+   * A controller's cold start wrote 2,000 Events beside its 10,000 Service statuses, and the API
+   * server's time for them came out of the statuses' (issue #10): the Events wait for the writes.
+   */
+  holdWhile(work: Promise<unknown>): void {
+    this.#held++;
+    const release = (): void => {
+      this.#held--;
+      this.#pump();
+    };
+    work.then(release, release);
+  }
+
   /** Resolves when every queued Event has been written (or failed). */
   flush(): Promise<void> {
     if (this.#inFlight === 0 && this.#queue.length === 0) return Promise.resolve();
@@ -97,7 +116,7 @@ export class EventRecorder implements EventSink {
   }
 
   #pump(): void {
-    while (this.#inFlight < IN_FLIGHT) {
+    while (this.#inFlight < IN_FLIGHT && this.#held === 0) {
       const next = this.#queue.shift();
       if (next === undefined) break;
       this.#inFlight++;

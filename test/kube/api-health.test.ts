@@ -6,6 +6,10 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { ApiHealth, CauseThrottle } from '../../src/kube/api-health.ts';
 import { describeRequest } from '../../src/kube/api-problem.ts';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PooledKubeConfig } from '../../src/kube/client.ts';
+import { KubeHttp } from '../../src/kube/http.ts';
 
 interface Line {
   level: number;
@@ -56,6 +60,41 @@ describe('ApiHealth', () => {
     assert.equal(resolved.length, 1);
     assert.match(resolved[0]?.msg ?? '', /^resolved after 62 s: cannot reach the API server https:\/\/k:6443: connection refused \(ECONNREFUSED\)$/);
     assert.equal(health.readiness(), undefined);
+  });
+
+  it('quiet while no problem is open; through the kubeconfig a success still clears an open problem (issue #10: successes are not described while quiet)', async () => {
+    const { health, lines } = world();
+    assert.equal(health.quiet, true);
+    let status = 500;
+    const srv = createServer((_req, res) => {
+      res.writeHead(status);
+      res.end(status === 200 ? '{}' : '{"kind":"Status","message":"etcdserver: request timed out","code":500}');
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const { port } = srv.address() as AddressInfo;
+    const kc = new PooledKubeConfig();
+    kc.loadFromString(JSON.stringify({
+      apiVersion: 'v1', kind: 'Config', 'current-context': 'c',
+      clusters: [{ name: 'c', cluster: { server: `http://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } }],
+      users: [{ name: 'u', user: {} }],
+      contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }],
+    }));
+    kc.observe(health);
+    const http = new KubeHttp(kc);
+    try {
+      await assert.rejects(http.send({ method: 'GET', path: '/api/v1/nodes' }));
+      assert.equal(health.quiet, false);
+      assert.equal(health.problems()[0]?.code, 'API_SERVER_ERROR');
+      status = 200;
+      assert.equal(await http.send({ method: 'GET', path: '/api/v1/nodes' }), 200);
+      assert.equal(health.quiet, true);
+      assert.deepEqual(health.problems(), []);
+      await flush();
+      assert.equal(lines.filter((l) => l.msg.startsWith('resolved after')).length, 1);
+    } finally {
+      srv.closeAllConnections();
+      await new Promise((r) => srv.close(r));
+    }
   });
 
   it('/readyz: the oldest lasting problem, and how many more', () => {

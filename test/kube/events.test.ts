@@ -60,6 +60,27 @@ describe('EventRecorder', () => {
     assert.equal(f.peak(), 8);
   });
 
+  it('holdWhile: no Event is sent until the work settles, even when it fails; then they all go (issue #10, statuses before Events)', async () => {
+    const f = fakeCore();
+    const rec = new EventRecorder({ core: f.api, component: 'c', instance: 'i', log: pino({ level: 'silent' }) });
+    const target = { kind: 'Service', apiVersion: 'v1', namespace: 'n', name: 's' };
+    let endFirst: () => void = () => {};
+    let failSecond: (e: Error) => void = () => {};
+    rec.holdWhile(new Promise<void>((r) => (endFirst = r)));
+    rec.holdWhile(new Promise<void>((_, reject) => (failSecond = reject)));
+    for (let i = 0; i < 3; i++) rec.emit(target, 'Normal', 'IPAllocated', `m${i}`);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(f.created, []);
+    endFirst();
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(f.created, [], 'one hold is still on');
+    failSecond(new Error('a write failed'));
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(f.created, ['m0', 'm1', 'm2']);
+    f.release();
+    await rec.flush();
+  });
+
   it('a repeat within ten minutes bumps count instead of creating', async () => {
     const f = fakeCore();
     const core = f.api;
