@@ -61,11 +61,6 @@ type WatchQuery = Parameters<Watch['watch']>[1];
 /** client-node's Watch.requestTimeoutMs (private there): a watch that says nothing this long is restarted. */
 export const WATCH_INACTIVITY_MS = 30_000;
 
-/** A watch's `timeoutSeconds`: 60–80 % of the inactivity time, whole seconds, at least 1. */
-export function serverTimeoutSeconds(inactivityMs: number, random: () => number = Math.random): number {
-  return Math.max(1, Math.floor((inactivityMs / 1000) * (0.6 + 0.2 * random())));
-}
-
 function timeoutError(): DOMException {
   return new DOMException('The operation was aborted due to timeout', 'TimeoutError');
 }
@@ -89,15 +84,6 @@ export class TransportWatch extends Watch {
   override async watch(path: string, queryParams: WatchQuery, callback: WatchCallback, done: WatchDone): Promise<AbortController> {
     const query = new URLSearchParams({ watch: 'true' });
     for (const [k, v] of Object.entries(queryParams)) if (v !== undefined) query.set(k, String(v));
-    // A quiet watch is ended by the server, in good order, before the inactivity timer would abort
-    // it: an aborted request takes its connection down, and the watch started again took the
-    // pool's one free connection, so over TLS the next request made a new handshake; a speaker at
-    // rest did ~9 a minute (issue #10, bench/README.md). The timer stays, for a connection dead
-    // without a word. The lifetime is jittered, as client-go spreads its watches' timeoutSeconds.
-    if (!query.has('timeoutSeconds')) query.set('timeoutSeconds', String(serverTimeoutSeconds(this.#inactivityMs)));
-    // Bookmarks carry a quiet resource's resourceVersion forward, which ListWatch restarts from
-    // (a version the server has forgotten costs a 410 and a full list).
-    if (!query.has('allowWatchBookmarks')) query.set('allowWatchBookmarks', 'true');
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
