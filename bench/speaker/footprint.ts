@@ -238,9 +238,10 @@ async function measure(lab: L2Lab, groups: PodCgroups | undefined, variant: stri
 }
 
 /**
- * The stand-in (or a real kube-apiserver with --apiserver real) serves from this process; the controller runs as a process of its own (the working
- * tree's, the same for every variant): sharing this event loop, the two starved each other and
- * Lease writes timed out (10 s) by the thousand at 1,000 VIPs on the loaded machine.
+ * The stand-in serves from this process (with --apiserver real, kube-apiserver and etcd run as
+ * processes of their own); the controller runs as a process of its own (the working tree's, the
+ * same for every variant): sharing this event loop, the stand-in and the controller starved each
+ * other and Lease writes timed out (10 s) by the thousand at 1,000 VIPs on the loaded machine.
  */
 const LAB = {
   apiserver: API_SERVER,

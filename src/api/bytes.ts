@@ -1,6 +1,7 @@
 // Big-endian reads and writes shared by the BGP and the ARP/NDP codecs (issue #9: one copy, not
-// two), and the strict UTF-8 decoding of the heartbeat and NOTIFICATION codecs. Decoders check lengths before reading; a read past the end gives 0 rather than undefined
-// so that the types stay exact under noUncheckedIndexedAccess.
+// two), and the strict UTF-8 decoding of the heartbeat and NOTIFICATION codecs. Decoders check
+// lengths before reading; a read past the end gives 0 rather than undefined so that the types
+// stay exact under noUncheckedIndexedAccess.
 import { isUtf8 } from 'node:buffer';
 
 export function u8(b: Uint8Array, o: number): number {
