@@ -39,7 +39,10 @@ export interface DevApiServerOptions {
    * CRDs without knowing where the package lives. A directory listed twice is loaded once.
    */
   includeDeployCrds?: boolean;
-  /** Interval of BOOKMARK events on watches that allow them (default 1000 ms). */
+  /**
+   * Interval of BOOKMARK events on watches that allow them: 60 s by default, as kube-apiserver's
+   * watch cache (`defaultBookmarkFrequency`), which clients size their inactivity timers by.
+   */
   bookmarkIntervalMs?: number;
 }
 
@@ -83,7 +86,7 @@ export async function startDevApiServer(opts: DevApiServerOptions): Promise<DevA
       hub?.close((rt) => removed.some((r) => r.storage === rt.storage && r.version === rt.version));
     },
   };
-  const watches = new WatchHub(ctx, opts.bookmarkIntervalMs ?? 1000);
+  const watches = new WatchHub(ctx, opts.bookmarkIntervalMs ?? 60_000);
   hub = watches;
 
   const crdType = registry.find('apiextensions.k8s.io', 'v1', 'customresourcedefinitions');

@@ -58,8 +58,26 @@ type WatchCallback = Parameters<Watch['watch']>[2];
 type WatchDone = Parameters<Watch['watch']>[3];
 type WatchQuery = Parameters<Watch['watch']>[1];
 
-/** client-node's Watch.requestTimeoutMs (private there): a watch that says nothing this long is restarted. */
-export const WATCH_INACTIVITY_MS = 30_000;
+/**
+ * A watch that says nothing this long is restarted. client-node's Watch has 30 s
+ * (`requestTimeoutMs`); Herald asks for bookmarks, which kube-apiserver sends on a quiet watch
+ * about once a minute (k8s.io/apiserver's cacher, `defaultBookmarkFrequency`), so a live watch is
+ * never this silent, and a connection dead without a word is found sooner by TCP keep-alive
+ * (transport.ts: probes after 30 s, then ten at 1 s). At 30 s, every quiet resource's watch was
+ * aborted twice a minute, each abort took its connection down, and the re-watch took the pool's
+ * free connection from the next request: over TLS ~9 handshakes a minute per speaker at rest
+ * (issue #10, bench/README.md "Sixteenth session").
+ */
+export const WATCH_INACTIVITY_MS = 90_000;
+
+/**
+ * A watch's `timeoutSeconds`, as client-go's reflector picks it: 5 min × [1, 2), so the server
+ * ends the watch in good order (a bookmark, then the end of the stream: the connection goes back
+ * to the pool) and the watches of many speakers do not end together.
+ */
+export function watchTimeoutSeconds(random: () => number = Math.random): number {
+  return Math.floor(300 * (1 + random()));
+}
 
 function timeoutError(): DOMException {
   return new DOMException('The operation was aborted due to timeout', 'TimeoutError');
@@ -67,7 +85,7 @@ function timeoutError(): DOMException {
 
 /**
  * client-node's Watch over the transport, with its contract kept: `done` is called once, when
- * the server closes the stream or on any error; no event for WATCH_INACTIVITY_MS (30 s, before the
+ * the server closes the stream or on any error; no event for WATCH_INACTIVITY_MS (90 s, before the
  * answer and between chunks) aborts it with a TimeoutError; a status other than 200 fails with
  * `statusCode` and the status text; a line that is not JSON is skipped.
  */
@@ -84,6 +102,10 @@ export class TransportWatch extends Watch {
   override async watch(path: string, queryParams: WatchQuery, callback: WatchCallback, done: WatchDone): Promise<AbortController> {
     const query = new URLSearchParams({ watch: 'true' });
     for (const [k, v] of Object.entries(queryParams)) if (v !== undefined) query.set(k, String(v));
+    if (!query.has('timeoutSeconds')) query.set('timeoutSeconds', String(watchTimeoutSeconds()));
+    // Bookmarks keep a quiet watch from the inactivity timer and carry its resourceVersion forward,
+    // which ListWatch restarts from (a version the server has forgotten costs a 410 and a list).
+    if (!query.has('allowWatchBookmarks')) query.set('allowWatchBookmarks', 'true');
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;

@@ -8,15 +8,18 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
-import { TransportWatch } from '../../src/kube/http-library.ts';
+import { TransportWatch, WATCH_INACTIVITY_MS, watchTimeoutSeconds } from '../../src/kube/http-library.ts';
 import { KubeTransport, pathBelow } from '../../src/kube/transport.ts';
 
-async function server(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; close: () => Promise<void> }> {
+async function server(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {
   const srv = createServer(handler);
+  let connections = 0;
+  srv.on('connection', () => connections++);
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   const { port } = srv.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    connections: () => connections,
     close: () => {
       srv.closeAllConnections();
       return new Promise((r) => srv.close(() => r()));
@@ -78,10 +81,64 @@ describe('TransportWatch (client-node\'s Watch over node:http)', () => {
       assert.equal(await r.done, null);
       assert.deepEqual(r.events.map(([t]) => t), ['ADDED', 'MODIFIED', 'DELETED']);
       assert.deepEqual(r.events[1]?.[1], { metadata: { name: 'a', x: 1 } });
-      assert.equal(seenUrl, '/api/v1/services?watch=true&resourceVersion=7&labelSelector=a%3Db');
+      const url = new URL(seenUrl, 'http://x');
+      const timeout = Number(url.searchParams.get('timeoutSeconds'));
+      assert.ok(Number.isInteger(timeout) && timeout >= 300 && timeout < 600, `timeoutSeconds ${timeout}: client-go's 5 min × [1, 2)`);
+      url.searchParams.delete('timeoutSeconds');
+      assert.equal(url.pathname + url.search, '/api/v1/services?watch=true&resourceVersion=7&labelSelector=a%3Db&allowWatchBookmarks=true');
       assert.equal(seenAuth, 'Bearer t');
       await new Promise((res) => setTimeout(res, 20));
       assert.equal(r.calls(), 1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a watch lives 5-10 min and its inactivity timer outlasts the server\'s bookmark period (kube-apiserver: one a minute)', () => {
+    assert.equal(watchTimeoutSeconds(() => 0), 300);
+    assert.equal(watchTimeoutSeconds(() => 0.999999), 599);
+    assert.ok(WATCH_INACTIVITY_MS > 60_000, `${WATCH_INACTIVITY_MS} ms: a quiet watch would be aborted between two bookmarks`);
+  });
+
+  it('regression (issue #10, a TLS handshake per quiet watch every 30 s): bookmarks keep a quiet watch past the inactivity time, the server ends it, and the next watch reuses its connection', async () => {
+    const ends: unknown[] = [];
+    let bookmarks = 0;
+    const asked: (string | null)[] = [];
+    const s = await server((req, res) => {
+      asked.push(new URL(req.url ?? '', 'http://x').searchParams.get('allowWatchBookmarks'));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      // The stand-in and kube-apiserver: a bookmark every period, then one at the watch's end.
+      const bookmark = (): boolean => res.write('{"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"9"}}}\n');
+      const every = setInterval(bookmark, 60);
+      setTimeout(() => {
+        clearInterval(every);
+        bookmark();
+        res.end();
+      }, 400).unref();
+      res.on('close', () => clearInterval(every));
+    });
+    try {
+      const kc = kubeconfig(s.url);
+      const transport = new KubeTransport(kc);
+      // The inactivity time is 150 ms here: the watch outlives it only through the bookmarks.
+      const w = new TransportWatch(kc, transport, 150);
+      const one = (): Promise<void> =>
+        new Promise((resolve) => {
+          void w.watch('/api/v1/services', {}, (type) => {
+            if (type === 'BOOKMARK') bookmarks++;
+          }, (err) => {
+            ends.push(err);
+            resolve();
+          });
+        });
+      await one();
+      await new Promise((r) => setImmediate(r));
+      await one();
+      transport.close();
+      assert.deepEqual(asked, ['true', 'true']);
+      assert.deepEqual(ends, [null, null], 'ended by the server, never by the inactivity timer');
+      assert.ok(bookmarks >= 8, `${bookmarks} bookmarks`);
+      assert.equal(s.connections(), 1, 'both watches over one connection');
     } finally {
       await s.close();
     }
