@@ -1,8 +1,8 @@
 // Loading credentials, every way it goes wrong as a value with a stable code (issue #13).
 // test/cli/first-contact.test.ts runs the same files through `herald controller`.
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadKubeconfig } from '../../src/kube/kubeconfig.ts';
@@ -10,6 +10,7 @@ import type { KubeconfigProblemCode } from '../../src/kube/kubeconfig.ts';
 import { namespaceProblem, nodeNameProblem } from '../../src/api/k8s-names.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'herald-kubeconfig-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 function file(name: string, text: string): string {
   const p = join(dir, name);
   writeFileSync(p, text);

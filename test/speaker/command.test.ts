@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_L2_TIMINGS } from '../../src/election/timings.ts';
@@ -61,8 +61,9 @@ describe('parseSpeakerArgs', () => {
     assert.equal(own.flags.speaker.timings.apiStaleAfterMs, 6_000);
   });
 
-  it('reads a heartbeat key of at least 16 bytes, and a second one while its file exists', () => {
+  it('reads a heartbeat key of at least 16 bytes, and a second one while its file exists', (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'herald-key-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, 'k'), 'a-key-of-more-than-16-bytes');
     writeFileSync(join(dir, 'k2'), 'the-next-key-of-32-bytes-exactly');
     writeFileSync(join(dir, 'short'), 'tiny');

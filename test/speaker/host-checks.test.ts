@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ABI_VERSION, loadAddon } from '../../src/net/native.ts';
@@ -61,9 +61,10 @@ describe('the native addon', () => {
     assert.match(f.message, /needs a newer Node-API than this Node\.js v20\.0\.0 has \(napi_create_buffer_from_arraybuffer is missing\)/);
   });
 
-  it('built from other Herald sources (the loader\'s own ABI check, for real)', () => {
+  it('built from other Herald sources (the loader\'s own ABI check, for real)', (t) => {
     const path = join(tmpdir(), `herald-old-addon-${process.pid}.cjs`);
     writeFileSync(path, 'module.exports = { abiVersion: 1 };\n');
+    t.after(() => rmSync(path, { force: true }));
     const r = loadAddon(path);
     assert.ok(!r.ok);
     const f = addonFailure(r.error, addonLoadMessage(path));
@@ -71,9 +72,10 @@ describe('the native addon', () => {
     assert.match(f.message, new RegExp(`was built from other Herald sources \\(not herald_net ABI ${ABI_VERSION}\\); rebuild it`));
   });
 
-  it('not a shared object at all (for real)', () => {
+  it('not a shared object at all (for real)', (t) => {
     const path = join(tmpdir(), `herald-garbage-${process.pid}.node`);
     writeFileSync(path, 'garbage\n');
+    t.after(() => rmSync(path, { force: true }));
     const r = loadAddon(path);
     assert.ok(!r.ok);
     const f = addonFailure(r.error, addonLoadMessage(path));

@@ -6,9 +6,9 @@
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { decodeArpFrame, encodeArpFrame } from '../../src/l2/arp.ts';
@@ -96,6 +96,7 @@ before(async () => {
 after(async () => {
   for (const s of speakers.values()) await s.stop();
   await cluster.close();
+  rmSync(dirname(KEY_FILE), { recursive: true, force: true });
 });
 
 test('a LoadBalancer Service gets an address, and exactly one node answers ARP for it: the Lease holder, with an Event', async () => {
