@@ -13,6 +13,7 @@
 // tls-server-name, proxy) as it does for its own WebSocket requests.
 import http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
 
@@ -70,6 +71,23 @@ interface Target {
 
 /** TLS settings from applyToHTTPSOptions that belong to the connection, hence to the pool. */
 const TLS_KEYS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername', 'ciphers', 'crl', 'secureProtocol'] as const;
+/** Of those, the ones that make the TLS context (credentials, trust, protocol); the rest are per connection. */
+const CONTEXT_KEYS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'ciphers', 'crl', 'secureProtocol'] as const;
+
+/**
+ * The agent's TLS options with one context for every connection of the pool. Without it, each
+ * connection built its own (`tls.connect` makes one from the options when none is given): the
+ * CA and client certificate parsed again and a certificate store of its own per connection, and a
+ * speaker opens 11-34 connections as it starts (bench/README.md, "Seventeenth session").
+ */
+export function sharedContextOptions(settings: https.AgentOptions): https.AgentOptions {
+  const context: tls.SecureContextOptions = {};
+  for (const k of CONTEXT_KEYS) if (settings[k] !== undefined) Object.assign(context, { [k]: settings[k] });
+  const options: https.AgentOptions = { secureContext: tls.createSecureContext(context) };
+  if (settings.rejectUnauthorized !== undefined) options.rejectUnauthorized = settings.rejectUnauthorized;
+  if (settings.servername !== undefined) options.servername = settings.servername;
+  return options;
+}
 
 /** Reads a whole body as text, keeping at most `max` bytes of it (the rest is drained, not kept). */
 export async function readText(body: IncomingMessage, max = Infinity): Promise<string> {
@@ -206,11 +224,11 @@ export class KubeTransport {
     const opts: https.RequestOptions = {};
     await this.#kc.applyToHTTPSOptions(opts);
     const secure = url.protocol === 'https:';
-    const tls: https.AgentOptions = {};
-    for (const k of TLS_KEYS) if (opts[k] !== undefined) Object.assign(tls, { [k]: opts[k] });
+    const settings: https.AgentOptions = {};
+    for (const k of TLS_KEYS) if (opts[k] !== undefined) Object.assign(settings, { [k]: opts[k] });
     // Through a proxy, client-node's own agent (hpagent, socks) is the one that knows how.
     const proxied = this.#kc.getCurrentCluster()?.proxyUrl !== undefined;
-    const agent = proxied && opts.agent instanceof http.Agent ? opts.agent : this.#pool(url, secure, tls);
+    const agent = proxied && opts.agent instanceof http.Agent ? opts.agent : this.#pool(url, secure, settings);
     const options: https.RequestOptions = {
       protocol: url.protocol,
       hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
@@ -222,12 +240,12 @@ export class KubeTransport {
     return { module: secure ? https : http, options, prefix: url.pathname.replace(/\/+$/, ''), at: this.#now() };
   }
 
-  #pool(url: URL, secure: boolean, tls: https.AgentOptions): http.Agent {
-    const key = JSON.stringify([url.origin, tls]);
+  #pool(url: URL, secure: boolean, settings: https.AgentOptions): http.Agent {
+    const key = JSON.stringify([url.origin, settings]);
     if (this.#agent?.key === key) return this.#agent.agent;
     this.#agent?.agent.destroy();
     const common = { keepAlive: true, keepAliveMsecs: TCP_KEEPALIVE_MS, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' as const };
-    const agent = secure ? new https.Agent({ ...common, ...tls }) : new http.Agent(common);
+    const agent = secure ? new https.Agent({ ...common, ...sharedContextOptions(settings) }) : new http.Agent(common);
     this.#agent = { key, agent };
     return agent;
   }

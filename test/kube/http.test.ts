@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import tls from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { PooledKubeConfig, apiStatus, errorMessage } from '../../src/kube/client.ts';
@@ -303,6 +304,34 @@ describe('KubeHttp over TLS, with the kubeconfig\'s CA and client certificate', 
       assert.equal(p?.code, 'API_TLS');
       assert.deepEqual(p, classifyThrown(viaClientNode, undefined, { server: s.url }));
       assert.equal(s.seen.length, 0);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('regression (issue #10, a TLS context per connection): the pool\'s connections share one context, made once', async (t) => {
+    // Answers wait until all five are in, so the pool opens five connections.
+    const waiting: (() => void)[] = [];
+    const s = await server((_seen, res) => {
+      waiting.push(() => ok(_seen, res));
+      if (waiting.length === 5) for (const answer of waiting.splice(0)) answer();
+    }, { requestCert: true });
+    let made = 0;
+    const createSecureContext = tls.createSecureContext;
+    tls.createSecureContext = (options) => {
+      made++;
+      return createSecureContext(options);
+    };
+    t.after(() => {
+      tls.createSecureContext = createSecureContext;
+    });
+    try {
+      const kc = kubeconfig(new PooledKubeConfig(), { server: s.url, 'certificate-authority-data': b64('ca.crt') }, { 'client-certificate-data': b64('client.crt'), 'client-key-data': b64('client.key') });
+      const lean = new KubeHttp(kc);
+      assert.deepEqual(await Promise.all([1, 2, 3, 4, 5].map(() => lean.send(patch({ status: {} })))), [200, 200, 200, 200, 200]);
+      assert.equal(s.connections(), 5);
+      assert.deepEqual(s.seen.map((x) => x.clientCN), Array(5).fill('herald-test-client'), 'every connection presented the client certificate');
+      assert.equal(made, 1, 'one TLS context for five connections');
     } finally {
       await s.close();
     }
