@@ -10,6 +10,9 @@ command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
 command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
 command -v bird >/dev/null 2>&1 || need+=(bird2)
 [ -x /usr/lib/frr/bgpd ] || need+=(frr)
+# The BFD tests cut a router's BFD packets with nftables (test/e2e/bgp-bfd.test.ts); a fresh
+# machine has no nft, and those suites skipped there.
+command -v nft >/dev/null 2>&1 || need+=(nftables)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "system-deps: missing ${need[*]}; run as root to install them (the network tests skip without them)" >&2
