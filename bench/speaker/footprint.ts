@@ -370,6 +370,8 @@ async function bgpPhase(v: Variant): Promise<void> {
 for (const line of machineLines()) log(line);
 if (profDir !== undefined) log('CPU profiling is on (--cpu-prof): CPU figures include the profiler; quote them from a run without it.');
 const scratch = mkdtempSync(join(tmpdir(), 'herald-footprint-'));
+// A run stopped by a signal (Ctrl-C, SIGTERM) leaves no scratch tree behind either.
+const forgetScratch = closeAtExit({ closeSync: () => rmSync(scratch, { recursive: true, force: true }) });
 try {
   log(`building: ${names.join(', ')} (base ${args.base})`);
   const variants = prepareVariants(names, args.base, scratch);
@@ -384,5 +386,6 @@ try {
   log(`footprint.ts: ${describeError(err)}`);
   process.exitCode = 1;
 } finally {
+  forgetScratch();
   rmSync(scratch, { recursive: true, force: true });
 }
