@@ -121,8 +121,8 @@ async function cleanup(): Promise<void> {
 /**
  * Counts the node-Lease writes that carry `herald.dev/probing: "true"`, per node, from the
  * project's self-restarting list-watch (src/kube/informer.ts: a watch ends after its
- * timeoutSeconds, 5-10 min, and a bare watch would stop counting there): what a fault asks of the API beyond the
- * renewals.
+ * timeoutSeconds, 5-10 min, and a bare watch would stop counting there): what a fault asks of
+ * the API beyond the renewals.
  */
 async function watchProbing(clients: KubeClients): Promise<{ counts: Map<string, number>; stop: () => Promise<void> }> {
   const counts = new Map<string, number>();

@@ -370,8 +370,9 @@ async function bgpPhase(v: Variant): Promise<void> {
 for (const line of machineLines()) log(line);
 if (profDir !== undefined) log('CPU profiling is on (--cpu-prof): CPU figures include the profiler; quote them from a run without it.');
 const scratch = mkdtempSync(join(tmpdir(), 'herald-footprint-'));
+const removeScratch = (): void => rmSync(scratch, { recursive: true, force: true });
 // A run stopped by a signal (Ctrl-C, SIGTERM) leaves no scratch tree behind either.
-const forgetScratch = closeAtExit({ closeSync: () => rmSync(scratch, { recursive: true, force: true }) });
+const forgetScratch = closeAtExit({ closeSync: removeScratch });
 try {
   log(`building: ${names.join(', ')} (base ${args.base})`);
   const variants = prepareVariants(names, args.base, scratch);
@@ -387,5 +388,5 @@ try {
   process.exitCode = 1;
 } finally {
   forgetScratch();
-  rmSync(scratch, { recursive: true, force: true });
+  removeScratch();
 }

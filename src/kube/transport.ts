@@ -69,10 +69,10 @@ interface Target {
   at: number;
 }
 
-/** TLS settings from applyToHTTPSOptions that belong to the connection, hence to the pool. */
-const TLS_KEYS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername', 'ciphers', 'crl', 'secureProtocol'] as const;
-/** Of those, the ones that make the TLS context (credentials, trust, protocol); the rest are per connection. */
+/** TLS settings from applyToHTTPSOptions that make the TLS context (credentials, trust, protocol). */
 const CONTEXT_KEYS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'ciphers', 'crl', 'secureProtocol'] as const;
+/** All its TLS settings, which belong to the connection, hence to the pool: the context's and two per connection. */
+const TLS_KEYS = [...CONTEXT_KEYS, 'rejectUnauthorized', 'servername'] as const;
 
 /**
  * The agent's TLS options with one context for every connection of the pool. Without it, each
@@ -80,7 +80,7 @@ const CONTEXT_KEYS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'ciphers', 'crl'
  * CA and client certificate parsed again and a certificate store of its own per connection, and a
  * speaker opens 11-34 connections as it starts (bench/README.md, "Seventeenth session").
  */
-export function sharedContextOptions(settings: https.AgentOptions): https.AgentOptions {
+function sharedContextOptions(settings: https.AgentOptions): https.AgentOptions {
   const context: tls.SecureContextOptions = {};
   for (const k of CONTEXT_KEYS) if (settings[k] !== undefined) Object.assign(context, { [k]: settings[k] });
   const options: https.AgentOptions = { secureContext: tls.createSecureContext(context) };
