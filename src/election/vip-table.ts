@@ -41,15 +41,22 @@ export class VipTable {
     const changed: string[] = [];
     for (const ip of this.#desired.keys()) if (!vips.has(ip)) changed.push(ip);
     const order = new Map<string, readonly string[]>();
+    const desired = new Map<string, DesiredVip>();
     for (const [ip, d] of vips) {
       const before = this.#desired.get(ip);
       const kept = before !== undefined && sameDesired(before, d) ? this.#order.get(ip) : undefined;
       // The full ranking of each VIP's eligible nodes, computed once: candidates are a filter of it.
       order.set(ip, kept ?? rankingOf(ip, d));
+      // An entry equal to the one held is not replaced: the speaker's periodic full pass gives the
+      // same desired state again each minute, and its copy should die young (issue #10).
+      desired.set(ip, kept === undefined || before === undefined ? d : before);
       if (kept === undefined) changed.push(ip);
     }
-    this.#desired = new Map(vips);
-    this.#order = order;
+    // Nothing changed: the maps held stay, and the new ones are dropped young as well.
+    if (changed.length > 0 || desired.size !== this.#desired.size) {
+      this.#desired = desired;
+      this.#order = order;
+    }
     for (const ip of vips.keys()) if (!this.#vips.has(ip)) this.#vips.set(ip, initialVip(ip));
     return changed;
   }

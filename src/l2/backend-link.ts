@@ -120,31 +120,42 @@ export class Link {
     return [...(this.#arp === undefined ? [] : this.#v4), ...(this.#ip6 === undefined ? [] : this.#v6)];
   }
 
+  /** Whether `vips` are exactly the VIPs held here (no copy: this runs at every resync). */
+  #holdsExactly(vips: ReadonlySet<IpAddress>): boolean {
+    if (vips.size !== this.#v4.size + this.#v6.size) return false;
+    for (const ip of vips) if (!(isIpv4(ip) ? this.#v4.has(ip) : this.#v6.has(ip))) return false;
+    return true;
+  }
+
   /** No VIP here: the backend closes the link. */
   get empty(): boolean {
     return this.#v4.size === 0 && this.#v6.size === 0;
   }
 
   apply(facts: NetInterface | undefined, vips: ReadonlySet<IpAddress>): void {
-    const v4 = new Set([...vips].filter(isIpv4));
-    const v6 = new Set([...vips].filter((ip): ip is Ipv6 => !isIpv4(ip)));
-    for (const ip of [...this.#v4, ...this.#v6]) {
-      if (vips.has(ip)) continue;
-      this.#forget(ip); // stop at once
-      this.#since.delete(ip);
+    // The resync every 5 s gives the same VIPs almost always: the sets held stay, as new ones lived
+    // long enough to be promoted and grew the old generation at rest (issue #10).
+    if (!this.#holdsExactly(vips)) {
+      const v4 = new Set([...vips].filter(isIpv4));
+      const v6 = new Set([...vips].filter((ip): ip is Ipv6 => !isIpv4(ip)));
+      for (const ip of [...this.#v4, ...this.#v6]) {
+        if (vips.has(ip)) continue;
+        this.#forget(ip); // stop at once
+        this.#since.delete(ip);
+      }
+      const now = this.#deps.realtimeNs();
+      for (const ip of vips) if (!this.#since.has(ip)) this.#since.set(ip, now);
+      this.#v4 = v4;
+      this.#v6 = v6;
+      this.#groups = new Map();
+      for (const ip of v6) this.#count(solicitedNodeAddress(ip), 1);
     }
-    const now = this.#deps.realtimeNs();
-    for (const ip of vips) if (!this.#since.has(ip)) this.#since.set(ip, now);
-    this.#v4 = v4;
-    this.#v6 = v6;
-    this.#groups = new Map();
-    for (const ip of v6) this.#count(solicitedNodeAddress(ip), 1);
     this.#updateFacts(facts);
     const iface = this.#iface;
     if (iface === undefined) return;
-    if (v4.size > 0) this.#arp ??= this.#openPacket(iface, ETH_P.ARP, 'arp');
+    if (this.#v4.size > 0) this.#arp ??= this.#openPacket(iface, ETH_P.ARP, 'arp');
     else this.#arp = this.#closeSocket(this.#arp, v4Of(this.#announced));
-    if (v6.size > 0) {
+    if (this.#v6.size > 0) {
       this.#ip6 ??= this.#openPacket(iface, ETH_P.IPV6, 'ip6');
       this.#icmp6 ??= this.#openIcmp6(iface);
     } else {

@@ -81,6 +81,11 @@ export class KubeInputs {
     return { services: this.#services.list(), slices: this.#slices.list(), nodes: this.#nodes.list(), policies: parsePolicies(this.#policies.list()) };
   }
 
+  /** The cached Service, if any (an Event's involved object). */
+  service(namespace: string, name: string): V1Service | undefined {
+    return this.#services.get(name, namespace);
+  }
+
   node(name: string): V1Node | undefined {
     return this.#nodes.get(name);
   }

@@ -1,7 +1,7 @@
 // `herald speaker` in L2 mode, put together: cluster caches → desired state → election shell →
 // L2 backend → wire (STYLE.md, "A Service's journey"). Everything here is wiring; the decisions
 // live in desired.ts (what to announce), election/ (who answers) and l2/ (what goes on the wire).
-import type { V1Node, V1Service } from '@kubernetes/client-node';
+import type { V1Node } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { KubeLink } from '../kube/client.ts';
 import { errorMessage } from '../kube/client.ts';
@@ -21,6 +21,7 @@ import { listInterfaces } from '../net/interfaces.ts';
 import type { NetInterface } from '../net/interfaces.ts';
 import type { Net, NetResult } from '../net/types.ts';
 import { desiredAnnouncements } from './desired.ts';
+import { keepUnchanged, sameMembers } from './desired-reuse.ts';
 import type { DesiredState } from './desired.ts';
 import type { KubeInputs } from './kube-inputs.ts';
 import { L2Driver } from './l2-driver.ts';
@@ -93,7 +94,6 @@ export class L2Speaker {
   #udp: HeartbeatTransport | null = null;
   #desired: DesiredState | null = null;
   #own: ReadonlySet<string> = new Set();
-  #services = new Map<string, V1Service>();
   #recomputeTimer: ReturnType<typeof setTimeout> | undefined;
   /** When the last pass started, and how long it took (ms, monotonic): the next one waits for the throttle. */
   #lastRecomputeAt = -Infinity;
@@ -368,12 +368,16 @@ export class L2Speaker {
     this.#lastInterfaces = interfaces;
     if (full) this.#lastFullPassAt = performance.now();
     const snap = this.#inputs.snapshot();
-    this.#own = new Set(ifaces.value.flatMap((i) => i.addresses));
-    this.#services = new Map(snap.services.map((s) => [`${s.metadata?.namespace ?? ''}/${s.metadata?.name ?? ''}`, s]));
-    const state = desiredAnnouncements({ me: this.#c.node, services: snap.services, slices: snap.slices, nodes: snap.nodes, policies: snap.policies.policies, interfaces: ifaces.value, adapter: this.#c.adapter });
+    const own = new Set(ifaces.value.flatMap((i) => i.addresses));
+    if (!sameMembers(own, this.#own)) this.#own = own;
+    // What an unchanged pass computed again is dropped young (desired-reuse.ts, issue #10).
+    const state = keepUnchanged(this.#desired ?? undefined, desiredAnnouncements({ me: this.#c.node, services: snap.services, slices: snap.slices, nodes: snap.nodes, policies: snap.policies.policies, interfaces: ifaces.value, adapter: this.#c.adapter }));
+    const same = state === this.#desired;
     this.#desired = state;
     this.#driver.setNodeAddresses(nodeAddresses(snap.nodes));
+    // Given again when unchanged too: the full pass is the safety net for a missed event.
     this.#driver.setDesired(state);
+    if (same) return true;
     const m = this.#d.metrics;
     m.vipsEligible.reset();
     for (const a of state.vips.values()) if (a.nodes.has(this.#c.node) && a.interfaces.length > 0) m.vipsEligible.inc({ family: familyOf(a.ip) });
@@ -390,8 +394,8 @@ export class L2Speaker {
   }
 
   #emit(serviceKey: string, type: 'Normal' | 'Warning', reason: string, message: string): void {
-    const svc = this.#services.get(serviceKey);
     const [namespace = '', name = ''] = serviceKey.split('/');
+    const svc = this.#inputs.service(namespace, name);
     this.#events.emit({ kind: 'Service', apiVersion: 'v1', namespace, name, uid: svc?.metadata?.uid }, type, reason, message);
   }
 

@@ -111,3 +111,29 @@ it('issue #10 — remove of an address never put, and put of a malformed one, ch
   assert.ok(r.events.some((e) => e.startsWith('error bad-ip')), 'the malformed address is reported');
   assert.equal(mac('02:00:00:00:00:0b'), r.ifaces[0]?.mac);
 });
+
+it('regression (issue #10, the resync replaced its VIP sets every 5 s): a resync after any puts and removes changes nothing an outsider sees and sends no burst', () => {
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 30 }), (ops) => {
+      const r = rig();
+      for (const o of ops) {
+        if ('put' in o) r.backend.put(o.put, o.names);
+        else r.backend.remove(o.remove);
+      }
+      const before = observe(r);
+      r.events.length = 0;
+      r.backend.resync();
+      r.backend.resync();
+      assert.deepEqual(r.events.filter((e) => e.startsWith('gratuitous')), [], 'no burst for VIPs already announced');
+      assert.deepEqual(observe(r), before);
+      // And a change after the resyncs still takes: the sets kept are not stale.
+      r.backend.remove('192.0.2.10');
+      r.backend.put('192.0.2.11', ['eth0']);
+      r.backend.resync();
+      const held = r.backend.held();
+      assert.equal(held.has('192.0.2.10'), false);
+      assert.deepEqual(held.get('192.0.2.11'), ['eth0']);
+    }),
+    { numRuns: 200 },
+  );
+});
