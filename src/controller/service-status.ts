@@ -3,6 +3,7 @@
 import type { V1Condition, V1Service, V1ServiceStatus } from '@kubernetes/client-node';
 import type { ConditionReason } from '../ipam/types.ts';
 import { ingressIPs } from '../api/service.ts';
+import { sameStrings } from '../api/same.ts';
 import { CONDITION_IPAM } from '../api/names.ts';
 
 export interface Outcome {
@@ -16,10 +17,6 @@ export function heraldCondition(svc: V1Service): V1Condition | undefined {
   return svc.status?.conditions?.find((c) => c.type === CONDITION_IPAM);
 }
 
-function sameIPs(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((ip, i) => ip === b[i]);
-}
-
 /** The status to write, or null when the object already says exactly this. */
 export function desiredServiceStatus(svc: V1Service, outcome: Outcome, now: Date): V1ServiceStatus | null {
   const current = heraldCondition(svc);
@@ -27,7 +24,7 @@ export function desiredServiceStatus(svc: V1Service, outcome: Outcome, now: Date
   const generation = svc.metadata?.generation;
   const conditionSame =
     current !== undefined && current.status === status && current.reason === outcome.reason && current.message === outcome.message && current.observedGeneration === generation;
-  const ingressSame = sameIPs(ingressIPs(svc), outcome.ips) && (svc.status?.loadBalancer?.ingress ?? []).every((i) => i.ipMode === 'VIP');
+  const ingressSame = sameStrings(ingressIPs(svc), outcome.ips) && (svc.status?.loadBalancer?.ingress ?? []).every((i) => i.ipMode === 'VIP');
   if (conditionSame && ingressSame) return null;
   const condition: V1Condition = {
     type: CONDITION_IPAM,

@@ -49,11 +49,11 @@ export class VipTable {
       order.set(ip, kept ?? rankingOf(ip, d));
       // An entry equal to the one held is not replaced: the speaker's periodic full pass gives the
       // same desired state again each minute, and its copy should die young (issue #10).
-      desired.set(ip, kept === undefined || before === undefined ? d : before);
+      desired.set(ip, kept !== undefined && before !== undefined ? before : d);
       if (kept === undefined) changed.push(ip);
     }
-    // Nothing changed: the maps held stay, and the new ones are dropped young as well.
-    if (changed.length > 0 || desired.size !== this.#desired.size) {
+    // Nothing changed (no entry new, different or gone): the maps held stay, the new ones die young.
+    if (changed.length > 0) {
       this.#desired = desired;
       this.#order = order;
     }
@@ -180,14 +180,21 @@ function rankingOf(ip: string, d: DesiredVip): readonly string[] {
   return order;
 }
 
-/** Same eligible nodes with the same policies, same demoted nodes, same servability. */
-export function sameDesired(a: DesiredVip, b: DesiredVip): boolean {
+/** The same eligible nodes, each through the same policies (in order: the speaker sorts them). */
+export function sameEligibility(a: ReadonlyMap<string, readonly string[]>, b: ReadonlyMap<string, readonly string[]>): boolean {
   if (a === b) return true;
-  if (a.servable !== b.servable || a.nodes.size !== b.nodes.size || a.demoted.size !== b.demoted.size) return false;
-  for (const n of a.demoted) if (!b.demoted.has(n)) return false;
-  for (const [n, policies] of a.nodes) {
-    const other = b.nodes.get(n);
+  if (a.size !== b.size) return false;
+  for (const [n, policies] of a) {
+    const other = b.get(n);
     if (other === undefined || other.length !== policies.length || policies.some((p, i) => other[i] !== p)) return false;
   }
   return true;
+}
+
+/** Same eligible nodes with the same policies, same demoted nodes, same servability. */
+export function sameDesired(a: DesiredVip, b: DesiredVip): boolean {
+  if (a === b) return true;
+  if (a.servable !== b.servable || a.demoted.size !== b.demoted.size) return false;
+  for (const n of a.demoted) if (!b.demoted.has(n)) return false;
+  return sameEligibility(a.nodes, b.nodes);
 }

@@ -1,6 +1,7 @@
 // What the L2 backend was told to answer, per VIP, and the handovers still answered here
 // (docs/l2.md, "Planned handover"). The driver decides; this keeps the announcer in line with
 // the decision one VIP at a time (issue #10: O(1) per change) and times the holds.
+import { sameStrings } from '../api/same.ts';
 
 /**
  * The L2 backend, told one VIP at a time (issue #10: the whole table, sorted, stringified and
@@ -137,7 +138,7 @@ export class AnnouncerTable {
       return;
     }
     const interfaces = this.#o.interfacesOf(ip);
-    if (have !== undefined && (have === interfaces || sameList(have, interfaces))) return;
+    if (have !== undefined && sameStrings(have, interfaces)) return;
     this.#table.set(ip, interfaces);
     this.#o.announcer.put(ip, interfaces, handedToUs && have === undefined ? { afterAnnouncement: true } : {});
   }
@@ -166,8 +167,4 @@ export class AnnouncerTable {
     this.sync(ip);
     this.#o.onHoldEnd(ip, how, this.#o.clock.now() - h.since);
   }
-}
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

@@ -5,6 +5,8 @@
 // megabyte a minute, and a mark-compact came every few minutes (issue #10; bench/README.md,
 // "Speaker footprint", eighteenth session). Here the new pass keeps the objects it agrees with,
 // so that the copy dies young. Pure: no I/O, no clock.
+import { sameMembers, sameStrings } from '../api/same.ts';
+import { sameEligibility } from '../election/vip-table.ts';
 import type { Announcement, DesiredState } from './desired.ts';
 
 /**
@@ -18,31 +20,6 @@ export type FieldsCompared = [
 ] extends [true, true] ? true : never;
 const FIELDS_COMPARED: FieldsCompared = true;
 void FIELDS_COMPARED;
-
-function sameStrings(a: readonly string[], b: readonly string[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** Whether two sets hold the same members. */
-export function sameMembers(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
-  if (a === b) return true;
-  if (a.size !== b.size) return false;
-  for (const x of a) if (!b.has(x)) return false;
-  return true;
-}
-
-function sameNodes(a: ReadonlyMap<string, readonly string[]>, b: ReadonlyMap<string, readonly string[]>): boolean {
-  if (a === b) return true;
-  if (a.size !== b.size) return false;
-  for (const [node, policies] of a) {
-    const other = b.get(node);
-    if (other === undefined || !sameStrings(policies, other)) return false;
-  }
-  return true;
-}
 
 /**
  * Compares announcements, remembering the node maps found equal: a pass shares one map among
@@ -58,7 +35,7 @@ class AnnouncementComparer {
 
   #sameNodes(a: ReadonlyMap<string, readonly string[]>, b: ReadonlyMap<string, readonly string[]>): boolean {
     if (this.#equalNodes.get(a) === b) return true;
-    if (!sameNodes(a, b)) return false;
+    if (!sameEligibility(a, b)) return false;
     this.#equalNodes.set(a, b);
     return true;
   }
@@ -84,8 +61,8 @@ function sameProblems(a: DesiredState['nodeProblems'], b: DesiredState['nodeProb
  * `next`, with every announcement equal to one of `previous` replaced by that one; `previous`
  * itself when nothing differs at all, so that the caller can tell by identity.
  */
-export function keepUnchanged(previous: DesiredState | undefined, next: DesiredState): DesiredState {
-  if (previous === undefined) return next;
+export function keepUnchanged(previous: DesiredState | null, next: DesiredState): DesiredState {
+  if (previous === null) return next;
   const comparer = new AnnouncementComparer();
   let changed = next.vips.size !== previous.vips.size;
   const vips = new Map<string, Announcement>();

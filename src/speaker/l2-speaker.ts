@@ -21,7 +21,8 @@ import { listInterfaces } from '../net/interfaces.ts';
 import type { NetInterface } from '../net/interfaces.ts';
 import type { Net, NetResult } from '../net/types.ts';
 import { desiredAnnouncements } from './desired.ts';
-import { keepUnchanged, sameMembers } from './desired-reuse.ts';
+import { keepUnchanged } from './desired-reuse.ts';
+import { sameMembers } from '../api/same.ts';
 import type { DesiredState } from './desired.ts';
 import type { KubeInputs } from './kube-inputs.ts';
 import { L2Driver } from './l2-driver.ts';
@@ -371,7 +372,7 @@ export class L2Speaker {
     const own = new Set(ifaces.value.flatMap((i) => i.addresses));
     if (!sameMembers(own, this.#own)) this.#own = own;
     // What an unchanged pass computed again is dropped young (desired-reuse.ts, issue #10).
-    const state = keepUnchanged(this.#desired ?? undefined, desiredAnnouncements({ me: this.#c.node, services: snap.services, slices: snap.slices, nodes: snap.nodes, policies: snap.policies.policies, interfaces: ifaces.value, adapter: this.#c.adapter }));
+    const state = keepUnchanged(this.#desired, desiredAnnouncements({ me: this.#c.node, services: snap.services, slices: snap.slices, nodes: snap.nodes, policies: snap.policies.policies, interfaces: ifaces.value, adapter: this.#c.adapter }));
     const same = state === this.#desired;
     this.#desired = state;
     this.#driver.setNodeAddresses(nodeAddresses(snap.nodes));

@@ -32,7 +32,7 @@ test('a pass that finds what the last one did gives back the last state itself',
   const again = pass(SERVICES);
   assert.notEqual(again, first, 'each pass builds new objects');
   assert.equal(keepUnchanged(first, again), first);
-  assert.equal(keepUnchanged(undefined, again), again, 'the first pass is kept as it is');
+  assert.equal(keepUnchanged(null, again), again, 'the first pass is kept as it is');
 });
 
 test('one VIP changed: the others keep their objects, the changed one is new, and the state says what the new pass says', () => {
