@@ -31,13 +31,19 @@ export interface Sender {
   stop(): Promise<void>;
 }
 
-function nodeChild(network: LabNetwork, node: LabHost, script: string, args: readonly string[], label: string): SenderChild {
-  const child = network.spawnIn(node.ns, [process.execPath, HERE(script), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+/**
+ * HERALD_BENCH_SENDER_NODE_ARGS, e.g. "--max-opt=2": Node flags for the Herald sender (V8's tiers
+ * compared on the heavy path; NODE_OPTIONS refuses most V8 flags).
+ */
+const SENDER_NODE_ARGS = (process.env['HERALD_BENCH_SENDER_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+
+function nodeChild(network: LabNetwork, node: LabHost, script: string, args: readonly string[], label: string, nodeArgs: readonly string[] = []): SenderChild {
+  const child = network.spawnIn(node.ns, [process.execPath, ...nodeArgs, HERE(script), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   return new SenderChild(child, label);
 }
 
 export async function startHerald(network: LabNetwork, node: LabHost, peer: LabHost, routes: number): Promise<Sender> {
-  const c = nodeChild(network, node, './herald-sender.ts', ['--peer', peer.ipv4, '--local', node.ipv4, '--routes', String(routes)], 'herald sender');
+  const c = nodeChild(network, node, './herald-sender.ts', ['--peer', peer.ipv4, '--local', node.ipv4, '--routes', String(routes)], 'herald sender', SENDER_NODE_ARGS);
   await c.next('ready', 30_000);
   const pid = c.child.pid ?? -1;
   return {

@@ -17,16 +17,19 @@ export interface Variant {
 /**
  * V8 and glibc settings for a small long-lived daemon (bench/README.md, "Speaker footprint";
  * deploy/speaker.yaml sets the same): a young generation of at most 2 × 4 MB (Node 24 grew it to
- * 2 × 64 MB during a 1,000-VIP join, half the speaker's peak RSS, and never gave it back), no
- * Maglev (3–5 MB less in every phase; fifteenth session), one malloc arena instead of one per
+ * 2 × 64 MB during a 1,000-VIP join, half the speaker's peak RSS, and never gave it back), V8's
+ * tiers capped at Maglev (an idle speaker kept compiling with TurboFan for minutes, each compile's
+ * working memory raising its peak; nineteenth session), one malloc arena instead of one per
  * thread, and free memory at the top of the heap returned above 1 MiB.
  */
-export const TUNED_NODE_FLAGS = ['--max-semi-space-size=4', '--no-maglev'];
+export const TUNED_NODE_FLAGS = ['--max-semi-space-size=4', '--max-opt=2'];
 export const TUNED_ENV = ['MALLOC_ARENA_MAX=1', 'MALLOC_TRIM_THRESHOLD_=1048576'];
 /** No optimising compilers (TurboFan, Maglev): Ignition and Sparkplug only (fourteenth session's trial). */
 export const BASELINE_NODE_FLAGS = ['--no-opt', '--no-maglev'];
+/** deploy/'s V8 flags from the fifteenth session to the nineteenth: TurboFan, no Maglev. */
+export const TURBOFAN_NODE_FLAGS = ['--max-semi-space-size=4', '--no-maglev'];
 
-export const VARIANT_NAMES = ['before', 'before-tuned', 'before-src', 'after', 'after-src', 'after-tuned', 'after-baseline'] as const;
+export const VARIANT_NAMES = ['before', 'before-tuned', 'before-src', 'after', 'after-src', 'after-tuned', 'after-baseline', 'after-turbofan'] as const;
 export type VariantName = (typeof VARIANT_NAMES)[number];
 
 function run(cmd: string, args: readonly string[], cwd: string): void {
@@ -82,7 +85,7 @@ export function prepareVariants(names: readonly VariantName[], baseRef: string, 
   const need = (p: (n: VariantName) => boolean): boolean => names.some(p);
   if (need((n) => n.startsWith('before'))) extractBase(baseRef, baseDir);
   const baseBuilt = need((n) => n === 'before' || n === 'before-tuned') ? buildTree(baseDir) : '';
-  const afterBuilt = need((n) => n === 'after' || n === 'after-tuned' || n === 'after-baseline') ? buildTree(ROOT) : '';
+  const afterBuilt = need((n) => n === 'after' || n === 'after-tuned' || n === 'after-baseline' || n === 'after-turbofan') ? buildTree(ROOT) : '';
   return names.map((name): Variant => {
     switch (name) {
       case 'before':
@@ -99,6 +102,8 @@ export function prepareVariants(names: readonly VariantName[], baseRef: string, 
         return { name, what: `the bundle with ${[...TUNED_NODE_FLAGS, ...TUNED_ENV].join(' ')}`, argv: ['/usr/bin/env', ...TUNED_ENV, NODE_BIN, ...TUNED_NODE_FLAGS, afterBuilt] };
       case 'after-baseline':
         return { name, what: `the bundle with ${[...TUNED_NODE_FLAGS, ...BASELINE_NODE_FLAGS, ...TUNED_ENV].join(' ')} (V8's interpreter and baseline compiler only)`, argv: ['/usr/bin/env', ...TUNED_ENV, NODE_BIN, ...TUNED_NODE_FLAGS, ...BASELINE_NODE_FLAGS, afterBuilt] };
+      case 'after-turbofan':
+        return { name, what: `the bundle with ${[...TURBOFAN_NODE_FLAGS, ...TUNED_ENV].join(' ')} (TurboFan, no Maglev: deploy/'s flags until the nineteenth session)`, argv: ['/usr/bin/env', ...TUNED_ENV, NODE_BIN, ...TURBOFAN_NODE_FLAGS, afterBuilt] };
     }
     return { name, what: '', argv: [] };
   });

@@ -5,6 +5,7 @@
 // manifests.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { arr, loadYamlDocs, obj, str } from './schema-check.ts';
 import type { Obj } from './schema-check.ts';
@@ -99,6 +100,19 @@ test('it runs on control-plane nodes, has time to hand over, and has no CPU limi
   assert.equal(limits['cpu'], undefined, 'CFS throttling would stall heartbeats past the fence time');
   // Rolling one node at a time, never two pods per node (they would fight over the host ports).
   assert.deepEqual(obj(obj(ds['spec'], 'spec')['updateStrategy'], 'updateStrategy'), { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } });
+});
+
+// Issue #10, nineteenth session: V8's tiers capped at Maglev. The flags go in the command (Node
+// refuses them in NODE_OPTIONS); a misspelt one would stop every speaker at start with "bad
+// option", so this Node must take them.
+test('the speaker runs the bundle under V8 flags this Node accepts, with Maglev as the top tier', () => {
+  assert.ok(c !== undefined);
+  const command = arr(c['command'], 'command').map((a) => str(a, 'command'));
+  assert.deepEqual(command, ['node', '--max-opt=2', '/app/bin/herald.js']);
+  const flags = command.slice(1, -1);
+  const run = spawnSync(process.execPath, [...flags, '-e', 'process.stdout.write(process.execArgv.filter((a) => a.startsWith("--")).join(" "))'], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(run.stdout, flags.join(' '));
 });
 
 // The exact grants are compared with docs/operations.md in rbac.test.ts; this pins what they mean.
