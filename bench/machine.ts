@@ -72,3 +72,8 @@ export function headCommit(): string {
     return 'unknown';
   }
 }
+
+/** The space-separated words of an environment variable (extra flags a bench passes on), none when unset. */
+export function envWords(name: string): string[] {
+  return (process.env[name] ?? '').split(' ').filter((w) => w !== '');
+}

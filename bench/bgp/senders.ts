@@ -10,6 +10,7 @@ import type { LabHost, LabNetwork } from '../../src/lab/netns.ts';
 import { RECEIVER_ASN, SENDER_ASN } from './bird-receiver.ts';
 import { SenderChild, memoryOf, stopChild } from './children.ts';
 import type { SenderEvent } from './children.ts';
+import { envWords } from '../machine.ts';
 
 const HERE = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
 const GOBGP_API_PORT = 50051;
@@ -35,7 +36,7 @@ export interface Sender {
  * HERALD_BENCH_SENDER_NODE_ARGS, e.g. "--max-opt=2": Node flags for the Herald sender (V8's tiers
  * compared on the heavy path; NODE_OPTIONS refuses most V8 flags).
  */
-const SENDER_NODE_ARGS = (process.env['HERALD_BENCH_SENDER_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+const SENDER_NODE_ARGS = envWords('HERALD_BENCH_SENDER_NODE_ARGS');
 
 function nodeChild(network: LabNetwork, node: LabHost, script: string, args: readonly string[], label: string, nodeArgs: readonly string[] = []): SenderChild {
   const child = network.spawnIn(node.ns, [process.execPath, ...nodeArgs, HERE(script), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });

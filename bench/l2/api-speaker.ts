@@ -24,6 +24,7 @@ import { FakeHost, FakeSegment } from '../../test/support/fake-net.ts';
 import type { NetInterface } from '../../src/net/interfaces.ts';
 import { SPEAKER_HELP, parseSpeakerArgs, startSpeaker } from '../../src/speaker/command.ts';
 import { heartbeatKeyFlags } from './heartbeat-key.ts';
+import { envWords } from '../machine.ts';
 
 const [node, kubeconfig, loopback, address, mac, port] = process.argv.slice(2);
 if (node === undefined || kubeconfig === undefined || loopback === undefined || address === undefined || mac === undefined || port === undefined) {
@@ -46,7 +47,7 @@ const metricsFlag = Number.isInteger(metricsBase) && metricsBase > 0 ? ['--metri
 const insecure = process.env['HERALD_BENCH_INSECURE_HEARTBEATS'] === '1' && SPEAKER_HELP.includes('--insecure-heartbeats');
 const keyFlags = insecure ? ['--insecure-heartbeats'] : heartbeatKeyFlags(kubeconfig);
 // HERALD_BENCH_SPEAKER_FLAGS="--fence-damping" (api-load.ts --speaker-flags): more speaker flags.
-const extraFlags = (process.env['HERALD_BENCH_SPEAKER_FLAGS'] ?? '').split(' ').filter((a) => a !== '');
+const extraFlags = envWords('HERALD_BENCH_SPEAKER_FLAGS');
 const parsed = parseSpeakerArgs(['--node-name', node, '--namespace', 'herald-system', '--heartbeat-port', port, '--drain-timeout', '1s', ...noBgpListener, ...metricsFlag, ...keyFlags, ...extraFlags], {});
 if (parsed.ok !== true) {
   process.stderr.write(`flags: ${parsed.ok === false ? parsed.error : 'help'}\n`);

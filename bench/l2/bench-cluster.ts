@@ -15,6 +15,7 @@ import { HERALD_GROUP as L2POLICY_GROUP, HERALD_VERSION as L2POLICY_VERSION, L2P
 import { makeTempDir, spawnChild, waitForLine } from '../ipam/children.ts';
 import type { Child } from '../ipam/children.ts';
 import { forEachLimit, waitFor } from './report.ts';
+import { envWords } from '../machine.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const NODE_BIN = existsSync(join(ROOT, 'node_modules/.bin/node')) ? join(ROOT, 'node_modules/.bin/node') : process.execPath;
@@ -54,7 +55,7 @@ export interface StandIn {
 export async function startStandIn(prefix: string): Promise<StandIn> {
   const dir = makeTempDir(prefix);
   const kubeconfig = join(dir, 'kubeconfig');
-  const nodeArgs = (process.env['HERALD_BENCH_STANDIN_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+  const nodeArgs = envWords('HERALD_BENCH_STANDIN_NODE_ARGS');
   const child = spawnChild('herald dev apiserver', NODE_BIN, [...nodeArgs, 'src/cli.ts', 'dev', 'apiserver', '--listen', '127.0.0.1:0', '--kubeconfig-out', kubeconfig], ROOT);
   const ready = await waitForLine(child, /\bready\b/i, 30_000);
   const url = /url=(\S+)/.exec(ready)?.[1];

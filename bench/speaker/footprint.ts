@@ -20,7 +20,7 @@ import { closeAtExit } from '../../src/lab/exit-hooks.ts';
 import { startL2Lab } from '../../src/lab/l2-lab.ts';
 import type { L2Lab } from '../../src/lab/l2-lab.ts';
 import { SPEAKER_METRICS_PORT } from '../../src/lab/speakers.ts';
-import { loadAverage, machineLines } from '../machine.ts';
+import { envWords, loadAverage, machineLines } from '../machine.ts';
 import { NEEDS, requirePrerequisites } from '../prerequisites.ts';
 import { describeError, fmt, forEachLimit, sleep, waitFor } from '../l2/report.ts';
 import { PodCgroups, speakerLimit } from './pod-cgroups.ts';
@@ -255,7 +255,7 @@ const LAB = {
 } as const;
 
 /** HERALD_BENCH_SPEAKER_NODE_ARGS, e.g. "--heapsnapshot-signal=SIGUSR2": Node flags for every speaker (diagnostics). */
-const EXTRA_NODE_ARGS = (process.env['HERALD_BENCH_SPEAKER_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+const EXTRA_NODE_ARGS = envWords('HERALD_BENCH_SPEAKER_NODE_ARGS');
 
 /** The node's cgroup figures for a row; NaN without cgroups. */
 function charged(groups: PodCgroups | undefined, node: string): { chargedMb: number; oomKills: number } {
