@@ -18,6 +18,7 @@ import { makePass, nodeWakeAt, PassInputs, PassPlan, StepContext } from './passe
 import { PeerTable } from './peers.ts';
 import { VipTable } from './vip-table.ts';
 import { WritesOut } from './writes-out.ts';
+import { LandingLag } from './landing-lag.ts';
 import { RebalanceBudget } from './rebalance-budget.ts';
 import { behind, checkNote, observeApi, observeNote, stepVip, writeFinished } from './vip-machine.ts';
 
@@ -51,6 +52,7 @@ export class Election {
   readonly #inputsNow = new PassInputs();
   readonly #rank = (ip: string, pass: Pass): readonly string[] => this.#table.ranked(ip, pass);
   readonly #out = new WritesOut();
+  readonly #landing = new LandingLag();
   readonly #budget = new RebalanceBudget();
   #policies: readonly string[] = [];
   #synced = false;
@@ -109,15 +111,19 @@ export class Election {
     return this.#react(now, []);
   }
 
-  onLease(ip: string, view: LeaseView, now: number): VipAction[] {
+  /** A watch event of a VIP Lease; `lagMs`: from its writer's acquireTime to here, null if unknown (landing-lag.ts). */
+  onLease(ip: string, view: LeaseView, now: number, lagMs: number | null = null): VipAction[] {
     this.#enter(now);
     const s = this.#table.get(ip);
     if (s === undefined) return [];
     if (view.kind === 'present') {
       this.#peers.know(view.record.holder, now);
-      // A transition we saw happen proves its writer alive (a start-up list proves nothing).
+      // A transition we saw happen proves its writer alive (a start-up list proves nothing);
+      // another node's says how late the API lands writes now (a burst it is still answering).
       const w = view.record.writer;
-      if (w !== undefined && s.lease.kind === 'present' && view.record.epoch > s.lease.record.epoch) this.#peers.proveLife(w.node, w.incarnation, w.seq, now);
+      const news = s.lease.kind === 'absent' || (s.lease.kind === 'present' && view.record.epoch > s.lease.record.epoch);
+      if (w !== undefined && news && s.lease.kind === 'present') this.#peers.proveLife(w.node, w.incarnation, w.seq, now);
+      if (w !== undefined && news && lagMs !== null && w.node !== this.#o.me) this.#landing.seen(w.node, lagMs, now);
     }
     this.#table.observed(observeApi(s, view, this.#o.me), now);
     return this.#evaluate(ip, this.#pass(now));
@@ -267,10 +273,7 @@ export class Election {
     return this.#evaluateAll(now);
   }
 
-  /**
-   * Nothing held or being written: the process may exit. A node whose credentials are refused
-   * (401) answers nothing and can write nothing, so there is nothing to wait for.
-   */
+  /** Nothing held or being written: the process may exit (refused credentials, 401: nothing to wait for). */
   drained(): boolean {
     return this.#guard.refusedAt !== null || this.#table.holdsNothing();
   }
@@ -358,13 +361,12 @@ export class Election {
   }
 
   /**
-   * Past the warm-up of D + J with a synced Lease view: by then every peer that is up has been
-   * heard and is stable, so all nodes rank alike and a cold-started cluster does not race for
-   * every VIP. Until 2h before then, heartbeats say `warming`, so peers do not count on this
-   * node to take; the flag clears 2h early so that peers have heard it when the warm-up ends
-   * (otherwise every node would find all others still warming and rank itself first). The speaker
-   * is ready only once warm, so a rollout drains the next node only when this one can succeed it
-   * (issue #12: drained earlier, that node had nobody to hand to and released its VIPs).
+   * Past the warm-up of D + J with a synced Lease view: every peer that is up has been heard and is
+   * stable, so all rank alike and a cold-started cluster does not race for every VIP. Heartbeats say
+   * `warming` until 2h before then, so peers do not count on this node to take yet, and have heard
+   * it when the warm-up ends (else each would find the others warming and rank itself first). The
+   * speaker is ready only once warm, so a rollout drains the next node only when this one can
+   * succeed it (issue #12: drained earlier, that node had nobody to hand to and released its VIPs).
    */
   isWarm(now: number): boolean {
     return this.#synced && now - this.#o.startedAt >= this.#t.peerDeadAfterMs + this.#t.stableAfterMs;
@@ -382,9 +384,9 @@ export class Election {
     return makePass(this.#guard, this.#peers, { me: this.#o.me, now, leaving: this.#leaving(now), warm: this.isWarm(now), timings: this.#t, apiRttMs: this.#apiRtt(now), damped: this.#damped(now), budget: this.#budget });
   }
 
-  /** The round trip the takeover stagger allows for (writes-out.ts). */
+  /** The round trip the takeover stagger allows for: our writes (writes-out.ts), and others' landing now (landing-lag.ts). */
   #apiRtt(now: number): number {
-    return this.#out.apiRtt(now, this.#contact.apiRttMs, (ip, at) => this.#table.get(ip)?.pending?.sentAt === at);
+    return Math.max(this.#out.apiRtt(now, this.#contact.apiRttMs, (ip, at) => this.#table.get(ip)?.pending?.sentAt === at), this.#landing.lagMs(now));
   }
 
   #damped(now: number): ReadonlySet<string> {

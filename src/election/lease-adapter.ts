@@ -16,7 +16,7 @@ import { watchResource } from '../kube/informer.ts';
 import { WatchProgress } from './watch-progress.ts';
 import type { WatchedCache } from '../kube/informer.ts';
 import { NODE_LEASE_LABELS, VIP_LEASE_LABELS, nodeLeaseName, vipLeaseName } from './lease-names.ts';
-import { asLease, asLeaseList, labelSelector, nodeLeaseBody, nodeLeaseOf, recordsOf, vipLeaseCreateBody, vipLeaseOf, vipLeasePatch } from './lease-objects.ts';
+import { acquiredAtMs, asLease, asLeaseList, labelSelector, nodeLeaseBody, nodeLeaseOf, recordsOf, vipLeaseCreateBody, vipLeaseOf, vipLeasePatch } from './lease-objects.ts';
 
 export const DEFAULT_NAMESPACE = 'herald-system';
 /** docs/l2.md: a request without a result within 10 s is reported as an error. */
@@ -46,8 +46,11 @@ export interface LeaseAdapterOptions {
   /** Watch restart backoff after an error (see watchResource). */
   minBackoffMs?: number;
   maxBackoffMs?: number;
-  /** A VIP Lease appeared, changed or (absent) was deleted. */
-  onVipLease: (ip: string, view: LeaseView) => void;
+  /**
+   * A VIP Lease appeared, changed or (absent) was deleted. `lagMs`: our wall clock now minus the
+   * writer's `acquireTime` (null on a deletion or without one): how late the write landed here.
+   */
+  onVipLease: (ip: string, view: LeaseView, lagMs: number | null) => void;
   /** A node Lease appeared or changed; stamp null and no addresses when deleted (or no valid stamp). */
   onNodeLease: (node: string, stamp: NodeStamp | null, addresses: HeartbeatEndpoint[]) => void;
   /**
@@ -113,7 +116,8 @@ export class LeaseAdapter {
         // (a deletion found by a re-list carries the last one seen; see isNews in vip-machine.ts).
         const gone: LeaseView = v.record.version === null ? { kind: 'absent' } : { kind: 'absent', asOf: v.record.version };
         this.#vipProgress.delivered(v.record.version);
-        this.#o.onVipLease(v.ip, event === 'delete' ? gone : { kind: 'present', record: v.record });
+        const sentAt = event === 'delete' ? null : acquiredAtMs(lease);
+        this.#o.onVipLease(v.ip, event === 'delete' ? gone : { kind: 'present', record: v.record }, sentAt === null ? null : this.#wall() - sentAt);
       },
     });
     const nodeSelector = labelSelector(NODE_LEASE_LABELS);

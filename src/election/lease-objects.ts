@@ -99,6 +99,17 @@ export function vipLeaseCreateBody(a: WriteAction, name: string, namespace: stri
 }
 
 /**
+ * When the writer of this Lease version sent it, on its own wall clock (`spec.acquireTime`, which
+ * every VIP Lease write sets: vipLeasePatch), in ms; null when absent or unreadable. The watch
+ * hands the field over as JSON text, a typed client as a Date.
+ */
+export function acquiredAtMs(lease: V1Lease): number | null {
+  const t: unknown = lease.spec?.acquireTime;
+  const ms = t instanceof Date ? t.getTime() : typeof t === 'string' ? Date.parse(t) : NaN;
+  return Number.isFinite(ms) ? ms : null;
+}
+
+/**
  * A take, handover or release of an existing Lease: a JSON merge patch (RFC 7386) whose
  * `metadata.resourceVersion` is the precondition, so a stale writer gets 409 and a deleted
  * Lease 404 (never a create-on-update). acquireTime = renewTime = the change of holder;

@@ -42,7 +42,8 @@ export interface DriverHooks {
    * driver stopped. `ms`: how long the hold lasted.
    */
   onHandoverHoldEnd?(ip: string, how: HoldEnd, ms: number): void;
-  onWrite?(action: WriteAction, result: WriteResult): void;
+  /** A VIP Lease write answered; `ms`: from its sending to its answer (the debug line's round trip, issue #10). */
+  onWrite?(action: WriteAction, result: WriteResult, ms: number): void;
   onHeartbeatError?(code: string): void;
   onHeartbeat?(): void;
   /** A take from a dead holder: ms from its last heartbeat heard here to answering. */

@@ -122,16 +122,19 @@ export class L2Driver {
     this.#apply(this.#e.onNodeLease(node, stamp, this.#now()));
   }
 
-  /** A watch event: `isNews` decides, here as in the election (issue #10); it may end a catch-up. */
-  onVipLease(ip: string, view: LeaseView): void {
-    this.#observe(ip, view);
+  /**
+   * A watch event: `isNews` decides, here as in the election (issue #10); it may end a catch-up.
+   * `lagMs`: how late the write landed here (LeaseAdapter's onVipLease).
+   */
+  onVipLease(ip: string, view: LeaseView, lagMs: number | null = null): void {
+    this.#observe(ip, view, lagMs);
     this.#resync.onWatchEvent();
   }
 
-  /** A watch event or a read. */
-  #observe(ip: string, view: LeaseView): void {
+  /** A watch event or a read (a read lands at no particular lag). */
+  #observe(ip: string, view: LeaseView, lagMs: number | null = null): void {
     this.#remember(ip, view);
-    this.#apply(this.#e.onLease(ip, view, this.#now()));
+    this.#apply(this.#e.onLease(ip, view, this.#now(), lagMs));
   }
 
   #remember(ip: string, view: LeaseView): void {
@@ -360,8 +363,9 @@ export class L2Driver {
   }
 
   #write(a: WriteAction): void {
+    const sentAt = this.#now();
     const done = (r: WriteResult): void => {
-      this.#o.hooks?.onWrite?.(a, r);
+      this.#o.hooks?.onWrite?.(a, r, this.#now() - sentAt);
       this.#apply(this.#e.onWriteResult(a.ip, r, this.#now()));
       // A conflict means our view of this Lease is old. The machine waits for the watch to show a
       // newer version; if that watch event never comes (a missed event), the VIP stayed stuck

@@ -143,7 +143,7 @@ export class L2Speaker {
       log,
       now: CLOCK.now,
       nodeLeaseDurationSeconds: nodeLeaseDurationSeconds(c.timings),
-      onVipLease: (ip, view) => this.#driver.onVipLease(ip, view),
+      onVipLease: (ip, view, lagMs) => this.#driver.onVipLease(ip, view, lagMs),
       onNodeLease: (node, stamp, addresses) => this.#driver.onNodeLease(node, stamp, addresses),
       onVipLeaseSync: (leases, startedAt, version) => this.#driver.onLeaseSync(leases, startedAt, version),
     });
@@ -182,8 +182,8 @@ export class L2Speaker {
           // A hold that ran out saw no announcement from the successor: worth a line at info.
           (how === 'deadline' ? log.info : log.debug).call(log, { ip, node: c.node, end: how, ms: Math.round(ms) }, 'handover hold ended');
         },
-        onWrite: (a, r) => {
-          log.debug({ ip: a.ip, node: c.node, op: a.op, holder: a.holder, epoch: a.epoch, ok: r.ok, conflict: !r.ok && r.conflict }, 'VIP Lease write');
+        onWrite: (a, r, ms) => {
+          log.debug({ ip: a.ip, node: c.node, op: a.op, holder: a.holder, epoch: a.epoch, ok: r.ok, conflict: !r.ok && r.conflict, ms: Math.round(ms) }, 'VIP Lease write');
           if (r.ok) {
             if (a.op !== 'delete') metrics.leaseTransitions.inc({ op: a.op });
           } else metrics.leaseWriteErrors.inc({ reason: r.conflict ? 'conflict' : 'error' });

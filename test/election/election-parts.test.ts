@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
-const PARTS = ['election.ts', 'vip-table.ts', 'passes.ts', 'contact.ts', 'damping.ts', 'writes-out.ts'];
+const PARTS = ['election.ts', 'vip-table.ts', 'passes.ts', 'contact.ts', 'damping.ts', 'writes-out.ts', 'landing-lag.ts'];
 
 test('the election and its parts import only sibling modules of src/election (no I/O, no shell)', () => {
   const bad: string[] = [];

@@ -35,7 +35,7 @@ before(async () => {
 
 interface Seen {
   adapter: LeaseAdapter;
-  vip: { ip: string; view: LeaseView }[];
+  vip: { ip: string; view: LeaseView; lagMs: number | null }[];
   node: { node: string; stamp: NodeStamp | null; addresses: HeartbeatEndpoint[] }[];
   syncs: { leases: Map<string, LeaseRecord>; startedAt: number }[];
 }
@@ -53,7 +53,7 @@ function adapter(node: string, over: { kc?: PooledKubeConfig; requestTimeoutMs?:
     requestTimeoutMs: over.requestTimeoutMs,
     minBackoffMs: 50,
     maxBackoffMs: 200,
-    onVipLease: (ip, view) => seen.vip.push({ ip, view }),
+    onVipLease: (ip, view, lagMs) => seen.vip.push({ ip, view, lagMs }),
     onNodeLease: (n, stamp, addresses) => seen.node.push({ node: n, stamp, addresses }),
     onVipLeaseSync: (leases, startedAt) => seen.syncs.push({ leases, startedAt }),
   });
@@ -130,6 +130,12 @@ test('take creates the Lease as docs/l2.md describes it; peers see it by the wat
   assert.equal(lease.metadata?.resourceVersion, r.version);
   const seen = await eventually('the watch event', () => lastView(b, ip));
   assert.deepEqual(seen, { kind: 'present', record: { holder: 'n1', epoch: 1, version: r.version, writer: stamp('n1', 42) } });
+  // How late it landed (landing-lag.ts): the writer's acquireTime, read back as the server sends
+  // it (MicroTime text), against this process's clock, the writer's own here.
+  const sentAt = Date.parse(String(lease.spec.acquireTime));
+  const lag = b.vip.filter((e) => e.ip === ip).at(-1)?.lagMs;
+  assert.ok(typeof lag === 'number' && lag >= 0 && lag < 10_000, `lag ${String(lag)} ms`);
+  assert.ok(Number.isFinite(sentAt) && Date.now() - sentAt >= lag, 'measured from the acquireTime, at the event');
 });
 
 test(`two adapters racing: exactly one create and exactly one handover win`, async () => {

@@ -61,3 +61,23 @@ export function busiest(sim: Sim): string {
   const [node] = [...spread(sim)].sort((a, b) => b[1] - a[1])[0] ?? [''];
   return node;
 }
+
+/**
+ * The busiest node crashes 5 s into a settled cluster, with `slow` applied to the API at that
+ * moment: each of its VIPs must be taken once, by its first remaining choice (no write lost a
+ * race, one VIP Lease write per VIP it held), and every VIP answered afterwards.
+ */
+export function assertCrashCostsItsVips(sim: Sim, slow: (sim: Sim) => void): void {
+  sim.run(5_000);
+  const victim = busiest(sim);
+  const held = [...sim.owners()].filter(([, o]) => o === victim).length;
+  sim.resetStats();
+  sim.writeLog.length = 0;
+  slow(sim);
+  sim.crash(victim);
+  sim.run(sim.t.peerDeadAfterMs + 5_000);
+  const lost = sim.writeLog.filter((w) => !w.ok);
+  assert.deepEqual(lost.map((w) => `${w.node} ${w.op} ${w.ip}`), [], 'no write lost a race');
+  assert.equal(sim.apiWrites, held, `${sim.apiWrites} VIP Lease writes for the ${held} VIPs it held`);
+  for (const [ip, o] of sim.owners()) assert.notEqual(o, '', `${ip} answered`);
+}
