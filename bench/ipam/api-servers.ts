@@ -99,7 +99,7 @@ async function standInCounters(kc: KubeConfig): Promise<{ ok: true; counters: Ma
 }
 
 /** kube-apiserver's own count, `apiserver_request_total`, summed by verb and resource. */
-async function realCounters(kc: KubeConfig): Promise<{ ok: true; counters: Map<string, number> } | { ok: false; why: string }> {
+export async function realCounters(kc: KubeConfig): Promise<{ ok: true; counters: Map<string, number> } | { ok: false; why: string }> {
   const server = kc.getCurrentCluster()?.server;
   if (server === undefined) return { ok: false, why: 'no cluster in the kubeconfig' };
   try {

@@ -11,13 +11,14 @@
 // figure is set beside Cilium's design, computed the way Cilium's documentation sizes it.
 // Figures are printed, never asserted. See bench/README.md ("L2") for what happened at 1,000
 // VIPs on this 2-vCPU machine: the speakers fenced themselves and never settled.
+// `--apiserver real` runs it on kube-apiserver and etcd (the speakers over TLS; requests counted by
+// kube-apiserver's apiserver_request_total, its own included).
 // Usage: node bench/l2/api-load.ts [--vips 1000] [--nodes 10] [--window 60] [--together] [--in-process]
-//        [--speaker-flags=--fence-damping] [--stall node-03:5000:1000] [--crash node-03:5000]
+//        [--speaker-flags=--fence-damping] [--stall node-03:5000:1000] [--crash node-03:5000] [--apiserver dev|real]
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { join } from 'node:path';
-import type { RequestCounters } from '../../src/devapi/faults.ts';
 import type { V1Lease } from '@kubernetes/client-node';
 import { ANN_PROBING, NODE_LEASE_LABELS } from '../../src/election/lease-names.ts';
 import { PooledKubeConfig } from '../../src/kube/client.ts';
@@ -32,10 +33,16 @@ import type { RunningSpeaker } from '../../src/speaker/command.ts';
 import { cleanup as cleanupChildren, cpuSecondsOf, describeExit, spawnChild, waitForLine } from '../ipam/children.ts';
 import type { Child } from '../ipam/children.ts';
 import { loadAverage, machineLines } from '../machine.ts';
-import { addressedServices, benchNodes, NODE_BIN, ROOT, seedCluster, SPEAKER_NS, startStandIn, VIP_SELECTOR } from './bench-cluster.ts';
+import { addressedServices, benchNodes, NODE_BIN, ROOT, seedCluster, SPEAKER_NS, startBenchApi, VIP_SELECTOR } from './bench-cluster.ts';
+import type { BenchApi } from './bench-cluster.ts';
 import { counterDelta, describeError, fmt, ratio, sleep, waitFor } from './report.ts';
 
-const { values: args } = parseArgs({ options: { vips: { type: 'string', default: '1000' }, nodes: { type: 'string', default: '10' }, window: { type: 'string', default: '60' }, 'in-process': { type: 'boolean', default: false }, together: { type: 'boolean', default: false }, 'speaker-flags': { type: 'string', default: '' }, stall: { type: 'string', default: '' }, crash: { type: 'string', default: '' } } });
+const { values: args } = parseArgs({ options: { vips: { type: 'string', default: '1000' }, nodes: { type: 'string', default: '10' }, window: { type: 'string', default: '60' }, 'in-process': { type: 'boolean', default: false }, together: { type: 'boolean', default: false }, 'speaker-flags': { type: 'string', default: '' }, stall: { type: 'string', default: '' }, crash: { type: 'string', default: '' }, apiserver: { type: 'string', default: 'dev' } } });
+if (args.apiserver !== 'dev' && args.apiserver !== 'real') {
+  process.stderr.write(`--apiserver is dev or real, not "${args.apiserver}"\n`);
+  process.exit(2);
+}
+const API_SERVER: 'dev' | 'real' = args.apiserver;
 // More flags for every speaker process (e.g. "--fence-damping"), passed on by api-speaker.ts.
 if (args['speaker-flags'] !== '') process.env['HERALD_BENCH_SPEAKER_FLAGS'] = args['speaker-flags'];
 // --stall node-03:5000:1000: that speaker stalls 1,000 ms, 5 s into the window (api-speaker.ts).
@@ -112,10 +119,13 @@ async function windowDelays(): Promise<{ node: string; p99: number; max: number 
 }
 const SPEAKER_SCRIPT = join(ROOT, 'bench/l2/api-speaker.ts');
 
-/** In-process parts first (a speaker's drain needs the API), then the stand-in and the temp dir. */
+let api: BenchApi | null = null;
+
+/** In-process parts first (a speaker's drain needs the API), then the speaker processes, the API server and the temp dir. */
 async function cleanup(): Promise<void> {
   await Promise.all(speakers.map((s) => s.stop().catch(() => undefined)));
   await cleanupChildren();
+  await api?.close();
 }
 
 /**
@@ -143,11 +153,6 @@ async function watchProbing(clients: KubeClients): Promise<{ counts: Map<string,
   return { counts, stop: () => cache.stop() };
 }
 
-async function counters(url: string): Promise<RequestCounters> {
-  const res = await fetch(`${url}/herald-dev/counters`);
-  if (res.status !== 200) throw new Error(`GET /herald-dev/counters: HTTP ${res.status}`);
-  return (await res.json()) as RequestCounters;
-}
 
 /** holder per VIP Lease name (only held ones). */
 async function holders(clients: KubeClients): Promise<Map<string, string>> {
@@ -180,7 +185,9 @@ function sameMap(a: Map<string, string>, b: Map<string, string>): boolean {
 async function main(): Promise<void> {
   for (const l of machineLines()) console.log(l);
   console.log(`L2 API load: ${VIPS} VIPs on ${NODES} speakers (${IN_PROCESS ? 'all in this process, one fake segment' : `one process each, fake segments, ${TOGETHER ? 'started together' : 'rolling start'}`}; UDP heartbeats on loopback), window ${WINDOW_S} s`);
-  const standIn = await startStandIn('herald-bench-l2-api-');
+  const standIn = await startBenchApi(API_SERVER, 'herald-bench-l2-api-');
+  api = standIn;
+  console.log(`API server: ${API_SERVER === 'dev' ? 'the stand-in (herald dev apiserver), plain HTTP' : 'kube-apiserver and etcd (src/controlplane), the speakers over TLS'}`);
   const clients = standIn.clients;
   await seedCluster(clients, nodes);
   let t = performance.now();
@@ -270,8 +277,9 @@ async function main(): Promise<void> {
   const counts = [...perNode.values()].sort((a, b) => a - b);
   console.log(`settled: VIPs per node min ${counts[0]} / max ${counts[counts.length - 1]} over ${perNode.size} nodes`);
 
-  const before = await counters(standIn.url);
-  const standInCpu0 = cpuSecondsOf(standIn.child.pid) ?? Number.NaN;
+  const apiCpu = (): number => standIn.pids().reduce((a, p) => a + (cpuSecondsOf(p) ?? Number.NaN), 0);
+  const before = await standIn.counters();
+  const standInCpu0 = apiCpu();
   const victimIndex = CRASH === null ? -1 : nodes.findIndex((n) => n.name === CRASH[1]);
   let victimCpu = 0;
   // A crashed speaker's CPU is what it had used when it was killed.
@@ -294,24 +302,24 @@ async function main(): Promise<void> {
   clearTimeout(crashTimer);
   await probing.stop();
   const delays = IN_PROCESS ? [] : await windowDelays();
-  const after = await counters(standIn.url);
-  const standInCpu = (cpuSecondsOf(standIn.child.pid) ?? Number.NaN) - standInCpu0;
+  const after = await standIn.counters();
+  const standInCpu = apiCpu() - standInCpu0;
   const childCpu = speakersCpu() - speakersCpu0;
   const fencedAtEnd = await fencedSpeakers();
   const seconds = (performance.now() - w0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const endHolders = await holders(clients);
-  const delta = counterDelta(before, after);
+  const changed = counterDelta(before, after);
   let total = 0;
   let totalWatch = 0;
-  console.log(`\nwindow: ${fmt(seconds, 2)} s; load average after: ${loadAverage()}; CPU in the window: ${NODES} speakers ${fmt(IN_PROCESS ? (cpu.user + cpu.system) / 1e6 : childCpu, 2)} s (${IN_PROCESS ? 'this process' : `${NODES} processes; this bench ${fmt((cpu.user + cpu.system) / 1e6, 2)} s`}), stand-in ${fmt(standInCpu, 2)} s; speakers fenced at the end: ${fencedAtEnd}`);
-  console.log('requests in the window, by verb and resource (the stand-in\'s counters):');
-  for (const [k, n] of [...delta.entries()].sort((a, b) => b[1] - a[1])) {
+  console.log(`\nwindow: ${fmt(seconds, 2)} s; load average after: ${loadAverage()}; CPU in the window: ${NODES} speakers ${fmt(IN_PROCESS ? (cpu.user + cpu.system) / 1e6 : childCpu, 2)} s (${IN_PROCESS ? 'this process' : `${NODES} processes; this bench ${fmt((cpu.user + cpu.system) / 1e6, 2)} s`}), ${API_SERVER === 'dev' ? 'stand-in' : 'kube-apiserver and etcd'} ${fmt(standInCpu, 2)} s; speakers fenced at the end: ${fencedAtEnd}`);
+  console.log(`requests in the window, by verb and resource (${API_SERVER === 'dev' ? "the stand-in's counters" : "kube-apiserver's apiserver_request_total, its own requests included"}):`);
+  for (const [k, n] of [...changed.entries()].sort((a, b) => b[1] - a[1])) {
     console.log(`  ${k.padEnd(40)} ${String(n).padStart(6)}  ${fmt(n / seconds, 2).padStart(7)}/s`);
     total += n;
     if (k.startsWith('watch ')) totalWatch += n;
   }
-  if (delta.size === 0) console.log('  (none)');
+  if (changed.size === 0) console.log('  (none)');
   const perS = total / seconds;
   const moved = [...endHolders].filter(([k, v]) => last.get(k) !== v).length;
   console.log(`  ${'total'.padEnd(40)} ${String(total).padStart(6)}  ${fmt(perS, 2).padStart(7)}/s   (${totalWatch} of them watch (re)starts)`);
@@ -319,13 +327,13 @@ async function main(): Promise<void> {
   if (STALL !== null) {
     const victim = STALL[1] ?? '';
     const held = [...last.values()].filter((h) => h === victim).length;
-    const writes = (delta.get('patch leases') ?? 0) + (delta.get('create leases') ?? 0);
+    const writes = (changed.get('patch leases') ?? 0) + (changed.get('create leases') ?? 0);
     console.log(`stall: ${victim} (${held} VIPs before the window) stalled ${STALL[3]} ms at +${STALL[2]} ms; VIP Lease writes in the window: ${writes} (${fmt(writes / Math.max(1, held), 2)} per VIP it held; issue #10: ≤ 1)`);
   }
   if (CRASH !== null) {
     const victim = CRASH[1] ?? '';
     const held = [...last.values()].filter((h) => h === victim).length;
-    const writes = (delta.get('patch leases') ?? 0) + (delta.get('create leases') ?? 0);
+    const writes = (changed.get('patch leases') ?? 0) + (changed.get('create leases') ?? 0);
     const asks = [...probing.counts].sort(([a], [b]) => (a < b ? -1 : 1));
     const total = asks.reduce((a, [, n]) => a + n, 0);
     console.log(`crash: ${victim} (${held} VIPs before the window) killed at +${CRASH[2]} ms; VIP Lease writes in the window: ${writes} (${fmt(writes / Math.max(1, held), 2)} per VIP it held; issue #10: ≤ 1); probing node-Lease writes: ${total}${asks.length > 0 ? ` (${asks.map(([n, c]) => `${n} ${c}`).join(', ')})` : ''} of ${NODES - 1} survivors (docs/l2.md "One ask per silence": 2)`);

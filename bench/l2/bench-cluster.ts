@@ -16,6 +16,8 @@ import { makeTempDir, spawnChild, waitForLine } from '../ipam/children.ts';
 import type { Child } from '../ipam/children.ts';
 import { forEachLimit, waitFor } from './report.ts';
 import { envWords } from '../machine.ts';
+import { startControlPlane } from '../../src/controlplane/control-plane.ts';
+import { realCounters } from '../ipam/api-servers.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const NODE_BIN = existsSync(join(ROOT, 'node_modules/.bin/node')) ? join(ROOT, 'node_modules/.bin/node') : process.execPath;
@@ -63,6 +65,71 @@ export async function startStandIn(prefix: string): Promise<StandIn> {
   const kc = new PooledKubeConfig();
   kc.loadFromFile(kubeconfig);
   return { child, url, kubeconfig, clients: makeClients(kc) };
+}
+
+/** The API server of a bench run: the stand-in, or kube-apiserver with etcd (the speakers then talk TLS to it). */
+export interface BenchApi {
+  kind: 'dev' | 'real';
+  kubeconfig: string;
+  clients: KubeClients;
+  /** The processes that serve the API, for their CPU: the stand-in; kube-apiserver and etcd. */
+  pids(): number[];
+  /**
+   * API requests so far by "verb resource" (create, update, patch, list, watch, get, delete):
+   * the stand-in's counters, or kube-apiserver's `apiserver_request_total`, which also counts
+   * its own requests (its identity Leases in kube-system).
+   */
+  counters(): Promise<Map<string, number>>;
+  close(): Promise<void>;
+}
+
+/** kube-apiserver's verbs in the stand-in's words. */
+const REAL_VERBS: Readonly<Record<string, string>> = { POST: 'create', PUT: 'update', PATCH: 'patch', GET: 'get', LIST: 'list', WATCH: 'watch', DELETE: 'delete', DELETECOLLECTION: 'deletecollection' };
+
+export async function startBenchApi(kind: 'dev' | 'real', prefix: string): Promise<BenchApi> {
+  if (kind === 'dev') {
+    const s = await startStandIn(prefix);
+    return {
+      kind,
+      kubeconfig: s.kubeconfig,
+      clients: s.clients,
+      pids: () => [s.child.pid],
+      counters: async () => {
+        const res = await fetch(`${s.url}/herald-dev/counters`);
+        if (res.status !== 200) throw new Error(`GET /herald-dev/counters: HTTP ${res.status}`);
+        const byVerb = (await res.json()) as Record<string, Record<string, number>>;
+        return new Map(Object.entries(byVerb).flatMap(([verb, byResource]) => Object.entries(byResource).map(([resource, n]): [string, number] => [`${verb} ${resource}`, n])));
+      },
+      // children.ts stops the stand-in with the speakers.
+      close: async () => undefined,
+    };
+  }
+  const dir = makeTempDir(prefix);
+  const kubeconfig = join(dir, 'kubeconfig');
+  const plane = await startControlPlane({ kind: 'real' });
+  const real = plane.real;
+  if (real === undefined) throw new Error('startControlPlane gave no real server');
+  await plane.writeKubeconfig(kubeconfig);
+  const kc = new PooledKubeConfig();
+  kc.loadFromFile(kubeconfig);
+  return {
+    kind,
+    kubeconfig,
+    clients: makeClients(kc),
+    pids: () => Object.values(real.pids()).filter((p): p is number => p !== undefined),
+    counters: async () => {
+      const r = await realCounters(kc);
+      if (!r.ok) throw new Error(`kube-apiserver's request counters: ${r.why}`);
+      const out = new Map<string, number>();
+      for (const [key, n] of r.counters) {
+        const [verb = '', resource = ''] = key.split(' ');
+        const k = `${REAL_VERBS[verb] ?? verb.toLowerCase()} ${resource}`;
+        out.set(k, (out.get(k) ?? 0) + n);
+      }
+      return out;
+    },
+    close: () => plane.close(),
+  };
 }
 
 /** Namespaces, Nodes, the IPPool 198.19.0.0/20 (4,096 RFC 2544 addresses) and the policy `all` (eth0). */

@@ -1,6 +1,5 @@
 // Small helpers the L2 benches share: number formatting, request-counter arithmetic and a
 // bounded poll. No timing decisions live here; each bench says what it measures and how.
-import type { RequestCounters } from '../../src/devapi/faults.ts';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -14,16 +13,10 @@ export function ratio(herald: number, peer: number): string {
   return `ratio ${r.toFixed(r < 0.1 ? 4 : 3)} (Herald ${times})`;
 }
 
-/** after − before, per verb and resource, dropping zeros. */
-export function counterDelta(before: RequestCounters, after: RequestCounters): Map<string, number> {
+/** after − before, per key ("verb resource"), dropping zeros. */
+export function counterDelta(before: ReadonlyMap<string, number>, after: ReadonlyMap<string, number>): Map<string, number> {
   const out = new Map<string, number>();
-  for (const [verb, byResource] of Object.entries(after)) {
-    const prev: Record<string, number> = (before as Record<string, Record<string, number>>)[verb] ?? {};
-    for (const [resource, n] of Object.entries(byResource)) {
-      const d = n - (prev[resource] ?? 0);
-      if (d !== 0) out.set(`${verb} ${resource}`, d);
-    }
-  }
+  for (const [k, n] of after) if (n !== (before.get(k) ?? 0)) out.set(k, n - (before.get(k) ?? 0));
   return out;
 }
 

@@ -20,7 +20,7 @@ import { VipTable } from './vip-table.ts';
 import { WritesOut } from './writes-out.ts';
 import { LandingLag } from './landing-lag.ts';
 import { RebalanceBudget } from './rebalance-budget.ts';
-import { behind, checkNote, observeApi, observeNote, stepVip, writeFinished } from './vip-machine.ts';
+import { behind, checkNote, compareVersions, observeApi, observeNote, stepVip, versionOf, writeFinished } from './vip-machine.ts';
 
 export interface ElectionOptions {
   me: string;
@@ -116,6 +116,7 @@ export class Election {
     this.#enter(now);
     const s = this.#table.get(ip);
     if (s === undefined) return [];
+    this.#out.echoed(ip, versionOf(view));
     if (view.kind === 'present') {
       this.#peers.know(view.record.holder, now);
       // A transition we saw happen proves its writer alive (a start-up list proves nothing);
@@ -139,6 +140,7 @@ export class Election {
     for (const [ip, s0] of this.#table.entries()) {
       const s = fresh ? { ...s0, apiVersion: null } : s0;
       const rec = leases.get(ip);
+      this.#out.echoed(ip, rec?.version ?? listVersion);
       if (rec !== undefined) this.#peers.know(rec.holder, now);
       const view: LeaseView = rec !== undefined ? { kind: 'present', record: rec } : listVersion === null ? { kind: 'absent' } : { kind: 'absent', asOf: listVersion };
       this.#table.observed(observeApi(s, view, this.#o.me), now);
@@ -160,8 +162,10 @@ export class Election {
 
   onWriteResult(ip: string, result: WriteResult, now: number): VipAction[] {
     this.#enter(now);
-    this.#out.answered(ip);
     const s = this.#table.get(ip);
+    // Answered: counted for the stagger until our own watch shows it, unless it has (writes-out.ts).
+    const seen = s?.apiVersion ?? null;
+    this.#out.answered(ip, result.ok && (seen === null || compareVersions(seen, result.version) === -1) ? result.version : null);
     if (s === undefined || s.pending === null) return [];
     const { op, sentAt } = s.pending;
     // A stamped write that succeeded is API contact as good as a node Lease renewal.
@@ -193,11 +197,8 @@ export class Election {
     if (this.#contact.nodeLeaseWritten(ok, startedAt, now)) this.#retryNow();
   }
 
-  /**
-   * The API is reachable again: retry failed writes at once, and restart the takeover stagger.
-   * While the first choice's writes were failing, everyone's turn came; restarting keeps the
-   * rank order instead of a race of all candidates.
-   */
+  /** The API is reachable again: retry failed writes at once, and restart the takeover stagger (while the
+   * first choice's writes failed, everyone's turn came; restarting keeps the rank order, not a race). */
   #retryNow(): void {
     for (const [, s] of this.#table.entries()) if (s.retryAt > 0 || s.orphanSince !== null) this.#table.reset({ ...s, retryAt: 0, orphanSince: null });
     // States changed without a step: the next tick steps every VIP.
@@ -205,10 +206,9 @@ export class Election {
   }
 
   /**
-   * Every h, and at the wake-ups the shell schedules. A full pass only when something every VIP
-   * reads has changed (passes.ts); otherwise only the VIPs whose wake-up time has come, and the
-   * orphans when the takeover stagger moved. Stepping all 1,000 VIPs ten times a second was most
-   * of a speaker's CPU at steady state (issue #10).
+   * Every h, and at the shell's wake-ups. A full pass only when something every VIP reads has changed
+   * (passes.ts); else the VIPs whose wake-up came, and the orphans when the takeover stagger moved.
+   * Stepping all 1,000 VIPs ten times a second was most of a speaker's CPU at rest (issue #10).
    */
   tick(now: number): VipAction[] {
     this.#enter(now);
@@ -251,10 +251,7 @@ export class Election {
     return this.#table.unconfirmedNotes();
   }
 
-  /**
-   * The self-check read a Lease whose view came from a note at `epoch` that had gone unconfirmed
-   * for a whole check period (`checkNote` in vip-machine.ts): `repaired` when the note was stale.
-   */
+  /** The self-check read a Lease whose view came from a note at `epoch`, unconfirmed for a whole check period (`checkNote`): `repaired` when the note was stale. */
   onNoteCheck(ip: string, epoch: number, view: LeaseView, now: number): { actions: VipAction[]; repaired: boolean } {
     this.#enter(now);
     const s = this.#table.get(ip);
@@ -423,7 +420,10 @@ export class Election {
     if (step.state.pending !== null && step.state.pending !== s.pending) this.#out.sent(ip, step.state.pending.sentAt);
     // Wake for a stagger, a retry or a rebalance (a holder's death is a peer's deadline: nextWakeAt).
     if (this.#table.stepped(step.state)) this.#plan.stepped(ip, step.wakeAt, step.state.orphanSince !== null, pass.now);
-    else this.#plan.forget(ip);
+    else {
+      this.#plan.forget(ip);
+      this.#out.forget(ip);
+    }
     return actions;
   }
 }

@@ -347,6 +347,11 @@ export class Sim {
     this.#o.apiLatencyMs = ms;
   }
 
+  /** From now on watch events reach the nodes `ms` after the write (kube-apiserver's watch falling behind its answers in a burst). */
+  setWatchDelay(ms: number): void {
+    this.#o.watchDelayMs = ms;
+  }
+
   /**
    * From now on these nodes' requests take their own time each way, the rest `setApiLatency`'s:
    * an API server answering a burst in no particular order, one node's requests after another's
