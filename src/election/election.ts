@@ -178,7 +178,7 @@ export class Election {
     const actions = this.#evaluate(ip, this.#pass(now));
     if (result.ok && op !== 'delete' && next.lease.kind === 'present') {
       const note: LeaseNote = { ip, holder: next.lease.record.holder, epoch: next.lease.record.epoch };
-      this.#notes.add(note, now);
+      this.#notes.add(note, now, true);
       actions.push({ kind: 'notify', ip, note, to: op === 'handover' ? note.holder : null });
     }
     return actions;

@@ -45,6 +45,8 @@ export interface DriverHooks {
   /** A VIP Lease write answered; `ms`: from its sending to its answer (the debug line's round trip, issue #10). */
   onWrite?(action: WriteAction, result: WriteResult, ms: number): void;
   onHeartbeatError?(code: string): void;
+  /** A peer's heartbeat note changed the holder this node believes a VIP has (debug: set it only when it is logged). */
+  onNote?(ip: string, holder: string, epoch: number, from: string): void;
   onHeartbeat?(): void;
   /** A take from a dead holder: ms from its last heartbeat heard here to answering. */
   onFailover?(ms: number): void;

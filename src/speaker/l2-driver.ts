@@ -163,7 +163,13 @@ export class L2Driver {
     const m = this.#link.receive(bytes, from.address, this.#now());
     if (m === null) return;
     this.#o.hooks?.onHeartbeat?.();
+    const onNote = this.#o.hooks?.onNote;
+    const before = onNote === undefined ? null : m.notes.map((n) => this.#e.holderOf(n.ip));
     this.#apply(this.#e.onHeartbeat(m, this.#now()));
+    if (onNote === undefined || before === null) return;
+    m.notes.forEach((n, i) => {
+      if (this.#e.holderOf(n.ip) !== before[i]) onNote(n.ip, n.holder, n.epoch, m.node);
+    });
   }
 
   /** The responder's fence check, at reply time; a handover's hold answers while the fence allows. */

@@ -189,6 +189,8 @@ export class L2Speaker {
           } else metrics.leaseWriteErrors.inc({ reason: r.conflict ? 'conflict' : 'error' });
         },
         onHeartbeat: () => metrics.heartbeatsReceived.inc(),
+        // Which notes change a view, and when (bench/README.md election Finding 3): debug only, as it reads every note's VIP twice.
+        ...(log.isLevelEnabled('debug') ? { onNote: (ip: string, holder: string, epoch: number, from: string) => log.debug({ ip, node: c.node, holder, epoch, from }, 'heartbeat note applied') } : {}),
         onHeartbeatError: (code) => metrics.heartbeatErrors.inc({ code }),
         onFailover: (ms) => metrics.failoverSeconds.observe(ms / 1000),
         onRepair: (what, ips) => {

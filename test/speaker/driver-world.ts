@@ -101,6 +101,8 @@ export class DriverWorld {
   listReplyMs = 0;
   /** Self-check repairs reported by each node (DriverHooks.onRepair). */
   readonly repairs: { node: string; what: string; ips: readonly string[] }[] = [];
+  /** Heartbeat notes that changed a node's view of a holder (DriverHooks.onNote): "node ip holder epoch from". */
+  readonly notesApplied: string[] = [];
   /** Fence starts and ends reported by each node (DriverHooks.onFence), with virtual time. */
   readonly fences: { node: string; fenced: boolean; at: number; peerContactMsAgo: number | null; apiOkMsAgo: number | null; cutOff: boolean }[] = [];
 
@@ -155,6 +157,7 @@ export class DriverWorld {
       },
       hooks: {
         onRepair: (what, ips) => this.repairs.push({ node: name, what, ips }),
+        onNote: (ip, holder, epoch, from) => this.notesApplied.push(`${name} ${ip} ${holder} ${epoch} ${from}`),
         onFence: (fenced, why) => this.fences.push({ node: name, fenced, at: this.clock.now(), ...why }),
       },
     });

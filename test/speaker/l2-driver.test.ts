@@ -267,7 +267,9 @@ test('issue #10 — a stale or forged heartbeat note that takes a VIP from its h
   const bytes = encodeHeartbeat(forged);
   assert.ok(bytes.ok);
   const writes = w.writes.length;
+  const applied = w.notesApplied.length;
   to.driver.onDatagram(bytes.value, { address: from.address, port: 9425 });
+  assert.deepEqual(w.notesApplied.slice(applied), [`${holder} ${ip} ${other} ${(w.leases.get(ip)?.epoch ?? 0) + 5} ${other}`], 'the note that changed the view is reported (the debug line "heartbeat note applied")');
   await w.clock.advance(10);
   assert.deepEqual(dark(w, [ip]), [ip], 'the note stopped the holder');
   let darkMs = 0;
