@@ -86,7 +86,7 @@ async function startReal(dir: string): Promise<BenchApiServer> {
 }
 
 /** The stand-in's request counters (/herald-dev/counters). */
-async function standInCounters(kc: KubeConfig): Promise<{ ok: true; counters: Map<string, number> } | { ok: false; why: string }> {
+export async function standInCounters(kc: KubeConfig): Promise<{ ok: true; counters: Map<string, number> } | { ok: false; why: string }> {
   const server = kc.getCurrentCluster()?.server;
   if (server === undefined) return { ok: false, why: 'no cluster in the kubeconfig' };
   try {

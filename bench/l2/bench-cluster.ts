@@ -3,7 +3,7 @@
 // addresses, one L2AnnouncementPolicy, and LoadBalancer Services addressed by the controller,
 // which is stopped before anything is measured (its leader Lease would count).
 import { join, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { startController } from '../../src/controller/command.ts';
 import { ANN_LEASE_IP } from '../../src/election/lease-names.ts';
@@ -17,7 +17,8 @@ import type { Child } from '../ipam/children.ts';
 import { forEachLimit, waitFor } from './report.ts';
 import { envWords } from '../machine.ts';
 import { startControlPlane } from '../../src/controlplane/control-plane.ts';
-import { realCounters } from '../ipam/api-servers.ts';
+import { realCounters, standInCounters } from '../ipam/api-servers.ts';
+import { closeAtExit } from '../../src/lab/exit-hooks.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const NODE_BIN = existsSync(join(ROOT, 'node_modules/.bin/node')) ? join(ROOT, 'node_modules/.bin/node') : process.execPath;
@@ -86,6 +87,15 @@ export interface BenchApi {
 /** kube-apiserver's verbs in the stand-in's words. */
 const REAL_VERBS: Readonly<Record<string, string>> = { POST: 'create', PUT: 'update', PATCH: 'patch', GET: 'get', LIST: 'list', WATCH: 'watch', DELETE: 'delete', DELETECOLLECTION: 'deletecollection' };
 
+/** api-servers.ts's counters of either server, keyed "verb resource" in the stand-in's words. */
+async function countersAs(read: Promise<{ ok: true; counters: Map<string, number> } | { ok: false; why: string }>, key: (k: string) => string): Promise<Map<string, number>> {
+  const r = await read;
+  if (!r.ok) throw new Error(`the API server's request counters: ${r.why}`);
+  const out = new Map<string, number>();
+  for (const [k, n] of r.counters) out.set(key(k), (out.get(key(k)) ?? 0) + n);
+  return out;
+}
+
 export async function startBenchApi(kind: 'dev' | 'real', prefix: string): Promise<BenchApi> {
   if (kind === 'dev') {
     const s = await startStandIn(prefix);
@@ -94,12 +104,8 @@ export async function startBenchApi(kind: 'dev' | 'real', prefix: string): Promi
       kubeconfig: s.kubeconfig,
       clients: s.clients,
       pids: () => [s.child.pid],
-      counters: async () => {
-        const res = await fetch(`${s.url}/herald-dev/counters`);
-        if (res.status !== 200) throw new Error(`GET /herald-dev/counters: HTTP ${res.status}`);
-        const byVerb = (await res.json()) as Record<string, Record<string, number>>;
-        return new Map(Object.entries(byVerb).flatMap(([verb, byResource]) => Object.entries(byResource).map(([resource, n]): [string, number] => [`${verb} ${resource}`, n])));
-      },
+      // /herald-dev/counters is {verb: {resource: n}}: "patch.leases" → "patch leases".
+      counters: () => countersAs(standInCounters(s.clients.kc), (k) => k.replace('.', ' ')),
       // children.ts stops the stand-in with the speakers.
       close: async () => undefined,
     };
@@ -109,6 +115,8 @@ export async function startBenchApi(kind: 'dev' | 'real', prefix: string): Promi
   const plane = await startControlPlane({ kind: 'real' });
   const real = plane.real;
   if (real === undefined) throw new Error('startControlPlane gave no real server');
+  // Its processes die with this one (src/controlplane/process.ts); its directory goes here on a signal.
+  const unregister = closeAtExit({ closeSync: () => rmSync(real.dir, { recursive: true, force: true }) });
   await plane.writeKubeconfig(kubeconfig);
   const kc = new PooledKubeConfig();
   kc.loadFromFile(kubeconfig);
@@ -117,18 +125,15 @@ export async function startBenchApi(kind: 'dev' | 'real', prefix: string): Promi
     kubeconfig,
     clients: makeClients(kc),
     pids: () => Object.values(real.pids()).filter((p): p is number => p !== undefined),
-    counters: async () => {
-      const r = await realCounters(kc);
-      if (!r.ok) throw new Error(`kube-apiserver's request counters: ${r.why}`);
-      const out = new Map<string, number>();
-      for (const [key, n] of r.counters) {
-        const [verb = '', resource = ''] = key.split(' ');
-        const k = `${REAL_VERBS[verb] ?? verb.toLowerCase()} ${resource}`;
-        out.set(k, (out.get(k) ?? 0) + n);
-      }
-      return out;
+    counters: () =>
+      countersAs(realCounters(kc), (k) => {
+        const [verb = '', resource = ''] = k.split(' ');
+        return `${REAL_VERBS[verb] ?? verb.toLowerCase()} ${resource}`;
+      }),
+    close: async () => {
+      unregister();
+      await plane.close();
     },
-    close: () => plane.close(),
   };
 }
 
