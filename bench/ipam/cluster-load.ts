@@ -10,7 +10,8 @@ import type { V1Service } from '@kubernetes/client-node';
 import type { IPPool } from '../../src/api/generated/ippools.ts';
 import { HERALD_GROUP, HERALD_VERSION } from '../../src/api/names.ts';
 import { ANN_SHARING_KEY } from '../../src/api/names.ts';
-import { CONDITION_IPAM } from '../../src/api/names.ts';
+import { ipamState } from './observer.ts';
+import type { StateOf } from './observer.ts';
 
 export const SHARDS = 80;
 export const SHARD_LABEL = 'bench.herald.dev/shard';
@@ -102,12 +103,6 @@ export function namespacesOf(count: number): string[] {
   return Array.from({ length: Math.min(count, NAMESPACES) }, (_, k) => `bench-${k}`);
 }
 
-/** The IPAM condition's status and reason as a plain watch or list object carries them. */
-export function ipamCondition(svc: V1Service): { status: string; reason: string } | undefined {
-  const c = svc.status?.conditions?.find((x) => x.type === CONDITION_IPAM);
-  return c === undefined ? undefined : { status: c.status, reason: c.reason };
-}
-
 export interface Verification {
   checked: number;
   problems: string[];
@@ -116,8 +111,14 @@ export interface Verification {
   distinctIPs: number;
 }
 
-/** Checks the settled Services against the plan. At most 10 problems are spelled out. */
-export function verifyServices(items: readonly V1Service[], plan: ReadonlyMap<string, PlannedService>): Verification {
+/**
+ * Checks the settled Services against the plan. At most 10 problems are spelled out. `stateOf`
+ * says when a Service is served (Herald's IPAM condition unless given); `orderedFamilies` whether a
+ * dual-stack Service's addresses must follow its ipFamilies (Herald's promise; MetalLB makes none).
+ */
+export function verifyServices(items: readonly V1Service[], plan: ReadonlyMap<string, PlannedService>, o: { stateOf?: StateOf; orderedFamilies?: boolean } = {}): Verification {
+  const stateOf = o.stateOf ?? ipamState;
+  const order = (fams: string[]): string => (o.orderedFamilies === false ? [...fams].sort() : fams).join(',');
   const problems: string[] = [];
   const reasons = new Map<string, number>();
   const holders = new Map<string, string[]>();
@@ -130,14 +131,13 @@ export function verifyServices(items: readonly V1Service[], plan: ReadonlyMap<st
     const key = `${s.metadata?.namespace ?? ''}/${s.metadata?.name ?? ''}`;
     const planned = plan.get(key);
     if (planned === undefined) continue;
-    const c = ipamCondition(s);
-    const label = c === undefined ? '(no condition)' : `${c.status}/${c.reason}`;
+    const label = stateOf(s.status);
     reasons.set(label, (reasons.get(label) ?? 0) + 1);
     const ips = (s.status?.loadBalancer?.ingress ?? []).map((x) => x.ip ?? '');
     const fams = ips.map((ip) => (ip.includes(':') ? 'IPv6' : 'IPv4'));
     const want = planned.mix === 'PreferDualStack' ? ['IPv4', 'IPv6'] : [planned.mix];
-    if (c?.status !== 'True') note(`${key}: condition ${label}`);
-    else if (fams.join(',') !== want.join(',')) note(`${key}: wants ${want.join('+')}, holds ${ips.join(', ') || 'nothing'}`);
+    if (!label.startsWith('True/')) note(`${key}: ${label}`);
+    else if (order(fams) !== order(want)) note(`${key}: wants ${want.join('+')}, holds ${ips.join(', ') || 'nothing'}`);
     for (const ip of ips) holders.set(ip, [...(holders.get(ip) ?? []), key]);
   }
   for (const [ip, keys] of holders) {

@@ -18,22 +18,36 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 interface Seen {
   key: string;
   resourceVersion: string | undefined;
-  /** "True/Satisfied", "False/OutOfIPs", or "(no condition)". */
+  /** What `StateOf` says of it: "True/…" when satisfied. */
   state: string;
 }
 
-/** Key, resourceVersion and IPAM condition of a raw watch object, or undefined if it is no Service. */
-function readService(obj: unknown): Seen | undefined {
-  if (!isRecord(obj) || !isRecord(obj['metadata'])) return undefined;
-  const { name, namespace, resourceVersion } = obj['metadata'];
-  if (typeof name !== 'string' || typeof namespace !== 'string') return undefined;
+/** A Service's state from its status, raw or typed: "True/…" when the controller has served it. */
+export type StateOf = (status: unknown) => string;
+
+/** Herald's: the IPAM condition, "True/Satisfied", "False/OutOfIPs", or "(no condition)". */
+export const ipamState: StateOf = (status) => {
   let state = '(no condition)';
-  const status = obj['status'];
   const conditions = isRecord(status) && Array.isArray(status['conditions']) ? status['conditions'] : [];
   for (const c of conditions) {
     if (isRecord(c) && c['type'] === CONDITION_IPAM) state = `${String(c['status'])}/${String(c['reason'])}`;
   }
-  return { key: `${namespace}/${name}`, resourceVersion: typeof resourceVersion === 'string' ? resourceVersion : undefined, state };
+  return state;
+};
+
+/** A controller without conditions (MetalLB): "True/ingress" once status.loadBalancer.ingress names an address. */
+export const ingressState: StateOf = (status) => {
+  const lb = isRecord(status) ? status['loadBalancer'] : undefined;
+  const ingress = isRecord(lb) && Array.isArray(lb['ingress']) ? lb['ingress'] : [];
+  return ingress.some((i) => isRecord(i) && typeof i['ip'] === 'string') ? 'True/ingress' : '(no ingress)';
+};
+
+/** Key, resourceVersion and state of a raw watch object, or undefined if it is no Service. */
+function readService(obj: unknown, stateOf: StateOf): Seen | undefined {
+  if (!isRecord(obj) || !isRecord(obj['metadata'])) return undefined;
+  const { name, namespace, resourceVersion } = obj['metadata'];
+  if (typeof name !== 'string' || typeof namespace !== 'string') return undefined;
+  return { key: `${namespace}/${name}`, resourceVersion: typeof resourceVersion === 'string' ? resourceVersion : undefined, state: stateOf(obj['status']) };
 }
 
 /** Every Service of the cluster, page by page (limit 500); the bench's only full read. */
@@ -59,9 +73,11 @@ export interface TrackerOptions {
   want: ReadonlySet<string>;
   resourceVersion: string;
   now: () => number;
+  /** When a Service counts as satisfied; Herald's IPAM condition unless given. */
+  stateOf?: StateOf;
 }
 
-/** Follows the IPAM condition of every wanted Service through one watch (restarted if it drops). */
+/** Follows the state (`StateOf`) of every wanted Service through one watch (restarted if it drops). */
 export class SatisfiedTracker {
   readonly #o: TrackerOptions;
   readonly #state = new Map<string, string>();
@@ -78,8 +94,11 @@ export class SatisfiedTracker {
   /** When a quarter, half and three quarters of the wanted Services were satisfied. */
   readonly quarters: (number | undefined)[] = [undefined, undefined, undefined];
 
+  readonly #stateOf: StateOf;
+
   constructor(o: TrackerOptions) {
     this.#o = o;
+    this.#stateOf = o.stateOf ?? ipamState;
     this.#rv = o.resourceVersion;
   }
 
@@ -99,7 +118,7 @@ export class SatisfiedTracker {
   states(): Map<string, number> {
     const out = new Map<string, number>();
     for (const key of this.#o.want) {
-      const s = this.#state.get(key) ?? '(no condition)';
+      const s = this.#state.get(key) ?? '(not seen)';
       out.set(s, (out.get(s) ?? 0) + 1);
     }
     return out;
@@ -107,10 +126,7 @@ export class SatisfiedTracker {
 
   /** Seeds the state from a list (the one the watch starts after), then watches. */
   async start(initial: readonly V1Service[]): Promise<void> {
-    for (const s of initial) {
-      const c = s.status?.conditions?.find((x) => x.type === CONDITION_IPAM);
-      this.#set(`${s.metadata?.namespace ?? ''}/${s.metadata?.name ?? ''}`, c === undefined ? '(no condition)' : `${c.status}/${c.reason}`);
-    }
+    for (const s of initial) this.#set(`${s.metadata?.namespace ?? ''}/${s.metadata?.name ?? ''}`, this.#stateOf(s.status));
     await this.#watch();
   }
 
@@ -143,7 +159,7 @@ export class SatisfiedTracker {
       this.#relist = true;
       return;
     }
-    const seen = readService(obj);
+    const seen = readService(obj, this.#stateOf);
     if (seen === undefined) return;
     if (seen.resourceVersion !== undefined) this.#rv = seen.resourceVersion;
     if (type === 'BOOKMARK') return;
@@ -170,10 +186,7 @@ export class SatisfiedTracker {
       this.#relist = false;
       const { items, resourceVersion } = await listAllServices(this.#o.core);
       this.#rv = resourceVersion;
-      for (const s of items) {
-        const c = s.status?.conditions?.find((x) => x.type === CONDITION_IPAM);
-        this.#set(`${s.metadata?.namespace ?? ''}/${s.metadata?.name ?? ''}`, c === undefined ? '(no condition)' : `${c.status}/${c.reason}`);
-      }
+      for (const s of items) this.#set(`${s.metadata?.namespace ?? ''}/${s.metadata?.name ?? ''}`, this.#stateOf(s.status));
     }
     await this.#watch();
   }

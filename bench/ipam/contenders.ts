@@ -1,0 +1,67 @@
+// The controllers a cold start can time: Herald's, and MetalLB's as its peer (metallb-peer.ts).
+// Each says how to set its configuration up, which Service bodies it is given, when a Service
+// counts as served, and how it is started; cold-start.ts does the rest the same way for both.
+import type { KubeConfig, V1Service } from '@kubernetes/client-node';
+import { HERALD_GROUP, HERALD_VERSION, IPPOOL_PLURAL } from '../../src/api/names.ts';
+import type { KubeClients } from '../../src/kube/client.ts';
+import { forEachLimit } from '../l2/report.ts';
+import { ensureIPPoolCrd } from './api-servers.ts';
+import type { makePools, PlannedService } from './cluster-load.ts';
+import { installMetallb, metallbArgs, metallbBodies, metallbPools } from './metallb-peer.ts';
+import { ingressState, ipamState } from './observer.ts';
+import type { StateOf } from './observer.ts';
+
+export type ContenderName = 'herald' | 'metallb';
+
+export interface Contender {
+  name: ContenderName;
+  /** What it is, for the report. */
+  label: string;
+  /** CRDs, namespaces and pools, before any Service; answers a line for the report. */
+  prepare(kc: KubeConfig, clients: KubeClients): Promise<string>;
+  /** The Services to create, one per planned Service. */
+  bodies: V1Service[];
+  /** When a Service counts as served. */
+  stateOf: StateOf;
+  /** Whether a dual-stack Service's addresses must come in its ipFamilies' order (Herald promises it). */
+  orderedFamilies: boolean;
+  /** Whether it serves Herald's /healthz, /readyz and /metrics on the port it is given. */
+  heraldProbes: boolean;
+  /** The command that starts it against `kubeconfig`, serving health or metrics on `port`. */
+  command(kubeconfig: string, port: number): { command: string; args: string[] };
+}
+
+export function heraldContender(o: { node: string; entry: string; nodeOptions: readonly string[]; crdFile: string; pools: ReturnType<typeof makePools>; plan: ReadonlyMap<string, PlannedService> }): Contender {
+  return {
+    name: 'herald',
+    label: `herald controller (${o.entry})`,
+    prepare: async (kc, clients) => {
+      const crd = await ensureIPPoolCrd(kc, clients, o.crdFile);
+      await clients.core.createNamespace({ body: { metadata: { name: 'herald-system' } } });
+      await forEachLimit(o.pools, 8, async (body) => {
+        await clients.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: IPPOOL_PLURAL, body });
+      });
+      return `IPPool CRD ${crd}; ${o.pools.length} IPPools`;
+    },
+    bodies: [...o.plan.values()].map((p) => p.body),
+    stateOf: ipamState,
+    orderedFamilies: true,
+    heraldProbes: true,
+    command: (kubeconfig, port) => ({ command: o.node, args: [...o.nodeOptions, o.entry, 'controller', '--kubeconfig', kubeconfig, '--log-level', 'warn', '--health-addr', `127.0.0.1:${port}`] }),
+  };
+}
+
+export function metallbContender(o: { dir: string; v4Pools: number; v6Pools: number; plan: ReadonlyMap<string, PlannedService> }): Contender {
+  const pools = metallbPools(o.v4Pools, o.v6Pools);
+  return {
+    name: 'metallb',
+    label: `MetalLB controller (${o.dir}/controller)`,
+    prepare: (kc, clients) => installMetallb(kc, clients, o.dir, pools),
+    bodies: metallbBodies(o.plan),
+    stateOf: ingressState,
+    // MetalLB writes a dual-stack Service's addresses in its own order; Kubernetes asks for none.
+    orderedFamilies: false,
+    heraldProbes: false,
+    command: (kubeconfig, port) => ({ command: `${o.dir}/controller`, args: metallbArgs(kubeconfig, port) }),
+  };
+}
