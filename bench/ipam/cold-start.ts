@@ -12,7 +12,7 @@
 // Usage: node bench/ipam/cold-start.ts [--apiserver dev|real|both] [--services N] [--v4-pools N]
 //        [--v6-pools N] [--timeout S] [--controller-node-option=--cpu-prof ...] (repeatable)
 //        [--controller-entry src/cli.ts|dist/herald.mjs] [--controller-memory-limit 256Mi]
-//        [--controller herald|metallb|both]
+//        [--controller herald|metallb|both] [--restart]
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,7 +31,11 @@ import type { PlannedService } from './cluster-load.ts';
 import { heraldContender, metallbContender } from './contenders.ts';
 import type { Contender, ContenderName } from './contenders.ts';
 import { metallbFolder } from './metallb-peer.ts';
-import { httpGet, listAllServices, SatisfiedTracker } from './observer.ts';
+import { listAllServices, SatisfiedTracker } from './observer.ts';
+import { probeHealth, reconcileTime } from './controller-probes.ts';
+import { measureRestart, serviceStatusWrites } from './restart.ts';
+import type { RestartFigures } from './restart.ts';
+import type { HealthTimes } from './controller-probes.ts';
 
 const TARGET_SECONDS = 2;
 const TARGET_MB = 150;
@@ -44,46 +48,6 @@ const secs = (ms: number | undefined): string => (ms === undefined ? '—' : `${
 const mb = (kb: number): string => `${((kb * 1024) / 1e6).toFixed(1)} MB (${(kb / 1024).toFixed(1)} MiB)`;
 const n = (v: number): string => v.toLocaleString('en-US');
 
-interface HealthTimes {
-  healthz?: number;
-  readyz?: number;
-}
-
-/**
- * Polls the controller's /healthz (first answer: the process is up), then /readyz until it says
- * "caches synced" (leading, and the first full pass written). Note /readyz also answers 200 for
- * a standby replica, before the lease is won, so its status code alone proves nothing here.
- */
-async function probeHealth(base: string, t0: number, out: HealthTimes, stop: () => boolean): Promise<void> {
-  const probes = [
-    { path: '/healthz', key: 'healthz', every: 10, done: (status: number) => status === 200 },
-    { path: '/readyz', key: 'readyz', every: 50, done: (status: number, body: string) => status === 200 && body.includes('caches synced') },
-  ] as const;
-  for (const p of probes) {
-    while (!stop()) {
-      const ok = await httpGet(`${base}${p.path}`, undefined, 500).then((r) => p.done(r.status, r.body), () => false);
-      if (ok) {
-        out[p.key] = performance.now() - t0;
-        break;
-      }
-      await sleep(p.every);
-    }
-  }
-}
-
-/** Passes and their summed duration from the controller's herald_ipam_reconcile_duration_seconds. */
-async function reconcileTime(base: string): Promise<string> {
-  const res = await httpGet(`${base}/metrics`, undefined, 2_000).catch((err: unknown) => ({ status: 0, body: String(err) }));
-  const value = (name: string): number | undefined => {
-    const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(res.body);
-    return m?.[1] === undefined ? undefined : Number(m[1]);
-  };
-  const sum = value('herald_ipam_reconcile_duration_seconds_sum');
-  const count = value('herald_ipam_reconcile_duration_seconds_count');
-  if (res.status !== 200 || sum === undefined || count === undefined) return `not available (/metrics answered ${res.status})`;
-  return `${count} passes, ${sum.toFixed(2)} s in total`;
-}
-
 function verdict(ok: boolean, target: string): string {
   return ok ? `meets the target ${target}` : `MISSES the target ${target}`;
 }
@@ -94,6 +58,8 @@ interface RunOptions {
   plan: Map<string, PlannedService>;
   /** Run the controller in a memory cgroup of this many bytes, as a Pod's memory limit does. */
   memoryLimit: number | undefined;
+  /** Then start it again on the served cluster (restart.ts). */
+  restart: boolean;
 }
 
 /** The figures one run gives the side-by-side table. */
@@ -108,6 +74,7 @@ interface Figures {
   apiPeakKb: number;
   requests: number | undefined;
   createPerSecond: number;
+  restart: RestartFigures | undefined;
 }
 
 const sum = (xs: Iterable<number>): number => {
@@ -246,7 +213,20 @@ async function measure(kind: ApiKind, who: Contender, o: RunOptions, s: { api: A
   console.log(`\nload average after: ${loadAverage()}`);
   ctl.proc.kill('SIGTERM');
   await ctl.exited;
-  return { kind, controller: who.name, settledMs, readyzMs: health.readyz, ctlPeakKb: memAtSettle?.peakKb, ctlCpu, apiCpu, apiPeakKb, requests, createPerSecond: total / (createMs / 1000) };
+  const restart = o.restart && who.heraldProbes ? await restartAndReport(who, { kubeconfig, api, kc, cgroup, root: ROOT, timeoutMs, quietMs: 2_000 }) : undefined;
+  return { restart, kind, controller: who.name, settledMs, readyzMs: health.readyz, ctlPeakKb: memAtSettle?.peakKb, ctlCpu, apiCpu, apiPeakKb, requests, createPerSecond: total / (createMs / 1000) };
+}
+
+async function restartAndReport(who: Contender, o: Omit<Parameters<typeof measureRestart>[0], 'who'>): Promise<RestartFigures> {
+  const r = await measureRestart({ who, ...o });
+  console.log(`\nwarm restart: a new controller on the served cluster (every Service holds its addresses)`);
+  console.log(`  /healthz first answered:            ${secs(r.healthzMs)}`);
+  console.log(`  /readyz "caches synced":            ${secs(r.readyzMs)}   ${r.readyzMs === undefined ? `NOT READY: ${r.failure ?? ''}` : verdict(r.readyzMs / 1000 <= TARGET_SECONDS, `≤ ${TARGET_SECONDS} s`)}`);
+  if (r.peakKb !== undefined) console.log(`  peak RSS (VmHWM):                   ${mb(r.peakKb)}`);
+  if (r.cpu !== undefined) console.log(`  controller CPU until ready + ${o.quietMs / 1000} s:   ${r.cpu.toFixed(2)} s`);
+  if (typeof r.writes === 'string') console.log(`  writes: ${r.writes}`);
+  else console.log(`  writes until ready + ${o.quietMs / 1000} s: ${serviceStatusWrites(r.writes)} Service statuses; all: ${r.writes.size === 0 ? 'none' : [...r.writes].map(([k, v]) => `${k} ${n(v)}`).join(', ')}`);
+  return r;
 }
 
 interface Run {
@@ -287,6 +267,10 @@ function sideBySide(runs: readonly Run[]): void {
   line('API server peak RSS', (f) => f.apiPeakKb, mbOf);
   line('API requests in the window', (f) => f.requests, n);
   line('Services created per second (set-up)', (f) => f.createPerSecond, (v) => n(Math.round(v)));
+  if (runs.some((r) => r.figures?.restart !== undefined)) {
+    line(`warm restart: /readyz (≤ ${TARGET_SECONDS} s)`, (f) => f.restart?.readyzMs, secs);
+    line('warm restart: Service status writes', (f) => (f.restart === undefined || typeof f.restart.writes === 'string' ? undefined : serviceStatusWrites(f.restart.writes)), n);
+  }
 }
 
 async function run(): Promise<number> {
@@ -308,6 +292,8 @@ async function run(): Promise<number> {
       'controller-memory-limit': { type: 'string' },
       // herald, metallb (the peer: MetalLB's controller, on the real server only) or both.
       controller: { type: 'string', default: 'herald' },
+      // Then a warm restart: a new controller on the served cluster (Herald's only: its /readyz).
+      restart: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -355,7 +341,7 @@ async function run(): Promise<number> {
         console.log(`\n=== ${who.label} on the stand-in: not run (the stand-in serves only what Herald uses; MetalLB's manager exits at start: no REST mapping for ConfigMap) ===`);
         continue;
       }
-      const figures = await runOnce(kind, who, { total, timeoutMs: count('timeout', values.timeout) * 1000, plan, memoryLimit });
+      const figures = await runOnce(kind, who, { total, timeoutMs: count('timeout', values.timeout) * 1000, plan, memoryLimit, restart: values.restart });
       if (figures === undefined) settledAll = false;
       runs.push({ kind, controller: who.name, figures });
     }
