@@ -114,6 +114,15 @@ function groupsOf(text: string, from: number, to: number, out: number[], quadLas
 
 /** An IPv6 address (no zone) as its 128-bit value, or null (RFC 4291 §2.2). */
 function parseV6(text: string): bigint | null {
+  const groups = parseV6Groups(text);
+  if (groups === null) return null;
+  let value = 0n;
+  for (let i = 0; i < 8; i += 2) value = (value << 32n) | BigInt((groups[i] ?? 0) * 65536 + (groups[i + 1] ?? 0));
+  return value;
+}
+
+/** An IPv6 address (no zone) as its eight 16-bit groups, or null. */
+function parseV6Groups(text: string): number[] | null {
   const gap = text.indexOf('::');
   const groups: number[] = [];
   if (gap === -1) {
@@ -127,9 +136,7 @@ function parseV6(text: string): bigint | null {
     while (groups.length + tail.length < 8) groups.push(0);
     for (const g of tail) groups.push(g);
   }
-  let value = 0n;
-  for (let i = 0; i < 8; i += 2) value = (value << 32n) | BigInt((groups[i] ?? 0) * 65536 + (groups[i + 1] ?? 0));
-  return value;
+  return groups;
 }
 
 /** Canonical text: IPv4 dotted decimal; IPv6 RFC 5952 (lower case, longest zero run compressed). */
@@ -144,13 +151,21 @@ function formatV4(v: number): string {
   return `${Math.floor(v / 16777216) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
 }
 
-/** RFC 5952 §4: lower-case hex without leading zeros; the longest run of two or more zero groups (the first of equals) as "::". */
 function formatV6(value: bigint): string {
   const groups: number[] = [];
   for (let shift = 96n; shift >= 0n; shift -= 32n) {
     const word = Number((value >> shift) & 0xffffffffn);
     groups.push(Math.floor(word / 65536), word & 0xffff);
   }
+  return formatV6Groups(groups);
+}
+
+/**
+ * RFC 5952 §4: lower-case hex without leading zeros; the longest run of two or more zero groups
+ * (the first of equals) as "::". Built by concatenation: a restart's pass prints every IPv6
+ * address it reads, and slices, maps and joins per address were most of that garbage (issue #10).
+ */
+function formatV6Groups(groups: readonly number[]): string {
   let best = -1;
   let bestLength = 1;
   for (let i = 0; i < 8; ) {
@@ -166,8 +181,17 @@ function formatV6(value: bigint): string {
     }
     i = j;
   }
-  const hex = (from: number, to: number): string => groups.slice(from, to).map((g) => g.toString(16)).join(':');
-  return best === -1 ? hex(0, 8) : `${hex(0, best)}::${hex(best + bestLength, 8)}`;
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === best) {
+      out += '::';
+      i += bestLength - 1;
+      continue;
+    }
+    if (out !== '' && !out.endsWith(':')) out += ':';
+    out += (groups[i] ?? 0).toString(16);
+  }
+  return out;
 }
 
 /** Canonical text of an address, or the parse error. */
@@ -221,8 +245,17 @@ export function compareAddr(a: Addr, b: Addr): number {
 
 /** Canonical text of an address from an object field, or null when it is not one. */
 export function canonicalIP(text: string): string | null {
-  const r = normalizeIP(text);
-  return r.ok ? r.value : null;
+  // Dotted decimal that parseV4 accepts (no leading zeros, four parts) is already canonical: no
+  // BigInt and no new string for the IPv4 addresses a pass reads from every Service (issue #10).
+  if (!text.includes(':')) return parseV4(text) < 0 ? null : text;
+  if (text.includes('%')) return null;
+  const groups = parseV6Groups(text);
+  if (groups === null) return null;
+  // RFC 5952 §5: an IPv4-mapped address keeps its dotted quad, as formatIP prints it.
+  if (groups[0] === 0 && groups[1] === 0 && groups[2] === 0 && groups[3] === 0 && groups[4] === 0 && groups[5] === 0xffff) {
+    return `::ffff:${formatV4((groups[6] ?? 0) * 65536 + (groups[7] ?? 0))}`;
+  }
+  return formatV6Groups(groups);
 }
 
 /** Family of an address already in canonical text. */

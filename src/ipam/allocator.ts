@@ -179,9 +179,13 @@ export class Allocator {
   }
 
   private ordered(rec: ServiceRecord): string[] {
-    return [...rec.ips.entries()]
-      .sort(([a], [b]) => wantedFamilies(rec.view).indexOf(a) - wantedFamilies(rec.view).indexOf(b))
-      .map(([, h]) => h.text);
+    return this.orderedHeld(rec).map((h) => h.text);
+  }
+
+  /** What the Service holds, in the order of its wanted families. */
+  private orderedHeld(rec: ServiceRecord): HeldAddr[] {
+    const wanted = wantedFamilies(rec.view);
+    return [...rec.ips.entries()].sort(([a], [b]) => wanted.indexOf(a) - wanted.indexOf(b)).map(([, h]) => h);
   }
 
   private setGroup(key: string, from: ServiceView | null, to: ServiceView | null): void {
@@ -302,7 +306,10 @@ export class Allocator {
   private fill(w: Work): Decision {
     const { view } = w;
     const rec = this.record(view.key);
-    const labels = selectorLabels(view);
+    // Built only when an address must be chosen: a restart's pass keeps every address, and a
+    // label Map per Service was garbage for nothing (issue #10, bench/README.md "cold start beside
+    // MetalLB", 5.).
+    let labels: ReadonlyMap<string, string> | undefined;
     const wanted = wantedFamilies(view);
     const request = parseRequest(view);
     let problem: Problem | null = null;
@@ -321,6 +328,7 @@ export class Allocator {
       for (const family of families) {
         if (rec.ips.has(family)) continue;
         const requested = request?.byFamily.get(family);
+        labels ??= selectorLabels(view);
         const pick = requested !== undefined ? checkRequested(this.ctx, view, labels, requested) : chooseAddress(this.ctx, view, labels, family);
         if ('problem' in pick) failures.push({ family, problem: pick.problem });
         else picks.push(pick);
@@ -348,10 +356,12 @@ export class Allocator {
       }
     }
     problem ??= this.incompatibility(view, rec);
-    const ips = this.ordered(rec);
-    const from = ips.map((ip) => {
-      const pool = this.poolOf(ip);
-      return pool === undefined ? ip : `${ip} from pool "${pool}"`;
+    const held = this.orderedHeld(rec);
+    const ips = held.map((h) => h.text);
+    // The pool from the parsed address each holding keeps: no text parsed again per Service.
+    const from = held.map((h) => {
+      const pool = this.pools.containing(h.addr)?.name;
+      return pool === undefined ? h.text : `${h.text} from pool "${pool}"`;
     });
     return {
       key: view.key,

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
-import { formatIP, parseIP } from '../../src/api/addr.ts';
+import { canonicalIP, formatIP, normalizeIP, parseIP } from '../../src/api/addr.ts';
 
 const RUNS = { numRuns: 3000 };
 
@@ -114,4 +114,19 @@ test('IPv4 text round-trips every 32-bit value', () => {
     RUNS,
   );
   assert.equal(formatIP({ family: 'IPv4', value: 0xffffffffn }), '255.255.255.255');
+});
+
+test('canonicalIP: its shortcuts (IPv4 text itself; IPv6 printed from its groups, no BigInt) answer as parse-then-print does', () => {
+  const octet = fc.oneof(fc.integer({ min: 0, max: 300 }).map(String), fc.constantFrom('00', '01', '010', '0x1', '', '1a', '-1', '256'));
+  const quadish = fc.array(octet, { minLength: 1, maxLength: 6 }).map((parts) => parts.join('.'));
+  const v6 = groups.map((g) => formatIP({ family: 'IPv6', value: valueOf(g) }).toUpperCase());
+  // IPv4-mapped (printed with its quad, RFC 5952 §5), zero runs at either end or tied, a zone.
+  const named = fc.constantFrom('::ffff:192.0.2.1', '::FFFF:C000:0201', '0:0:0:0:0:ffff:c000:201', '::', '::1', '2001:DB8::', '1:0:0:1:0:0:0:1', '2001:db8:0:0:1:0:0:1', '1::2:0:0:3', 'fe80::1%eth0', '::ffff:0:0');
+  fc.assert(
+    fc.property(fc.oneof(quadish, v6, named, fc.string({ maxLength: 20 })), (text) => {
+      const r = normalizeIP(text);
+      assert.equal(canonicalIP(text), r.ok ? r.value : null, text);
+    }),
+    RUNS,
+  );
 });
