@@ -139,7 +139,7 @@ export function usableKubeconfig(path: string): { kc: KubeConfig; path: string; 
   return { kc: patched, path: out, note: `the stand-in's kubeconfig has a plain-HTTP server without insecure-skip-tls-verify, which client-node 2.x rejects; using a copy with it set` };
 }
 
-function isCrd(v: unknown): v is V1CustomResourceDefinition {
+export function isCrd(v: unknown): v is V1CustomResourceDefinition {
   return typeof v === 'object' && v !== null && 'kind' in v && v.kind === 'CustomResourceDefinition' && 'spec' in v && typeof v.spec === 'object';
 }
 

@@ -12,9 +12,10 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiextensionsV1Api } from '@kubernetes/client-node';
-import type { KubeConfig, V1CustomResourceDefinition, V1Service } from '@kubernetes/client-node';
+import type { KubeConfig, V1Service } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import type { KubeClients } from '../../src/kube/client.ts';
+import { isCrd } from './api-servers.ts';
 import { SHARD_LABEL, SHARDS, v4Cidr } from './cluster-load.ts';
 import type { PlannedService } from './cluster-load.ts';
 
@@ -74,10 +75,6 @@ export function metallbBodies(plan: ReadonlyMap<string, PlannedService>): V1Serv
     const metadata = { ...p.body.metadata, annotations: { ...p.body.metadata?.annotations, [ANN_METALLB_SHARING]: p.sharingKey } };
     return { ...p.body, metadata };
   });
-}
-
-function isCrd(v: unknown): v is V1CustomResourceDefinition {
-  return typeof v === 'object' && v !== null && 'kind' in v && v.kind === 'CustomResourceDefinition' && 'spec' in v && typeof v.spec === 'object';
 }
 
 /** Installs the release's CRDs and the pools, and waits until the pools are served. */

@@ -142,8 +142,6 @@ function parseV6Groups(text: string): number[] | null {
 /** Canonical text: IPv4 dotted decimal; IPv6 RFC 5952 (lower case, longest zero run compressed). */
 export function formatIP(addr: Addr): string {
   if (addr.family === 'IPv4') return formatV4(Number(addr.value));
-  // RFC 5952 §5: IPv4-mapped addresses keep the dotted quad in their last 32 bits.
-  if (addr.value >> 32n === 0xffffn) return `::ffff:${formatV4(Number(addr.value & 0xffffffffn))}`;
   return formatV6(addr.value);
 }
 
@@ -166,6 +164,10 @@ function formatV6(value: bigint): string {
  * address it reads, and slices, maps and joins per address were most of that garbage (issue #10).
  */
 function formatV6Groups(groups: readonly number[]): string {
+  // RFC 5952 §5: IPv4-mapped addresses keep the dotted quad in their last 32 bits.
+  if (groups[0] === 0 && groups[1] === 0 && groups[2] === 0 && groups[3] === 0 && groups[4] === 0 && groups[5] === 0xffff) {
+    return `::ffff:${formatV4((groups[6] ?? 0) * 65536 + (groups[7] ?? 0))}`;
+  }
   let best = -1;
   let bestLength = 1;
   for (let i = 0; i < 8; ) {
@@ -248,14 +250,9 @@ export function canonicalIP(text: string): string | null {
   // Dotted decimal that parseV4 accepts (no leading zeros, four parts) is already canonical: no
   // BigInt and no new string for the IPv4 addresses a pass reads from every Service (issue #10).
   if (!text.includes(':')) return parseV4(text) < 0 ? null : text;
-  if (text.includes('%')) return null;
+  // A zone ("%eth0") is no hex group: parseV6Groups refuses it, as parseIP does.
   const groups = parseV6Groups(text);
-  if (groups === null) return null;
-  // RFC 5952 §5: an IPv4-mapped address keeps its dotted quad, as formatIP prints it.
-  if (groups[0] === 0 && groups[1] === 0 && groups[2] === 0 && groups[3] === 0 && groups[4] === 0 && groups[5] === 0xffff) {
-    return `::ffff:${formatV4((groups[6] ?? 0) * 65536 + (groups[7] ?? 0))}`;
-  }
-  return formatV6Groups(groups);
+  return groups === null ? null : formatV6Groups(groups);
 }
 
 /** Family of an address already in canonical text. */
