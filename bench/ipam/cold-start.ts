@@ -33,6 +33,7 @@ import type { Contender, ContenderName } from './contenders.ts';
 import { metallbFolder } from './metallb-peer.ts';
 import { listAllServices, SatisfiedTracker } from './observer.ts';
 import { probeHealth, reconcileTime } from './controller-probes.ts';
+import { deployedEnv } from './deployed-env.ts';
 import { measureRestart, serviceStatusWrites } from './restart.ts';
 import type { RestartFigures } from './restart.ts';
 import type { HealthTimes } from './controller-probes.ts';
@@ -42,6 +43,7 @@ const TARGET_MB = 150;
 const ROOT = resolve(import.meta.dirname, '../..');
 const NODE = existsSync(join(ROOT, 'node_modules/.bin/node')) ? join(ROOT, 'node_modules/.bin/node') : process.execPath;
 const CRD_FILE = join(ROOT, 'deploy/crds/herald.dev_ippools.yaml');
+const CONTROLLER_MANIFEST = join(ROOT, 'deploy/controller.yaml');
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const secs = (ms: number | undefined): string => (ms === undefined ? '—' : `${(ms / 1000).toFixed(2)} s`);
@@ -302,6 +304,9 @@ async function run(): Promise<number> {
       'controller-memory-limit': { type: 'string' },
       // herald, metallb (the peer: MetalLB's controller, on the real server only) or both.
       controller: { type: 'string', default: 'herald' },
+      // deploy: the environment deploy/controller.yaml gives the container (MALLOC_ARENA_MAX=1);
+      // none: the bench's own, as before the twenty-second session.
+      'controller-env': { type: 'string', default: 'deploy' },
       // Then N warm restarts: a new controller on the served cluster (Herald's only: its /readyz).
       restart: { type: 'string', default: '0' },
     },
@@ -334,7 +339,10 @@ async function run(): Promise<number> {
   const sharing = [...plan.values()].filter((p) => p.sharingKey !== undefined).length;
 
   const contenders: Contender[] = [];
-  if (names.includes('herald')) contenders.push(heraldContender({ node: NODE, entry, nodeOptions: values['controller-node-option'], crdFile: CRD_FILE, pools, plan }));
+  const envMode = values['controller-env'];
+  if (envMode !== 'deploy' && envMode !== 'none') throw new Error(`--controller-env wants deploy or none, got "${envMode}"`);
+  const env = envMode === 'deploy' ? deployedEnv(CONTROLLER_MANIFEST, 'controller') : [];
+  if (names.includes('herald')) contenders.push(heraldContender({ node: NODE, entry, nodeOptions: values['controller-node-option'], env, crdFile: CRD_FILE, pools, plan }));
   if (names.includes('metallb')) {
     const folder = metallbFolder(ROOT);
     requirePrerequisites('cold-start.ts', [{ what: 'MetalLB\'s controller', present: () => folder.ok, fix: { run: 'scripts/peer-binaries.sh' } }]);

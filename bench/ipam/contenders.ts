@@ -31,10 +31,10 @@ export interface Contender {
   command(kubeconfig: string, port: number): { command: string; args: string[] };
 }
 
-export function heraldContender(o: { node: string; entry: string; nodeOptions: readonly string[]; crdFile: string; pools: ReturnType<typeof makePools>; plan: ReadonlyMap<string, PlannedService> }): Contender {
+export function heraldContender(o: { node: string; entry: string; nodeOptions: readonly string[]; env: readonly string[]; crdFile: string; pools: ReturnType<typeof makePools>; plan: ReadonlyMap<string, PlannedService> }): Contender {
   return {
     name: 'herald',
-    label: `herald controller (${o.entry})`,
+    label: `herald controller (${[...o.env, ...o.nodeOptions, o.entry].join(' ')})`,
     prepare: async (kc, clients) => {
       const crd = await ensureIPPoolCrd(kc, clients, o.crdFile);
       await clients.core.createNamespace({ body: { metadata: { name: 'herald-system' } } });
@@ -47,7 +47,11 @@ export function heraldContender(o: { node: string; entry: string; nodeOptions: r
     stateOf: ipamState,
     orderedFamilies: true,
     heraldProbes: true,
-    command: (kubeconfig, port) => ({ command: o.node, args: [...o.nodeOptions, o.entry, 'controller', '--kubeconfig', kubeconfig, '--log-level', 'warn', '--health-addr', `127.0.0.1:${port}`] }),
+    command: (kubeconfig, port) => {
+      const argv = [o.node, ...o.nodeOptions, o.entry, 'controller', '--kubeconfig', kubeconfig, '--log-level', 'warn', '--health-addr', `127.0.0.1:${port}`];
+      // Through env(1), as the speaker bench does: the cgroup's entering shell execs it unchanged.
+      return o.env.length === 0 ? { command: o.node, args: argv.slice(1) } : { command: '/usr/bin/env', args: [...o.env, ...argv] };
+    },
   };
 }
 

@@ -104,7 +104,7 @@ export class IpamController {
     const services = watchResource<V1Service>({
       kc: clients.kc,
       path: '/api/v1/services',
-      list: () => clients.http.list('/api/v1/services', isService),
+      list: (keep) => clients.http.list('/api/v1/services', isService, { keep }),
       transform: slimService,
       log,
       onEvent: (e, o) => {

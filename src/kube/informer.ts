@@ -17,7 +17,13 @@ export interface WatchOptions<T extends KubernetesObject> {
   kc: KubeConfig;
   /** Resource path, e.g. /api/v1/services. */
   path: string;
-  list: () => Promise<KubernetesListObject<T>>;
+  /**
+   * Lists the collection. With a `transform`, it is passed here as `keep`: a list read a page at a
+   * time (KubeHttp.list) applies it as each page arrives, so the whole objects are never all held
+   * at once (issue #10). A list that does not call `keep` once per item has its items transformed
+   * after it returns.
+   */
+  list: (keep?: (obj: T) => T) => Promise<KubernetesListObject<T>>;
   labelSelector?: string;
   onEvent: (event: WatchEvent, obj: T) => void;
   /**
@@ -62,16 +68,23 @@ class TransformingWatch<T> extends TransportWatch {
   }
 }
 
+/** `list` with `transform` applied to every item exactly once, by the list as it reads or after it. */
+export async function listKept<T extends KubernetesObject>(list: WatchOptions<T>['list'], transform: (obj: T) => T): Promise<KubernetesListObject<T>> {
+  let kept = 0;
+  const result = await list((obj) => {
+    kept++;
+    return transform(obj);
+  });
+  return kept === result.items.length ? result : { ...result, items: result.items.map(transform) };
+}
+
 export function watchResource<T extends KubernetesObject>(opts: WatchOptions<T>): WatchedCache<T> {
   const { transform } = opts;
   // makeInformer(kc, path, list, labelSelector) is this ListWatch with client-node's own Watch.
   const informer =
     transform === undefined
       ? new ListWatch<T>(opts.path, new TransportWatch(opts.kc, transportOf(opts.kc)), opts.list, false, opts.labelSelector)
-      : new ListWatch<T>(opts.path, new TransformingWatch(opts.kc, transform), async () => {
-          const list = await opts.list();
-          return { ...list, items: list.items.map(transform) };
-        }, false, opts.labelSelector);
+      : new ListWatch<T>(opts.path, new TransformingWatch(opts.kc, transform), () => listKept(opts.list, transform), false, opts.labelSelector);
   const minBackoff = opts.minBackoffMs ?? 250;
   const maxBackoff = opts.maxBackoffMs ?? 30_000;
   let backoff = minBackoff;

@@ -9,14 +9,14 @@ import { watchResource } from './informer.ts';
 import type { WatchEvent, WatchedCache } from './informer.ts';
 
 export function watchNodes(clients: KubeLink, log: Logger, onEvent: (event: WatchEvent, node: V1Node) => void): WatchedCache<V1Node> {
-  return watchResource<V1Node>({ kc: clients.kc, path: '/api/v1/nodes', list: () => clients.http.list<V1Node>('/api/v1/nodes', isKubeObject), transform: slimNode, skipUnchanged: true, log, onEvent });
+  return watchResource<V1Node>({ kc: clients.kc, path: '/api/v1/nodes', list: (keep) => clients.http.list<V1Node>('/api/v1/nodes', isKubeObject, { keep }), transform: slimNode, skipUnchanged: true, log, onEvent });
 }
 
 export function watchEndpointSlices(clients: KubeLink, log: Logger, onEvent: (event: WatchEvent, slice: V1EndpointSlice) => void): WatchedCache<V1EndpointSlice> {
   return watchResource<V1EndpointSlice>({
     kc: clients.kc,
     path: '/apis/discovery.k8s.io/v1/endpointslices',
-    list: () => clients.http.list<V1EndpointSlice>('/apis/discovery.k8s.io/v1/endpointslices', isKubeObject),
+    list: (keep) => clients.http.list<V1EndpointSlice>('/apis/discovery.k8s.io/v1/endpointslices', isKubeObject, { keep }),
     transform: slimEndpointSlice,
     skipUnchanged: true,
     log,

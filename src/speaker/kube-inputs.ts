@@ -57,7 +57,7 @@ export class KubeInputs {
     // An update that changed nothing Herald keeps is no event (`skipUnchanged`), and a slice
     // matters only to a Service with externalTrafficPolicy: Local, the one rule that reads
     // endpoints: most slices of a cluster belong to ClusterIP Services whose pods come and go.
-    this.#services = watchResource<V1Service>({ kc: clients.kc, path: '/api/v1/services', list: () => clients.http.list<V1Service>('/api/v1/services', isKubeObject), transform: slimService, skipUnchanged: true, log, onEvent });
+    this.#services = watchResource<V1Service>({ kc: clients.kc, path: '/api/v1/services', list: (keep) => clients.http.list<V1Service>('/api/v1/services', isKubeObject, { keep }), transform: slimService, skipUnchanged: true, log, onEvent });
     this.#slices = watchEndpointSlices(clients, log, (_event, slice) => {
       if (sliceMatters(slice, (name, namespace) => this.#services.get(name, namespace))) o.onChange();
     });

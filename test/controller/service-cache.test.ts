@@ -90,7 +90,7 @@ describe('the controller\'s Service informer (lean paged list, slim objects) aga
     // 7 Services in pages of 3: three pages, the last one short.
     for (let i = 0; i < 7; i++) await suite.admin.core.createNamespacedService({ namespace: NS, body: service(`s${i}`, { [LAST_APPLIED]: big, 'herald.dev/sharing-key': `k${i}` }) });
     const events: string[] = [];
-    const list = () => suite.controller.http.list('/api/v1/services', isService, 3);
+    const list = (keep?: (svc: V1Service) => V1Service) => suite.controller.http.list('/api/v1/services', isService, { keep, limit: 3 });
     cache = watchResource<V1Service>({ kc: suite.controller.kc, path: '/api/v1/services', list, transform: slimService, log: pino({ level: 'silent' }), onEvent: (e, o) => events.push(`${e} ${o.metadata?.name ?? ''}`) });
     await cache.synced;
     const mine = (): V1Service[] => (cache?.list() ?? []).filter((s) => s.metadata?.namespace === NS);

@@ -199,10 +199,35 @@ describe('KubeHttp', () => {
     });
     try {
       const isNamed = (v: unknown): v is { metadata: { name: string } } => typeof v === 'object' && v !== null && 'metadata' in v;
-      const list = await new KubeHttp(plain(s.url)).list('/api/v1/services', isNamed, 2);
+      const list = await new KubeHttp(plain(s.url)).list('/api/v1/services', isNamed, { limit: 2 });
       assert.deepEqual(list.items.map((i) => i.metadata.name), ['a', 'b', 'c', 'd']);
       assert.deepEqual(list.metadata, { resourceVersion: '42' });
       assert.deepEqual(s.seen.map((r) => r.url), ['/api/v1/services?limit=2', '/api/v1/services?limit=2&continue=c1', '/api/v1/services?limit=2&continue=c%202']);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('list() applies keep to each item as its page arrives, before the next page is asked for (issue #10: the whole objects are never all held)', async () => {
+    const pages: Record<string, object> = {
+      '': { metadata: { continue: 'c1' }, items: [{ metadata: { name: 'a', managedFields: [{}] } }, { metadata: { name: 'b', managedFields: [{}] } }] },
+      c1: { metadata: { continue: '' }, items: [{ metadata: { name: 'c', managedFields: [{}] } }, 'not an object'] },
+    };
+    const s = await server((seen, res) => {
+      const q = new URL(seen.url, 'http://x').searchParams;
+      res.end(JSON.stringify(pages[q.get('continue') ?? ''] ?? {}));
+    });
+    try {
+      type Named = { metadata: { name: string; managedFields?: unknown[] } };
+      const isNamed = (v: unknown): v is Named => typeof v === 'object' && v !== null && 'metadata' in v;
+      const keptAt: string[] = [];
+      const keep = (o: Named): Named => {
+        keptAt.push(`${o.metadata.name}@${s.seen.length}`);
+        return { metadata: { name: o.metadata.name } };
+      };
+      const list = await new KubeHttp(plain(s.url)).list('/api/v1/services', isNamed, { keep, limit: 2 });
+      assert.deepEqual(keptAt, ['a@1', 'b@1', 'c@2']);
+      assert.deepEqual(list.items, [{ metadata: { name: 'a' } }, { metadata: { name: 'b' } }, { metadata: { name: 'c' } }]);
     } finally {
       await s.close();
     }
