@@ -82,6 +82,18 @@ export class BirdControl {
     return { imported: route === undefined ? null : Number(route[1]), state: state?.[1] ?? 'unknown' };
   }
 
+  /** Asks every 20 ms until protocol `name`'s BGP state is Established; `who` names this BIRD in the error. */
+  async waitEstablished(name: string, timeoutMs: number, who: string): Promise<void> {
+    const deadline = nowMs() + timeoutMs;
+    let state = 'unknown';
+    while (nowMs() < deadline) {
+      state = (await this.imported(name)).state;
+      if (state === 'Established') return;
+      await sleep(20);
+    }
+    throw new Error(`${who}: session not Established after ${timeoutMs} ms (BGP state ${state})`);
+  }
+
   close(): void {
     this.#socket.destroy();
   }
@@ -157,16 +169,7 @@ export async function startReceiver(network: LabNetwork, dir: string, senderAddr
       }
       throw new Error(`BIRD: timed out after ${timeoutMs} ms; last seen ${last ?? 'no channel'} imported`);
     },
-    async waitEstablished(timeoutMs) {
-      const deadline = nowMs() + timeoutMs;
-      let state = 'unknown';
-      while (nowMs() < deadline) {
-        state = (await c.imported(PROTO)).state;
-        if (state === 'Established') return;
-        await sleep(20);
-      }
-      throw new Error(`BIRD: session not Established after ${timeoutMs} ms (BGP state ${state})`);
-    },
+    waitEstablished: (timeoutMs) => c.waitEstablished(PROTO, timeoutMs, 'BIRD'),
     async stop() {
       c.close();
       await stopChild(child, 3000);

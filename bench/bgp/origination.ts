@@ -1,6 +1,6 @@
-// BGP origination (issue #4, target: Herald ≤ 0.5 × gobgpd): the time until a BIRD 2 receiver
-// holds all of N /32 routes from ONE sender, Herald's BgpSession vs gobgpd 3.10 (Debian), side by
-// side in the same run and the same kind of lab:
+// BGP origination (issue #4, target: Herald ≤ 0.5 × gobgpd; issue #10: withdraw-all beside gobgpd
+// and BIRD): the time until a BIRD 2 receiver holds all of N /32 routes from ONE sender, Herald's
+// BgpSession vs gobgpd 3.10 (Debian) and BIRD 2, side by side in the same run and kind of lab:
 //
 //   <lab>-node-a 192.0.2.11: the sender ──── bridge ──── <lab>-router 192.0.2.1: BIRD
 //
@@ -10,10 +10,13 @@
 //           Established and set(N routes) is called (the table is built before).
 //   gobgpd: gobgpd in node-a, fed by a child in node-a over gRPC: one AddPathStream, 1,000 paths
 //           per message, serialized before the clock; the clock starts at the first write.
+//   BIRD:   a second BIRD in node-a, the N routes in a static protocol parsed with its config and
+//           started disabled; the clock starts when `enable` is written to its control socket.
 // The clock stops at the first answer of BIRD's control socket (polled every 5 ms after each
 // answer, one connection, `show protocols all sender`) that shows N imported. Withdraw-all:
-// Herald sets an empty table; gobgpd gets one DeletePath for the family; until 0 imported.
-// Usage: node bench/bgp/origination.ts [--routes 10000,100000] [--runs 3] [--senders herald,gobgpd]
+// Herald sets an empty table; gobgpd gets one DeletePath for the family; BIRD disables the static
+// protocol; until 0 imported.
+// Usage: node bench/bgp/origination.ts [--routes 10000,100000] [--runs 3] [--senders herald,gobgpd,bird]
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +27,7 @@ import { loadAverage, machineLines, summarize } from '../machine.ts';
 import { fmt, ratio } from '../l2/report.ts';
 import { startReceiver } from './bird-receiver.ts';
 import type { Receiver } from './bird-receiver.ts';
+import { startBird } from './bird-sender.ts';
 import { startGobgpd, startHerald } from './senders.ts';
 import type { Sender, SenderName } from './senders.ts';
 import { NEEDS, requirePrerequisites } from '../prerequisites.ts';
@@ -32,14 +36,14 @@ const { values: args } = parseArgs({
   options: {
     routes: { type: 'string', default: '10000,100000' },
     runs: { type: 'string', default: '3' },
-    senders: { type: 'string', default: 'herald,gobgpd' },
+    senders: { type: 'string', default: 'herald,gobgpd,bird' },
   },
 });
 const SIZES = (args.routes ?? '').split(',').map(Number);
 const RUNS = Number(args.runs);
-const SENDERS = (args.senders ?? '').split(',').filter((s): s is SenderName => s === 'herald' || s === 'gobgpd');
+const SENDERS = (args.senders ?? '').split(',').filter((s): s is SenderName => s === 'herald' || s === 'gobgpd' || s === 'bird');
 if (!(SIZES.every((n) => Number.isInteger(n) && n >= 1 && n <= 131_072) && Number.isInteger(RUNS) && RUNS >= 1 && RUNS <= 20 && SENDERS.length >= 1)) {
-  process.stderr.write('usage: origination.ts [--routes N[,N…] (1..131072)] [--runs 1..20] [--senders herald,gobgpd]\n');
+  process.stderr.write('usage: origination.ts [--routes N[,N…] (1..131072)] [--runs 1..20] [--senders herald,gobgpd,bird]\n');
   process.exit(2);
 }
 requirePrerequisites('origination.ts', [NEEDS.root, NEEDS.ip, NEEDS.bird, ...(SENDERS.includes('gobgpd') ? [NEEDS.gobgpd, NEEDS.gobgpProto] : [])]);
@@ -64,7 +68,7 @@ async function once(network: LabNetwork, dir: string, name: SenderName, n: numbe
   let sender: Sender | null = null;
   try {
     receiver = await startReceiver(network, dir, node.ipv4);
-    sender = name === 'herald' ? await startHerald(network, node, router, n) : await startGobgpd(network, node, router, n, dir);
+    sender = name === 'herald' ? await startHerald(network, node, router, n) : name === 'gobgpd' ? await startGobgpd(network, node, router, n, dir) : await startBird(network, node, router, n, dir);
     await sender.established(30_000);
     await receiver.waitEstablished(10_000);
     const sent = await sender.announce();
@@ -76,7 +80,7 @@ async function once(network: LabNetwork, dir: string, name: SenderName, n: numbe
     const gone = await receiver.waitImported((k) => k === 0, 300_000);
     const loopOut = (await sender.loopMaxMs?.()) ?? null;
     const loop = loopIn === null || loopOut === null ? '' : `; longest event-loop block ${fmt(loopIn, 0)} ms announcing, ${fmt(loopOut, 0)} ms withdrawing (target ≤ ${LOOP_TARGET_MS}: ${Math.max(loopIn, loopOut) <= LOOP_TARGET_MS ? 'met' : 'MISSED'})`;
-    const extra = (name === 'herald' ? `set() returned after ${fmt(Number(sent['setMs']), 1)} ms` : `${String(sent['messages'])} stream messages`) + loop;
+    const extra = (name === 'herald' ? `set() returned after ${fmt(Number(sent['setMs']), 1)} ms` : name === 'gobgpd' ? `${String(sent['messages'])} stream messages` : `"enable" answered after ${fmt(sent.at - Number(sent['sendingAt']), 1)} ms`) + loop;
     // `sendingAt` is stamped before set() / the first stream write; `at` is when the child told us.
     return { announceMs: got.at - Number(sent['sendingAt']), withdrawMs: gone.at - Number(w['sendingAt']), polls: got.polls, memory, note: extra };
   } finally {
@@ -122,12 +126,18 @@ async function main(): Promise<void> {
       const rss = mem.length === 0 ? '' : `; RSS holding ${n} routes ${fmt(summarize(mem.map((m) => m.rssMb)).median, 0)} MB (peak ${fmt(Math.max(...mem.map((m) => m.hwmMb)), 0)} MB)`;
       console.log(`  ${name.padEnd(6)} N=${String(n).padStart(6)}: all imported ${fmt(s.median, 1)} ms (min ${fmt(s.min, 1)}, max ${fmt(s.max, 1)}), withdraw-all ${fmt(med(`${name}/${n}`, (r) => r.withdrawMs), 1)} ms${rss}`);
     }
-    if (SENDERS.length === 2) {
-      const h = med(`herald/${n}`, (r) => r.announceMs);
+    if (!SENDERS.includes('herald')) continue;
+    const h = med(`herald/${n}`, (r) => r.announceMs);
+    const hw = med(`herald/${n}`, (r) => r.withdrawMs);
+    if (SENDERS.includes('gobgpd')) {
       const g = med(`gobgpd/${n}`, (r) => r.announceMs);
-      const hw = med(`herald/${n}`, (r) => r.withdrawMs);
       const gw = med(`gobgpd/${n}`, (r) => r.withdrawMs);
       console.log(`  N=${n}: Herald ÷ gobgpd, announce: ${ratio(h, g)}; target ≤ ${TARGET_RATIO}: ${h / g <= TARGET_RATIO ? 'met' : 'MISSED'}. Withdraw-all: ${ratio(hw, gw)}`);
+    }
+    if (SENDERS.includes('bird')) {
+      const b = med(`bird/${n}`, (r) => r.announceMs);
+      const bw = med(`bird/${n}`, (r) => r.withdrawMs);
+      console.log(`  N=${n}: Herald ÷ BIRD, announce: ${ratio(h, b)}. Withdraw-all: ${ratio(hw, bw)} (no target: BIRD is the reference)`);
     }
   }
 }

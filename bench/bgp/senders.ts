@@ -1,7 +1,7 @@
-// The two senders of the origination bench, each started fresh in the node namespace:
-// Herald (one BgpSession in its own Node process, herald-sender.ts) and gobgpd (Debian's 3.10,
-// configured with the one neighbor, fed by gobgp-feeder.ts through its gRPC API). Both expose
-// the same small interface: wait until Established, announce, withdraw, memory, stop.
+// The senders of the origination bench, each started fresh in the node namespace: Herald (one
+// BgpSession in its own Node process, herald-sender.ts), gobgpd (Debian's 3.10, configured with
+// the one neighbor, fed by gobgp-feeder.ts through its gRPC API) and BIRD (bird-sender.ts). All
+// expose the same small interface: wait until Established, announce, withdraw, memory, stop.
 import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import { envWords } from '../machine.ts';
 const HERE = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
 const GOBGP_API_PORT = 50051;
 
-export type SenderName = 'herald' | 'gobgpd';
+export type SenderName = 'herald' | 'gobgpd' | 'bird';
 
 export interface Sender {
   readonly name: SenderName;

@@ -3,7 +3,8 @@
 // memory does the controller take? Targets from the issue: ≤ 2 s and ≤ 150 MB; they are compared
 // in plain text and never fail the run (exit 1 only when the run itself breaks). `--controller
 // metallb` (or `both`) times MetalLB's controller on the same Services as the peer (on the real
-// server only; contenders.ts, metallb-peer.ts), a fresh API server for each run.
+// server only; contenders.ts, metallb-peer.ts), and `floor` the same status writes sent with no
+// controller behind them (floor-writer.ts), a fresh API server for each run.
 //
 // The API server is the stand-in (`herald dev apiserver`), a real kube-apiserver with etcd
 // (issue #8), or both in turn (the default), with a side-by-side table at the end. The
@@ -12,7 +13,7 @@
 // Usage: node bench/ipam/cold-start.ts [--apiserver dev|real|both] [--services N] [--v4-pools N]
 //        [--v6-pools N] [--timeout S] [--controller-node-option=--cpu-prof ...] (repeatable)
 //        [--controller-entry src/cli.ts|dist/herald.mjs] [--controller-memory-limit 256Mi]
-//        [--controller herald|metallb|both] [--restart N]
+//        [--controller herald,metallb,floor|both] [--restart N] [--controller-env deploy|none]
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,7 +29,7 @@ import { createMemoryCgroup, parseMemoryQuantity } from './memory-cgroup.ts';
 import type { MemoryCgroup } from './memory-cgroup.ts';
 import { makePools, namespacesOf, planService, verifyServices } from './cluster-load.ts';
 import type { PlannedService } from './cluster-load.ts';
-import { heraldContender, metallbContender } from './contenders.ts';
+import { contenderNames, floorContender, heraldContender, metallbContender } from './contenders.ts';
 import type { Contender, ContenderName } from './contenders.ts';
 import { metallbFolder } from './metallb-peer.ts';
 import { listAllServices, SatisfiedTracker } from './observer.ts';
@@ -247,14 +248,14 @@ interface Run {
 
 const serverName = (kind: ApiKind): string => (kind === 'dev' ? 'stand-in' : 'kube-apiserver');
 
-/** One column per run; with Herald and MetalLB on one server, Herald ÷ MetalLB beside them. */
+/** One column per run, and beside them Herald ÷ each other contender that ran on the same server. */
 function sideBySide(runs: readonly Run[]): void {
   const pairs = (['dev', 'real'] as const).flatMap((kind) => {
     const herald = runs.find((r) => r.kind === kind && r.controller === 'herald')?.figures;
-    const metallb = runs.find((r) => r.kind === kind && r.controller === 'metallb')?.figures;
-    return herald === undefined || metallb === undefined ? [] : [{ kind, herald, metallb }];
+    if (herald === undefined) return [];
+    return runs.flatMap((r) => (r.kind !== kind || r.controller === 'herald' || r.figures === undefined ? [] : [{ kind, herald, other: r.figures, name: r.controller }]));
   });
-  const head = [...runs.map((r) => `${r.controller}, ${serverName(r.kind)}`), ...pairs.map((p) => `herald ÷ metallb, ${serverName(p.kind)}`)];
+  const head = [...runs.map((r) => `${r.controller}, ${serverName(r.kind)}`), ...pairs.map((p) => `herald ÷ ${p.name}, ${serverName(p.kind)}`)];
   console.log(`\n=== side by side ===\n  ${''.padEnd(38)} ${head.map((h) => h.padEnd(26)).join(' ')}`);
   const line = (label: string, pick: (f: Figures) => number | undefined, show: (v: number) => string): void => {
     const cells = runs.map((r) => {
@@ -263,7 +264,7 @@ function sideBySide(runs: readonly Run[]): void {
     });
     const ratios = pairs.map((p) => {
       const h = pick(p.herald);
-      const m = pick(p.metallb);
+      const m = pick(p.other);
       return h === undefined || m === undefined || m === 0 ? '—' : `${(h / m).toFixed(2)}`;
     });
     console.log(`  ${label.padEnd(38)} ${[...cells, ...ratios].map((c) => c.padEnd(26)).join(' ')}`);
@@ -302,7 +303,8 @@ async function run(): Promise<number> {
       // deploy/controller.yaml's limit puts it: Node sizes V8's heap from it, the kernel
       // OOM-kills past it.
       'controller-memory-limit': { type: 'string' },
-      // herald, metallb (the peer: MetalLB's controller, on the real server only) or both.
+      // A comma list of herald, metallb (the peer: MetalLB's controller, on the real server
+      // only) and floor (the API server's: floor-writer.ts); both = herald,metallb.
       controller: { type: 'string', default: 'herald' },
       // deploy: the environment deploy/controller.yaml gives the container (MALLOC_ARENA_MAX=1);
       // none: the bench's own, as before the twenty-second session.
@@ -327,8 +329,8 @@ async function run(): Promise<number> {
   const v4Pools = count('v4-pools', values['v4-pools']);
   const v6Pools = count('v6-pools', values['v6-pools']);
   const pools = makePools(v4Pools, v6Pools);
-  const names: ContenderName[] = values.controller === 'both' ? ['herald', 'metallb'] : values.controller === 'herald' || values.controller === 'metallb' ? [values.controller] : [];
-  if (names.length === 0) throw new Error(`--controller wants herald, metallb or both, got "${values.controller}"`);
+  const names = contenderNames(values.controller);
+  if (names === undefined) throw new Error(`--controller wants a comma list of herald, metallb and floor (or both), got "${values.controller}"`);
   const plan = new Map<string, PlannedService>();
   for (let i = 0; i < total; i++) {
     const p = planService(i);
@@ -348,6 +350,7 @@ async function run(): Promise<number> {
     requirePrerequisites('cold-start.ts', [{ what: 'MetalLB\'s controller', present: () => folder.ok, fix: { run: 'scripts/peer-binaries.sh' } }]);
     if (folder.ok) contenders.push(metallbContender({ dir: folder.dir, v4Pools, v6Pools, plan }));
   }
+  if (names.includes('floor')) contenders.push(floorContender({ node: NODE, script: join(ROOT, 'bench/ipam/floor-writer.ts'), plan }));
   console.log(`bench/ipam/cold-start — ${pools.length} IPPools and ${n(total)} LoadBalancer Services exist, then the controller starts`);
   for (const line of machineLines()) console.log(line);
   console.log(`Services: ${[...mix].map(([k, v]) => `${n(v)} ${k}`).join(', ')}; ${n(sharing)} in sharing pairs; ${namespacesOf(total).length} namespaces`);

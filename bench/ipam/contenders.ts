@@ -1,4 +1,5 @@
-// The controllers a cold start can time: Herald's, and MetalLB's as its peer (metallb-peer.ts).
+// The controllers a cold start can time: Herald's, MetalLB's as its peer (metallb-peer.ts), and the
+// API server's floor (floor-writer.ts: the same status writes with no controller behind them).
 // Each says how to set its configuration up, which Service bodies it is given, when a Service
 // counts as served, and how it is started; cold-start.ts does the rest the same way for both.
 import type { KubeConfig, V1Service } from '@kubernetes/client-node';
@@ -11,7 +12,14 @@ import { installMetallb, metallbArgs, metallbBodies, metallbPools } from './meta
 import { ingressState, ipamState } from './observer.ts';
 import type { StateOf } from './observer.ts';
 
-export type ContenderName = 'herald' | 'metallb';
+export type ContenderName = 'herald' | 'metallb' | 'floor';
+
+/** `--controller`'s names in order, or undefined if one is unknown (`both` is herald,metallb). */
+export function contenderNames(text: string): ContenderName[] | undefined {
+  const words = text === 'both' ? ['herald', 'metallb'] : text.split(',').map((w) => w.trim());
+  const names = words.filter((w): w is ContenderName => w === 'herald' || w === 'metallb' || w === 'floor');
+  return names.length === 0 || names.length !== words.length ? undefined : [...new Set(names)];
+}
 
 export interface Contender {
   name: ContenderName;
@@ -67,5 +75,26 @@ export function metallbContender(o: { dir: string; v4Pools: number; v6Pools: num
     orderedFamilies: false,
     heraldProbes: false,
     command: (kubeconfig, port) => ({ command: `${o.dir}/controller`, args: metallbArgs(kubeconfig, port) }),
+  };
+}
+
+/**
+ * The floor: floor-writer.ts lists the Services and sends each the status Herald would, with
+ * planned addresses and nothing else (issue #10: how much of a first allocation is the API
+ * server's). Herald's condition, so the same verification applies.
+ */
+export function floorContender(o: { node: string; script: string; plan: ReadonlyMap<string, PlannedService> }): Contender {
+  return {
+    name: 'floor',
+    label: `the API server's floor: ${o.script}, the same status writes without a controller`,
+    prepare: async (_kc, clients) => {
+      await clients.core.createNamespace({ body: { metadata: { name: 'herald-system' } } });
+      return 'no pools: the writer takes addresses the bench planned';
+    },
+    bodies: [...o.plan.values()].map((p) => p.body),
+    stateOf: ipamState,
+    orderedFamilies: true,
+    heraldProbes: false,
+    command: (kubeconfig) => ({ command: o.node, args: [o.script, '--kubeconfig', kubeconfig] }),
   };
 }

@@ -70,6 +70,8 @@ interface Probe {
   answered: Set<string>;
   fenced: number;
   repairs: number;
+  /** When its last reply came, ms after the requests (api-speaker.ts waits until replies stop). */
+  lastReplyMs: number;
 }
 
 /** What a speaker last printed: its {"held"} report every second, its last probe. */
@@ -107,17 +109,19 @@ interface RunResult {
   answered: number;
   probed: number;
   repairs: number;
+  /** The slowest speaker's last reply in the second sample, ms after the requests. */
+  slowestReplyMs: number;
   seconds: number;
 }
 
 function spawnSpeaker(n: BenchNode, kubeconfig: string, port: number): Speaker {
-  const status: Status = { ready: false, held: 0, fenced: 0, probe: { n: 0, answered: new Set(), fenced: 0, repairs: 0 } };
+  const status: Status = { ready: false, held: 0, fenced: 0, probe: { n: 0, answered: new Set(), fenced: 0, repairs: 0, lastReplyMs: 0 } };
   const child = spawnChild(`speaker ${n.name}`, NODE_BIN, [SPEAKER_SCRIPT, n.name, kubeconfig, n.loopback, n.eth0Address, n.mac, String(port)], ROOT, (line) => {
     if (line.startsWith('{"ready":true')) status.ready = true;
     if (!line.startsWith('{"held"') && !line.startsWith('{"probe"')) return;
     try {
-      const r = JSON.parse(line) as { held?: number; fenced: number; probe?: number; answered?: string[]; repairs?: number };
-      if (r.probe !== undefined) status.probe = { n: r.probe, answered: new Set(r.answered ?? []), fenced: r.fenced, repairs: r.repairs ?? 0 };
+      const r = JSON.parse(line) as { held?: number; fenced: number; probe?: number; answered?: string[]; repairs?: number; lastReplyMs?: number };
+      if (r.probe !== undefined) status.probe = { n: r.probe, answered: new Set(r.answered ?? []), fenced: r.fenced, repairs: r.repairs ?? 0, lastReplyMs: r.lastReplyMs ?? 0 };
       else {
         status.held = r.held ?? 0;
         status.fenced = r.fenced;
@@ -254,15 +258,17 @@ async function oneRun(size: number, run: number, standIn: StandIn, nodes: readon
       if (s.child.exit !== undefined) console.log(`    ${s.node.name} exited (${describeExit(s.child.exit)}):\n${s.child.tail.slice(-6).join('\n')}`);
       else if (!b.probes.has(s.node.name)) console.log(`    ${s.node.name} did not answer its probe within 60 s${s.status.ready ? '' : ' (never ready)'}`);
     }
-    if (dark.length > 0) {
-      // Which speaker: Leases naming it against what it answers.
+    if (dark.length > 0 || darkB.size > 0) {
+      // Which speaker: Leases naming it against what it answers, and how late its replies came.
       for (const s of speakers) {
         const named = [...b.leases.values()].filter((l) => l.holder === s.node.name).length;
         const p = b.probes.get(s.node.name);
-        console.log(`      ${s.node.name}: ${named} Leases name it, it answers ${p?.answered.size ?? '?'}, fenced ${p?.fenced ?? '?'}; dark: ${dark.filter((ip) => b.leases.get(ip)?.holder === s.node.name).slice(0, 5).join(' ')}`);
+        const last = [...darkB.keys()].filter((ip) => b.leases.get(ip)?.holder === s.node.name);
+        console.log(`      ${s.node.name}: ${named} Leases name it, it answers ${p?.answered.size ?? '?'} (last reply ${p?.lastReplyMs ?? '?'} ms after the requests), fenced ${p?.fenced ?? '?'}; dark: ${dark.filter((ip) => b.leases.get(ip)?.holder === s.node.name).slice(0, 5).join(' ')}; unanswered in the last sample: ${last.length}`);
       }
     }
-    return { joins, dark, darkLast: darkB.size, doubled, fencedHolder, unheld, answered, probed: b.probes.size, repairs, seconds: (performance.now() - t0) / 1000 };
+    const slowestReplyMs = Math.max(0, ...[...b.probes.values()].map((p) => p.lastReplyMs));
+    return { joins, dark, darkLast: darkB.size, doubled, fencedHolder, unheld, answered, probed: b.probes.size, repairs, slowestReplyMs, seconds: (performance.now() - t0) / 1000 };
   } catch (err) {
     for (const s of speakers) if (s.child.exit !== undefined) console.log(`    --- ${s.node.name} exited (${describeExit(s.child.exit)}):\n${s.child.tail.slice(-8).join('\n')}`);
     throw err;
@@ -301,7 +307,7 @@ async function configuration(size: number): Promise<{ size: number; results: Run
     }
     results.push(r);
     const joins = r.joins.map((j) => (j.seconds === null ? 'no' : fmt(j.seconds, 1))).join('/');
-    console.log(`  run ${String(run).padStart(2)}: dark ${r.dark.length}${r.dark.length > 0 ? ` (${r.dark.slice(0, 5).join(' ')}…)` : ''} (in the last sample alone ${r.darkLast}); joins settled in ${joins} s; answered ${r.answered}/${VIPS} by ${r.probed}/${size} speakers probed; doubled ${r.doubled}, unanswered under a fenced holder ${r.fencedHolder}, unheld ${r.unheld}; self-check repairs ${r.repairs}; ${fmt(r.seconds, 0)} s; load ${loadAverage()}`);
+    console.log(`  run ${String(run).padStart(2)}: dark ${r.dark.length}${r.dark.length > 0 ? ` (${r.dark.slice(0, 5).join(' ')}…)` : ''} (in the last sample alone ${r.darkLast}); joins settled in ${joins} s; answered ${r.answered}/${VIPS} by ${r.probed}/${size} speakers probed (last reply ${r.slowestReplyMs} ms after the requests); doubled ${r.doubled}, unanswered under a fenced holder ${r.fencedHolder}, unheld ${r.unheld}; self-check repairs ${r.repairs}; ${fmt(r.seconds, 0)} s; load ${loadAverage()}`);
   }
   const cpu = (cpuSecondsOf(standIn.child.pid) ?? Number.NaN) - cpu0;
   standIn.child.proc.kill('SIGTERM');
