@@ -132,14 +132,13 @@ export interface Receiver {
   stop(): Promise<void>;
 }
 
-/** A fresh BIRD in the router namespace, config and socket in `dir`. */
-export async function startReceiver(network: LabNetwork, dir: string, senderAddress: string): Promise<Receiver> {
-  const router = network.router;
-  if (router === null) throw new Error('the lab has no router namespace');
-  const conf = join(dir, 'bird.conf');
-  const sock = join(dir, 'bird.ctl');
-  writeFileSync(conf, receiverConfig(router.ipv4, senderAddress));
-  const child = network.spawnIn(router.ns, ['bird', '-f', '-c', conf, '-s', sock], { stdio: ['ignore', 'ignore', 'pipe'] });
+/**
+ * BIRD started in namespace `ns` with the configuration `conf`, once its control socket `sock`
+ * answers (within `timeoutMs`; a BIRD that does not answer by then is stopped). `who` names it in
+ * the errors, with what BIRD printed.
+ */
+export async function spawnBird(network: LabNetwork, ns: string, conf: string, sock: string, o: { who: string; timeoutMs: number }): Promise<{ child: ChildProcess; control: BirdControl }> {
+  const child = network.spawnIn(ns, ['bird', '-f', '-c', conf, '-s', sock], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
@@ -147,12 +146,25 @@ export async function startReceiver(network: LabNetwork, dir: string, senderAddr
   const start = nowMs();
   let control: BirdControl | null = null;
   while (control === null) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`bird exited at start: ${stderr.trim()}`);
-    if (nowMs() - start > 10_000) throw new Error(`bird's control socket ${sock} never answered: ${stderr.trim()}`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${o.who} exited at start: ${stderr.trim()}`);
+    if (nowMs() - start > o.timeoutMs) {
+      await stopChild(child, 3000);
+      throw new Error(`${o.who}'s control socket ${sock} never answered: ${stderr.trim()}`);
+    }
     if (existsSync(sock)) control = await BirdControl.connect(sock).catch(() => null);
     if (control === null) await sleep(20);
   }
-  const c = control;
+  return { child, control };
+}
+
+/** A fresh BIRD in the router namespace, config and socket in `dir`. */
+export async function startReceiver(network: LabNetwork, dir: string, senderAddress: string): Promise<Receiver> {
+  const router = network.router;
+  if (router === null) throw new Error('the lab has no router namespace');
+  const conf = join(dir, 'bird.conf');
+  const sock = join(dir, 'bird.ctl');
+  writeFileSync(conf, receiverConfig(router.ipv4, senderAddress));
+  const { child, control: c } = await spawnBird(network, router.ns, conf, sock, { who: 'bird', timeoutMs: 10_000 });
   return {
     process: child,
     control: c,

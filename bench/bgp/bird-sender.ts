@@ -5,11 +5,11 @@
 // configuration, before the clock, as Herald's table and gobgpd's messages are built before
 // theirs) and withdraw-all is `disable` of the static protocol: each speaker's own way to put a
 // table on an Established session and to take it away.
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabHost, LabNetwork } from '../../src/lab/netns.ts';
-import { BirdControl, RECEIVER_ASN, SENDER_ASN } from './bird-receiver.ts';
-import { benchPrefix, memoryOf, nowMs, sleep, stopChild } from './children.ts';
+import { BirdControl, RECEIVER_ASN, SENDER_ASN, spawnBird } from './bird-receiver.ts';
+import { benchPrefix, memoryOf, nowMs, stopChild } from './children.ts';
 import type { Sender } from './senders.ts';
 
 /** BIRD's names for the sender's two protocols. */
@@ -48,25 +48,8 @@ export async function startBird(network: LabNetwork, node: LabHost, peer: LabHos
   const conf = join(dir, 'bird-sender.conf');
   const sock = join(dir, 'bird-sender.ctl');
   writeFileSync(conf, birdSenderConfig(node, peer, routes));
-  const child = network.spawnIn(node.ns, ['bird', '-f', '-c', conf, '-s', sock], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const stop = (): Promise<void> => stopChild(child, 3000);
-  const start = nowMs();
-  let control: BirdControl | null = null;
   // 100,000 static routes take BIRD a moment to parse before its socket answers.
-  while (control === null) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`BIRD sender exited at start: ${stderr.trim()}`);
-    if (nowMs() - start > 60_000) {
-      await stop();
-      throw new Error(`BIRD sender's control socket ${sock} never answered: ${stderr.trim()}`);
-    }
-    if (existsSync(sock)) control = await BirdControl.connect(sock).catch(() => null);
-    if (control === null) await sleep(20);
-  }
-  const c = control;
+  const { child, control: c } = await spawnBird(network, node.ns, conf, sock, { who: 'BIRD sender', timeoutMs: 60_000 });
   const pid = child.pid ?? -1;
   return {
     name: 'bird',
@@ -85,7 +68,7 @@ export async function startBird(network: LabNetwork, node: LabHost, peer: LabHos
     memory: async () => memoryOf(pid),
     async stop() {
       c.close();
-      await stop();
+      await stopChild(child, 3000);
     },
   };
 }

@@ -4,10 +4,7 @@
 // a process no cluster runs. Read from the manifest, not copied, so the two cannot drift.
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-
-function record(v: unknown): Readonly<Record<string, unknown>> | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Readonly<Record<string, unknown>>) : undefined;
-}
+import { asRecord } from './observer.ts';
 
 /**
  * `NAME=value` for each env entry with a literal value of the named container of the manifest's
@@ -15,14 +12,14 @@ function record(v: unknown): Readonly<Record<string, unknown>> | undefined {
  */
 export function deployedEnv(manifest: string, container: string): string[] {
   for (const doc of parseAllDocuments(readFileSync(manifest, 'utf8'))) {
-    const d = record(doc.toJS());
+    const d = asRecord(doc.toJS());
     if (d?.['kind'] !== 'Deployment') continue;
-    const containers = record(record(record(d['spec'])?.['template'])?.['spec'])?.['containers'];
+    const containers = asRecord(asRecord(asRecord(d['spec'])?.['template'])?.['spec'])?.['containers'];
     if (!Array.isArray(containers)) continue;
-    const c = containers.map(record).find((x) => x?.['name'] === container);
+    const c = containers.map(asRecord).find((x) => x?.['name'] === container);
     const env = c?.['env'];
     if (!Array.isArray(env)) return [];
-    return env.map(record).flatMap((e) => (typeof e?.['name'] === 'string' && typeof e['value'] === 'string' ? [`${e['name']}=${e['value']}`] : []));
+    return env.map(asRecord).flatMap((e) => (typeof e?.['name'] === 'string' && typeof e['value'] === 'string' ? [`${e['name']}=${e['value']}`] : []));
   }
   throw new Error(`${manifest} has no Deployment with a container named ${container}`);
 }

@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { CONDITION_IPAM } from '../../src/api/names.ts';
 import { plannedAddresses } from './floor-addresses.ts';
+import { asRecord } from './observer.ts';
 
 const { values } = parseArgs({ options: { kubeconfig: { type: 'string' }, 'in-flight': { type: 'string', default: '16' } } });
 if (values.kubeconfig === undefined) throw new Error('floor-writer: --kubeconfig FILE is required');
@@ -46,14 +47,10 @@ interface Item {
   spec: { type?: string; ipFamilies?: string[] };
 }
 
-function record(v: unknown): Readonly<Record<string, unknown>> | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Readonly<Record<string, unknown>>) : undefined;
-}
-
 /** A listed Service with what the writer reads; anything else is skipped, as Herald's lists skip it. */
 function isItem(v: unknown): v is Item {
-  const m = record(record(v)?.['metadata']);
-  const spec = record(record(v)?.['spec']);
+  const m = asRecord(asRecord(v)?.['metadata']);
+  const spec = asRecord(asRecord(v)?.['spec']);
   const families = spec?.['ipFamilies'];
   const familiesOk = families === undefined || (Array.isArray(families) && families.every((f) => typeof f === 'string'));
   return m !== undefined && spec !== undefined && familiesOk && typeof m['name'] === 'string' && typeof m['namespace'] === 'string' && typeof m['resourceVersion'] === 'string';
@@ -64,11 +61,11 @@ let cont = '';
 do {
   const r = await send('GET', `/api/v1/services?limit=500${cont === '' ? '' : `&continue=${encodeURIComponent(cont)}`}`);
   if (r.status !== 200) throw new Error(`floor-writer: list answered ${r.status}: ${r.text.slice(0, 200)}`);
-  const page = record(JSON.parse(r.text));
+  const page = asRecord(JSON.parse(r.text));
   const listed: unknown = page?.['items'];
   if (!Array.isArray(listed)) throw new Error(`floor-writer: the list answer has no items: ${r.text.slice(0, 200)}`);
   for (const s of listed) if (isItem(s) && s.spec.type === 'LoadBalancer') items.push(s);
-  const next = record(page?.['metadata'])?.['continue'];
+  const next = asRecord(page?.['metadata'])?.['continue'];
   cont = typeof next === 'string' ? next : '';
 } while (cont !== '');
 

@@ -15,6 +15,11 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** `v` when it is a JSON object, else undefined: for reading a chain of fields of unchecked JSON or YAML. */
+export function asRecord(v: unknown): Readonly<Record<string, unknown>> | undefined {
+  return isRecord(v) ? v : undefined;
+}
+
 interface Seen {
   key: string;
   resourceVersion: string | undefined;
