@@ -5,7 +5,7 @@
 // speaker` process per node, run by the command line of the variant (variants.ts). Read from /proc
 // per speaker: VmHWM (peak RSS), VmRSS, RssAnon, and CPU seconds over a steady window.
 // Usage: node bench/speaker/footprint.ts [--vips 1000] [--window 60] [--variants before,after,after-tuned]
-//        [--phases idle,l2,bgp] [--base HEAD] [--rate 20] [--settle-timeout 600] [--cpu-prof DIR] [--windows 1]
+//        [--phases idle,l2,bgp,bgp-only] [--base HEAD] [--rate 20] [--settle-timeout 600] [--cpu-prof DIR] [--windows 1]
 //        [--speaker-flags=--fence-damping]   (appended to every speaker's flags; the = is needed)
 //        [--speaker-memory-limit deploy|none|256Mi]   (each speaker in a memory cgroup, as its Pod; pod-cgroups.ts)
 //        [--apiserver dev|real]   (real: kube-apiserver and etcd, the speakers over TLS)
@@ -345,9 +345,14 @@ function startPeer2(lab: L2Lab, dir: string): void {
   lab.network.spawnIn(client.ns, ['bird', '-f', '-c', conf, '-s', join(dir, 'bird-peer2.ctl')], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
-async function bgpPhase(v: Variant): Promise<void> {
-  const { groups, remove: removeGroups } = podCgroups(v, 'bgp');
-  const lab = await startL2Lab({ ...LAB, bgp: true, speakerCommand: speakerArgv(v, 'bgp', groups) });
+/**
+ * `bgp`: the lab's default L2AnnouncementPolicy stays, so the speakers also run the L2 election
+ * (the figures of every session before standby). `bgp-only`: no L2 policy, the speakers on L2
+ * standby (src/speaker/l2-gate.ts), as in a cluster that announces by BGP alone.
+ */
+async function bgpPhase(v: Variant, phase: 'bgp' | 'bgp-only'): Promise<void> {
+  const { groups, remove: removeGroups } = podCgroups(v, phase);
+  const lab = await startL2Lab({ ...LAB, bgp: true, l2Policy: phase === 'bgp', speakerCommand: speakerArgv(v, phase, groups) });
   try {
     await addPool(lab);
     startPeer2(lab, lab.dir);
@@ -358,7 +363,7 @@ async function bgpPhase(v: Variant): Promise<void> {
     const t0 = performance.now();
     await createServices(lab, CLASS_BGP);
     const note = await settled(() => settleBgp(lab, SETTLE_MS));
-    await measure(lab, groups, v.name, 'bgp', start, (performance.now() - t0) / 1000, note);
+    await measure(lab, groups, v.name, phase, start, (performance.now() - t0) / 1000, note);
   } finally {
     await stopSpeakers(lab).catch((err: unknown) => log(`  stopping speakers: ${describeError(err)}`));
     await lab.close();
@@ -379,7 +384,8 @@ try {
   for (const v of variants) {
     log(`\n# ${v.name}: ${v.what}`);
     if (phases.has('idle') || phases.has('l2')) await l2Phases(v);
-    if (phases.has('bgp')) await bgpPhase(v);
+    if (phases.has('bgp')) await bgpPhase(v, 'bgp');
+    if (phases.has('bgp-only')) await bgpPhase(v, 'bgp-only');
   }
   report(rows, variants, { n: N, windowS: WINDOW_S, windows: WINDOWS, speakerFlags: SPEAKER_FLAGS, limit: LIMIT, profDir });
   log(`\nload average after: ${loadAverage()}`);

@@ -140,6 +140,21 @@ export function nodeLeaseBody(node: string, stamp: NodeStamp, addresses: readonl
   };
 }
 
+/**
+ * The node Lease of a speaker on L2 standby (no L2AnnouncementPolicy in the cluster; see
+ * src/speaker/l2-gate.ts): the same object for `herald status` (holder, renewals, BGP sessions in
+ * `extra`), without a heartbeat stamp or addresses. `nodeLeaseOf` reads it with a null stamp,
+ * which peers take as an absent node: nobody sends it heartbeats or counts on it for a VIP.
+ */
+export function standbyNodeLeaseBody(node: string, namespace: string, acquiredMs: number, wallMs: number, durationSeconds: number, extra: Readonly<Record<string, string>> = {}): V1Lease {
+  return {
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name: nodeLeaseName(node), namespace, labels: { ...NODE_LEASE_LABELS }, annotations: { ...extra } },
+    spec: { holderIdentity: node, leaseDurationSeconds: durationSeconds, acquireTime: new V1MicroTime(acquiredMs), renewTime: new V1MicroTime(wallMs) },
+  };
+}
+
 /** A Lease as JSON (the lean path): only the fields vipLeaseOf reads need to be there. */
 export function asLease(v: unknown): V1Lease | null {
   if (typeof v !== 'object' || v === null || !('metadata' in v)) return null;

@@ -60,6 +60,8 @@ export interface L2LabOptions {
   readonly keepDir?: boolean;
   /** Progress lines while starting. */
   readonly onStep?: (step: string) => void;
+  /** false: no L2AnnouncementPolicy, a BGP-only cluster whose speakers stay on L2 standby (default true). */
+  readonly l2Policy?: boolean;
   /** Add a router namespace running BIRD 2 (or FRR, see `router`) as the ToR, BGPPeers for it and a BGPAnnouncementPolicy (issue #4). */
   readonly bgp?: boolean;
   /** With `bgp`: the ToR, BIRD 2 (default; every node AS 64512, one BGPPeer `tor`) or FRR's bgpd (AS 64601, 64602, … and one BGPPeer `tor-<node>` per node). */
@@ -173,7 +175,7 @@ export async function startL2Lab(opts: L2LabOptions = {}): Promise<L2Lab> {
     kc.loadFromString(plane.kubeconfigYaml());
     const clients = makeClients(kc);
     const bgpSeed = opts.bgp === true && network.router !== null ? { kind: opts.router ?? 'bird', router: network.router, nodes: network.nodes, password: opts.bgpPassword, policy: opts.bgpPolicy, ibgp: opts.ibgp === true, bfd: opts.bfd } : null;
-    await seed(clients, network.nodes);
+    await seed(clients, network.nodes, opts.l2Policy !== false);
     const credentials = await labCredentials(plane, dir, SPEAKER_NAMESPACE);
     let router: LabRouter | null = null;
     const bgpPeers: string[] = [];
@@ -213,7 +215,7 @@ export async function startL2Lab(opts: L2LabOptions = {}): Promise<L2Lab> {
     await Promise.all(network.nodes.map((n) => speakers.start(n.name)));
     const reseed = async (): Promise<void> => {
       if (plane.real !== undefined) await installCrds(plane.real.admin, DEPLOY_CRDS);
-      await seed(clients, network.nodes);
+      await seed(clients, network.nodes, opts.l2Policy !== false);
       if (bgpSeed !== null) await seedBgp(clients, bgpSeed);
       await credentials.refresh();
     };
@@ -241,12 +243,12 @@ async function createIfMissing(create: () => Promise<unknown>): Promise<void> {
   }
 }
 
-/** Namespaces, Nodes, the pool and the default policy. */
-async function seed(clients: KubeClients, nodes: readonly LabHost[]): Promise<void> {
+/** Namespaces, Nodes, the pool and (unless `l2Policy` is false) the default L2 policy. */
+async function seed(clients: KubeClients, nodes: readonly LabHost[], l2Policy: boolean): Promise<void> {
   for (const name of [SPEAKER_NAMESPACE, L2_LAB_NAMESPACE]) await createIfMissing(() => clients.core.createNamespace({ body: { metadata: { name } } }));
   for (const n of nodes) await createIfMissing(() => clients.core.createNode({ body: labNode(n) }));
   await createIfMissing(() => clients.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: IPPOOL_PLURAL, body: labPool() }));
-  await createIfMissing(() => clients.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: L2POLICY_PLURAL, body: defaultPolicy() }));
+  if (l2Policy) await createIfMissing(() => clients.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: L2POLICY_PLURAL, body: defaultPolicy() }));
 }
 
 interface BgpSeed {

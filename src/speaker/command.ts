@@ -20,11 +20,14 @@ import type { V1Node } from '@kubernetes/client-node';
 import { BgpSpeaker } from './bgp-speaker.ts';
 import { KubeInputs } from './kube-inputs.ts';
 import { L2Speaker } from './l2-speaker.ts';
+import { L2Gate } from './l2-gate.ts';
+import { StandbyLease } from './standby-lease.ts';
 import { addonFailure, addonLoadMessage, bgpPortFailure, capabilityFailure, heartbeatPortFailure, portFailure, readCapabilityFacts, tcpMd5Supported, TCP_MD5_UNSUPPORTED, unservedMessage, unservedPolicies } from './host-checks.ts';
 import { readLocalInterfaces } from './local-interfaces.ts';
 import { nodeProblem } from '../api/nodes.ts';
 import type { L2SpeakerConfig, L2SpeakerDeps } from './l2-speaker.ts';
-import { KEY_RELOAD_MS, LiveHeartbeatKeys } from './heartbeat-keys.ts';
+import { LiveHeartbeatKeys } from './heartbeat-keys.ts';
+import { watchHeartbeatKeys } from './heartbeat-key-watch.ts';
 import { createSpeakerMetrics } from './metrics.ts';
 import type { SpeakerMetrics } from './metrics.ts';
 
@@ -86,6 +89,9 @@ export interface SpeakerFlags {
   /** The heartbeat keys, reloaded from their files; null with --insecure-heartbeats (issue #14). */
   heartbeatKeys: LiveHeartbeatKeys | null;
 }
+
+/** A standby speaker's node Lease: written at least this often (standby-lease.ts). */
+const STANDBY_RENEW_MS = 10_000;
 
 const DURATION = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m)$/;
 
@@ -226,52 +232,9 @@ function heartbeatKeyFlags(keyFile: string | undefined, acceptFile: string | und
   return opened.ok ? { ok: true, keys: opened.keys } : { ok: false, environment: 'HERALD_KEY_FILE', error: opened.error };
 }
 
-/**
- * Reads the key files again every KEY_RELOAD_MS: a safe step of a rotation is taken at once, an
- * unsafe change or an unreadable file keeps the keys in use and is said once (issue #14). Key
- * ids only, never key bytes.
- */
-function watchHeartbeatKeys(keys: LiveHeartbeatKeys | null, metrics: SpeakerMetrics, log: Logger, everyMs = KEY_RELOAD_MS): () => void {
-  const show = (sign: string, also: string): void => {
-    metrics.heartbeatKeyInfo.reset();
-    metrics.heartbeatKeyInfo.set({ sign, also }, 1);
-  };
-  if (keys === null) {
-    show('none', 'none');
-    log.warn({ code: 'HERALD_INSECURE_HEARTBEATS' }, 'heartbeats are not authenticated (--insecure-heartbeats): any host on the segment can forge them and keep a dead node\'s VIPs dark; mount the heartbeat key instead (docs/l2.md)');
-    return () => undefined;
-  }
-  const first = keys.ids();
-  show(first.sign, first.also);
-  log.info({ signKey: first.sign, alsoKey: first.also }, 'heartbeats are signed');
-  let told = '';
-  const timer = setInterval(() => {
-    const r = keys.reload();
-    if (r.kind === 'same') {
-      told = '';
-      return;
-    }
-    if (r.kind === 'rotated') {
-      told = '';
-      show(r.to.sign, r.to.also);
-      log.info({ signKey: r.to.sign, alsoKey: r.to.also, wasSignKey: r.from.sign, wasAlsoKey: r.from.also }, 'heartbeat keys changed');
-      return;
-    }
-    const said = r.kind === 'unsafe' ? `${r.found.sign}/${r.found.also}` : r.error;
-    if (said === told) return;
-    told = said;
-    if (r.kind === 'unsafe') {
-      log.warn({ code: 'HERALD_HEARTBEAT_KEY_UNSAFE_CHANGE', signKey: r.kept.sign, alsoKey: r.kept.also, foundSignKey: r.found.sign, foundAlsoKey: r.found.also }, 'the heartbeat key files changed in one step that nodes not yet reloaded could not follow; keeping the keys in use. Rotate in three steps (docs/l2.md, "Rotating the heartbeat key")');
-    } else {
-      log.warn({ code: 'HERALD_KEY_FILE', signKey: r.kept.sign, alsoKey: r.kept.also }, `heartbeat keys not reloaded: ${r.error}; keeping the keys in use`);
-    }
-  }, everyMs);
-  timer.unref();
-  return () => clearInterval(timer);
-}
-
 export interface RunningSpeaker {
-  speaker: L2Speaker;
+  /** L2: on standby until the cluster has an L2AnnouncementPolicy (l2-gate.ts). */
+  l2: L2Gate<L2Speaker>;
   bgp: BgpSpeaker;
   metrics: SpeakerMetrics;
   ports: number[];
@@ -301,15 +264,24 @@ export async function startSpeaker(flags: SpeakerFlags, log: Logger, deps: Parti
   const metrics = createSpeakerMetrics();
   const clients = deps.clients ?? makeLink(loadKubeConfig(flags.kubeconfig));
   // One set of cluster caches feeds both modes; each recomputes its own desired state.
-  let speaker: L2Speaker | undefined;
+  let gate: L2Gate<L2Speaker> | undefined;
   let bgp: BgpSpeaker | undefined;
   const changed = (): void => {
-    speaker?.inputsChanged();
+    gate?.inputsChanged();
     bgp?.schedule();
   };
   const inputs = deps.inputs ?? new KubeInputs({ clients, log, onChange: changed });
-  speaker = new L2Speaker(flags.speaker, { nodeStatus: () => bgp?.statusAnnotations() ?? {}, ...deps, inputs, clients, net, log, metrics });
-  const l2 = speaker;
+  const nodeStatus = (): Readonly<Record<string, string>> => bgp?.statusAnnotations() ?? {};
+  gate = new L2Gate({
+    make: () => new L2Speaker(flags.speaker, { nodeStatus, ...deps, inputs, clients, net, log, metrics }),
+    policyCount: () => inputs.l2PolicyCount(),
+    synced: inputs.synced,
+    isSynced: () => inputs.isSynced(),
+    standby: () => new StandbyLease({ http: clients.http, node: flags.speaker.node, namespace: flags.speaker.namespace, log, renewMs: STANDBY_RENEW_MS, checkMs: flags.speaker.timings.nodeLeaseRenewMs, annotations: nodeStatus }),
+    log,
+    onStandby: (on) => metrics.standby.set(on ? 1 : 0),
+  });
+  const l2 = gate;
   bgp = new BgpSpeaker({ node: flags.speaker.node, namespace: flags.speaker.namespace, adapter: flags.speaker.adapter, listenPort: flags.bgpListenPort }, { clients, inputs, log: log.child({ mode: 'bgp' }), metrics }, () => bgp?.schedule());
   const b = bgp;
   const servers = await startServers([flags.metricsAddr, flags.healthAddr], metrics.registry, {
@@ -323,6 +295,8 @@ export async function startSpeaker(flags: SpeakerFlags, log: Logger, deps: Parti
   const periodic = setInterval(() => {
     b.reconcile();
     checkPolicies();
+    // A standby gate whose wake failed tries again even when no watch event comes.
+    if (l2.onStandby) l2.inputsChanged();
   }, flags.speaker.resyncMs);
   const stopAll = async (drainMs: number): Promise<void> => {
     clearInterval(periodic);
@@ -342,7 +316,7 @@ export async function startSpeaker(flags: SpeakerFlags, log: Logger, deps: Parti
     await stopAll(0);
     throw err;
   }
-  return { speaker: l2, bgp: b, metrics, ports: servers.map((s) => s.port), stop: () => stopAll(flags.drainMs) };
+  return { l2, bgp: b, metrics, ports: servers.map((s) => s.port), stop: () => stopAll(flags.drainMs) };
 }
 
 /**

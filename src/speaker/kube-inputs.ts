@@ -81,6 +81,14 @@ export class KubeInputs {
     return { services: this.#services.list(), slices: this.#slices.list(), nodes: this.#nodes.list(), policies: parsePolicies(this.#policies.list()) };
   }
 
+  /**
+   * L2AnnouncementPolicy objects in the cache, malformed ones too: without any, L2 stays on
+   * standby (l2-gate.ts); whoever wrote one, even a wrong one, means L2.
+   */
+  l2PolicyCount(): number {
+    return this.#policies.list().length;
+  }
+
   /** The cached Service, if any (an Event's involved object). */
   service(namespace: string, name: string): V1Service | undefined {
     return this.#services.get(name, namespace);

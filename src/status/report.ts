@@ -46,6 +46,12 @@ function table(rows: string[][]): string[] {
   return rows.map((r) => `  ${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')}`);
 }
 
+/** A standby speaker's Lease has no heartbeat addresses (standbyNodeLeaseBody): no L2 policy, no heartbeats. */
+function heartbeatsText(l: V1Lease): string {
+  const a = l.metadata?.annotations?.[ANN_HEARTBEAT_ADDRESSES];
+  return a === undefined ? 'none (L2 standby)' : a === '' ? '-' : a;
+}
+
 export function statusReport(leases: readonly V1Lease[], now: Date): string[] {
   const nodes = leases.filter((l) => labelled(l, NODE_LEASE_LABELS)).sort((a, b) => ((a.spec?.holderIdentity ?? '') < (b.spec?.holderIdentity ?? '') ? -1 : 1));
   const vips = leases.filter((l) => labelled(l, VIP_LEASE_LABELS));
@@ -53,7 +59,7 @@ export function statusReport(leases: readonly V1Lease[], now: Date): string[] {
   out.push(`Speakers (${nodes.length}):`);
   const rows = [['NODE', 'RENEWED', 'HEARTBEATS', 'PEER', 'STATE', 'SINCE', 'BFD', 'PREFIXES v4/v6']];
   for (const l of nodes) {
-    const base = [l.spec?.holderIdentity ?? '?', `${age(l.spec?.renewTime, now)} ago`, l.metadata?.annotations?.[ANN_HEARTBEAT_ADDRESSES] ?? '-'];
+    const base = [l.spec?.holderIdentity ?? '?', `${age(l.spec?.renewTime, now)} ago`, heartbeatsText(l)];
     const sessions = sessionsOf(l);
     if (sessions.length === 0) rows.push([...base, '-', '-', '-', '-', '-']);
     for (const s of sessions) rows.push([...base, s.peer, s.state, `${age(s.since, now)} ago`, bfdText(s), `${s.prefixes.ipv4}/${s.prefixes.ipv6}`]);

@@ -10,14 +10,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { pino } from 'pino';
 import { decodeArpFrame, encodeArpFrame } from '../../src/l2/arp.ts';
 import type { Mac } from '../../src/l2/ethernet.ts';
 import { BROADCAST_MAC, ETHERTYPE_ARP, ZERO_MAC } from '../../src/l2/ethernet.ts';
 import type { Ipv4 } from '../../src/l2/ip.ts';
-import { FakeHost, FakeSegment } from '../support/fake-net.ts';
-import type { NetInterface } from '../../src/net/interfaces.ts';
-import { parseSpeakerArgs, startSpeaker } from '../../src/speaker/command.ts';
+import { FakeSegment } from '../support/fake-net.ts';
+import { arpAnswers, startFakeSpeaker } from './fake-speakers.ts';
+import type { FakeAddresses } from './fake-speakers.ts';
 import type { RunningSpeaker } from '../../src/speaker/command.ts';
 import { HERALD_GROUP, L2POLICY_PLURAL, HERALD_VERSION } from '../../src/api/names.ts';
 import { NS, createPool, createService, eventsFor, eventually, getService, ipsOf, lbService, pool, startCluster } from '../controller/harness.ts';
@@ -38,44 +37,18 @@ let cluster: Cluster;
 const segment = new FakeSegment();
 const speakers = new Map<string, RunningSpeaker>();
 /** Each node's interface addresses, as its speaker reads them at every pass (tests add to them). */
-const localAddresses = new Map<string, { eth0: { address: string }[]; lo: { address: string }[] }>();
-
-function eth0(mac: string): NetInterface {
-  return { name: 'eth0', ifindex: 2, mac, flags: 0x1043, up: true, broadcast: true, loopback: false, noArp: false, multicast: true, operState: 'up', mtu: 1500, kind: '' };
-}
-
-const LO: NetInterface = { name: 'lo', ifindex: 1, mac: '', flags: 0x9, up: true, broadcast: false, loopback: true, noArp: true, multicast: false, operState: 'unknown', mtu: 65536, kind: '' };
+const localAddresses = new Map<string, FakeAddresses>();
 
 async function startNode(n: (typeof NODES)[number], port: number): Promise<RunningSpeaker> {
-  const host = new FakeHost(n.name);
-  host.attach(segment, { ifindex: 2, mac: n.mac, name: 'eth0' });
-  // Signed heartbeats, as deploy/ runs them (issue #14): one key file shared by every node.
-  const parsed = parseSpeakerArgs(['--node-name', n.name, '--heartbeat-port', String(port), '--drain-timeout', '3s', '--bgp-listen-port', '0', '--heartbeat-key-file', KEY_FILE], {});
-  assert.ok(parsed.ok === true);
-  const log = pino({ level: process.env['HERALD_TEST_LOG'] ?? 'silent' });
-  const addresses = { eth0: [{ address: `192.0.2.${n.loopback.split('.')[3] ?? ''}` }], lo: [{ address: n.loopback }] };
+  const { speaker, addresses } = await startFakeSpeaker(n, { segment, clients: cluster.suite.speakerClients(), port, keyFile: KEY_FILE });
   localAddresses.set(n.name, addresses);
-  const s = await startSpeaker(parsed.flags, log, {
-    clients: cluster.suite.speakerClients(),
-    net: host,
-    interfaces: () => ({ ok: true, value: [eth0(n.mac), LO] }),
-    interfaceAddresses: () => addresses,
-  });
-  speakers.set(n.name, s);
-  return s;
+  speakers.set(n.name, speaker);
+  return speaker;
 }
 
-/** Who answers an ARP request for `ip` from a client on the segment (MAC, or null). */
-async function resolve(ip: string): Promise<string[]> {
-  const before = segment.frames.length;
-  segment.inject(encodeArpFrame({ eth: { dst: BROADCAST_MAC, src: CLIENT_MAC, ethertype: ETHERTYPE_ARP }, arp: { op: 'request', senderMac: CLIENT_MAC, senderIp: '192.0.2.100' as Ipv4, targetMac: ZERO_MAC, targetIp: ip as Ipv4 } }));
-  await new Promise((r) => setTimeout(r, 20));
-  const macs: string[] = [];
-  for (const f of segment.frames.slice(before)) {
-    const d = decodeArpFrame(f.data);
-    if (d.ok && d.value.arp.op === 'reply' && d.value.arp.senderIp === ip && d.value.eth.dst === CLIENT_MAC) macs.push(d.value.arp.senderMac);
-  }
-  return macs;
+/** Who answers an ARP request for `ip` from a client on the segment (MACs). */
+function resolve(ip: string): Promise<string[]> {
+  return arpAnswers(segment, ip, { mac: CLIENT_MAC, ip: '192.0.2.100' });
 }
 
 before(async () => {

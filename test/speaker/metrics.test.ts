@@ -17,6 +17,7 @@ const SPEAKER_METRICS = [
   'herald_l2_failover_seconds',
   'herald_l2_peers',
   'herald_l2_fenced',
+  'herald_l2_standby',
   'herald_l2_heartbeats_received_total',
   'herald_l2_heartbeat_errors_total',
   'herald_l2_heartbeat_key_info',

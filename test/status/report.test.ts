@@ -5,6 +5,7 @@ import { V1MicroTime } from '@kubernetes/client-node';
 import type { V1Lease } from '@kubernetes/client-node';
 import { NODE_LEASE_LABELS, VIP_LEASE_LABELS } from '../../src/election/lease-names.ts';
 import { sessionsOf, statusReport } from '../../src/status/report.ts';
+import { standbyNodeLeaseBody } from '../../src/election/lease-objects.ts';
 import { ANN_BGP_SESSIONS } from '../../src/api/names.ts';
 
 const NOW = new Date('2026-12-01T12:00:10Z');
@@ -44,4 +45,12 @@ test('a session with BFD shows its state, and the diagnostic when it is not Up (
   assert.match(lines, /\bBFD\b/);
   assert.match(lines, /tor1\s+Established\s+60s ago\s+Up\s+3\/0/);
   assert.match(lines, /tor2\s+Idle\s+10s ago\s+Down \(control-detection-time-expired\)\s+0\/0/);
+});
+
+test('a speaker on L2 standby (no L2AnnouncementPolicy) shows no heartbeats and still its BGP sessions', () => {
+  const sessions = JSON.stringify([{ peer: 'tor', state: 'Established', since: '2026-12-01T11:59:10Z', prefixes: { ipv4: 3, ipv6: 1 } }]);
+  const lease = standbyNodeLeaseBody('node-s', 'herald-system', Date.parse('2026-12-01T11:00:00Z'), Date.parse('2026-12-01T12:00:05Z'), 30, { [ANN_BGP_SESSIONS]: sessions });
+  const lines = statusReport([lease], NOW).join('\n');
+  assert.match(lines, /Speakers \(1\):/);
+  assert.match(lines, /node-s\s+5s ago\s+none \(L2 standby\)\s+tor\s+Established\s+60s ago\s+-\s+3\/1/);
 });
