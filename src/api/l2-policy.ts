@@ -4,7 +4,7 @@
 // are unaffected.
 import type { LabelSelector } from './selector.ts';
 import type { Condition } from './conditions.ts';
-import { parseSelector } from './selector.ts';
+import { matchesSelector, parseSelector } from './selector.ts';
 import { CONDITION_VALID } from './names.ts';
 
 /** A valid policy, as the desired-state computation sees it. */
@@ -99,6 +99,18 @@ export function parsePolicies(objs: readonly unknown[]): ParsedPolicies {
   }
   policies.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { policies, errors };
+}
+
+/**
+ * Whether a node takes part in L2 (src/speaker/l2-gate.ts): some policy's nodeSelector matches its
+ * labels. A policy that cannot be read counts as selecting it (whoever wrote it means L2, and its
+ * fix must not wait for a restart), and so do unknown labels (the Node not seen yet).
+ */
+export function selectsNode(policies: ParsedPolicies, nodeLabels: Readonly<Record<string, string>> | undefined): boolean {
+  if (policies.errors.size > 0) return true;
+  if (policies.policies.length === 0) return false;
+  if (nodeLabels === undefined) return true;
+  return policies.policies.some((p) => matchesSelector(p.nodeSelector, nodeLabels));
 }
 
 /** The `Valid` condition for a policy (the controller leader writes it; see docs/l2.md). */

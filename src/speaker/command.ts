@@ -21,6 +21,7 @@ import { BgpSpeaker } from './bgp-speaker.ts';
 import { KubeInputs } from './kube-inputs.ts';
 import { L2Speaker } from './l2-speaker.ts';
 import { L2Gate } from './l2-gate.ts';
+import { selectsNode } from '../api/l2-policy.ts';
 import { StandbyLease } from './standby-lease.ts';
 import { addonFailure, addonLoadMessage, bgpPortFailure, capabilityFailure, heartbeatPortFailure, portFailure, readCapabilityFacts, tcpMd5Supported, TCP_MD5_UNSUPPORTED, unservedMessage, unservedPolicies } from './host-checks.ts';
 import { readLocalInterfaces } from './local-interfaces.ts';
@@ -274,7 +275,10 @@ export async function startSpeaker(flags: SpeakerFlags, log: Logger, deps: Parti
   const nodeStatus = (): Readonly<Record<string, string>> => bgp?.statusAnnotations() ?? {};
   gate = new L2Gate({
     make: () => new L2Speaker(flags.speaker, { nodeStatus, ...deps, inputs, clients, net, log, metrics }),
-    policyCount: () => inputs.l2PolicyCount(),
+    wanted: () => {
+      const me = inputs.node(flags.speaker.node);
+      return selectsNode(inputs.policies(), me === undefined ? undefined : (me.metadata?.labels ?? {}));
+    },
     synced: inputs.synced,
     isSynced: () => inputs.isSynced(),
     standby: () => new StandbyLease({ http: clients.http, node: flags.speaker.node, namespace: flags.speaker.namespace, log, renewMs: STANDBY_RENEW_MS, checkMs: flags.speaker.timings.nodeLeaseRenewMs, annotations: nodeStatus }),

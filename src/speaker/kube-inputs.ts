@@ -81,12 +81,9 @@ export class KubeInputs {
     return { services: this.#services.list(), slices: this.#slices.list(), nodes: this.#nodes.list(), policies: parsePolicies(this.#policies.list()) };
   }
 
-  /**
-   * L2AnnouncementPolicy objects in the cache, malformed ones too: without any, L2 stays on
-   * standby (l2-gate.ts); whoever wrote one, even a wrong one, means L2.
-   */
-  l2PolicyCount(): number {
-    return this.#policies.list().length;
+  /** The L2AnnouncementPolicies, parsed (without the Services, slices and Nodes of `snapshot`). */
+  policies(): ParsedPolicies {
+    return parsePolicies(this.#policies.list());
   }
 
   /** The cached Service, if any (an Event's involved object). */

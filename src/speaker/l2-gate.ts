@@ -1,13 +1,14 @@
-// L2 on standby until the cluster has an L2AnnouncementPolicy (issue #10). Without one no Service
-// can be announced by ARP or NDP, yet every speaker of a BGP-only cluster ran the L2 election:
-// a signed heartbeat to every peer ten times a second (0.6 % of a core with two peers on this
-// machine, growing with the node count: bench/README.md, "The heartbeat exchange alone"), VIP and
-// node Lease watches, a node-Lease write every 2 s. On standby a speaker keeps only a slow node
-// Lease for `herald status` (standby-lease.ts). The first policy seen (any L2AnnouncementPolicy
-// object, a malformed one too: whoever wrote it means L2) starts the L2 speaker exactly as a
-// process start does, warm-up included, so docs/l2.md's argument for a joining speaker covers
-// it. It then runs until the process stops, even if the policies go: a restart puts it back on
-// standby (docs/l2.md, "Standby").
+// L2 on standby until an L2AnnouncementPolicy selects this node (issue #10). A node no policy
+// selects can announce nothing by ARP or NDP, yet every speaker ran the L2 election: a signed
+// heartbeat to every peer ten times a second (0.6 % of a core with two peers on this machine,
+// growing with the node count: bench/README.md, "The heartbeat exchange alone"), VIP and node
+// Lease watches, a node-Lease write every 2 s. So in a BGP-only cluster, or on the nodes an L2
+// policy's nodeSelector leaves out, a speaker keeps only a slow node Lease for `herald status`
+// (standby-lease.ts), which peers read as no L2 peer. The first policy that selects the node
+// (`selectsNode`: a malformed one counts, whoever wrote it means L2) starts the L2 speaker exactly
+// as a process start does, warm-up included, so docs/l2.md's argument for a joining speaker
+// covers it. It then runs until the process stops, even if the policies go: a restart puts it
+// back on standby (docs/l2.md, "Standby").
 
 export interface L2Part {
   start(): Promise<void>;
@@ -30,8 +31,8 @@ export interface GateLog {
 export interface L2GateOptions<S extends L2Part> {
   /** Builds the L2 speaker; its election, Lease watches and heartbeat socket exist only from then. */
   make: () => S;
-  /** L2AnnouncementPolicy objects in the cluster cache. */
-  policyCount: () => number;
+  /** Whether some L2AnnouncementPolicy selects this node (`selectsNode`). */
+  wanted: () => boolean;
   /** The cluster caches: nothing is decided before their first list. */
   synced: Promise<void>;
   isSynced: () => boolean;
@@ -63,20 +64,20 @@ export class L2Gate<S extends L2Part> {
   async start(): Promise<void> {
     await this.#o.synced;
     if (this.#state.kind !== 'new') return;
-    if (this.#o.policyCount() > 0) {
+    if (this.#o.wanted()) {
       // At the process start a failure is the start's (startSpeaker names it and exits).
       this.#waking = this.#wake({ rethrow: true });
       await this.#waking;
       return;
     }
     this.#toStandby();
-    this.#o.log.info({}, 'no L2AnnouncementPolicy in the cluster: L2 on standby (no heartbeats, no election) until one is created');
+    this.#o.log.info({}, 'no L2AnnouncementPolicy selects this node: L2 on standby (no heartbeats, no election) until one does');
   }
 
   /** A cluster cache changed (and, periodically, with no change): the first policy wakes L2. */
   inputsChanged(): void {
     if (this.#state.kind === 'running') this.#state.speaker.inputsChanged();
-    else if (this.#state.kind === 'standby' && this.#o.policyCount() > 0) {
+    else if (this.#state.kind === 'standby' && this.#o.wanted()) {
       this.#waking = this.#wake({ rethrow: false }).catch((err: unknown) => {
         this.#o.log.error({ code: 'HERALD_L2_START_FAILED', err: err instanceof Error ? err.message : String(err) }, 'stopping the L2 speaker that failed to start failed too');
       });
@@ -88,9 +89,9 @@ export class L2Gate<S extends L2Part> {
       case 'running':
         return this.#state.speaker.readiness();
       case 'standby':
-        return { ok: true, reason: 'L2 on standby: no L2AnnouncementPolicy in the cluster' };
+        return { ok: true, reason: 'L2 on standby: no L2AnnouncementPolicy selects this node' };
       case 'waking':
-        return { ok: false, reason: 'an L2AnnouncementPolicy appeared: the L2 speaker is starting' };
+        return { ok: false, reason: 'an L2AnnouncementPolicy selects this node: the L2 speaker is starting' };
       default:
         return { ok: false, reason: 'caches or Leases not synced yet' };
     }
@@ -129,7 +130,7 @@ export class L2Gate<S extends L2Part> {
     if (before.kind === 'standby') {
       // The standby Lease writer stops before the L2 speaker's own renewals begin: one writer.
       await before.lease.stop({ remove: false });
-      this.#o.log.info({}, 'an L2AnnouncementPolicy exists: starting L2 (election, heartbeats)');
+      this.#o.log.info({}, 'an L2AnnouncementPolicy selects this node: starting L2 (election, heartbeats)');
     }
     this.#o.onStandby?.(false);
     const speaker = this.#o.make();

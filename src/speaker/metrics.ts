@@ -22,7 +22,7 @@ export interface SpeakerMetrics {
   readonly failoverSeconds: Histogram;
   readonly peers: Gauge<'state'>;
   readonly fenced: Gauge;
-  /** herald_l2_standby: 1 while the cluster has no L2AnnouncementPolicy and L2 does not run (l2-gate.ts). */
+  /** herald_l2_standby: 1 while no L2AnnouncementPolicy selects this node and L2 does not run (l2-gate.ts). */
   readonly standby: Gauge;
   readonly heartbeatsReceived: Counter;
   readonly heartbeatErrors: Counter<'code'>;
@@ -92,7 +92,7 @@ export function createSpeakerMetrics(opts: { defaultMetrics?: boolean } = {}): S
     failoverSeconds: new Histogram({ name: 'herald_l2_failover_seconds', help: 'On a take from a dead holder: time from its last heartbeat heard here to this node answering.', buckets: FAILOVER_BUCKETS, registers }),
     peers,
     fenced: new Gauge({ name: 'herald_l2_fenced', help: '1 while this node is self-fenced (answers nothing, writes nothing).', registers, collect }),
-    standby: new Gauge({ name: 'herald_l2_standby', help: '1 while L2 is on standby: the cluster has no L2AnnouncementPolicy, so this speaker runs no election and sends no heartbeats.', registers }),
+    standby: new Gauge({ name: 'herald_l2_standby', help: '1 while L2 is on standby: no L2AnnouncementPolicy selects this node, so this speaker runs no election and sends no heartbeats.', registers }),
     heartbeatsReceived: new Counter({ name: 'herald_l2_heartbeats_received_total', help: 'Valid heartbeats received from peers.', registers }),
     heartbeatErrors: new Counter({ name: 'herald_l2_heartbeat_errors_total', help: 'Heartbeats dropped: malformed, unauthenticated, or from an address not of the node they name.', labelNames: ['code'] as const, registers }),
     heartbeatKeyInfo: new Gauge({ name: 'herald_l2_heartbeat_key_info', help: 'Always 1: the ids of the heartbeat keys in use (8 hex digits of a keyed hash, never the key), sign and also ("none" when absent).', labelNames: ['sign', 'also'] as const, registers }),

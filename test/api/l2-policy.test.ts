@@ -2,7 +2,7 @@
 // as values for one policy that leave the others in use.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileInterfacePattern, parsePolicies, parsePolicy, validCondition } from '../../src/api/l2-policy.ts';
+import { compileInterfacePattern, parsePolicies, parsePolicy, selectsNode, validCondition } from '../../src/api/l2-policy.ts';
 import type { PolicyErrorCode } from '../../src/api/l2-policy.ts';
 
 const policy = (name: string, spec: Record<string, unknown>): unknown => ({ apiVersion: 'herald.dev/v1alpha1', kind: 'L2AnnouncementPolicy', metadata: { name }, spec });
@@ -86,4 +86,19 @@ test('the Valid condition says what is wrong and what happens', () => {
   assert.equal(bad.reason, 'InvalidInterfaceRegex');
   assert.match(bad.message, /ignored until this is fixed/);
   assert.equal('observedGeneration' in bad, false);
+});
+
+test('selectsNode: L2 wakes on a node a policy selects, on any unreadable policy, and while the node\'s labels are unknown', () => {
+  const policy = (name: string, spec: object) => ({ apiVersion: 'herald.dev/v1alpha1', kind: 'L2AnnouncementPolicy', metadata: { name }, spec });
+  const edge = parsePolicies([policy('edge', { nodeSelector: { matchLabels: { edge: 'true' } } })]);
+  assert.equal(selectsNode(parsePolicies([]), { edge: 'true' }), false, 'no policy: standby');
+  assert.equal(selectsNode(parsePolicies([]), undefined), false, 'no policy, unknown node: standby');
+  assert.equal(selectsNode(edge, { edge: 'true' }), true);
+  assert.equal(selectsNode(edge, { edge: 'false' }), false, 'left out by the nodeSelector: standby');
+  assert.equal(selectsNode(edge, {}), false);
+  assert.equal(selectsNode(edge, undefined), true, 'the Node not seen yet: awake, to be safe');
+  assert.equal(selectsNode(parsePolicies([policy('all', {})]), {}), true, 'no nodeSelector: every node');
+  const broken = parsePolicies([policy('edge', { nodeSelector: { matchLabels: { edge: 'true' } } }), policy('typo', { interfaces: ['('] })]);
+  assert.equal(broken.errors.size, 1);
+  assert.equal(selectsNode(broken, { edge: 'false' }), true, 'an unreadable policy wakes every node: its fix must not wait for a restart');
 });

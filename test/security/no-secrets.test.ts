@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HERALD_GROUP, HERALD_VERSION, BGPPEER_PLURAL, BGPPOLICY_PLURAL, IPPOOL_PLURAL } from '../../src/api/names.ts';
+import { HERALD_GROUP, HERALD_VERSION, BGPPEER_PLURAL, BGPPOLICY_PLURAL, IPPOOL_PLURAL, L2POLICY_PLURAL } from '../../src/api/names.ts';
 import { HEARTBEAT_SECRET } from '../../src/controller/heartbeat-secret.ts';
 import { apiStatus } from '../../src/kube/client.ts';
 import { keyId } from '../../src/speaker/heartbeat-keys.ts';
@@ -88,6 +88,8 @@ describe('no secret in logs, Events, metrics or `herald status` (issue #14)', ()
     const closed = await freeTcpPort();
     await admin.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: BGPPEER_PLURAL, body: { apiVersion: `${HERALD_GROUP}/${HERALD_VERSION}`, kind: 'BGPPeer', metadata: { name: 'tor' }, spec: { peerAddress: '127.0.0.1', peerPort: closed, peerASN: 64999, localASN: 64512, connectRetrySeconds: 1, passwordSecretRef: { name: 'herald-bgp-passwords', key: 'tor' } } } });
     await admin.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: BGPPOLICY_PLURAL, body: { apiVersion: `${HERALD_GROUP}/${HERALD_VERSION}`, kind: 'BGPAnnouncementPolicy', metadata: { name: 'all' }, spec: {} } });
+    // The heartbeats are part of the path: L2 runs where a policy selects the node (docs/l2.md, "Standby").
+    await admin.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: L2POLICY_PLURAL, body: { apiVersion: `${HERALD_GROUP}/${HERALD_VERSION}`, kind: 'L2AnnouncementPolicy', metadata: { name: 'all' }, spec: {} } });
     await admin.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: IPPOOL_PLURAL, body: { apiVersion: `${HERALD_GROUP}/${HERALD_VERSION}`, kind: 'IPPool', metadata: { name: 'pool' }, spec: { blocks: [{ cidr: '198.51.100.0/28' }] } } });
     await admin.core.createNamespacedService({ namespace: 'default', body: { metadata: { name: 'web' }, spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ port: 80 }] } } });
 

@@ -48,7 +48,7 @@ function world(opts: { policies?: number; failFirstStart?: boolean; holdStart?: 
       log.push(`make${s.id}`);
       return s;
     },
-    policyCount: () => policies,
+    wanted: () => policies > 0,
     synced,
     isSynced: () => true,
     standby: (): StandbyPart => {
@@ -79,7 +79,7 @@ test('without an L2AnnouncementPolicy the gate stays on standby: a standby Lease
   assert.deepEqual(w.log, ['lease1.start', 'standby=true']);
   assert.equal(w.gate.onStandby, true);
   assert.equal(w.gate.speaker, null);
-  assert.deepEqual(w.gate.readiness(), { ok: true, reason: 'L2 on standby: no L2AnnouncementPolicy in the cluster' });
+  assert.deepEqual(w.gate.readiness(), { ok: true, reason: 'L2 on standby: no L2AnnouncementPolicy selects this node' });
   w.gate.inputsChanged();
   await tick();
   assert.equal(w.made.length, 0, 'a change with no policy starts nothing');

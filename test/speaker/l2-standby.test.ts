@@ -1,10 +1,11 @@
 // api-suite: runs against the stand-in and the real kube-apiserver (HERALD_APISERVER)
-// L2 standby (src/speaker/l2-gate.ts, issue #10): speakers of a cluster with no
-// L2AnnouncementPolicy send no heartbeats, hold no VIP and keep a node Lease without a heartbeat
-// stamp; the first policy starts L2 on every node and a VIP gets exactly one answer; deleting the
+// L2 standby (src/speaker/l2-gate.ts, issue #10): speakers no L2AnnouncementPolicy selects send
+// no heartbeats, hold no VIP and keep a node Lease without a heartbeat stamp; a policy wakes the
+// nodes its nodeSelector picks and no other; a node labelled into it later joins; deleting the
 // policy afterwards puts nobody back on standby. In-process speakers on a fake segment, as in
 // l2-speaker.test.ts (fake-speakers.ts).
 import { strict as assert } from 'node:assert';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { after, before, test } from 'node:test';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -74,7 +75,7 @@ test('with no L2AnnouncementPolicy every speaker is on standby: no heartbeats, n
     const s = speakers.get(n.name);
     assert.ok(s !== undefined);
     assert.equal(await gauge(s, 'standby'), 1, `${n.name} herald_l2_standby`);
-    assert.deepEqual(s.l2.readiness(), { ok: true, reason: 'L2 on standby: no L2AnnouncementPolicy in the cluster' });
+    assert.deepEqual(s.l2.readiness(), { ok: true, reason: 'L2 on standby: no L2AnnouncementPolicy selects this node' });
     const lease = await eventually(`${n.name}'s node Lease`, async () => (await nodeLease(n.name).catch(() => undefined)) ?? undefined);
     assert.equal(lease.spec?.holderIdentity, n.name);
     assert.equal(nodeLeaseOf(lease)?.stamp, null, 'no heartbeat stamp: peers read it as no L2 peer');
@@ -87,29 +88,54 @@ test('with no L2AnnouncementPolicy every speaker is on standby: no heartbeats, n
   assert.equal(await vipLeaseExists(ip), false, 'no VIP Lease');
 });
 
-test('the first L2AnnouncementPolicy starts L2 on every node: heartbeats, a stamped node Lease, one answer for the VIP; deleting it puts nobody back on standby', async () => {
+async function labelEdge(node: string): Promise<void> {
+  await cluster.clients.core.patchNode({ name: node, body: { metadata: { labels: { 'example.com/edge': 'true' } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+}
+
+async function stampedLease(node: string) {
+  return eventually(`${node}'s stamped node Lease`, async () => {
+    const l = await nodeLease(node);
+    return nodeLeaseOf(l)?.stamp != null ? l : undefined;
+  });
+}
+
+test('a policy whose nodeSelector picks node-a wakes node-a alone: it answers for the VIP, node-b stays on standby and hears nothing', async () => {
   const ip = ipsOf(await getService(cluster, 'quiet'))[0];
   assert.ok(ip !== undefined);
-  await cluster.clients.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: L2POLICY_PLURAL, body: { apiVersion: `${HERALD_GROUP}/${HERALD_VERSION}`, kind: 'L2AnnouncementPolicy', metadata: { name: 'wake' }, spec: { interfaces: ['eth0'] } } });
-  const macs = await eventually('one ARP answer', async () => {
+  await labelEdge('node-a');
+  await cluster.clients.custom.createClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: L2POLICY_PLURAL, body: { apiVersion: `${HERALD_GROUP}/${HERALD_VERSION}`, kind: 'L2AnnouncementPolicy', metadata: { name: 'edge' }, spec: { interfaces: ['eth0'], nodeSelector: { matchLabels: { 'example.com/edge': 'true' } } } } });
+  const [a, b] = NODES;
+  assert.ok(a !== undefined && b !== undefined);
+  const macs = await eventually('node-a answers', async () => {
     const m = await resolve(ip);
     return m.length === 1 ? m : undefined;
   });
-  const lease = await cluster.clients.coordination.readNamespacedLease({ name: `herald-l2-${ip.replaceAll('.', '-')}`, namespace: 'herald-system' });
-  assert.deepEqual(macs, [NODES.find((n) => n.name === lease.spec?.holderIdentity)?.mac]);
+  assert.deepEqual(macs, [a.mac]);
+  const sa = speakers.get(a.name) as RunningSpeaker;
+  const sb = speakers.get(b.name) as RunningSpeaker;
+  assert.equal(await gauge(sa, 'standby'), 0);
+  assert.match((await stampedLease(a.name)).metadata?.annotations?.[ANN_HEARTBEAT_ADDRESSES] ?? '', new RegExp(`${a.loopback.replaceAll('.', '\\.')}:\\d+`));
+  await new Promise((r) => setTimeout(r, 1_000));
+  assert.equal(await gauge(sb, 'standby'), 1, 'node-b is left out by the nodeSelector');
+  assert.equal(nodeLeaseOf(await nodeLease(b.name))?.stamp, null);
+  assert.equal(await gauge(sa, 'heartbeatsReceived'), 0, 'node-a has no L2 peer');
+  assert.equal(await gauge(sb, 'heartbeatsReceived'), 0);
+});
+
+test('node-b labelled into the policy wakes and joins; deleting the policy then puts nobody back on standby and the VIP is released', async () => {
+  const ip = ipsOf(await getService(cluster, 'quiet'))[0];
+  assert.ok(ip !== undefined);
+  await labelEdge('node-b');
   for (const n of NODES) {
     const s = speakers.get(n.name) as RunningSpeaker;
+    await eventually(`${n.name} hears its peer`, async () => ((await gauge(s, 'heartbeatsReceived')) > 0 ? true : undefined));
     assert.equal(await gauge(s, 'standby'), 0);
-    assert.ok((await gauge(s, 'heartbeatsReceived')) > 0, `${n.name} hears its peer`);
-    const stamped = await eventually(`${n.name}'s stamped node Lease`, async () => {
-      const l = await nodeLease(n.name);
-      return nodeLeaseOf(l)?.stamp != null ? l : undefined;
-    });
-    assert.match(stamped.metadata?.annotations?.[ANN_HEARTBEAT_ADDRESSES] ?? '', new RegExp(`${n.loopback.replaceAll('.', '\\.')}:\\d+`));
+    await stampedLease(n.name);
   }
-  await cluster.clients.custom.deleteClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: L2POLICY_PLURAL, name: 'wake' });
+  assert.equal((await resolve(ip)).length, 1, 'still exactly one answer');
+  await cluster.clients.custom.deleteClusterCustomObject({ group: HERALD_GROUP, version: HERALD_VERSION, plural: L2POLICY_PLURAL, name: 'edge' });
   await new Promise((r) => setTimeout(r, 1_000));
   for (const n of NODES) assert.equal(await gauge(speakers.get(n.name) as RunningSpeaker, 'standby'), 0, `${n.name} stays out of standby`);
-  // Without a policy the VIP is no longer announced, and its holder says so by releasing it.
+  // Without a policy the VIP is no longer announced: its holder releases it.
   await eventually('no answer once the policy is gone', async () => ((await resolve(ip)).length === 0 ? true : undefined));
 });
