@@ -138,9 +138,15 @@ export class LeaseAdapter {
     this.synced = Promise.all([this.#vipCache.synced, this.#nodeCache.synced]).then(() => undefined);
   }
 
-  /** Node Leases in the cache: the speakers of the cluster (their renewals are its steady writes). */
+  /**
+   * Node Leases of L2 speakers in the cache: the stamped ones, whose renewals every R are the
+   * steady writes R governs. A speaker on L2 standby (src/speaker/l2-gate.ts) renews every 10 s
+   * whatever R is, so counting it would ask every L2 speaker for a longer R for nothing.
+   */
   nodeLeaseCount(): number {
-    return this.#nodeCache.list().length;
+    let n = 0;
+    for (const lease of this.#nodeCache.list()) if (nodeLeaseOf(lease)?.stamp != null) n++;
+    return n;
   }
 
   /** Requests sent, by verb (watches are not counted: they are long-running). */

@@ -93,3 +93,24 @@ test('a standby speaker takes over the Lease its L2 incarnation left, and the he
   }
   assert.equal((await read('sb-b')).spec?.holderIdentity, 'sb-b', 'stop without remove keeps the Lease for the L2 speaker');
 });
+
+test('the renewal advice counts L2 speakers only: a standby speaker\'s Lease is not one', async () => {
+  const clients = suite.speakerClients();
+  const seen = new Set<string>();
+  const l2 = new LeaseAdapter({ kc: clients.kc, http: clients.http, node: 'sb-c', log, onVipLease: () => undefined, onNodeLease: (node) => seen.add(node), onVipLeaseSync: () => undefined });
+  const writes: boolean[] = [];
+  const standby = new StandbyLease({ http: suite.speakerClients().http, node: 'sb-d', namespace: HERALD_NS, log, renewMs: 10_000, checkMs: 20, annotations: () => ({}), onWrite: (ok) => writes.push(ok) });
+  try {
+    await l2.synced;
+    assert.equal(await l2.renewNodeLease({ incarnation: 9, seq: 1, heard: [], probing: false }, [{ address: '192.0.2.13', port: 9425 }]), true);
+    standby.start();
+    await until('the standby write', () => writes.length === 1);
+    // sb-b (the test above) and sb-d are on standby; sb-c is the one L2 speaker.
+    await until('the watch to bring every node Lease', () => ['sb-b', 'sb-c', 'sb-d'].every((n) => seen.has(n)));
+    assert.equal(l2.nodeLeaseCount(), 1);
+  } finally {
+    await standby.stop({ remove: true });
+    await l2.deleteNodeLease();
+    await l2.stop();
+  }
+});
