@@ -262,6 +262,7 @@ export async function startSpeaker(flags: SpeakerFlags, log: Logger, deps: Parti
     if (!r.ok) throw new Error(`raw sockets unavailable (${r.error.code}): ${r.error.message}`);
     net = r.value;
   }
+  const processStartedAt = performance.now();
   const metrics = createSpeakerMetrics();
   const clients = deps.clients ?? makeLink(loadKubeConfig(flags.kubeconfig));
   // One set of cluster caches feeds both modes; each recomputes its own desired state.
@@ -274,7 +275,9 @@ export async function startSpeaker(flags: SpeakerFlags, log: Logger, deps: Parti
   const inputs = deps.inputs ?? new KubeInputs({ clients, log, onChange: changed });
   const nodeStatus = (): Readonly<Record<string, string>> => bgp?.statusAnnotations() ?? {};
   gate = new L2Gate({
-    make: () => new L2Speaker(flags.speaker, { nodeStatus, ...deps, inputs, clients, net, log, metrics }),
+    // At the process start the warm-up runs from the process's start, as it always has (the
+    // lists synced meanwhile count toward it); a later wake runs it from the wake (l2-gate.ts).
+    make: (atStart) => new L2Speaker(flags.speaker, { nodeStatus, ...deps, inputs, clients, net, log, metrics, ...(atStart ? { startedAt: processStartedAt } : {}) }),
     wanted: () => {
       const me = inputs.node(flags.speaker.node);
       return selectsNode(inputs.policies(), me === undefined ? undefined : (me.metadata?.labels ?? {}));

@@ -29,8 +29,13 @@ export interface GateLog {
 }
 
 export interface L2GateOptions<S extends L2Part> {
-  /** Builds the L2 speaker; its election, Lease watches and heartbeat socket exist only from then. */
-  make: () => S;
+  /**
+   * Builds the L2 speaker; its election, Lease watches and heartbeat socket exist only from then.
+   * `atStart`: the first decision after the caches synced, at the process start; false for a
+   * speaker woken from standby later, whose election's warm-up must run from the wake, since
+   * peers woken by the same policy have not been heard yet.
+   */
+  make: (atStart: boolean) => S;
   /** Whether some L2AnnouncementPolicy selects this node (`selectsNode`). */
   wanted: () => boolean;
   /** The cluster caches: nothing is decided before their first list. */
@@ -66,7 +71,7 @@ export class L2Gate<S extends L2Part> {
     if (this.#state.kind !== 'new') return;
     if (this.#o.wanted()) {
       // At the process start a failure is the start's (startSpeaker names it and exits).
-      this.#waking = this.#wake({ rethrow: true });
+      this.#waking = this.#wake({ rethrow: true, atStart: true });
       await this.#waking;
       return;
     }
@@ -78,7 +83,7 @@ export class L2Gate<S extends L2Part> {
   inputsChanged(): void {
     if (this.#state.kind === 'running') this.#state.speaker.inputsChanged();
     else if (this.#state.kind === 'standby' && this.#o.wanted()) {
-      this.#waking = this.#wake({ rethrow: false }).catch((err: unknown) => {
+      this.#waking = this.#wake({ rethrow: false, atStart: false }).catch((err: unknown) => {
         this.#o.log.error({ code: 'HERALD_L2_START_FAILED', err: err instanceof Error ? err.message : String(err) }, 'stopping the L2 speaker that failed to start failed too');
       });
     }
@@ -124,7 +129,7 @@ export class L2Gate<S extends L2Part> {
    * one (the heartbeat port taken since the process began, say) is stopped and L2 goes back on
    * standby; the next cache change or periodic pass tries again.
    */
-  async #wake(opts: { rethrow: boolean }): Promise<void> {
+  async #wake(opts: { rethrow: boolean; atStart: boolean }): Promise<void> {
     const before = this.#state;
     this.#state = { kind: 'waking' };
     if (before.kind === 'standby') {
@@ -133,7 +138,7 @@ export class L2Gate<S extends L2Part> {
       this.#o.log.info({}, 'an L2AnnouncementPolicy selects this node: starting L2 (election, heartbeats)');
     }
     this.#o.onStandby?.(false);
-    const speaker = this.#o.make();
+    const speaker = this.#o.make(opts.atStart);
     try {
       await speaker.start();
     } catch (err) {

@@ -58,6 +58,11 @@ export interface L2SpeakerDeps {
   interfaceAddresses?: () => InterfaceAddresses;
   /** Annotations published on this node's Lease at each renewal (the BGP session states). */
   nodeStatus?: () => Readonly<Record<string, string>>;
+  /**
+   * When the election's warm-up clock starts (monotonic ms; default: now). At a process start it
+   * is the process's start, as it was before L2 could be on standby (l2-gate.ts).
+   */
+  startedAt?: number;
 }
 
 const CLOCK: Clock = {
@@ -116,7 +121,7 @@ export class L2Speaker {
     this.#d = d;
     const { log, metrics, clients } = d;
     this.#events = new EventRecorder({ core: eventApiOver(clients.http), component: 'herald-speaker', instance: c.node, log, onError: () => metrics.kubeRequestErrors.inc({ verb: 'create', resource: 'events' }) });
-    const election = new Election({ me: c.node, incarnation: Date.now(), timings: c.timings, startedAt: CLOCK.now(), trustNotes: c.heartbeatKey !== undefined, damping: c.fenceDamping === true ? DEFAULT_DAMPING : false });
+    const election = new Election({ me: c.node, incarnation: Date.now(), timings: c.timings, startedAt: d.startedAt ?? CLOCK.now(), trustNotes: c.heartbeatKey !== undefined, damping: c.fenceDamping === true ? DEFAULT_DAMPING : false });
     this.#election = election;
     this.#backend = new L2Backend({
       net: d.net,

@@ -38,10 +38,12 @@ function world(opts: { policies?: number; failFirstStart?: boolean; holdStart?: 
   const synced = new Promise<void>((r) => (resolveSynced = r));
   let leases = 0;
   const made: FakeSpeaker[] = [];
+  const starts: boolean[] = [];
   let release = (): void => undefined;
   const gate = new L2Gate<FakeSpeaker>({
-    make: () => {
+    make: (atStart) => {
       const s = new FakeSpeaker(log, made.length + 1);
+      starts.push(atStart);
       if (made.length === 0 && opts.failFirstStart === true) s.failStart = true;
       if (opts.holdStart === true) s.startGate = new Promise<void>((r) => (release = r));
       made.push(s);
@@ -63,7 +65,7 @@ function world(opts: { policies?: number; failFirstStart?: boolean; holdStart?: 
     log: { info: () => undefined, error: (o) => errors.push(String((o as { code?: string }).code)) },
     onStandby: (on) => log.push(`standby=${on}`),
   });
-  return { gate, log, errors, made, synced: resolveSynced, setPolicies: (n: number) => (policies = n), release: () => release() };
+  return { gate, log, errors, made, starts, synced: resolveSynced, setPolicies: (n: number) => (policies = n), release: () => release() };
 }
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -96,6 +98,7 @@ test('the first policy stops the standby Lease writer (keeping the Lease) before
   await tick();
   assert.deepEqual(w.log, ['lease1.start', 'standby=true', 'lease1.stop(keep)', 'standby=false', 'make1', 'speaker1.start']);
   assert.equal(w.gate.speaker, w.made[0]);
+  assert.deepEqual(w.starts, [false], 'woken later: the warm-up runs from the wake');
   assert.deepEqual(w.gate.readiness(), { ok: true, reason: 'speaker1' });
   // Once running it runs: the policies going changes nothing until the process restarts.
   w.setPolicies(0);
@@ -111,6 +114,7 @@ test('a policy already there at the start starts L2 at once, with no standby Lea
   w.synced();
   await w.gate.start();
   assert.deepEqual(w.log, ['standby=false', 'make1', 'speaker1.start']);
+  assert.deepEqual(w.starts, [true], 'at the process start: the warm-up runs from the process start');
   assert.notEqual(w.gate.speaker, null);
 });
 
