@@ -127,17 +127,7 @@ export function vipLeasePatch(a: WriteAction, version: string, wallMs: number): 
 /** `extra`: more annotations for operators (the BGP session states, read by `herald status`). */
 /** `durationSeconds`: three renewal periods (`nodeLeaseDurationSeconds`); 6 s at the default R = 2 s. */
 export function nodeLeaseBody(node: string, stamp: NodeStamp, addresses: readonly HeartbeatEndpoint[], namespace: string, acquiredMs: number, wallMs: number, durationSeconds: number, extra: Readonly<Record<string, string>> = {}): V1Lease {
-  return {
-    apiVersion: 'coordination.k8s.io/v1',
-    kind: 'Lease',
-    metadata: {
-      name: nodeLeaseName(node),
-      namespace,
-      labels: { ...NODE_LEASE_LABELS },
-      annotations: { ...extra, ...nodeStampAnnotations(stamp), [ANN_HEARTBEAT_ADDRESSES]: formatEndpoints(addresses) },
-    },
-    spec: { holderIdentity: node, leaseDurationSeconds: durationSeconds, acquireTime: new V1MicroTime(acquiredMs), renewTime: new V1MicroTime(wallMs) },
-  };
+  return standbyNodeLeaseBody(node, namespace, acquiredMs, wallMs, durationSeconds, { ...extra, ...nodeStampAnnotations(stamp), [ANN_HEARTBEAT_ADDRESSES]: formatEndpoints(addresses) });
 }
 
 /**

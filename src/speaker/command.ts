@@ -234,7 +234,7 @@ function heartbeatKeyFlags(keyFile: string | undefined, acceptFile: string | und
 }
 
 export interface RunningSpeaker {
-  /** L2: on standby until the cluster has an L2AnnouncementPolicy (l2-gate.ts). */
+  /** L2: on standby until an L2AnnouncementPolicy selects this node (l2-gate.ts). */
   l2: L2Gate<L2Speaker>;
   bgp: BgpSpeaker;
   metrics: SpeakerMetrics;
@@ -283,7 +283,6 @@ export async function startSpeaker(flags: SpeakerFlags, log: Logger, deps: Parti
       return selectsNode(inputs.policies(), me === undefined ? undefined : (me.metadata?.labels ?? {}));
     },
     synced: inputs.synced,
-    isSynced: () => inputs.isSynced(),
     standby: () => new StandbyLease({ http: clients.http, node: flags.speaker.node, namespace: flags.speaker.namespace, log, renewMs: STANDBY_RENEW_MS, checkMs: flags.speaker.timings.nodeLeaseRenewMs, annotations: nodeStatus }),
     log,
     onStandby: (on) => metrics.standby.set(on ? 1 : 0),
@@ -303,7 +302,7 @@ export async function startSpeaker(flags: SpeakerFlags, log: Logger, deps: Parti
     b.reconcile();
     checkPolicies();
     // A standby gate whose wake failed tries again even when no watch event comes.
-    if (l2.onStandby) l2.inputsChanged();
+    if (l2.isStandby) l2.inputsChanged();
   }, flags.speaker.resyncMs);
   const stopAll = async (drainMs: number): Promise<void> => {
     clearInterval(periodic);

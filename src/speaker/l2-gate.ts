@@ -40,7 +40,6 @@ export interface L2GateOptions<S extends L2Part> {
   wanted: () => boolean;
   /** The cluster caches: nothing is decided before their first list. */
   synced: Promise<void>;
-  isSynced: () => boolean;
   standby: () => StandbyPart;
   log: GateLog;
   onStandby?: (standby: boolean) => void;
@@ -62,7 +61,7 @@ export class L2Gate<S extends L2Part> {
     return this.#state.kind === 'running' ? this.#state.speaker : null;
   }
 
-  get onStandby(): boolean {
+  get isStandby(): boolean {
     return this.#state.kind === 'standby';
   }
 

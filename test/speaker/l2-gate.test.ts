@@ -52,7 +52,6 @@ function world(opts: { policies?: number; failFirstStart?: boolean; holdStart?: 
     },
     wanted: () => policies > 0,
     synced,
-    isSynced: () => true,
     standby: (): StandbyPart => {
       const n = ++leases;
       return {
@@ -79,7 +78,7 @@ test('without an L2AnnouncementPolicy the gate stays on standby: a standby Lease
   w.synced();
   await started;
   assert.deepEqual(w.log, ['lease1.start', 'standby=true']);
-  assert.equal(w.gate.onStandby, true);
+  assert.equal(w.gate.isStandby, true);
   assert.equal(w.gate.speaker, null);
   assert.deepEqual(w.gate.readiness(), { ok: true, reason: 'L2 on standby: no L2AnnouncementPolicy selects this node' });
   w.gate.inputsChanged();
@@ -104,7 +103,7 @@ test('the first policy stops the standby Lease writer (keeping the Lease) before
   w.setPolicies(0);
   w.gate.inputsChanged();
   assert.equal(w.log.at(-1), 'speaker1.inputsChanged');
-  assert.equal(w.gate.onStandby, false);
+  assert.equal(w.gate.isStandby, false);
   await w.gate.stop({ drainMs: 3000 });
   assert.equal(w.log.at(-1), 'speaker1.stop(3000)');
 });
@@ -137,7 +136,7 @@ test('a later wake that fails goes back on standby with a new Lease writer, and 
   await tick();
   assert.deepEqual(w.errors, ['HERALD_L2_START_FAILED']);
   assert.deepEqual(w.log.slice(2), ['lease1.stop(keep)', 'standby=false', 'make1', 'speaker1.start', 'speaker1.stop(0)', 'lease2.start', 'standby=true']);
-  assert.equal(w.gate.onStandby, true);
+  assert.equal(w.gate.isStandby, true);
   w.gate.inputsChanged();
   await tick();
   await tick();
