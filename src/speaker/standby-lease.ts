@@ -10,6 +10,7 @@ import { leasePath } from '../kube/http.ts';
 import { apiStatus, errorMessage } from '../kube/client.ts';
 import { nodeLeaseName } from '../election/lease-names.ts';
 import { asLease, standbyNodeLeaseBody } from '../election/lease-objects.ts';
+import { REQUEST_TIMEOUT_MS } from '../election/lease-adapter.ts';
 
 export interface StandbyLeaseOptions {
   http: KubeHttp;
@@ -23,6 +24,8 @@ export interface StandbyLeaseOptions {
   /** Annotations for operators (the BGP session states). */
   annotations: () => Readonly<Record<string, string>>;
   wall?: () => number;
+  /** Each request is aborted after this long (default REQUEST_TIMEOUT_MS, as the L2 Lease writes). */
+  requestTimeoutMs?: number;
   /** Called after each write attempt (tests, metrics). */
   onWrite?: (ok: boolean) => void;
 }
@@ -55,10 +58,15 @@ export class StandbyLease {
     await this.#inflight;
     if (!opts.remove) return;
     try {
-      await this.#o.http.send({ method: 'DELETE', path: leasePath(this.#o.namespace, nodeLeaseName(this.#o.node)) });
+      await this.#o.http.send({ method: 'DELETE', path: leasePath(this.#o.namespace, nodeLeaseName(this.#o.node)), signal: this.#signal() });
     } catch (err) {
       if (apiStatus(err) !== 404) this.#o.log.warn({ node: this.#o.node, err: errorMessage(err) }, 'could not delete the node Lease');
     }
+  }
+
+  /** An API server that takes the connection and never answers must not stop the renewals, nor hold up stop(). */
+  #signal(): AbortSignal {
+    return AbortSignal.timeout(this.#o.requestTimeoutMs ?? REQUEST_TIMEOUT_MS);
   }
 
   #check(): void {
@@ -93,18 +101,18 @@ export class StandbyLease {
     const path = leasePath(namespace, nodeLeaseName(node));
     const put = async (version: string): Promise<string | null> => {
       const b = { ...body, metadata: { ...body.metadata, resourceVersion: version } };
-      return asLease(await http.json({ method: 'PUT', path, body: JSON.stringify(b) }))?.metadata?.resourceVersion ?? null;
+      return asLease(await http.json({ method: 'PUT', path, body: JSON.stringify(b), signal: this.#signal() }))?.metadata?.resourceVersion ?? null;
     };
     try {
       if (this.#version === null) {
         try {
-          this.#version = asLease(await http.json({ method: 'POST', path: leasePath(namespace), body: JSON.stringify(body) }))?.metadata?.resourceVersion ?? null;
+          this.#version = asLease(await http.json({ method: 'POST', path: leasePath(namespace), body: JSON.stringify(body), signal: this.#signal() }))?.metadata?.resourceVersion ?? null;
           return true;
         } catch (err) {
           // 409 AlreadyExists: an earlier incarnation's Lease, L2 or standby: take it over.
           if (apiStatus(err) !== 409) throw err;
         }
-        const current = asLease(await http.json({ method: 'GET', path }));
+        const current = asLease(await http.json({ method: 'GET', path, signal: this.#signal() }));
         this.#version = await put(current?.metadata?.resourceVersion ?? '');
         return true;
       }

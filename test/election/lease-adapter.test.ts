@@ -5,8 +5,6 @@
 // server herald-system/herald-speaker with the RBAC of deploy/); the test reads as an admin.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import type { Socket } from 'node:net';
 import { pino } from 'pino';
 import { startDevApiServer } from '../../src/devapi/server.ts';
 import { PooledKubeConfig } from '../../src/kube/client.ts';
@@ -20,6 +18,7 @@ import type { NodeStamp } from '../../src/election/peers.ts';
 import type { LeaseRecord, LeaseView, WriterStamp } from '../../src/election/vip-machine.ts';
 import { compareVersions } from '../../src/election/vip-machine.ts';
 import { HERALD_NS, standInOnly, startApiSuite } from '../support/api-suite.ts';
+import { silentApiServer } from '../support/silent-server.ts';
 import type { ApiSuite } from '../support/api-suite.ts';
 
 const NS = HERALD_NS;
@@ -378,17 +377,7 @@ test('an unreachable server is an error, not a conflict; once it is back the sam
 
 test('a request without an answer times out as an error (docs/l2.md: 10 s by default)', async () => {
   // A server that accepts connections and never answers.
-  const sockets = new Set<Socket>();
-  const silent = createServer((s) => {
-    sockets.add(s);
-    s.on('error', () => {});
-  });
-  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
-  const address = silent.address();
-  assert.ok(address !== null && typeof address === 'object');
-  const kc = new PooledKubeConfig();
-  // The same kubeconfig (TLS and token on the real server), pointed at the silent port.
-  kc.loadFromString(suite.cp.kubeconfigYaml().replace(suite.cp.url, `${new URL(suite.cp.url).protocol}//127.0.0.1:${address.port}`));
+  const { kc, close } = await silentApiServer(suite);
   const a = adapter('t1', { kc, requestTimeoutMs: 200 });
   try {
     const started = Date.now();
@@ -398,8 +387,7 @@ test('a request without an answer times out as an error (docs/l2.md: 10 s by def
     assert.ok(took >= 350 && took < 3_000, `took ${took} ms`);
   } finally {
     await a.adapter.stop();
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((r) => silent.close(() => r()));
+    await close();
   }
 });
 

@@ -6,6 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import { pino } from 'pino';
+import { makeClients } from '../../src/kube/api-clients.ts';
 import { StandbyLease } from '../../src/speaker/standby-lease.ts';
 import { nodeLeaseOf } from '../../src/election/lease-objects.ts';
 import { LeaseAdapter } from '../../src/election/lease-adapter.ts';
@@ -13,6 +14,7 @@ import { ANN_HEARTBEAT_ADDRESSES, NODE_LEASE_LABELS, nodeLeaseName } from '../..
 import { ANN_BGP_SESSIONS } from '../../src/api/names.ts';
 import { apiStatus } from '../../src/kube/client.ts';
 import { HERALD_NS, startApiSuite } from '../support/api-suite.ts';
+import { silentApiServer } from '../support/silent-server.ts';
 import type { ApiSuite } from '../support/api-suite.ts';
 
 const log = pino({ level: process.env['HERALD_TEST_LOG'] ?? 'silent' });
@@ -112,5 +114,22 @@ test('the renewal advice counts L2 speakers only: a standby speaker\'s Lease is 
     await standby.stop({ remove: true });
     await l2.deleteNodeLease();
     await l2.stop();
+  }
+});
+
+test('regression: a standby Lease write to an API server that never answers times out, and stop() does not hang on it', async () => {
+  const { kc, close } = await silentApiServer(suite);
+  const writes: boolean[] = [];
+  const lease = new StandbyLease({ http: makeClients(kc).http, node: 'sb-e', namespace: HERALD_NS, log, renewMs: 10_000, checkMs: 20, requestTimeoutMs: 200, annotations: () => ({}), onWrite: (ok) => writes.push(ok) });
+  try {
+    lease.start();
+    await until('the first write to fail', () => writes.length >= 1, 10_000);
+    assert.equal(writes[0], false);
+    await until('a second attempt, also failed', () => writes.length >= 2, 10_000);
+    assert.equal(writes[1], false);
+    // The DELETE of a clean exit times out too: stop() resolves.
+    await lease.stop({ remove: true });
+  } finally {
+    await close();
   }
 });
