@@ -72,6 +72,8 @@ interface Probe {
   repairs: number;
   /** When its last reply came, ms after the requests (api-speaker.ts waits until replies stop). */
   lastReplyMs: number;
+  /** The requests' own turn of its event loop, ms of wall time (api-speaker.ts). */
+  burstMs: number;
 }
 
 /** What a speaker last printed: its {"held"} report every second, its last probe. */
@@ -81,6 +83,9 @@ interface Status {
   held: number;
   fenced: number;
   probe: Probe;
+  /** When its event loop's longest delay so far rose past 100 ms, and to what (ms). */
+  delays: { time: number; what: string }[];
+  eldMax: number;
 }
 
 interface Speaker {
@@ -111,20 +116,29 @@ interface RunResult {
   repairs: number;
   /** The slowest speaker's last reply in the second sample, ms after the requests. */
   slowestReplyMs: number;
+  /** Per sample: the longest burst a speaker lived (ms), and how many speakers were fenced at some moment of their probe. */
+  bursts: [number, number];
+  fencedInProbe: [number, number];
   seconds: number;
 }
 
 function spawnSpeaker(n: BenchNode, kubeconfig: string, port: number): Speaker {
-  const status: Status = { ready: false, held: 0, fenced: 0, probe: { n: 0, answered: new Set(), fenced: 0, repairs: 0, lastReplyMs: 0 } };
+  const status: Status = { ready: false, held: 0, fenced: 0, probe: { n: 0, answered: new Set(), fenced: 0, repairs: 0, lastReplyMs: 0, burstMs: 0 }, delays: [], eldMax: 0 };
   const child = spawnChild(`speaker ${n.name}`, NODE_BIN, [SPEAKER_SCRIPT, n.name, kubeconfig, n.loopback, n.eth0Address, n.mac, String(port)], ROOT, (line) => {
     if (line.startsWith('{"ready":true')) status.ready = true;
     if (!line.startsWith('{"held"') && !line.startsWith('{"probe"')) return;
     try {
-      const r = JSON.parse(line) as { held?: number; fenced: number; probe?: number; answered?: string[]; repairs?: number; lastReplyMs?: number };
-      if (r.probe !== undefined) status.probe = { n: r.probe, answered: new Set(r.answered ?? []), fenced: r.fenced, repairs: r.repairs ?? 0, lastReplyMs: r.lastReplyMs ?? 0 };
+      const r = JSON.parse(line) as { held?: number; fenced: number; probe?: number; answered?: string[]; repairs?: number; lastReplyMs?: number; burstMs?: number; eldMax?: number };
+      if (r.probe !== undefined) {
+        status.probe = { n: r.probe, answered: new Set(r.answered ?? []), fenced: r.fenced, repairs: r.repairs ?? 0, lastReplyMs: r.lastReplyMs ?? 0, burstMs: r.burstMs ?? 0 };
+        status.delays.push({ time: Date.now(), what: `${n.name}: probe ${r.probe} done, its burst ${r.burstMs ?? '?'} ms, fenced ${r.fenced}` });
+      }
       else {
         status.held = r.held ?? 0;
         status.fenced = r.fenced;
+        const eldMax = r.eldMax ?? 0;
+        if (eldMax > status.eldMax && eldMax > 100) status.delays.push({ time: Date.now(), what: `${n.name}: longest event-loop delay so far ${Math.round(eldMax)} ms (reported each second)` });
+        status.eldMax = Math.max(status.eldMax, eldMax);
       }
     } catch {
       // a partial line
@@ -194,9 +208,16 @@ async function oneRun(size: number, run: number, standIn: StandIn, nodes: readon
   }
   const speakers: Speaker[] = [];
   const joins: { node: string; seconds: number | null }[] = [];
+  // With --log-dir, the run's own moments (each start, each settle, each sample) beside the
+  // speakers' logs, on the same wall clock as their "time" fields: a fence is read against them.
+  const timeline: { time: number; what: string }[] = [];
+  const mark = (what: string): void => {
+    timeline.push({ time: Date.now(), what });
+  };
   try {
     for (const n of nodes) {
       const tj = performance.now();
+      mark(`start ${n.name}`);
       const s = spawnSpeaker(n, standIn.kubeconfig, port);
       speakers.push(s);
       if (args.together) continue;
@@ -216,6 +237,7 @@ async function oneRun(size: number, run: number, standIn: StandIn, nodes: readon
           break;
         }
       }
+      mark(seconds === null ? `gave up on ${n.name}` : `settled ${n.name}`);
       joins.push({ node: n.name, seconds });
     }
     if (args.together) {
@@ -234,9 +256,13 @@ async function oneRun(size: number, run: number, standIn: StandIn, nodes: readon
       }
       joins.push({ node: 'all', seconds });
     }
+    mark('sample 1');
     const a = await sample(standIn, speakers);
+    mark('sample 1 done');
     await sleep(CONFIRM_MS);
+    mark('sample 2');
     const b = await sample(standIn, speakers);
+    mark('sample 2 done');
     const darkA = darkIn(a);
     const darkB = darkIn(b);
     const dark = [...darkB].filter(([ip, version]) => darkA.get(ip) === version && a.leases.get(ip)?.holder === b.leases.get(ip)?.holder).map(([ip]) => ip);
@@ -268,11 +294,18 @@ async function oneRun(size: number, run: number, standIn: StandIn, nodes: readon
       }
     }
     const slowestReplyMs = Math.max(0, ...[...b.probes.values()].map((p) => p.lastReplyMs));
-    return { joins, dark, darkLast: darkB.size, doubled, fencedHolder, unheld, answered, probed: b.probes.size, repairs, slowestReplyMs, seconds: (performance.now() - t0) / 1000 };
+    const longest = (x: Sample): number => Math.max(0, ...[...x.probes.values()].map((p) => p.burstMs));
+    const fencedIn = (x: Sample): number => [...x.probes.values()].filter((p) => p.fenced !== 0).length;
+    return { joins, dark, darkLast: darkB.size, doubled, fencedHolder, unheld, answered, probed: b.probes.size, repairs, slowestReplyMs, bursts: [longest(a), longest(b)], fencedInProbe: [fencedIn(a), fencedIn(b)], seconds: (performance.now() - t0) / 1000 };
   } catch (err) {
     for (const s of speakers) if (s.child.exit !== undefined) console.log(`    --- ${s.node.name} exited (${describeExit(s.child.exit)}):\n${s.child.tail.slice(-8).join('\n')}`);
     throw err;
   } finally {
+    const logDir = process.env['HERALD_BENCH_LOG_DIR'];
+    if (LOG_DIR !== undefined && logDir !== undefined) {
+      const all = [...timeline, ...speakers.flatMap((s) => s.status.delays)].sort((x, y) => x.time - y.time);
+      writeFileSync(join(logDir, 'timeline.json'), `${JSON.stringify(all, null, 1)}\n`);
+    }
     for (const s of speakers) if (s.child.exit === undefined) s.child.proc.kill('SIGKILL');
     await Promise.all(speakers.map((s) => s.child.exited));
     // The next run starts from nothing: no VIP Lease, no node Lease.
@@ -307,7 +340,7 @@ async function configuration(size: number): Promise<{ size: number; results: Run
     }
     results.push(r);
     const joins = r.joins.map((j) => (j.seconds === null ? 'no' : fmt(j.seconds, 1))).join('/');
-    console.log(`  run ${String(run).padStart(2)}: dark ${r.dark.length}${r.dark.length > 0 ? ` (${r.dark.slice(0, 5).join(' ')}…)` : ''} (in the last sample alone ${r.darkLast}); joins settled in ${joins} s; answered ${r.answered}/${VIPS} by ${r.probed}/${size} speakers probed (last reply ${r.slowestReplyMs} ms after the requests); doubled ${r.doubled}, unanswered under a fenced holder ${r.fencedHolder}, unheld ${r.unheld}; self-check repairs ${r.repairs}; ${fmt(r.seconds, 0)} s; load ${loadAverage()}`);
+    console.log(`  run ${String(run).padStart(2)}: dark ${r.dark.length}${r.dark.length > 0 ? ` (${r.dark.slice(0, 5).join(' ')}…)` : ''} (in the last sample alone ${r.darkLast}); joins settled in ${joins} s; answered ${r.answered}/${VIPS} by ${r.probed}/${size} speakers probed (last reply ${r.slowestReplyMs} ms after the requests; longest burst ${r.bursts.join(' / ')} ms, speakers fenced during the probe ${r.fencedInProbe.join(' / ')}, samples 1 / 2); doubled ${r.doubled}, unanswered under a fenced holder ${r.fencedHolder}, unheld ${r.unheld}; self-check repairs ${r.repairs}; ${fmt(r.seconds, 0)} s; load ${loadAverage()}`);
   }
   const cpu = (cpuSecondsOf(standIn.child.pid) ?? Number.NaN) - cpu0;
   standIn.child.proc.kill('SIGTERM');

@@ -1,18 +1,18 @@
 // One BGP session: the imperative shell around the pure FSM (RFC 4271 §8), the codec and the
 // Adj-RIB-Out. It owns the TCP connection, the timers and the framer; it turns received bytes
 // into FSM events and FSM actions into bytes. Routes are declarative (STYLE.md lesson 5): `set`
-// the whole table; the session diffs, packs, and replays everything after a reconnect, then
-// End-of-RIB. Received UPDATEs are checked for framing and attributes (RFC 7606) and dropped:
+// the whole table; its RibSender (rib-sender.ts) diffs, packs, and replays everything after a
+// reconnect, then End-of-RIB; OPENs are read and built by open-facts.ts. Received UPDATEs are checked for framing and attributes (RFC 7606) and dropped:
 // Herald installs no routes, so memory stays bounded whatever a peer sends.
 import type { Socket } from 'node:net';
-import { BgpFramer, INITIAL_CONTEXT, buildOpen, checkFourOctetAs, decodeMessage, encodeMessage, endOfRibOf, findCapability, formatAddress, openAsn, wireContext } from './codec/index.ts';
-import type { BgpMessage, Capability, Family, Open, SessionContext } from './codec/index.ts';
+import { BgpFramer, INITIAL_CONTEXT, checkFourOctetAs, decodeMessage, encodeMessage, endOfRibOf, wireContext } from './codec/index.ts';
+import type { BgpMessage, Family, Open, SessionContext } from './codec/index.ts';
 import { BgpFsm } from './fsm.ts';
-import type { DownReason, FsmAction, FsmEvent, FsmState, LocalConfig, Negotiated, Notification, PeerOpen, TimerName } from './fsm-types.ts';
-import { endOfRibMessages, originate } from './origination.ts';
+import { FAMILY_OF, familyName, idOf, localOpen, peerOpenOf } from './open-facts.ts';
+import type { DownReason, FsmAction, FsmEvent, FsmState, LocalConfig, Negotiated, Notification, TimerName } from './fsm-types.ts';
 import type { OriginationContext } from './origination.ts';
-import { AdjRibOut } from './rib-out.ts';
 import type { RouteAttrs } from './rib-out.ts';
+import { RibSender } from './rib-sender.ts';
 
 export interface Clock {
   setTimeout(fn: () => void, ms: number): unknown;
@@ -59,59 +59,15 @@ interface Pending {
   direction: Direction;
 }
 
-/** Prefixes the Adj-RIB-Out looks at per turn of the event loop (a few ms of work each). */
-const CHUNK = 1024;
-const FAMILY_OF: Readonly<Record<string, Family>> = { 'ipv4-unicast': 'ipv4', 'ipv6-unicast': 'ipv6' };
-const NAME_OF = (afi: number, safi: number): string | null => (safi !== 1 ? null : afi === 1 ? 'ipv4-unicast' : afi === 2 ? 'ipv6-unicast' : null);
-
-function dotted(id: number): string {
-  return formatAddress(Uint8Array.of((id >>> 24) & 0xff, (id >>> 16) & 0xff, (id >>> 8) & 0xff, id & 0xff));
-}
-
-function idOf(bgpId: string): number {
-  const parts = bgpId.split('.').map(Number);
-  return (((parts[0] ?? 0) << 24) | ((parts[1] ?? 0) << 16) | ((parts[2] ?? 0) << 8) | (parts[3] ?? 0)) >>> 0;
-}
-
-/** The facts of a decoded OPEN the FSM decides on. */
-export function peerOpenOf(open: Open): PeerOpen {
-  const gr = findCapability(open.capabilities, 'graceful-restart');
-  const families = open.capabilities.flatMap((c) => (c.kind === 'multiprotocol' ? [NAME_OF(c.afi, c.safi)].filter((f): f is string => f !== null) : []));
-  return {
-    version: 4, // decodeOpen refuses every other version with its NOTIFICATION
-    asn: openAsn(open),
-    asField: open.myAs,
-    holdTime: open.holdTime,
-    routerId: idOf(open.bgpId),
-    fourOctetAs: findCapability(open.capabilities, 'four-octet-as') !== undefined,
-    routeRefresh: findCapability(open.capabilities, 'route-refresh') !== undefined,
-    families,
-    gracefulRestart: gr === undefined ? null : { restarting: gr.restarting, timeSeconds: gr.time, families: gr.families.flatMap((f) => { const n = NAME_OF(f.afi, f.safi); return n === null ? [] : [{ family: n, forwardingPreserved: f.forwarding }]; }) },
-  };
-}
-
-/** Our OPEN (RFC 4271 §4.2) with the capabilities of RFC 4760, 2918, 6793, 4724 and 8654. */
-export function localOpen(local: LocalConfig, restarted: boolean): Open {
-  const caps: Capability[] = local.families.map((f) => ({ kind: 'multiprotocol' as const, afi: f === 'ipv6-unicast' ? 2 : 1, safi: 1 }));
-  caps.push({ kind: 'route-refresh' }, { kind: 'extended-message' }, { kind: 'four-octet-as', asn: local.asn });
-  if (local.gracefulRestart.enabled) {
-    // F bit set: forwarding does not depend on the speaker (kube-proxy keeps serving the VIPs
-    // while it restarts), so the peer may keep using our routes (RFC 4724 §3).
-    caps.push({ kind: 'graceful-restart', restarting: restarted, notification: false, time: local.gracefulRestart.restartTimeSeconds, families: local.families.map((f) => ({ afi: f === 'ipv6-unicast' ? 2 : 1, safi: 1, forwarding: true })) });
-  }
-  return buildOpen({ asn: local.asn, holdTime: local.holdTimeSeconds, bgpId: dotted(local.routerId), capabilities: caps });
-}
-
 export class BgpSession {
   readonly #o: SessionOptions;
   readonly #fsm: BgpFsm;
-  readonly #rib = new AdjRibOut();
+  readonly #routes: RibSender;
   readonly #timers = new Map<TimerName, unknown>();
   #socket: Socket | null = null;
   #framer = new BgpFramer();
   #ctx: SessionContext = INITIAL_CONTEXT;
   #peerOpen: Open | null = null;
-  #origination: OriginationContext | null = null;
   /** A connect() in flight; a newer attempt or an adopted inbound connection supersedes it. */
   #attempt = 0;
   /** Who opened the connection the FSM runs on. */
@@ -122,13 +78,15 @@ export class BgpSession {
   #openSent = false;
   #restarted = false;
   #stopped: Promise<void> | null = null;
-  /** The next chunk of the Adj-RIB-Out's delta, queued for the next turn of the event loop. */
-  #pumping: ReturnType<typeof setImmediate> | null = null;
-  #endOfRibDue = false;
 
   constructor(o: SessionOptions) {
     this.#o = o;
     this.#fsm = new BgpFsm({ local: o.local, random: o.random });
+    this.#routes = new RibSender({
+      write: (bytes) => this.#write(bytes, 'update'),
+      onAdvertised: (counts) => o.hooks?.onAdvertised?.(counts),
+      onSkipped: (prefix, reason) => o.hooks?.onSkipped?.(prefix, reason),
+    });
   }
 
   get state(): FsmState {
@@ -147,8 +105,7 @@ export class BgpSession {
 
   /** Sets the whole table of routes for this peer (prefix text → attributes); it is kept, not copied: do not change it afterwards. */
   set(routes: ReadonlyMap<string, RouteAttrs>): void {
-    this.#rib.load(routes);
-    if (this.#origination !== null) this.#pump();
+    this.#routes.set(routes);
   }
 
   /** A connection the listener accepted from this peer's address. */
@@ -238,15 +195,12 @@ export class BgpSession {
         this.#established(a.negotiated);
         break;
       case 'down':
-        this.#stopPump();
-        this.#rib.reset();
-        this.#origination = null;
-        this.#o.hooks?.onAdvertised?.({ ipv4: 0, ipv6: 0 });
+        this.#routes.stop();
         this.#o.hooks?.onDown?.(a.reason);
         break;
       case 'routeRefresh':
         // RFC 2918 §4: re-advertise the whole Adj-RIB-Out of that family.
-        if (this.#origination !== null) this.#sendAll();
+        this.#routes.sendAll();
         break;
       case 'update':
       case 'updateError':
@@ -273,7 +227,7 @@ export class BgpSession {
     this.#ctx = { fourOctetAs: wire.fourOctetAs, maxLength: wire.maxLength, external: n.peerAsn !== this.#o.local.asn };
     this.#framer.setMaxLength(this.#ctx.maxLength);
     const hops = this.#o.nextHops(socket.localAddress ?? '');
-    this.#origination = {
+    const origination: OriginationContext = {
       localAsn: this.#o.local.asn,
       ibgp: n.peerAsn === this.#o.local.asn,
       nextHopV4: hops.v4,
@@ -283,49 +237,7 @@ export class BgpSession {
       wire: this.#ctx,
     };
     this.#o.hooks?.onEstablished?.(n);
-    this.#sendAll();
-  }
-
-  /** After (re)connecting or a ROUTE-REFRESH: every route, then End-of-RIB (RFC 4724 §4.1). */
-  #sendAll(): void {
-    if (this.#origination === null) return;
-    this.#rib.restart();
-    this.#endOfRibDue = true;
-    this.#pump();
-  }
-
-  /**
-   * Sends the Adj-RIB-Out's delta a chunk per turn of the event loop (CHUNK prefixes looked at
-   * per turn): 100k routes set at once held the loop ~1 s (issue #10), which stalls the L2
-   * speaker's heartbeats in the same process and every other session's keepalives. Chunks go out
-   * in order, and a table set meanwhile only restarts the walk, so the peer still ends at the
-   * last table; End-of-RIB follows the last chunk of a full send.
-   */
-  #pump(): void {
-    const ctx = this.#origination;
-    if (ctx === null || this.#pumping !== null) return;
-    const delta = this.#rib.next(CHUNK);
-    const out = originate(delta, ctx);
-    for (const s of out.skipped) this.#o.hooks?.onSkipped?.(s.prefix, s.reason);
-    for (const m of out.messages) this.#write(m, 'update');
-    if (this.#rib.pending()) {
-      this.#pumping = setImmediate(() => {
-        this.#pumping = null;
-        this.#pump();
-      });
-      return;
-    }
-    if (this.#endOfRibDue) {
-      this.#endOfRibDue = false;
-      for (const m of endOfRibMessages(ctx)) this.#write(m, 'update');
-    }
-    this.#o.hooks?.onAdvertised?.({ ...this.#rib.desiredCounts() });
-  }
-
-  #stopPump(): void {
-    if (this.#pumping !== null) clearImmediate(this.#pumping);
-    this.#pumping = null;
-    this.#endOfRibDue = false;
+    this.#routes.start(origination);
   }
 
   // ---- the connection -----------------------------------------------------------------------
@@ -430,7 +342,7 @@ export class BgpSession {
         this.#feed({ kind: 'Notification', notification: m.notification });
         return;
       case 'route-refresh': {
-        const family = NAME_OF(m.routeRefresh.afi, m.routeRefresh.safi);
+        const family = familyName(m.routeRefresh.afi, m.routeRefresh.safi);
         if (family !== null) this.#feed({ kind: 'RouteRefresh', family });
         return;
       }

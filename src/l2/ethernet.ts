@@ -42,14 +42,39 @@ export function parseMac(text: string): Result<Mac, L2Error> {
   return ok(text.toLowerCase().replaceAll('-', ':') as Mac);
 }
 
+/** Two lower-case hex digits per byte value: every received frame's two MACs go through it (issue #10). */
+const HEX2: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 /** Reads 6 bytes at `offset`; the caller has checked the length. */
 export function macFromBytes(bytes: Uint8Array, offset: number): Mac {
-  let text = hex2(u8(bytes, offset));
-  for (let i = 1; i < 6; i++) text += ':' + hex2(u8(bytes, offset + i));
-  return text as Mac;
+  const h = (i: number): string => HEX2[u8(bytes, offset + i)] ?? '';
+  return `${h(0)}:${h(1)}:${h(2)}:${h(3)}:${h(4)}:${h(5)}` as Mac;
 }
 
+/** The value of one hex digit's char code, or -1. */
+function nibble(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  const lower = code | 0x20;
+  if (lower >= 0x61 && lower <= 0x66) return lower - 0x57;
+  return -1;
+}
+
+/**
+ * The text to bytes, by char codes when it is six two-digit octets with colons (the canonical
+ * `Mac`, every one the speaker makes): `split` and `Uint8Array.from` with a mapping function
+ * cost 2–3 µs a MAC, four of them in every ARP reply (bench/l2/frame-cost.ts, issue #10). Any
+ * other spelling a branded string might carry is read as before.
+ */
 export function macToBytes(mac: Mac): Uint8Array {
+  const out = new Uint8Array(6);
+  let fast = mac.length === 17;
+  for (let i = 0; i < 6 && fast; i++) {
+    const hi = nibble(mac.charCodeAt(i * 3));
+    const lo = nibble(mac.charCodeAt(i * 3 + 1));
+    fast = hi >= 0 && lo >= 0 && (i === 5 || mac.charCodeAt(i * 3 + 2) === 0x3a);
+    out[i] = (hi << 4) | lo;
+  }
+  if (fast) return out;
   const parts = mac.split(':');
   if (parts.length !== 6) throw new TypeError(`not a MAC address: "${mac}"`); // forged brand: a bug
   return Uint8Array.from(parts, (part) => parseInt(part, 16));
@@ -59,10 +84,6 @@ export function macToBytes(mac: Mac): Uint8Array {
 export function isMulticastMac(mac: Mac): boolean {
   // Stryker disable next-line MethodExpression: parseInt stops at the first ':', so the whole text reads as its first octet
   return (parseInt(mac.slice(0, 2), 16) & 1) === 1;
-}
-
-function hex2(value: number): string {
-  return value.toString(16).padStart(2, '0');
 }
 
 /** Splits a frame into header and payload; a VLAN tag in the bytes is `vlan-tagged`. */

@@ -52,7 +52,10 @@ export function ipv4FromBytes(bytes: Uint8Array, offset: number): Ipv4 {
 export function ipv4ToBytes(ip: Ipv4): Uint8Array {
   const parts = ip.split('.');
   if (parts.length !== 4) throw new TypeError(`not an IPv4 address: "${ip}"`); // forged brand: a bug
-  return Uint8Array.from(parts, Number);
+  // A loop, not `Uint8Array.from(parts, Number)`, whose mapping path costs a µs (issue #10).
+  const out = new Uint8Array(4);
+  for (let i = 0; i < 4; i++) out[i] = Number(parts[i]);
+  return out;
 }
 
 /** Reads 16 bytes at `offset`; the caller has checked the length. */

@@ -4,7 +4,6 @@
 import type { V1Node } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { KubeLink } from '../kube/client.ts';
-import { errorMessage } from '../kube/client.ts';
 import { EventRecorder, eventApiOver } from '../kube/events.ts';
 import type { AdapterOptions } from '../api/service.ts';
 import { Election } from '../election/election.ts';
@@ -25,10 +24,13 @@ import { keepUnchanged } from './desired-reuse.ts';
 import { sameMembers } from '../api/same.ts';
 import type { DesiredState } from './desired.ts';
 import type { KubeInputs } from './kube-inputs.ts';
+import { Conflicts } from './l2-conflicts.ts';
 import { L2Driver } from './l2-driver.ts';
+import { driverReports } from './l2-driver-reports.ts';
 import type { Clock, Endpoint } from './l2-driver.ts';
 import { readLocalInterfaces } from './local-interfaces.ts';
 import type { InterfaceAddresses } from './local-interfaces.ts';
+import { familyLabel } from './metrics.ts';
 import type { SpeakerMetrics } from './metrics.ts';
 
 export interface L2SpeakerConfig {
@@ -81,13 +83,6 @@ const RECOMPUTE_BATCH_MS = 5;
 const FULL_PASS_EVERY_MS = 60_000;
 const RECOMPUTE_MIN_INTERVAL_MS = 100;
 
-/** RFC 5227 §1.1 DEFEND_INTERVAL. */
-const DEFEND_INTERVAL_MS = 10_000;
-
-function familyOf(ip: string): 'ipv4' | 'ipv6' {
-  return ip.includes(':') ? 'ipv6' : 'ipv4';
-}
-
 export class L2Speaker {
   readonly #c: L2SpeakerConfig;
   readonly #d: L2SpeakerDeps;
@@ -97,6 +92,7 @@ export class L2Speaker {
   readonly #election: Election;
   readonly #leases: LeaseAdapter;
   readonly #inputs: KubeInputs;
+  readonly #conflicts: Conflicts;
   #udp: HeartbeatTransport | null = null;
   #desired: DesiredState | null = null;
   #own: ReadonlySet<string> = new Set();
@@ -114,7 +110,6 @@ export class L2Speaker {
   /** Node count of the last renewal advice (`#adviseRenew`); 0: none given. */
   #renewAdvisedAt = 0;
   #started = false;
-  readonly #defended = new Map<string, number>();
 
   constructor(c: L2SpeakerConfig, d: L2SpeakerDeps) {
     this.#c = c;
@@ -132,8 +127,8 @@ export class L2Speaker {
         mayAnswer: (ip) => this.#driver.mayAnswer(ip),
         onAnswered: (family) => metrics.requestsAnswered.inc({ family }),
         onDropped: (reason) => metrics.requestsDropped.inc({ reason }),
-        onGratuitous: (_family, ip) => metrics.gratuitousSent.inc({ family: familyOf(ip) }),
-        onConflict: (ip, mac, iface) => this.#conflict(ip, mac, iface),
+        onGratuitous: (_family, ip) => metrics.gratuitousSent.inc({ family: familyLabel(ip) }),
+        onConflict: (ip, mac, iface) => this.#conflicts.seen(ip, mac, iface),
         onError: (code, message, iface) => {
           metrics.socketErrors.inc({ code });
           log.warn({ iface, code }, message);
@@ -167,44 +162,26 @@ export class L2Speaker {
       },
       heartbeats: { send: (bytes, to) => this.#udp?.send(bytes, to) },
       announcer: this.#backend,
-      hooks: {
+      hooks: driverReports({
+        node: c.node,
+        timings: c.timings,
+        log,
+        metrics,
+        answering: () => this.#driver.answering().length,
         onStart: (ip, cause, from, interfaces, services) => this.#started_(ip, cause, from, interfaces, services),
-        onStop: (ip, reason) => {
-          if (reason === 'lost') metrics.leaseTransitions.inc({ op: 'lost' });
-          // A fence stops every VIP at once: one line says so (onFence), each VIP only at debug.
-          (reason === 'fenced' ? log.debug : log.info).call(log, { ip, node: c.node, reason }, 'stopped answering');
-        },
-        onFence: (fenced, why) => {
-          if (!fenced) {
-            log.info({ node: c.node, ...why, answering: this.#driver?.answering().length ?? 0 }, 'fence over: revalidated, answering again');
-            return;
-          }
-          const what = why.cutOff ? 'no peer heard and no API write succeeded within F (or the API refused this node)' : `a fence shorter than a round (${c.timings.heartbeatIntervalMs} ms) began and its contact came back`;
-          log.warn({ node: c.node, ...why, fenceAfterMs: c.timings.fenceAfterMs }, `fenced: ${what}; answering nothing until revalidated (docs/l2.md, "Fencing")`);
-        },
-        onHandoverHoldEnd: (ip, how, ms) => {
-          metrics.handoverHolds.inc({ end: how });
-          // A hold that ran out saw no announcement from the successor: worth a line at info.
-          (how === 'deadline' ? log.info : log.debug).call(log, { ip, node: c.node, end: how, ms: Math.round(ms) }, 'handover hold ended');
-        },
-        onWrite: (a, r, ms) => {
-          log.debug({ ip: a.ip, node: c.node, op: a.op, holder: a.holder, epoch: a.epoch, ok: r.ok, conflict: !r.ok && r.conflict, ms: Math.round(ms) }, 'VIP Lease write');
-          if (r.ok) {
-            if (a.op !== 'delete') metrics.leaseTransitions.inc({ op: a.op });
-          } else metrics.leaseWriteErrors.inc({ reason: r.conflict ? 'conflict' : 'error' });
-        },
-        onHeartbeat: () => metrics.heartbeatsReceived.inc(),
-        // Which notes change a view, and when (bench/README.md election Finding 3): debug only, as it reads every note's VIP twice.
-        ...(log.isLevelEnabled('debug') ? { onNote: (ip: string, holder: string, epoch: number, from: string) => log.debug({ ip, node: c.node, holder, epoch, from }, 'heartbeat note applied') } : {}),
-        onHeartbeatError: (code) => metrics.heartbeatErrors.inc({ code }),
-        onFailover: (ms) => metrics.failoverSeconds.observe(ms / 1000),
-        onRepair: (what, ips) => {
-          metrics.selfCheckRepairs.inc({ what }, ips.length);
-          const why = what === 'note' ? 'a heartbeat note the API did not confirm (stale, or forged without a key)' : 'issue #10: a bug, please report';
-          log.warn({ node: c.node, what, ips: ips.slice(0, 10), count: ips.length }, `self-check repaired VIPs (${why})`);
-        },
-        onError: (what, err) => log.warn({ err: err instanceof Error ? err.message : String(err) }, `${what} failed`),
-      },
+      }),
+    });
+    this.#conflicts = new Conflicts({
+      node: c.node,
+      log,
+      metrics,
+      now: CLOCK.now,
+      successorAnnounced: (ip) => this.#driver.successorAnnounced(ip),
+      confirmHeld: (ip) => this.#driver.confirmHeld(ip),
+      holderOf: (ip) => election.holderOf(ip),
+      servicesOf: (ip) => this.#desired?.vips.get(ip)?.services ?? [],
+      emit: (key, type, reason, message) => this.#emit(key, type, reason, message),
+      announce: (ip) => this.#backend.announce(ip),
     });
     this.#inputs = d.inputs;
   }
@@ -388,7 +365,7 @@ export class L2Speaker {
     if (same) return true;
     const m = this.#d.metrics;
     m.vipsEligible.reset();
-    for (const a of state.vips.values()) if (a.nodes.has(this.#c.node) && a.interfaces.length > 0) m.vipsEligible.inc({ family: familyOf(a.ip) });
+    for (const a of state.vips.values()) if (a.nodes.has(this.#c.node) && a.interfaces.length > 0) m.vipsEligible.inc({ family: familyLabel(a.ip) });
     return true;
   }
 
@@ -398,7 +375,7 @@ export class L2Speaker {
     m.setPeers(Object.values(view.peers));
     m.fenced.set(view.fenced ? 1 : 0);
     m.vipsHeld.reset();
-    for (const ip of this.#driver.answering()) m.vipsHeld.inc({ family: familyOf(ip) });
+    for (const ip of this.#driver.answering()) m.vipsHeld.inc({ family: familyLabel(ip) });
   }
 
   #emit(serviceKey: string, type: 'Normal' | 'Warning', reason: string, message: string): void {
@@ -414,40 +391,4 @@ export class L2Speaker {
     if (cause === 'resume') return;
     for (const key of services) this.#emit(key, 'Normal', 'Announcing', `announcing ${ip} from ${this.#c.node} on ${interfaces.join(', ')}`);
   }
-
-  #conflict(ip: string, mac: string | null, iface: string): void {
-    // A VIP we handed over, announced by its successor: the hold ends, no conflict (docs/l2.md).
-    if (this.#driver.successorAnnounced(ip)) return;
-    // The Lease first: under load most conflicts were a peer's takeover this node had not seen.
-    this.#driver.confirmHeld(ip).then(
-      (held) => (held ? this.#duplicate(ip, mac, iface) : this.#overtaken(ip, mac, iface)),
-      (err: unknown) => {
-        this.#d.log.warn({ ip, iface, mac, err: errorMessage(err) }, 'another device answers for a VIP this node holds, and its Lease could not be read: taken as a duplicate address');
-        this.#duplicate(ip, mac, iface);
-      },
-    );
-  }
-
-  /** The Lease names another node: this node's view was behind, and it has stopped answering. */
-  #overtaken(ip: string, mac: string | null, iface: string): void {
-    this.#d.metrics.staleConflicts.inc({ family: familyOf(ip) });
-    this.#d.log.info({ ip, iface, mac, holder: this.#election.holderOf(ip) }, 'another node announced a VIP this node answered, and its Lease names that node: a takeover this node had not seen yet; stopped');
-  }
-
-  /** The Lease still names this node: another device claims the VIP. */
-  #duplicate(ip: string, mac: string | null, iface: string): void {
-    this.#d.metrics.conflicts.inc({ family: familyOf(ip) });
-    this.#d.log.warn({ ip, iface, mac }, 'another device answers for a VIP this node holds');
-    for (const key of this.#desired?.vips.get(ip)?.services ?? []) {
-      this.#emit(key, 'Warning', 'DuplicateAddress', `another device (${mac ?? 'unknown MAC'}) on ${iface} answers for ${ip}, which ${this.#c.node} announces: find the host configured with ${ip} and remove the address, or exclude it from the IPPool`);
-    }
-    // Defend at most once per DEFEND_INTERVAL (RFC 5227 §2.4 (b)): two devices re-announcing
-    // at each other forever would flap every neighbour cache on the segment.
-    const now = CLOCK.now();
-    if (now - (this.#defended.get(ip) ?? -Infinity) >= DEFEND_INTERVAL_MS) {
-      this.#defended.set(ip, now);
-      this.#backend.announce(ip);
-    }
-  }
-
 }

@@ -37,6 +37,7 @@ export const PURE: readonly string[] = [
   'bgp/fsm.ts',
   'bgp/fsm-types.ts',
   'bgp/rib-out.ts',
+  'bgp/open-facts.ts',
   'bfd/types.ts',
   'bfd/codec.ts',
   'bfd/fsm.ts',
