@@ -115,19 +115,14 @@ let probing = false;
 const PROBE_MIN_MS = 300;
 const PROBE_QUIET_MS = 250;
 const PROBE_MAX_MS = 3000;
-// The requests are encoded once, before the first probe's moment: encoding 1,000 frames in the
-// burst itself was half of the judge's CPU in every speaker at once (bench/README.md, dark-vips,
-// twenty-fourth session), work no client puts on a speaker.
-let requests: { file: string; frames: Uint8Array[] } | undefined;
-function requestsOf(file: string): Uint8Array[] {
-  if (requests?.file === file) return requests.frames;
+// The requests are encoded once, at start: encoding 1,000 frames in the burst itself was half of
+// the judge's CPU in every speaker at once (bench/README.md, dark-vips, twenty-fourth session),
+// work no client puts on a speaker.
+function encodeRequests(file: string): Uint8Array[] {
   const ips = JSON.parse(readFileSync(file, 'utf8')) as string[];
-  const frames = ips.map((ip) => encodeArpFrame({ eth: { dst: BROADCAST_MAC, src: CLIENT_MAC, ethertype: ETHERTYPE_ARP }, arp: { op: 'request', senderMac: CLIENT_MAC, senderIp: '192.0.2.254' as Ipv4, targetMac: ZERO_MAC, targetIp: ip as Ipv4 } }));
-  requests = { file, frames };
-  return frames;
+  return ips.map((ip) => encodeArpFrame({ eth: { dst: BROADCAST_MAC, src: CLIENT_MAC, ethertype: ETHERTYPE_ARP }, arp: { op: 'request', senderMac: CLIENT_MAC, senderIp: '192.0.2.254' as Ipv4, targetMac: ZERO_MAC, targetIp: ip as Ipv4 } }));
 }
-async function probe(file: string): Promise<void> {
-  const frames = requestsOf(file);
+async function probe(frames: readonly Uint8Array[]): Promise<void> {
   probing = true;
   segment.frames.length = 0;
   const injected = performance.now();
@@ -178,10 +173,10 @@ async function probe(file: string): Promise<void> {
 }
 let stalling = true;
 if (probeFile !== undefined) {
-  requestsOf(probeFile);
+  const requests = encodeRequests(probeFile);
   process.on('SIGUSR2', () => {
     stalling = false;
-    probe(probeFile).catch((err: unknown) => process.stderr.write(`probe failed: ${String(err)}\n`));
+    probe(requests).catch((err: unknown) => process.stderr.write(`probe failed: ${String(err)}\n`));
   });
 }
 const stall = (process.env['HERALD_BENCH_STALL'] ?? '').split(',').map(Number);

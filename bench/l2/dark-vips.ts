@@ -83,8 +83,8 @@ interface Status {
   held: number;
   fenced: number;
   probe: Probe;
-  /** When its event loop's longest delay so far rose past 100 ms, and to what (ms). */
-  delays: { time: number; what: string }[];
+  /** Its moments for the run's timeline: each probe done, and each time its longest event-loop delay so far rose past 100 ms. */
+  moments: { time: number; what: string }[];
   eldMax: number;
 }
 
@@ -123,7 +123,7 @@ interface RunResult {
 }
 
 function spawnSpeaker(n: BenchNode, kubeconfig: string, port: number): Speaker {
-  const status: Status = { ready: false, held: 0, fenced: 0, probe: { n: 0, answered: new Set(), fenced: 0, repairs: 0, lastReplyMs: 0, burstMs: 0 }, delays: [], eldMax: 0 };
+  const status: Status = { ready: false, held: 0, fenced: 0, probe: { n: 0, answered: new Set(), fenced: 0, repairs: 0, lastReplyMs: 0, burstMs: 0 }, moments: [], eldMax: 0 };
   const child = spawnChild(`speaker ${n.name}`, NODE_BIN, [SPEAKER_SCRIPT, n.name, kubeconfig, n.loopback, n.eth0Address, n.mac, String(port)], ROOT, (line) => {
     if (line.startsWith('{"ready":true')) status.ready = true;
     if (!line.startsWith('{"held"') && !line.startsWith('{"probe"')) return;
@@ -131,13 +131,12 @@ function spawnSpeaker(n: BenchNode, kubeconfig: string, port: number): Speaker {
       const r = JSON.parse(line) as { held?: number; fenced: number; probe?: number; answered?: string[]; repairs?: number; lastReplyMs?: number; burstMs?: number; eldMax?: number };
       if (r.probe !== undefined) {
         status.probe = { n: r.probe, answered: new Set(r.answered ?? []), fenced: r.fenced, repairs: r.repairs ?? 0, lastReplyMs: r.lastReplyMs ?? 0, burstMs: r.burstMs ?? 0 };
-        status.delays.push({ time: Date.now(), what: `${n.name}: probe ${r.probe} done, its burst ${r.burstMs ?? '?'} ms, fenced ${r.fenced}` });
-      }
-      else {
+        status.moments.push({ time: Date.now(), what: `${n.name}: probe ${r.probe} done, its burst ${r.burstMs ?? '?'} ms, fenced ${r.fenced}` });
+      } else {
         status.held = r.held ?? 0;
         status.fenced = r.fenced;
         const eldMax = r.eldMax ?? 0;
-        if (eldMax > status.eldMax && eldMax > 100) status.delays.push({ time: Date.now(), what: `${n.name}: longest event-loop delay so far ${Math.round(eldMax)} ms (reported each second)` });
+        if (eldMax > status.eldMax && eldMax > 100) status.moments.push({ time: Date.now(), what: `${n.name}: longest event-loop delay so far ${Math.round(eldMax)} ms (reported each second)` });
         status.eldMax = Math.max(status.eldMax, eldMax);
       }
     } catch {
@@ -200,8 +199,8 @@ async function oneRun(size: number, run: number, standIn: StandIn, nodes: readon
   const port = 19425 + ((process.pid + size * 37 + run) % 500);
   // F + 50 to F + 250 ms at the default F = 350 ms: long enough to fence, shorter than D = 600 ms.
   if (STALL_EVERY_MS > 0) process.env['HERALD_BENCH_STALL'] = `${STALL_EVERY_MS},400,600`;
-  if (LOG_DIR !== undefined) {
-    const dir = join(LOG_DIR, `n${size}-run${String(run).padStart(2, '0')}`);
+  const dir = LOG_DIR === undefined ? undefined : join(LOG_DIR, `n${size}-run${String(run).padStart(2, '0')}`);
+  if (dir !== undefined) {
     mkdirSync(dir, { recursive: true });
     process.env['HERALD_BENCH_LOG'] = 'info';
     process.env['HERALD_BENCH_LOG_DIR'] = dir;
@@ -301,10 +300,9 @@ async function oneRun(size: number, run: number, standIn: StandIn, nodes: readon
     for (const s of speakers) if (s.child.exit !== undefined) console.log(`    --- ${s.node.name} exited (${describeExit(s.child.exit)}):\n${s.child.tail.slice(-8).join('\n')}`);
     throw err;
   } finally {
-    const logDir = process.env['HERALD_BENCH_LOG_DIR'];
-    if (LOG_DIR !== undefined && logDir !== undefined) {
-      const all = [...timeline, ...speakers.flatMap((s) => s.status.delays)].sort((x, y) => x.time - y.time);
-      writeFileSync(join(logDir, 'timeline.json'), `${JSON.stringify(all, null, 1)}\n`);
+    if (dir !== undefined) {
+      const all = [...timeline, ...speakers.flatMap((s) => s.status.moments)].sort((x, y) => x.time - y.time);
+      writeFileSync(join(dir, 'timeline.json'), `${JSON.stringify(all, null, 1)}\n`);
     }
     for (const s of speakers) if (s.child.exit === undefined) s.child.proc.kill('SIGKILL');
     await Promise.all(speakers.map((s) => s.child.exited));

@@ -6,13 +6,13 @@ import { collectRuntimeMetrics } from '../observability/metrics.ts';
 import type { PeerState } from '../election/peers.ts';
 
 export type L2Family = 'ipv4' | 'ipv6';
+export type L2Proto = 'arp' | 'ndp';
+export type TransitionOp = 'take' | 'handover' | 'release' | 'lost';
 
 /** The `family` label of an address in canonical text. */
 export function familyLabel(ip: string): L2Family {
   return ip.includes(':') ? 'ipv6' : 'ipv4';
 }
-export type L2Proto = 'arp' | 'ndp';
-export type TransitionOp = 'take' | 'handover' | 'release' | 'lost';
 
 export interface SpeakerMetrics {
   readonly registry: Registry;
